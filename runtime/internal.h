@@ -1,0 +1,72 @@
+/* internal.h -- cross-file prototypes of the runtime, grouped by source file.
+ *
+ * Ownership of sections (two people work on the runtime at once; edit only
+ * your own sections, with small in-place edits, never whole-file rewrites):
+ *   CORE:  os.c loader_heap.c types.c segment.c alloc.c mark.c plan.c
+ *          compact.c loh.c cards.c policy.c verify.c stats.c heap.c
+ *   FIN:   handles.c finalize.c finthread.c dump.c
+ * The CONTRACT section below is the interface between the two; change it
+ * only together.
+ */
+#ifndef MGC_INTERNAL_H
+#define MGC_INTERNAL_H
+
+#include "types.h"
+
+/* ===================== CONTRACT (core <-> fin) ======================= */
+
+/* A visitor over reference slots.  The collector uses one enumeration for
+   marking (reads *slot) and for relocation (rewrites *slot).  *slot may be
+   NULL; visitors must ignore NULL. */
+typedef void (*mgc_slot_fn)(mgc_heap *heap, void **slot, void *ctx);
+
+/* --- provided by CORE --- */
+/* Generation of an object (large: 2). */
+int  mgc_gc_gen_of(mgc_heap *heap, const void *obj);
+/* During a collection: is obj in a condemned generation? */
+bool mgc_gc_is_condemned(mgc_heap *heap, const void *obj);
+/* During a collection: obj survives so far (not condemned, or marked). */
+bool mgc_gc_is_live(mgc_heap *heap, const void *obj);
+/* During a collection: mark obj and everything reachable from it. */
+void mgc_gc_mark_from(mgc_heap *heap, void *obj);
+/* Header word of an object (8 bytes before the type pointer). */
+static inline uint64_t *mgc_obj_header(void *obj) { return (uint64_t *)obj - 1; }
+/* Allocate on thread tid (used by finalizers through the public API). */
+/* Emit an event to the embedder's callback. */
+void mgc_stats_emit(mgc_heap *heap, const mgc_event *ev);
+
+/* --- provided by FIN --- */
+mgc_status mgc_handles_init(mgc_heap *heap);
+void mgc_handles_destroy(mgc_heap *heap);
+/* Visit the target slots of live handles whose kind bit (1u << kind) is
+   in kind_mask; also the static slots when MGC_ENUM_STATICS is set. */
+#define MGC_ENUM_STATICS (1u << 8)
+void mgc_handles_enum(mgc_heap *heap, unsigned kind_mask, mgc_slot_fn fn, void *ctx);
+/* Set to NULL the targets of handles of the given kinds whose target is
+   condemned and not live (SEMANTICS 3 steps 2 and 5). */
+void mgc_handles_clear_dead(mgc_heap *heap, unsigned kind_mask);
+mgc_status mgc_handles_verify(mgc_heap *heap, char *err, size_t errlen);
+
+mgc_status mgc_finalize_init(mgc_heap *heap);
+void mgc_finalize_destroy(mgc_heap *heap);
+/* At allocation of an object whose type has a finalizer: one entry. */
+mgc_status mgc_finalize_register(mgc_heap *heap, void *obj);
+/* Roots: the f-reachable entries (step 1 and step 4). */
+void mgc_finalize_enum_freachable(mgc_heap *heap, mgc_slot_fn fn, void *ctx);
+/* Step 3: move condemned, unmarked entries to the f-reachable queue (or
+   drop them and clear the bit if the finalizer-run bit is set).  Returns
+   the number of entries moved. */
+size_t mgc_finalize_scan(mgc_heap *heap);
+/* Relocation: every slot the queues hold (registered and f-reachable). */
+void mgc_finalize_enum_all(mgc_heap *heap, mgc_slot_fn fn, void *ctx);
+/* After promotion: move entries to the partition of their object's gen. */
+void mgc_finalize_after_gc(mgc_heap *heap, int condemned_gen);
+mgc_status mgc_finalize_verify(mgc_heap *heap, char *err, size_t errlen);
+/* Collection finished: wake the finalizer thread if one runs. */
+void mgc_finthread_notify(mgc_heap *heap);
+
+/* ======================= CORE sections ================================ */
+
+/* ======================= FIN sections ================================= */
+
+#endif /* MGC_INTERNAL_H */
