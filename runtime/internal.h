@@ -34,6 +34,17 @@ static inline uint64_t *mgc_obj_header(void *obj) { return (uint64_t *)obj - 1; 
 /* Allocate on thread tid (used by finalizers through the public API). */
 /* Emit an event to the embedder's callback. */
 void mgc_stats_emit(mgc_heap *heap, const mgc_event *ev);
+/* Visit every registered local slot of every thread (for gcroot). */
+typedef void (*mgc_local_fn)(mgc_heap *heap, unsigned tid, size_t idx, void **slot, void *ctx);
+void mgc_roots_enum_locals(mgc_heap *heap, mgc_local_fn fn, void *ctx);
+/* struct mgc_heap (CORE) holds two pointers owned by FIN:
+     struct mgc_handles *handles;   -- handle table and static slots
+     struct mgc_finq *finq;         -- finalization queues, finalizer thread
+   created by mgc_handles_init / mgc_finalize_init, freed by the destroys.
+   Counters: CORE fills mgc_stats except `handles` and `finalizers_run`,
+   which FIN fills in mgc_fin_stats.  CORE computes finalization_survivors
+   (the return of mgc_finalize_scan) and promoted_finalization (bytes newly
+   marked from the f-reachable entries in step 4). */
 
 /* --- provided by FIN --- */
 mgc_status mgc_handles_init(mgc_heap *heap);
@@ -64,6 +75,8 @@ void mgc_finalize_after_gc(mgc_heap *heap, int condemned_gen);
 mgc_status mgc_finalize_verify(mgc_heap *heap, char *err, size_t errlen);
 /* Collection finished: wake the finalizer thread if one runs. */
 void mgc_finthread_notify(mgc_heap *heap);
+/* Fill the FIN counters (handles, finalizers_run). */
+void mgc_fin_stats(mgc_heap *heap, mgc_stats *out);
 
 /* ======================= CORE sections ================================ */
 
