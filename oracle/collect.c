@@ -1,0 +1,252 @@
+/* collect.c -- one collection of generation N, computed from the rules.
+ *
+ * The phases follow docs/semantics.md (.gc.order) one by one:
+ *   1. mark from the roots (.root.*), older generations live (.root.older)
+ *   2. clear short weak handles (.weak.short)
+ *   3. finalization scan (.fin.scan)
+ *   4. mark from the f-reachable entries (.fin.resurrect-mark)
+ *   5. clear long weak handles (.weak.long)
+ *   6. reclaim (.gc.reclaim)
+ *   7. promote (.gc.promote), counters (.gc.count), budgets (.dec.*)
+ * Marking is a plain depth-first search with an explicit stack: every live
+ * object and reference is visited at most once per phase, so a collection
+ * costs O(objects + references).
+ */
+#include "model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* .gc.condemned: gens 0..N; large objects only when N = 2. */
+bool orc_condemned(const orc_obj *o, int gen)
+{
+    if (!o->alive)
+        return false;
+    return o->large ? gen == 2 : o->gen <= gen;
+}
+
+typedef struct mark_stack {
+    orc_id *v;
+    uint32_t n, cap;
+    bool oom;
+} mark_stack;
+
+/* A fresh mark epoch: nothing is marked afterwards. */
+void orc_next_epoch(orc_model *m)
+{
+    m->epoch++;
+    if (m->epoch == 0) {               /* wrapped: reset every mark */
+        for (uint32_t i = 1; i <= m->nobjs; i++)
+            m->objs[i].mark = 0;
+        m->epoch = 1;
+    }
+}
+
+static bool marked(const orc_model *m, orc_id id)
+{
+    return m->objs[id].mark == m->epoch;
+}
+
+static void mark_push(orc_model *m, mark_stack *st, orc_id id)
+{
+    if (id == ORC_NULL || marked(m, id))
+        return;
+    m->objs[id].mark = m->epoch;
+    if (!orc_grow((void **)&st->v, &st->cap, st->n + 1, sizeof *st->v)) {
+        st->oom = true;
+        return;
+    }
+    st->v[st->n++] = id;
+}
+
+/* Transitive closure of what is on the stack. */
+static void mark_drain(orc_model *m, mark_stack *st)
+{
+    while (st->n > 0 && !st->oom) {
+        orc_obj *o = &m->objs[st->v[--st->n]];
+        for (uint64_t i = 0; i < o->nslots; i++)
+            mark_push(m, st, o->slots[i]);
+    }
+}
+
+/* Phase 1 roots (.root.locals, .root.statics, .root.handles,
+   .root.freachable, .root.finalizing, .root.older). */
+static void mark_roots(orc_model *m, mark_stack *st, int gen)
+{
+    for (uint32_t i = 0; i < m->nlocals; i++)
+        if (m->locals[i].state == ORC_LOCAL_BOUND)
+            mark_push(m, st, m->locals[i].id);
+    for (uint32_t i = 0; i < ORC_STATICS; i++)
+        mark_push(m, st, m->statics[i]);
+    for (uint32_t i = 0; i < m->nhandles; i++) {
+        const orc_handle *h = &m->handles[i];
+        if (h->live && (h->kind == ORC_HANDLE_STRONG || h->kind == ORC_HANDLE_PINNED))
+            mark_push(m, st, h->target);
+    }
+    for (int l = 0; l < 2; l++)
+        for (uint32_t i = 0; i < m->freach[l].n; i++)
+            mark_push(m, st, m->freach[l].v[i].id);
+    mark_push(m, st, m->drain.calling);
+    if (gen < 2)
+        for (uint32_t i = 0; i < m->nlive; i++)
+            if (!orc_condemned(&m->objs[m->live[i]], gen))
+                mark_push(m, st, m->live[i]);
+}
+
+bool orc_fqueue_push(orc_fqueue *q, orc_id id, uint64_t gc)
+{
+    if (!orc_grow((void **)&q->v, &q->cap, q->n + 1, sizeof *q->v))
+        return false;
+    q->v[q->n].id = id;
+    q->v[q->n].gc = gc;
+    q->n++;
+    return true;
+}
+
+/* Rebuilds the live id list after reclamation, keeping increasing order. */
+void orc_live_rebuild(orc_model *m)
+{
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < m->nlive; i++)
+        if (m->objs[m->live[i]].alive)
+            m->live[k++] = m->live[i];
+    m->nlive = k;
+}
+
+static void clear_weak(orc_model *m, orc_handle_kind kind, int gen, orc_gc_record *rec)
+{
+    for (uint32_t i = 0; i < m->nhandles; i++) {
+        orc_handle *h = &m->handles[i];
+        if (!h->live || h->kind != kind || h->target == ORC_NULL)
+            continue;
+        const orc_obj *t = &m->objs[h->target];
+        if (orc_condemned(t, gen) && !marked(m, h->target)) {
+            h->target = ORC_NULL;
+            rec->weak_cleared++;
+        }
+    }
+}
+
+orc_status orc_collect_apply(orc_model *m, const orc_gc_request *rq)
+{
+    const int gen = rq->gen;
+    const bool strict = m->cfg.profile == ORC_PROFILE_STRICT;
+    orc_gc_record rec;
+    memset(&rec, 0, sizeof rec);
+    if (m->nlog + 1 > UINT32_MAX ||
+        !orc_grow((void **)&m->log, &m->log_cap, (uint32_t)m->nlog + 1, sizeof *m->log))
+        return orc_fail(m, ORC_E_STATE, "model out of memory");
+    rec.index = m->nlog + 1;
+    rec.gen = gen;
+    rec.reason = rq->reason;
+    rec.compact_loh = rq->compact_loh;
+    rec.promoted = !rq->no_promotion;
+    rec.in_finalizer = m->drain.calling != ORC_NULL;
+
+    /* .dec.pinned-count: distinct condemned targets of pinned handles. */
+    orc_next_epoch(m);
+    for (uint32_t i = 0; i < m->nhandles; i++) {
+        const orc_handle *h = &m->handles[i];
+        if (!h->live || h->kind != ORC_HANDLE_PINNED || h->target == ORC_NULL)
+            continue;
+        orc_obj *t = &m->objs[h->target];
+        if (orc_condemned(t, gen) && t->mark != m->epoch) {
+            t->mark = m->epoch;
+            t->pinned_gc = rec.index;
+            rec.pinned_count++;
+        }
+    }
+
+    /* Phase 1: M = reachable from the roots. */
+    mark_stack st = { 0 };
+    orc_next_epoch(m);
+    mark_roots(m, &st, gen);
+    mark_drain(m, &st);
+
+    /* Phase 2: short weak handles (.weak.short). */
+    clear_weak(m, ORC_HANDLE_WEAK, gen, &rec);
+
+    /* Phase 3: finalization scan (.fin.scan), in queue order.  A set bit
+       drops one entry and clears the bit (.fin.scan-bit); the object's next
+       entry, if any, then moves (.fin.reregister-dup). */
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < m->nfinq; i++) {
+        orc_id id = m->finq[i];
+        orc_obj *o = &m->objs[id];
+        if (!orc_condemned(o, gen) || marked(m, id)) {
+            m->finq[k++] = id;
+            continue;
+        }
+        o->fin_entries--;
+        if (o->bit) {
+            o->bit = false;
+            rec.entries_dropped++;
+            continue;
+        }
+        orc_fqueue *q = &m->freach[m->types[o->type].d.critical ? ORC_FQ_CRITICAL : ORC_FQ_NORMAL];
+        if (!orc_fqueue_push(q, id, rec.index)) {
+            st.oom = true;
+            m->finq[k++] = id;          /* keep the model consistent */
+            o->fin_entries++;
+            continue;
+        }
+        o->freach_entries++;
+        rec.new_freachable++;
+    }
+    m->nfinq = k;
+
+    /* Phase 4: resurrection marking from every f-reachable entry (M'). */
+    for (int l = 0; l < 2; l++)
+        for (uint32_t i = 0; i < m->freach[l].n; i++)
+            mark_push(m, &st, m->freach[l].v[i].id);
+    mark_drain(m, &st);
+    free(st.v);
+    if (st.oom)
+        return orc_fail(m, ORC_E_STATE, "model out of memory during a collection");
+
+    /* Phase 5: long weak handles (.weak.long). */
+    clear_weak(m, ORC_HANDLE_WEAK_LONG, gen, &rec);
+
+    /* Phases 6-7: reclaim (.gc.reclaim) and promote (.gc.promote). */
+    for (uint32_t i = 0; i < m->nlive; i++) {
+        orc_id id = m->live[i];
+        orc_obj *o = &m->objs[id];
+        if (!orc_condemned(o, gen))
+            continue;
+        if (!marked(m, id)) {
+            o->alive = false;
+            o->reclaimed_gc = rec.index;
+            free(o->slots);
+            o->slots = NULL;
+            o->nslots = 0;
+            rec.reclaimed++;
+            continue;
+        }
+        rec.survivors++;
+        o->survived_gc = rec.index;
+        if (o->large || !rec.promoted)             /* .obj.loh-gen, .clr.no-promotion */
+            continue;
+        if (o->gen == 0) {
+            rec.promoted1_bytes += o->aligned;
+            o->gen = 1;
+        } else if (o->gen == 1) {
+            rec.promoted2_bytes += o->aligned;
+            o->gen = 2;
+        }
+    }
+    orc_live_rebuild(m);
+    (void)strict;
+
+    /* .gc.count: a gen N collection counts for every g <= N. */
+    for (int g = 0; g <= gen; g++)
+        m->collections[g]++;
+    /* .dec.promo-acc, .dec.gen0-reset, .dec.loh-reset */
+    m->budget.promoted1 = gen >= 1 ? 0 : m->budget.promoted1 + rec.promoted1_bytes;
+    m->budget.promoted2 = gen == 2 ? 0 : m->budget.promoted2 + rec.promoted2_bytes;
+    m->budget.gen0_allocated = 0;
+    if (gen == 2)
+        m->budget.loh_allocated = 0;
+
+    m->log[m->nlog++] = rec;
+    return ORC_OK;
+}

@@ -1,0 +1,261 @@
+/* finalize.c -- the `finalize` drain (.fin.drain) as a sequence of events.
+ *
+ * The target reports its finalizer calls one by one; the model checks each
+ * is legal and follows it.  Entries whose object has the finalizer-run bit
+ * set are skipped by the target without a report (.fin.skip): the first
+ * such entry of an object clears the bit and is dropped.  The model applies
+ * skips lazily, when a reported call or the end of the drain shows they
+ * must have happened; which entries are skips never depends on the order,
+ * only on the bit and the number of entries of each object.
+ *
+ * Legal next call (.fin.order): an entry that would run (not a skip) in the
+ * current list -- the normal list while it holds any entry that would run,
+ * then the critical list.  Strict profile, in addition (.dec.finalizer-order):
+ * FIFO across collections, so the entry must have been queued by the same
+ * collection as the first entry that would run in that list.  Within one
+ * collection's batch the order is the target's (its documented scan order).
+ */
+#include "model.h"
+
+#include <string.h>
+
+/* Scratch marks on a const model: the model is always heap-allocated and
+   mutable, the marks are not part of its observable state. */
+static orc_model *scratch(const orc_model *m) { return (orc_model *)m; }
+
+/* Marks one entry as visited for its object; returns true if the entry is
+   a skip (the object's bit is set and this is its first entry seen). */
+static bool visit_is_skip(orc_model *m, orc_id id)
+{
+    orc_obj *o = &m->objs[id];
+    bool first = o->mark != m->epoch;
+    o->mark = m->epoch;
+    return o->bit && first;
+}
+
+static bool list_has_runnable(const orc_model *m, orc_fq_list l)
+{
+    orc_model *w = scratch(m);
+    orc_next_epoch(w);
+    const orc_fqueue *q = &m->freach[l];
+    for (uint32_t i = 0; i < q->n; i++)
+        if (!visit_is_skip(w, q->v[i].id))
+            return true;
+    return false;
+}
+
+static orc_fq_list current_list(const orc_model *m)
+{
+    return list_has_runnable(m, ORC_FQ_NORMAL) ? ORC_FQ_NORMAL : ORC_FQ_CRITICAL;
+}
+
+/* Removes entry i of list l (keeps order). */
+static void fq_remove(orc_model *m, orc_fq_list l, uint32_t i)
+{
+    orc_fqueue *q = &m->freach[l];
+    m->objs[q->v[i].id].freach_entries--;
+    memmove(&q->v[i], &q->v[i + 1], (size_t)(q->n - i - 1) * sizeof *q->v);
+    q->n--;
+}
+
+orc_id orc_finalize_next(const orc_model *m)
+{
+    if (!orc_model_check_sig(m))
+        return ORC_NULL;
+    orc_fq_list l = current_list(m);
+    orc_model *w = scratch(m);
+    orc_next_epoch(w);
+    const orc_fqueue *q = &m->freach[l];
+    for (uint32_t i = 0; i < q->n; i++)
+        if (!visit_is_skip(w, q->v[i].id))
+            return q->v[i].id;
+    return ORC_NULL;
+}
+
+orc_status orc_finalize_begin(orc_model *m, uint32_t tid)
+{
+    if (!orc_model_check_sig(m))
+        return ORC_E_ARG;
+    if (m->step.open || m->drain.open)
+        return orc_fail(m, ORC_E_STATE, "finalize inside an allocation step or a drain");
+    memset(&m->drain, 0, sizeof m->drain);
+    m->drain.open = true;
+    m->drain.tid = tid;
+    m->drain.calling = ORC_NULL;
+    m->drain.need_alloc = ORC_NO_TYPE;
+    return ORC_OK;
+}
+
+/* Takes every entry of list l in order without calling anything: an
+   entry whose object has the bit set is a skip and clears it (.fin.skip). */
+static void consume_skips(orc_model *m, orc_fq_list l)
+{
+    orc_fqueue *q = &m->freach[l];
+    while (q->n > 0) {
+        m->objs[q->v[0].id].bit = false;
+        fq_remove(m, l, 0);
+    }
+}
+
+orc_status orc_finalize_call_begin(orc_model *m, orc_id obj, orc_fin_call *out)
+{
+    if (!orc_model_check_sig(m))
+        return ORC_E_ARG;
+    if (!m->drain.open || m->drain.calling != ORC_NULL || m->step.open)
+        return orc_fail(m, ORC_E_STATE, "finalizer call outside a drain or inside another call");
+    orc_obj *x = orc_obj_at(m, obj);
+    if (!x || !x->alive)
+        return orc_fail(m, ORC_E_ILLEGAL, "finalizer call on #%u, which is %s", obj,
+                        x ? "reclaimed" : "unknown");
+    orc_fq_list l = current_list(m);
+    orc_fqueue *q = &m->freach[l];
+
+    /* Find X's first entry that would run, and the first runnable entry. */
+    orc_next_epoch(m);
+    uint32_t p = q->n, first = q->n;
+    for (uint32_t i = 0; i < q->n; i++) {
+        if (visit_is_skip(m, q->v[i].id))
+            continue;
+        if (first == q->n)
+            first = i;
+        if (q->v[i].id == obj) {
+            p = i;
+            break;
+        }
+    }
+    if (p == q->n) {
+        if (l == ORC_FQ_NORMAL && list_has_runnable(m, ORC_FQ_CRITICAL) && x->freach_entries > 0)
+            return orc_fail(m, ORC_E_ILLEGAL,
+                            "critical finalizer of #%u called while normal ones are pending", obj);
+        return orc_fail(m, ORC_E_ILLEGAL, "finalizer call on #%u (%s), which has no pending "
+                        "entry that runs (%u f-reachable entries, bit %s)", obj,
+                        m->types[x->type].name, x->freach_entries, x->bit ? "set" : "clear");
+    }
+    orc_status legal = ORC_OK;
+    uint64_t batch = q->v[p].gc;
+    if (m->cfg.profile == ORC_PROFILE_STRICT && q->v[first].gc != batch)
+        legal = orc_fail(m, ORC_E_ILLEGAL, "finalizer call on #%u queued by GC %llu while #%u, "
+                         "queued by GC %llu, is pending (.dec.finalizer-order)", obj,
+                         (unsigned long long)batch, q->v[first].id,
+                         (unsigned long long)q->v[first].gc);
+
+    /* Apply: the normal list is exhausted before critical calls; skips
+       ahead of X from earlier batches, and X's own skip, were taken. */
+    if (l == ORC_FQ_CRITICAL)
+        consume_skips(m, ORC_FQ_NORMAL);
+    orc_next_epoch(m);
+    uint32_t i = 0;
+    for (;;) {
+        orc_fentry e = q->v[i];
+        bool skip = visit_is_skip(m, e.id);
+        if (!skip && e.id == obj) {
+            fq_remove(m, l, i);                /* the entry leaves before the call */
+            break;
+        }
+        if (skip && (e.id == obj || e.gc < batch)) {
+            m->objs[e.id].bit = false;         /* .fin.skip */
+            fq_remove(m, l, i);
+            continue;
+        }
+        i++;
+    }
+
+    /* The call (.fin.call): `this` is a root until call_end. */
+    const orc_type_desc *d = &m->types[x->type].d;
+    x->calls++;
+    m->total_calls++;
+    m->drain.calling = obj;
+    m->drain.need_alloc = ORC_NO_TYPE;
+    m->drain.alloc_done = false;
+    orc_status s = ORC_OK;
+    switch (d->fin) {
+    case ORC_FIN_RESURRECT:                    /* .fin.resurrect */
+        m->statics[d->fin_static] = obj;
+        break;
+    case ORC_FIN_REREGISTER:                   /* .fin.rereg-self */
+        s = orc_reregister_id(m, obj);
+        break;
+    case ORC_FIN_RESURRECT_REREGISTER:
+        m->statics[d->fin_static] = obj;
+        s = orc_reregister_id(m, obj);
+        break;
+    case ORC_FIN_ALLOC:                        /* .dec.alloc-finalizer */
+        m->drain.need_alloc = d->fin_alloc;
+        break;
+    case ORC_FIN_COUNT:
+    case ORC_FIN_NONE:
+        break;
+    }
+    if (out) {
+        memset(out, 0, sizeof *out);
+        out->obj = obj;
+        out->type = x->type;
+        out->behaviour = d->fin;
+        out->fin_static = d->fin_static;
+        out->alloc_type = d->fin == ORC_FIN_ALLOC ? d->fin_alloc : ORC_NO_TYPE;
+        out->critical = d->critical;
+        out->calls = x->calls;
+    }
+    return s != ORC_OK ? s : legal;
+}
+
+orc_status orc_finalize_call_end(orc_model *m)
+{
+    if (!orc_model_check_sig(m))
+        return ORC_E_ARG;
+    if (!m->drain.open || m->drain.calling == ORC_NULL || m->step.open)
+        return orc_fail(m, ORC_E_STATE, "finalizer call end without a call");
+    if (m->drain.need_alloc != ORC_NO_TYPE && !m->drain.alloc_done)
+        return orc_fail(m, ORC_E_STATE, "alloc:T finalizer of #%u ended without its allocation",
+                        m->drain.calling);
+    m->drain.calling = ORC_NULL;
+    m->drain.need_alloc = ORC_NO_TYPE;
+    m->drain.alloc_done = false;
+    return ORC_OK;
+}
+
+orc_status orc_finalize_end(orc_model *m)
+{
+    if (!orc_model_check_sig(m))
+        return ORC_E_ARG;
+    if (!m->drain.open || m->drain.calling != ORC_NULL || m->step.open)
+        return orc_fail(m, ORC_E_STATE, "finalize end inside a call or without a drain");
+    orc_status legal = ORC_OK;
+    uint32_t missing = 0;
+    for (int l = 0; l < 2; l++) {
+        orc_fqueue *q = &m->freach[l];
+        orc_next_epoch(m);
+        for (uint32_t i = 0; i < q->n; i++) {
+            orc_id id = q->v[i].id;
+            if (visit_is_skip(m, id))
+                continue;
+            if (missing++ == 0)
+                legal = orc_fail(m, ORC_E_ILLEGAL, "finalize ended with the call on #%u (%s) "
+                                 "missing", id, m->types[m->objs[id].type].name);
+        }
+        /* .fin.drain: the queue is empty afterwards; bits of skipped
+           entries are cleared. */
+        consume_skips(m, (orc_fq_list)l);
+    }
+    m->drain.open = false;
+    return legal;
+}
+
+orc_status orc_finalize(orc_model *m, uint32_t tid)
+{
+    orc_status s = orc_finalize_begin(m, tid);
+    if (s != ORC_OK)
+        return s;
+    orc_id x;
+    while ((x = orc_finalize_next(m)) != ORC_NULL) {
+        orc_fin_call call;
+        if ((s = orc_finalize_call_begin(m, x, &call)) != ORC_OK)
+            return s;
+        if (call.alloc_type != ORC_NO_TYPE &&
+            (s = orc_alloc(m, ORC_LOCAL_NONE, call.alloc_type, 0, NULL)) != ORC_OK)
+            return s;
+        if ((s = orc_finalize_call_end(m)) != ORC_OK)
+            return s;
+    }
+    return orc_finalize_end(m);
+}

@@ -1,0 +1,161 @@
+/* model.h -- internal state of the oracle (not part of the public API).
+ *
+ * Everything the model knows is here, with no addresses: objects are
+ * records indexed by their identity (orc_id, never reused), roots are small
+ * tables indexed by the harness's local / handle indices, the finalization
+ * queue and the two f-reachable lists are ordered arrays of identities.
+ * Files: model.c (state, statements, allocation steps), collect.c (one
+ * collection, docs/semantics.md section "collection"), finalize.c (the
+ * drain), query.c (queries, root paths, orc_check).
+ *
+ * Main invariant (.orc.invariants): every identity held by a root, by a
+ * slot of a live object, by a queue entry or by a handle names a live
+ * object; reclaimed objects hold no slots.
+ */
+#ifndef ORC_MODEL_H
+#define ORC_MODEL_H
+
+#include "oracle.h"
+
+#define ORC_MODEL_SIG   0x4f52434du   /* 'ORCM' */
+#define ORC_INDEX_MAX   (1u << 24)    /* largest local / handle index + 1 */
+
+typedef struct orc_type_rec {
+    orc_type_desc d;          /* d.name points at name below */
+    char *name;               /* owned copy */
+} orc_type_rec;
+
+typedef struct orc_obj {
+    orc_type_id type;
+    uint64_t length;
+    uint64_t size;            /* unaligned total (.obj.size) */
+    uint64_t aligned;         /* rounded up to 8 (.dec.alloc-size) */
+    uint64_t nslots;
+    orc_id *slots;            /* nslots entries; NULL when nslots == 0 or reclaimed */
+    int gen;
+    bool large;
+    bool alive;
+    bool bit;                 /* finalizer-run bit (.fin.bit) */
+    uint32_t fin_entries;     /* in the finalization queue */
+    uint32_t freach_entries;  /* in the f-reachable lists */
+    uint32_t calls;           /* finalizer calls made */
+    uint32_t birth_thread;
+    uint64_t birth_gc;
+    uint64_t reclaimed_gc;
+    uint64_t pinned_gc;       /* index of the last GC that saw it pinned */
+    uint64_t survived_gc;     /* index of the last GC it was condemned in and survived */
+    uint32_t mark;            /* == model's mark epoch: marked */
+    orc_id parent;            /* root path search scratch */
+    uint64_t parent_slot;
+} orc_obj;
+
+typedef struct orc_local {
+    orc_local_state state;
+    orc_id id;                /* BOUND: the value; DROPPED: the last value */
+} orc_local;
+
+typedef struct orc_handle {
+    bool live;                /* allocated and not freed */
+    orc_handle_kind kind;
+    orc_id target;
+    uint32_t name;            /* harness index it was bound to */
+} orc_handle;
+
+/* An f-reachable entry remembers the GC that queued it (.dec.finalizer-order:
+   FIFO across collections). */
+typedef struct orc_fentry {
+    orc_id id;
+    uint64_t gc;
+} orc_fentry;
+
+typedef struct orc_fqueue {
+    orc_fentry *v;
+    uint32_t n, cap;
+} orc_fqueue;
+
+/* The allocation step in progress (orc_alloc_begin .. orc_alloc_end). */
+typedef struct orc_step {
+    bool open;
+    uint32_t local;
+    orc_type_id type;
+    uint64_t length;
+    orc_prediction pred;
+    bool pred_applied;        /* the predicted budget GC was presented */
+    uint32_t alloc_gcs;       /* alloc-reason GCs presented (clr) */
+    bool oom_gc;              /* the out_of_memory GC was presented */
+    bool bad;                 /* an illegal GC was presented in this step */
+} orc_step;
+
+/* The `finalize` drain in progress. */
+typedef struct orc_drain {
+    bool open;
+    uint32_t tid;
+    orc_id calling;           /* `this` of the running call (ORC_NULL: none) */
+    orc_type_id need_alloc;   /* ALLOC behaviour: the step still to run */
+    bool alloc_done;
+} orc_drain;
+
+struct orc_model {
+    uint32_t sig;
+    orc_config cfg;
+    char *err;                /* diagnostic buffer (ORC_ERR_LEN), writable from const queries */
+
+    orc_type_rec *types;
+    uint32_t ntypes, types_cap;
+    bool types_checked;       /* fin_alloc references validated */
+
+    orc_obj *objs;            /* objs[id], id 1..nobjs; objs[0] unused */
+    uint32_t nobjs, objs_cap;
+    orc_id *live;             /* live ids, increasing */
+    uint32_t nlive, live_cap;
+    uint32_t epoch;           /* mark epoch */
+
+    orc_local *locals;
+    uint32_t nlocals, locals_cap;
+    orc_id statics[ORC_STATICS];
+    orc_handle *handles;      /* every handle ever allocated, in order */
+    uint32_t nhandles, handles_cap;
+    uint32_t *hindex;         /* harness handle index -> handles[] + 1 (0: unbound) */
+    uint32_t nhindex, hindex_cap;
+
+    orc_id *finq;             /* the finalization queue, registration order */
+    uint32_t nfinq, finq_cap;
+    orc_fqueue freach[2];     /* ORC_FQ_NORMAL, ORC_FQ_CRITICAL */
+
+    uint32_t thread;          /* current allocation context (bookkeeping) */
+    uint64_t collections[ORC_GENS];
+    orc_gc_record *log;       /* log[i] is GC number i + 1 */
+    uint64_t nlog;
+    uint32_t log_cap;
+    uint64_t total_calls;
+    orc_budget_state budget;
+
+    orc_step step;
+    orc_drain drain;
+};
+
+#define ORC_ERR_LEN 512
+
+/* model.c */
+orc_status orc_fail(const orc_model *m, orc_status s, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+bool orc_model_check_sig(const orc_model *m);
+orc_obj *orc_obj_at(const orc_model *m, orc_id id);   /* NULL if unknown */
+bool orc_type_has_fin(const orc_model *m, orc_type_id t);
+orc_status orc_reregister_id(orc_model *m, orc_id id);
+bool orc_grow(void **v, uint32_t *cap, uint32_t need, size_t elem);
+void orc_bind_local(orc_model *m, uint32_t local, orc_id id);
+
+/* collect.c */
+bool orc_condemned(const orc_obj *o, int gen);
+void orc_next_epoch(orc_model *m);   /* fresh scratch mark: nothing marked */
+orc_status orc_collect_apply(orc_model *m, const orc_gc_request *rq);
+void orc_live_rebuild(orc_model *m);
+
+/* finalize.c */
+bool orc_fqueue_push(orc_fqueue *q, orc_id id, uint64_t gc);
+
+#endif /* ORC_MODEL_H */
