@@ -20,7 +20,10 @@
  *
  * Validity (.prog.valid, checked by hx_program_check): every index is in
  * range, every number is within the limits below, array types have no
- * finalizer, slot indices of fixed types are < refs, every handle is named
+ * finalizer, slot indices are < refs for locals whose static type is a
+ * fixed type and absent for byte arrays (.prog.static-type: the type of the
+ * `new` that last bound the local, followed through copies; programs are
+ * straight-line), every handle is named
  * by some `h = handle ...` statement before it is used.  Whether a local is
  * bound and non-null when a statement runs is a run-time matter (the
  * executor reports it: exit status 2, .dec.exit).

@@ -1,0 +1,746 @@
+/* program.c -- the program IR: construction, copying, equality, checking.
+ *
+ * See program.h for the shape (.prog.shape) and the validity rules
+ * (.prog.valid).  Nothing here knows the text or binary syntax except
+ * hx_program_renumber, which mirrors the line layout of hx_print.
+ */
+#include "program.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ==== Names of enumerations ========================================== */
+
+static const char *const heap_key_names[HX_KEY_COUNT] = {
+    "gen0_budget", "gen1_budget", "gen2_budget", "loh_budget",
+    "loh_threshold", "segment_size", "hard_limit",
+};
+
+static const uint64_t heap_key_defaults[HX_KEY_COUNT] = {
+    256u * 1024u, 2u * 1024u * 1024u, 10u * 1024u * 1024u,
+    16u * 1024u * 1024u, 85000u, 4u * 1024u * 1024u, 0u,
+};
+
+const char *hx_heap_key_name(hx_heap_key k)
+{
+    return (unsigned)k < HX_KEY_COUNT ? heap_key_names[k] : "?";
+}
+
+uint64_t hx_heap_default_value(hx_heap_key k)
+{
+    return (unsigned)k < HX_KEY_COUNT ? heap_key_defaults[k] : 0;
+}
+
+void hx_heap_default(hx_heap_config *h)
+{
+    for (unsigned k = 0; k < HX_KEY_COUNT; k++)
+        h->value[k] = heap_key_defaults[k];
+    h->profile = HX_PROFILE_STRICT;
+}
+
+const char *hx_fin_kind_name(hx_fin_kind k)
+{
+    static const char *const names[HX_FIN_KIND_COUNT] = {
+        "none", "count", "resurrect", "reregister", "resurrect_reregister", "alloc",
+    };
+    return (unsigned)k < HX_FIN_KIND_COUNT ? names[k] : "?";
+}
+
+const char *hx_handle_kind_name(hx_handle_kind k)
+{
+    static const char *const names[HX_HANDLE_KIND_COUNT] = {
+        "strong", "pinned", "weak", "weak_long",
+    };
+    return (unsigned)k < HX_HANDLE_KIND_COUNT ? names[k] : "?";
+}
+
+const char *hx_stmt_kind_name(hx_stmt_kind k)
+{
+    static const char *const names[HX_ST_KIND_COUNT] = {
+        "new", "store", "load", "copy", "drop", "handle", "free", "target",
+        "static_set", "static_get", "suppress", "reregister", "collect",
+        "finalize", "thread", "expect_gen", "expect_loh", "expect_soh",
+        "expect_null", "expect_target", "expect_finalized",
+        "expect_collections", "expect_pinned_count", "expect_oom",
+    };
+    return (unsigned)k < HX_ST_KIND_COUNT ? names[k] : "?";
+}
+
+void hx_diag_format(const hx_diag *d, char *buf, size_t len)
+{
+    if (len == 0)
+        return;
+    snprintf(buf, len, "%s:%u:%u: %s", d->file ? d->file : "<program>",
+             (unsigned)d->pos.line, (unsigned)d->pos.col, d->msg);
+}
+
+/* ==== Types ========================================================== */
+
+bool hx_type_is_array(const hx_type *t)
+{
+    return t->kind == HX_TYPE_BYTE_ARRAY || t->kind == HX_TYPE_REF_ARRAY;
+}
+
+uint64_t hx_type_instance_size(const hx_type *t, uint64_t length)
+{
+    switch (t->kind) {
+    case HX_TYPE_BYTE_ARRAY:
+        return HX_ARRAY_BASE + length;
+    case HX_TYPE_REF_ARRAY:
+        return HX_ARRAY_BASE + 8 * length;
+    case HX_TYPE_FIXED:
+    default:
+        return t->size;
+    }
+}
+
+/* ==== Statement operand helpers ====================================== */
+
+uint32_t hx_stmt_binds_local(const hx_stmt *s)
+{
+    switch (s->kind) {
+    case HX_ST_NEW: case HX_ST_LOAD: case HX_ST_COPY:
+    case HX_ST_TARGET: case HX_ST_STATIC_GET:
+        return s->dst;
+    default:
+        return HX_NONE;
+    }
+}
+
+/* Which operand fields each kind uses (.prog.operands): the single table
+   every walker of operands (check, compact, codec) agrees on. */
+enum { U_DST = 1, U_OBJ = 2, U_SRC = 4, U_HANDLE = 8, U_TYPE = 16 };
+
+static unsigned stmt_uses(hx_stmt_kind k)
+{
+    switch (k) {
+    case HX_ST_NEW:           return U_DST | U_TYPE;
+    case HX_ST_STORE:         return U_OBJ | U_SRC;
+    case HX_ST_LOAD:          return U_DST | U_OBJ;
+    case HX_ST_COPY:          return U_DST | U_SRC;
+    case HX_ST_DROP:          return U_OBJ;
+    case HX_ST_HANDLE:        return U_HANDLE | U_OBJ;
+    case HX_ST_FREE:          return U_HANDLE;
+    case HX_ST_TARGET:        return U_DST | U_HANDLE;
+    case HX_ST_STATIC_SET:    return U_SRC;
+    case HX_ST_STATIC_GET:    return U_DST;
+    case HX_ST_SUPPRESS:      return U_OBJ;
+    case HX_ST_REREGISTER:    return U_OBJ;
+    case HX_ST_EXPECT_GEN:    return U_OBJ;
+    case HX_ST_EXPECT_LOH:    return U_OBJ;
+    case HX_ST_EXPECT_SOH:    return U_OBJ;
+    case HX_ST_EXPECT_NULL:   return U_OBJ;
+    case HX_ST_EXPECT_TARGET: return U_HANDLE | U_SRC;
+    case HX_ST_EXPECT_FINALIZED: return U_OBJ;
+    default:                  return 0;
+    }
+}
+
+unsigned hx_stmt_reads_locals(const hx_stmt *s, uint32_t out[2])
+{
+    unsigned u = stmt_uses(s->kind), n = 0;
+    if (u & U_OBJ)
+        out[n++] = s->obj;
+    if ((u & U_SRC) && s->src != HX_NULL) {
+        /* copy: src must name an object, same as obj elsewhere */
+        out[n++] = s->src;
+    }
+    return n;
+}
+
+bool hx_stmt_uses_handle(const hx_stmt *s)
+{
+    return (stmt_uses(s->kind) & U_HANDLE) != 0;
+}
+
+/* ==== Lifetime ======================================================= */
+
+void hx_program_init(hx_program *p)
+{
+    memset(p, 0, sizeof *p);
+    p->sig = HX_PROGRAM_SIG;
+    hx_heap_default(&p->heap);
+}
+
+static void free_names(char **v, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+void hx_program_free(hx_program *p)
+{
+    if (!p)
+        return;
+    for (uint32_t i = 0; i < p->ntypes; i++)
+        free(p->types[i].name);
+    free(p->types);
+    free_names(p->locals, p->nlocals);
+    free_names(p->handles, p->nhandles);
+    free(p->stmts);
+    hx_program_init(p);
+}
+
+static char *dup_name(const char *s)
+{
+    size_t n = strlen(s);
+    char *d = malloc(n + 1);
+    if (d)
+        memcpy(d, s, n + 1);
+    return d;
+}
+
+/* Grow *v (elements of size sz) so it holds at least need elements. */
+static bool grow(void **v, size_t *cap, size_t need, size_t sz)
+{
+    if (need <= *cap)
+        return true;
+    size_t nc = *cap ? *cap : 8;
+    while (nc < need)
+        nc *= 2;
+    void *nv = realloc(*v, nc * sz);
+    if (!nv)
+        return false;
+    *v = nv;
+    *cap = nc;
+    return true;
+}
+
+static bool grow32(void **v, uint32_t *cap, size_t need, size_t sz)
+{
+    size_t c = *cap;
+    if (need > UINT32_MAX - 1)
+        return false;
+    bool ok = grow(v, &c, need, sz);
+    *cap = (uint32_t)c;
+    return ok;
+}
+
+bool hx_program_copy(hx_program *dst, const hx_program *src)
+{
+    hx_program_init(dst);
+    dst->heap = src->heap;
+    for (uint32_t i = 0; i < src->ntypes; i++)
+        if (hx_program_add_type(dst, &src->types[i]) == HX_NONE)
+            goto fail;
+    for (uint32_t i = 0; i < src->nlocals; i++) {
+        if (!grow32((void **)&dst->locals, &dst->locals_cap, i + 1, sizeof(char *)))
+            goto fail;
+        if (!(dst->locals[i] = dup_name(src->locals[i])))
+            goto fail;
+        dst->nlocals = i + 1;
+    }
+    for (uint32_t i = 0; i < src->nhandles; i++) {
+        if (!grow32((void **)&dst->handles, &dst->handles_cap, i + 1, sizeof(char *)))
+            goto fail;
+        if (!(dst->handles[i] = dup_name(src->handles[i])))
+            goto fail;
+        dst->nhandles = i + 1;
+    }
+    if (src->nstmts) {
+        if (!grow((void **)&dst->stmts, &dst->stmts_cap, src->nstmts, sizeof(hx_stmt)))
+            goto fail;
+        memcpy(dst->stmts, src->stmts, src->nstmts * sizeof(hx_stmt));
+        dst->nstmts = src->nstmts;
+    }
+    return true;
+fail:
+    hx_program_free(dst);
+    return false;
+}
+
+/* ==== Building ======================================================= */
+
+uint32_t hx_program_add_type(hx_program *p, const hx_type *t)
+{
+    if (!grow32((void **)&p->types, &p->types_cap, (size_t)p->ntypes + 1, sizeof(hx_type)))
+        return HX_NONE;
+    char *name = dup_name(t->name ? t->name : "");
+    if (!name)
+        return HX_NONE;
+    p->types[p->ntypes] = *t;
+    p->types[p->ntypes].name = name;
+    return p->ntypes++;
+}
+
+uint32_t hx_program_find_type(const hx_program *p, const char *name)
+{
+    for (uint32_t i = 0; i < p->ntypes; i++)
+        if (strcmp(p->types[i].name, name) == 0)
+            return i;
+    return HX_NONE;
+}
+
+static uint32_t find_name(char **v, uint32_t n, const char *name)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (strcmp(v[i], name) == 0)
+            return i;
+    return HX_NONE;
+}
+
+static uint32_t add_name(char ***v, uint32_t *n, uint32_t *cap, const char *name)
+{
+    uint32_t i = find_name(*v, *n, name);
+    if (i != HX_NONE)
+        return i;
+    if (!grow32((void **)v, cap, (size_t)*n + 1, sizeof(char *)))
+        return HX_NONE;
+    char *d = dup_name(name);
+    if (!d)
+        return HX_NONE;
+    (*v)[*n] = d;
+    return (*n)++;
+}
+
+uint32_t hx_program_local(hx_program *p, const char *name)
+{
+    return add_name(&p->locals, &p->nlocals, &p->locals_cap, name);
+}
+
+uint32_t hx_program_find_local(const hx_program *p, const char *name)
+{
+    return find_name(p->locals, p->nlocals, name);
+}
+
+uint32_t hx_program_handle(hx_program *p, const char *name)
+{
+    return add_name(&p->handles, &p->nhandles, &p->handles_cap, name);
+}
+
+uint32_t hx_program_find_handle(const hx_program *p, const char *name)
+{
+    return find_name(p->handles, p->nhandles, name);
+}
+
+hx_stmt *hx_program_append(hx_program *p, hx_stmt_kind k)
+{
+    if (!grow((void **)&p->stmts, &p->stmts_cap, p->nstmts + 1, sizeof(hx_stmt)))
+        return NULL;
+    hx_stmt *s = &p->stmts[p->nstmts++];
+    memset(s, 0, sizeof *s);
+    s->kind = k;
+    s->src = HX_NULL;
+    if (k == HX_ST_COLLECT)
+        s->gen = 2;
+    return s;
+}
+
+void hx_program_remove(hx_program *p, size_t from, size_t n)
+{
+    if (from >= p->nstmts)
+        return;
+    if (n > p->nstmts - from)
+        n = p->nstmts - from;
+    memmove(&p->stmts[from], &p->stmts[from + n],
+            (p->nstmts - from - n) * sizeof(hx_stmt));
+    p->nstmts -= n;
+}
+
+/* ==== Equality ======================================================= */
+
+static bool type_equal(const hx_type *a, const hx_type *b)
+{
+    return strcmp(a->name, b->name) == 0 && a->kind == b->kind &&
+           a->size == b->size && a->nrefs == b->nrefs && a->fin == b->fin &&
+           a->fin_static == b->fin_static && a->fin_alloc == b->fin_alloc &&
+           a->critical == b->critical;
+}
+
+/* Compare only the fields a kind uses (.prog.operands), so stray values in
+   unused fields never make two equal programs differ. */
+static bool stmt_equal(const hx_stmt *a, const hx_stmt *b)
+{
+    if (a->kind != b->kind)
+        return false;
+    unsigned u = stmt_uses(a->kind);
+    if ((u & U_DST) && a->dst != b->dst) return false;
+    if ((u & U_OBJ) && a->obj != b->obj) return false;
+    if ((u & U_SRC) && a->src != b->src) return false;
+    if ((u & U_HANDLE) && a->handle != b->handle) return false;
+    if ((u & U_TYPE) && a->type != b->type) return false;
+    switch (a->kind) {
+    case HX_ST_NEW:
+        return a->length == b->length;
+    case HX_ST_STORE: case HX_ST_LOAD:
+        return a->slot == b->slot;
+    case HX_ST_HANDLE:
+        return a->hkind == b->hkind;
+    case HX_ST_STATIC_SET: case HX_ST_STATIC_GET:
+        return a->stat == b->stat;
+    case HX_ST_COLLECT:
+        return a->gen == b->gen && a->compact_loh == b->compact_loh;
+    case HX_ST_THREAD:
+        return a->thread == b->thread;
+    case HX_ST_EXPECT_GEN:
+        return a->gen == b->gen;
+    case HX_ST_EXPECT_FINALIZED: case HX_ST_EXPECT_PINNED:
+        return a->count == b->count;
+    case HX_ST_EXPECT_COLLECTIONS:
+        return a->gen == b->gen && a->count == b->count;
+    default:
+        return true;
+    }
+}
+
+bool hx_program_equal(const hx_program *a, const hx_program *b)
+{
+    if (memcmp(a->heap.value, b->heap.value, sizeof a->heap.value) != 0 ||
+        a->heap.profile != b->heap.profile)
+        return false;
+    if (a->ntypes != b->ntypes || a->nlocals != b->nlocals ||
+        a->nhandles != b->nhandles || a->nstmts != b->nstmts)
+        return false;
+    for (uint32_t i = 0; i < a->ntypes; i++)
+        if (!type_equal(&a->types[i], &b->types[i]))
+            return false;
+    for (uint32_t i = 0; i < a->nlocals; i++)
+        if (strcmp(a->locals[i], b->locals[i]) != 0)
+            return false;
+    for (uint32_t i = 0; i < a->nhandles; i++)
+        if (strcmp(a->handles[i], b->handles[i]) != 0)
+            return false;
+    for (size_t i = 0; i < a->nstmts; i++)
+        if (!stmt_equal(&a->stmts[i], &b->stmts[i]))
+            return false;
+    return true;
+}
+
+/* ==== Checking (.prog.valid) ========================================= */
+
+static bool fail(hx_diag *d, hx_pos pos, const char *fmt, ...)
+{
+    if (d) {
+        d->pos = pos;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(d->msg, sizeof d->msg, fmt, ap);
+        va_end(ap);
+    }
+    return false;
+}
+
+static bool name_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > HX_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        bool alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+        bool digit = c >= '0' && c <= '9';
+        if (!alpha && !(digit && i > 0))
+            return false;
+    }
+    return true;
+}
+
+static bool type_check(const hx_program *p, uint32_t i, hx_diag *d)
+{
+    const hx_type *t = &p->types[i];
+    if (!t->name || !name_ok(t->name))
+        return fail(d, t->pos, "type %u has an invalid name", (unsigned)i);
+    for (uint32_t j = 0; j < i; j++)
+        if (strcmp(p->types[j].name, t->name) == 0)
+            return fail(d, t->pos, "type '%s' declared twice", t->name);
+    switch (t->kind) {
+    case HX_TYPE_FIXED:
+        if (t->size < HX_MIN_OBJECT || t->size > HX_NUMBER_MAX)
+            return fail(d, t->pos, "type '%s': size %llu out of range %u..%llu", t->name,
+                        (unsigned long long)t->size, HX_MIN_OBJECT,
+                        (unsigned long long)HX_NUMBER_MAX);
+        if (t->nrefs > HX_MAX_REFS || HX_OBJ_BASE + 8 * (uint64_t)t->nrefs > t->size)
+            return fail(d, t->pos, "type '%s': %u reference slots do not fit in size %llu",
+                        t->name, (unsigned)t->nrefs, (unsigned long long)t->size);
+        break;
+    case HX_TYPE_BYTE_ARRAY: case HX_TYPE_REF_ARRAY:
+        if (t->fin != HX_FIN_NONE || t->critical)
+            return fail(d, t->pos, "array type '%s' cannot have a finalizer", t->name);
+        break;
+    default:
+        return fail(d, t->pos, "type '%s' has an unknown kind", t->name);
+    }
+    if ((unsigned)t->fin >= HX_FIN_KIND_COUNT)
+        return fail(d, t->pos, "type '%s' has an unknown finalizer", t->name);
+    if ((t->fin == HX_FIN_RESURRECT || t->fin == HX_FIN_RESURRECT_REREGISTER) &&
+        t->fin_static >= HX_STATICS)
+        return fail(d, t->pos, "type '%s': static slot s%u out of range s0..s%u",
+                    t->name, (unsigned)t->fin_static, HX_STATICS - 1);
+    if (t->fin == HX_FIN_ALLOC && t->fin_alloc >= p->ntypes)
+        return fail(d, t->pos, "type '%s': alloc: names no type", t->name);
+    if (t->critical && t->fin == HX_FIN_NONE)
+        return fail(d, t->pos, "type '%s': critical needs a finalizer", t->name);
+    return true;
+}
+
+/* .prog.static-type: the type of the `new` that last bound a local,
+   followed through copies (programs are straight-line); HX_NONE when
+   unknown.  A store or load whose local's static type is a fixed type
+   without that slot, or a byte array, is invalid. */
+static bool slot_check(const hx_program *p, const hx_stmt *s, const uint32_t *stype,
+                       hx_diag *d)
+{
+    uint32_t ty = stype[s->obj];
+    if (ty == HX_NONE)
+        return true;
+    const hx_type *t = &p->types[ty];
+    if (t->kind == HX_TYPE_BYTE_ARRAY)
+        return fail(d, s->pos, "slot %llu out of range: '%s' is a %s, a byte array with no "
+                    "reference slots", (unsigned long long)s->slot, p->locals[s->obj], t->name);
+    if (t->kind == HX_TYPE_FIXED && s->slot >= t->nrefs)
+        return fail(d, s->pos, "slot %llu out of range: '%s' is a %s with %u reference slots",
+                    (unsigned long long)s->slot, p->locals[s->obj], t->name, (unsigned)t->nrefs);
+    return true;
+}
+
+static void static_type_step(const hx_stmt *s, uint32_t *stype)
+{
+    switch (s->kind) {
+    case HX_ST_NEW:        stype[s->dst] = s->type; break;
+    case HX_ST_COPY:       stype[s->dst] = stype[s->src]; break;
+    case HX_ST_LOAD: case HX_ST_TARGET: case HX_ST_STATIC_GET:
+                           stype[s->dst] = HX_NONE; break;
+    case HX_ST_DROP:       stype[s->obj] = HX_NONE; break;
+    default: break;
+    }
+}
+
+static bool stmt_check(const hx_program *p, const hx_stmt *s, const bool *handle_named,
+                       hx_diag *d)
+{
+    unsigned u = stmt_uses(s->kind);
+    if ((unsigned)s->kind >= HX_ST_KIND_COUNT)
+        return fail(d, s->pos, "unknown statement kind %d", (int)s->kind);
+    if ((u & U_DST) && s->dst >= p->nlocals)
+        return fail(d, s->pos, "local index %u out of range", (unsigned)s->dst);
+    if ((u & U_OBJ) && s->obj >= p->nlocals)
+        return fail(d, s->pos, "local index %u out of range", (unsigned)s->obj);
+    if ((u & U_SRC) && s->src != HX_NULL && s->src >= p->nlocals)
+        return fail(d, s->pos, "local index %u out of range", (unsigned)s->src);
+    if (s->kind == HX_ST_COPY && s->src == HX_NULL)
+        return fail(d, s->pos, "copy needs a source local");
+    if (u & U_HANDLE) {
+        if (s->handle >= p->nhandles)
+            return fail(d, s->pos, "handle index %u out of range", (unsigned)s->handle);
+        if (s->kind != HX_ST_HANDLE && !handle_named[s->handle])
+            return fail(d, s->pos, "handle '%s' used before any 'handle' statement names it",
+                        p->handles[s->handle]);
+    }
+    if ((u & U_TYPE) && s->type >= p->ntypes)
+        return fail(d, s->pos, "type index %u out of range", (unsigned)s->type);
+    switch (s->kind) {
+    case HX_ST_NEW: {
+        const hx_type *t = &p->types[s->type];
+        if (!hx_type_is_array(t) && s->length != 0)
+            return fail(d, s->pos, "type '%s' is not an array type", t->name);
+        if (s->length > HX_NUMBER_MAX)
+            return fail(d, s->pos, "array length out of range");
+        break;
+    }
+    case HX_ST_STORE: case HX_ST_LOAD:
+        if (s->slot > HX_NUMBER_MAX)
+            return fail(d, s->pos, "slot index out of range");
+        break;
+    case HX_ST_HANDLE:
+        if ((unsigned)s->hkind >= HX_HANDLE_KIND_COUNT)
+            return fail(d, s->pos, "unknown handle kind");
+        break;
+    case HX_ST_STATIC_SET: case HX_ST_STATIC_GET:
+        if (s->stat >= HX_STATICS)
+            return fail(d, s->pos, "static slot s%u out of range s0..s%u",
+                        (unsigned)s->stat, HX_STATICS - 1);
+        break;
+    case HX_ST_COLLECT:
+        if (s->gen < 0 || s->gen > 2)
+            return fail(d, s->pos, "collect generation %d out of range 0..2", s->gen);
+        if (s->compact_loh && s->gen != 2)
+            return fail(d, s->pos, "compact_loh needs a gen2 collection");
+        break;
+    case HX_ST_THREAD:
+        if (s->thread >= HX_THREADS)
+            return fail(d, s->pos, "thread %u out of range 0..%u", (unsigned)s->thread,
+                        HX_THREADS - 1);
+        break;
+    case HX_ST_EXPECT_GEN: case HX_ST_EXPECT_COLLECTIONS:
+        if (s->gen < 0 || s->gen > 2)
+            return fail(d, s->pos, "generation %d out of range 0..2", s->gen);
+        if (s->count > HX_NUMBER_MAX)
+            return fail(d, s->pos, "count out of range");
+        break;
+    case HX_ST_EXPECT_FINALIZED: case HX_ST_EXPECT_PINNED:
+        if (s->count > HX_NUMBER_MAX)
+            return fail(d, s->pos, "count out of range");
+        break;
+    default:
+        break;
+    }
+    return true;
+}
+
+bool hx_program_check(const hx_program *p, hx_diag *d)
+{
+    hx_pos none = {0, 0};
+    if (!p || p->sig != HX_PROGRAM_SIG)
+        return fail(d, none, "not a program (bad signature)");
+    for (unsigned k = 0; k < HX_KEY_COUNT; k++)
+        if (p->heap.value[k] > HX_NUMBER_MAX)
+            return fail(d, none, "heap %s out of range", heap_key_names[k]);
+    if (p->heap.profile != HX_PROFILE_STRICT && p->heap.profile != HX_PROFILE_CLR)
+        return fail(d, none, "unknown heap profile");
+    for (uint32_t i = 0; i < p->ntypes; i++)
+        if (!type_check(p, i, d))
+            return false;
+    for (uint32_t i = 0; i < p->nlocals; i++) {
+        if (!name_ok(p->locals[i]) || strcmp(p->locals[i], "null") == 0)
+            return fail(d, none, "local %u has an invalid name", (unsigned)i);
+        if (find_name(p->locals, i, p->locals[i]) != HX_NONE)
+            return fail(d, none, "local '%s' listed twice", p->locals[i]);
+        if (find_name(p->handles, p->nhandles, p->locals[i]) != HX_NONE)
+            return fail(d, none, "'%s' names both a local and a handle", p->locals[i]);
+    }
+    for (uint32_t i = 0; i < p->nhandles; i++) {
+        if (!name_ok(p->handles[i]) || strcmp(p->handles[i], "null") == 0)
+            return fail(d, none, "handle %u has an invalid name", (unsigned)i);
+        if (find_name(p->handles, i, p->handles[i]) != HX_NONE)
+            return fail(d, none, "handle '%s' listed twice", p->handles[i]);
+    }
+    bool *named = calloc(p->nhandles ? p->nhandles : 1, sizeof(bool));
+    uint32_t *stype = malloc((p->nlocals ? p->nlocals : 1) * sizeof(uint32_t));
+    bool ok = named && stype;
+    if (!ok)
+        fail(d, none, "out of memory");
+    for (uint32_t i = 0; ok && i < p->nlocals; i++)
+        stype[i] = HX_NONE;
+    for (size_t i = 0; i < p->nstmts && ok; i++) {
+        const hx_stmt *s = &p->stmts[i];
+        ok = stmt_check(p, s, named, d);
+        if (ok && (s->kind == HX_ST_STORE || s->kind == HX_ST_LOAD))
+            ok = slot_check(p, s, stype, d);
+        if (!ok)
+            break;
+        if (s->kind == HX_ST_HANDLE)
+            named[s->handle] = true;
+        static_type_step(s, stype);
+    }
+    free(named);
+    free(stype);
+    return ok;
+}
+
+/* ==== Table compaction (minimizer support) =========================== */
+
+void hx_program_compact_tables(hx_program *p)
+{
+    uint32_t nt = p->ntypes, nl = p->nlocals, nh = p->nhandles;
+    uint32_t *tmap = malloc((nt + 1) * sizeof *tmap);
+    uint32_t *lmap = malloc((nl + 1) * sizeof *lmap);
+    uint32_t *hmap = malloc((nh + 1) * sizeof *hmap);
+    if (!tmap || !lmap || !hmap)
+        goto out;
+    /* Phase 1: mark what statements use (HX_NONE = unused). */
+    for (uint32_t i = 0; i < nt; i++) tmap[i] = HX_NONE;
+    for (uint32_t i = 0; i < nl; i++) lmap[i] = HX_NONE;
+    for (uint32_t i = 0; i < nh; i++) hmap[i] = HX_NONE;
+    for (size_t i = 0; i < p->nstmts; i++) {
+        const hx_stmt *s = &p->stmts[i];
+        unsigned u = stmt_uses(s->kind);
+        if (u & U_DST) lmap[s->dst] = 0;
+        if (u & U_OBJ) lmap[s->obj] = 0;
+        if ((u & U_SRC) && s->src != HX_NULL) lmap[s->src] = 0;
+        if (u & U_HANDLE) hmap[s->handle] = 0;
+        if (u & U_TYPE) tmap[s->type] = 0;
+    }
+    /* types reached through alloc:T finalizers of used types stay too */
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (uint32_t i = 0; i < nt; i++)
+            if (tmap[i] == 0 && p->types[i].fin == HX_FIN_ALLOC &&
+                tmap[p->types[i].fin_alloc] == HX_NONE) {
+                tmap[p->types[i].fin_alloc] = 0;
+                changed = true;
+            }
+    }
+    /* Phase 2: assign new indices in old order and move the tables. */
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < nt; i++) {
+        if (tmap[i] == HX_NONE) {
+            free(p->types[i].name);
+            continue;
+        }
+        tmap[i] = k;
+        p->types[k++] = p->types[i];
+    }
+    p->ntypes = k;
+    for (uint32_t i = 0; i < p->ntypes; i++)
+        if (p->types[i].fin == HX_FIN_ALLOC)
+            p->types[i].fin_alloc = tmap[p->types[i].fin_alloc];
+    k = 0;
+    for (uint32_t i = 0; i < nl; i++) {
+        if (lmap[i] == HX_NONE) {
+            free(p->locals[i]);
+            continue;
+        }
+        lmap[i] = k;
+        p->locals[k++] = p->locals[i];
+    }
+    p->nlocals = k;
+    k = 0;
+    for (uint32_t i = 0; i < nh; i++) {
+        if (hmap[i] == HX_NONE) {
+            free(p->handles[i]);
+            continue;
+        }
+        hmap[i] = k;
+        p->handles[k++] = p->handles[i];
+    }
+    p->nhandles = k;
+    /* Phase 3: renumber the statements. */
+    for (size_t i = 0; i < p->nstmts; i++) {
+        hx_stmt *s = &p->stmts[i];
+        unsigned u = stmt_uses(s->kind);
+        if (u & U_DST) s->dst = lmap[s->dst];
+        if (u & U_OBJ) s->obj = lmap[s->obj];
+        if ((u & U_SRC) && s->src != HX_NULL) s->src = lmap[s->src];
+        if (u & U_HANDLE) s->handle = hmap[s->handle];
+        if (u & U_TYPE) s->type = tmap[s->type];
+    }
+out:
+    free(tmap);
+    free(lmap);
+    free(hmap);
+}
+
+/* ==== Positions and threads ========================================== */
+
+static bool heap_is_default(const hx_heap_config *h)
+{
+    hx_heap_config d;
+    hx_heap_default(&d);
+    return memcmp(h->value, d.value, sizeof d.value) == 0 && h->profile == d.profile;
+}
+
+void hx_program_renumber(hx_program *p)
+{
+    /* mirrors hx_print (text.c): optional heap line, one line per type,
+       then one line per statement; every line starts at column 1 */
+    uint32_t line = heap_is_default(&p->heap) ? 1 : 2;
+    for (uint32_t i = 0; i < p->ntypes; i++) {
+        p->types[i].pos.line = line++;
+        p->types[i].pos.col = 1;
+    }
+    for (size_t i = 0; i < p->nstmts; i++) {
+        p->stmts[i].pos.line = line++;
+        p->stmts[i].pos.col = 1;
+    }
+}
+
+unsigned hx_program_threads(const hx_program *p)
+{
+    unsigned n = 1;
+    for (size_t i = 0; i < p->nstmts; i++)
+        if (p->stmts[i].kind == HX_ST_THREAD && p->stmts[i].thread + 1 > n)
+            n = p->stmts[i].thread + 1;
+    return n;
+}
