@@ -1,0 +1,655 @@
+/* compare.c -- the comparison of target and model after every step
+ * (checks C1-C9, docs/semantics.md section 8; .exec.compare).
+ *
+ * Sections: payload stamps, the heap view (a snapshot of the target's
+ * walk indexed by address), matching (the target's graph and the model's
+ * graph walked in parallel from corresponding roots, then payload stamps,
+ * then f-reachable entries), and the checks.
+ *
+ * Check order (.exec.check-order), so a signature names the first cause:
+ * C8 counts, C9 verify, root and slot matching (C1, C7), per object in
+ * model id order (C1 payload, C3, C4, C5, C6), then totals (C2 counts by
+ * type, size and generation; C6 queue lengths).
+ */
+#include "exec_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ==== payload stamps ====================================================== */
+
+static uint32_t hx_mix32(uint32_t v)
+{
+    v ^= v >> 16;
+    v *= 0x7feb352dU;
+    v ^= v >> 15;
+    v *= 0x846ca68bU;
+    v ^= v >> 16;
+    return v | 1u;   /* never 0: a zeroed payload is never a valid stamp */
+}
+
+static uint64_t hx_stamp_word(uint32_t id)
+{
+    return (uint64_t)id | ((uint64_t)hx_mix32(id) << 32);
+}
+
+void hx_stamp_write(uint8_t *p, size_t len, uint32_t id)
+{
+    uint64_t w = hx_stamp_word(id);
+    size_t head = len < 8 ? len : 8;
+    for (size_t i = 0; i < head; i++)
+        p[i] = (uint8_t)(w >> (8 * i));
+    if (len > 8) {
+        size_t tail = len - 8 < 8 ? len - 8 : 8;
+        for (size_t i = 0; i < tail; i++)
+            p[len - tail + i] = (uint8_t)(~w >> (8 * i));
+    }
+}
+
+bool hx_stamp_check(const uint8_t *p, size_t len, uint32_t id, bool full)
+{
+    uint64_t w = hx_stamp_word(id);
+    size_t head = len < 8 ? len : 8;
+    for (size_t i = 0; i < head; i++)
+        if (p[i] != (uint8_t)(w >> (8 * i)))
+            return false;
+    if (len > 8) {
+        size_t tail = len - 8 < 8 ? len - 8 : 8;
+        for (size_t i = 0; i < tail; i++)
+            if (p[len - tail + i] != (uint8_t)(~w >> (8 * i)))
+                return false;
+        if (full)
+            for (size_t i = 8; i < len - tail; i++)
+                if (p[i])
+                    return false;
+    }
+    return true;
+}
+
+bool hx_stamp_read(const uint8_t *p, size_t len, uint32_t *id)
+{
+    if (len < 8)
+        return false;
+    uint64_t w = 0;
+    for (size_t i = 0; i < 8; i++)
+        w |= (uint64_t)p[i] << (8 * i);
+    uint32_t v = (uint32_t)w;
+    if (v == 0 || (uint32_t)(w >> 32) != hx_mix32(v))
+        return false;
+    *id = v;
+    return true;
+}
+
+/* ==== the heap view ========================================================= */
+
+void hx_heapview_free(hx_heapview *hv)
+{
+    free(hv->objs);
+    free(hv->slots);
+    free(hv->hash);
+    free(hv->fr);
+    free(hv->fr_crit);
+    memset(hv, 0, sizeof *hv);
+}
+
+static size_t hx_hash_addr(hx_addr a, size_t cap)
+{
+    uint64_t h = (uint64_t)a * 0x9e3779b97f4a7c15ULL;
+    return (size_t)(h >> 17) & (cap - 1);
+}
+
+static size_t hx_hv_find(const hx_heapview *hv, hx_addr a)
+{
+    if (!a || !hv->hash_cap)
+        return SIZE_MAX;
+    for (size_t i = hx_hash_addr(a, hv->hash_cap);; i = (i + 1) & (hv->hash_cap - 1)) {
+        size_t e = hv->hash[i];
+        if (!e)
+            return SIZE_MAX;
+        if (hv->objs[e - 1].addr == a)
+            return e - 1;
+    }
+}
+
+static void hx_hv_add(void *ctx, const hx_tobject *o)
+{
+    hx_heapview *hv = ctx;
+    if (hv->oom)
+        return;
+    if (hv->n == hv->cap) {
+        size_t cap = hv->cap ? hv->cap * 2 : 256;
+        hx_tobj *n = realloc(hv->objs, cap * sizeof *n);
+        if (!n) {
+            hv->oom = true;
+            return;
+        }
+        hv->objs = n;
+        hv->cap = cap;
+    }
+    if (hv->nslots + o->nslots > hv->slots_cap) {
+        size_t cap = hv->slots_cap ? hv->slots_cap : 1024;
+        while (cap < hv->nslots + o->nslots)
+            cap *= 2;
+        hx_addr *n = realloc(hv->slots, cap * sizeof *n);
+        if (!n) {
+            hv->oom = true;
+            return;
+        }
+        hv->slots = n;
+        hv->slots_cap = cap;
+    }
+    hx_tobj *t = &hv->objs[hv->n++];
+    memset(t, 0, sizeof *t);
+    t->addr = o->addr;
+    t->type = o->type;
+    t->size = o->size;
+    t->length = o->length;
+    t->gen = o->gen;
+    t->large = o->large;
+    t->nslots = (uint32_t)o->nslots;
+    t->slot_off = hv->nslots;
+    if (o->nslots)
+        memcpy(hv->slots + hv->nslots, o->slots, o->nslots * sizeof *o->slots);
+    hv->nslots += o->nslots;
+    t->payload = o->payload;
+    t->payload_len = o->payload_len;
+    if (o->payload_len >= 8) {
+        if (!hx_stamp_read(o->payload, o->payload_len, &t->stamp))
+            t->stamp_bad = true;
+    }
+}
+
+static void hx_hv_fin(void *ctx, hx_addr obj, bool freachable, bool critical)
+{
+    hx_heapview *hv = ctx;
+    size_t i = hx_hv_find(hv, obj);
+    if (freachable) {
+        hv->fin_freachable++;
+        if (hv->nfr == hv->fr_cap) {
+            size_t cap = hv->fr_cap ? hv->fr_cap * 2 : 32;
+            hx_addr *n = realloc(hv->fr, cap * sizeof *n);
+            bool *c = realloc(hv->fr_crit, cap * sizeof *c);
+            if (n)
+                hv->fr = n;
+            if (c)
+                hv->fr_crit = c;
+            if (!n || !c) {
+                hv->oom = true;
+                return;
+            }
+            hv->fr_cap = cap;
+        }
+        hv->fr_crit[hv->nfr] = critical;
+        hv->fr[hv->nfr++] = obj;
+    } else {
+        hv->fin_registered++;
+    }
+    if (i != SIZE_MAX) {
+        if (freachable)
+            hv->objs[i].fr_entries++;
+        else
+            hv->objs[i].fin_entries++;
+    }
+}
+
+static bool hx_hv_build(hx_exec *x)
+{
+    hx_heapview *hv = &x->hv;
+    hv->n = 0;
+    hv->nslots = 0;
+    hv->nfr = 0;
+    hv->fin_registered = hv->fin_freachable = 0;
+    hv->oom = false;
+    x->ops->walk(x->t, hx_hv_add, hv);
+    size_t cap = 64;
+    while (cap < hv->n * 2 + 2)
+        cap *= 2;
+    if (cap != hv->hash_cap) {
+        free(hv->hash);
+        hv->hash = malloc(cap * sizeof *hv->hash);
+        if (!hv->hash) {
+            hv->hash_cap = 0;
+            return false;
+        }
+        hv->hash_cap = cap;
+    }
+    memset(hv->hash, 0, cap * sizeof *hv->hash);
+    for (size_t k = 0; k < hv->n; k++) {
+        size_t i = hx_hash_addr(hv->objs[k].addr, cap);
+        while (hv->hash[i])
+            i = (i + 1) & (cap - 1);
+        hv->hash[i] = k + 1;
+    }
+    if (x->ops->fin_walk)
+        x->ops->fin_walk(x->t, hx_hv_fin, hv);
+    return !hv->oom;
+}
+
+/* ==== matching =============================================================== */
+
+typedef struct hx_mctx {
+    hx_exec *x;
+    bool report;            /* record failures (false: build the map only) */
+    size_t *midx;           /* model id -> target index + 1 */
+    size_t nids;
+    size_t *queue;
+    size_t qn;
+} hx_mctx;
+
+static bool hx_pair(hx_mctx *c, orc_id id, size_t ti, const char *check, const char *what)
+{
+    hx_exec *x = c->x;
+    hx_tobj *t = &x->hv.objs[ti];
+    if (id >= c->nids)
+        return false;
+    if (c->midx[id] && c->midx[id] - 1 != ti) {
+        if (c->report)
+            hx_exec_fail(x, check, "identity-mismatch", id,
+                         "%s: model object %u is target object %#lx here but %#lx elsewhere",
+                         what, id, (unsigned long)t->addr,
+                         (unsigned long)x->hv.objs[c->midx[id] - 1].addr);
+        return false;
+    }
+    if (t->id && t->id != id) {
+        if (c->report)
+            hx_exec_fail(x, check, "identity-mismatch", id,
+                         "%s: target object %#lx stands for model objects %u and %u", what,
+                         (unsigned long)t->addr, t->id, id);
+        return false;
+    }
+    if (c->midx[id])
+        return true;
+    c->midx[id] = ti + 1;
+    t->id = id;
+    c->queue[c->qn++] = ti;
+    return true;
+}
+
+/* A root: model id m (may be 0) against target address a (may be 0). */
+static void hx_root(hx_mctx *c, orc_id m, hx_addr a, const char *check, const char *what)
+{
+    hx_exec *x = c->x;
+    if (x->stop && c->report)
+        return;
+    if (!m && !a)
+        return;
+    if (!m || !a) {
+        if (c->report) {
+            bool weak = strcmp(check, "C7") == 0;
+            hx_exec_fail(x, check, weak ? (a ? "not-cleared" : "cleared-early")
+                                        : (a ? "root-not-null" : "root-null"),
+                         m, "%s: model holds %s%u, target holds %#lx", what, m ? "object " : "null ",
+                         m, (unsigned long)a);
+        }
+        return;
+    }
+    size_t ti = hx_hv_find(&x->hv, a);
+    if (ti == SIZE_MAX) {
+        if (c->report)
+            hx_exec_fail(x, "C1", "dangling-root", m,
+                         "%s: target address %#lx is not an object of the heap walk (model object %u)",
+                         what, (unsigned long)a, m);
+        return;
+    }
+    hx_pair(c, m, ti, check, what);
+}
+
+/* Follow the slots of every matched pair (breadth first). */
+static void hx_propagate(hx_mctx *c)
+{
+    hx_exec *x = c->x;
+    for (size_t qi = 0; qi < c->qn; qi++) {
+        if (x->stop && c->report)
+            return;
+        hx_tobj *t = &x->hv.objs[c->queue[qi]];
+        orc_obj_info info;
+        if (orc_obj_get(x->m, t->id, &info) != ORC_OK || !info.alive) {
+            if (c->report)
+                hx_exec_fail(x, "C2", "dead-reachable", t->id,
+                             "target object %#lx matches model object %u, which the model reclaimed",
+                             (unsigned long)t->addr, t->id);
+            continue;
+        }
+        if (!c->report && (t->type != info.type || t->nslots != info.nslots))
+            continue;
+        if (c->report) {
+            if (t->type != info.type) {
+                hx_exec_fail(x, "C1", "type-mismatch", t->id,
+                             "object %u: model type %s, target type index %u", t->id,
+                             x->p->types[info.type].name, t->type);
+                return;
+            }
+            uint64_t tal = (t->size + 7) & ~(uint64_t)7;
+            if (t->size != info.size && tal != info.aligned) {
+                hx_exec_fail(x, "C1", "size-mismatch", t->id,
+                             "object %u (%s): model size %llu, target size %llu", t->id,
+                             x->p->types[info.type].name, (unsigned long long)info.size,
+                             (unsigned long long)t->size);
+                return;
+            }
+            if (t->nslots != info.nslots) {
+                hx_exec_fail(x, "C1", "slot-count", t->id,
+                             "object %u: model %u reference slots, target %u", t->id, info.nslots,
+                             t->nslots);
+                return;
+            }
+        }
+        for (uint32_t i = 0; i < t->nslots; i++) {
+            orc_id mid = orc_obj_slot(x->m, t->id, i);
+            hx_addr a = x->hv.slots[t->slot_off + i];
+            if (!mid && !a)
+                continue;
+            char what[64];
+            snprintf(what, sizeof what, "object %u slot %u", t->id, i);
+            if (!mid || !a) {
+                if (c->report) {
+                    hx_exec_fail(x, "C1", "slot-mismatch", t->id,
+                                 "%s: model holds %s%u, target holds %#lx", what,
+                                 mid ? "object " : "null ", mid, (unsigned long)a);
+                    return;
+                }
+                continue;
+            }
+            size_t ti = hx_hv_find(&x->hv, a);
+            if (ti == SIZE_MAX) {
+                if (c->report) {
+                    hx_exec_fail(x, "C1", "dangling-slot", t->id,
+                                 "%s: target address %#lx is not an object (model object %u)",
+                                 what, (unsigned long)a, mid);
+                    return;
+                }
+                continue;
+            }
+            if (!hx_pair(c, mid, ti, "C1", what) && c->report)
+                return;
+        }
+    }
+}
+
+/* The whole match.  Returns false on allocation failure. */
+static bool hx_do_match(hx_exec *x, bool report, size_t **midx_out, size_t *nids_out)
+{
+    if (!hx_hv_build(x)) {
+        if (report)
+            hx_exec_fail(x, "C1", "walk-failed", 0, "could not snapshot the target heap");
+        return false;
+    }
+    hx_mctx c = {0};
+    c.x = x;
+    c.report = report;
+    c.nids = (size_t)orc_last_id(x->m) + 1;
+    c.midx = calloc(c.nids, sizeof *c.midx);
+    c.queue = malloc((x->hv.n + 1) * sizeof *c.queue);
+    if (!c.midx || !c.queue) {
+        free(c.midx);
+        free(c.queue);
+        return false;
+    }
+    char what[96];
+    const hx_program *p = x->p;
+    /* roots in a fixed order: locals, statics, handles */
+    for (uint32_t l = 0; l < p->nlocals; l++) {
+        orc_id id = ORC_NULL;
+        orc_local_state st = orc_local_get(x->m, l, &id);
+        if (st != ORC_LOCAL_BOUND)
+            id = ORC_NULL;
+        snprintf(what, sizeof what, "local %s", p->locals[l]);
+        hx_root(&c, id, x->ops->get_local(x->t, l), "C1", what);
+    }
+    for (uint32_t s = 0; s < ORC_STATICS; s++) {
+        snprintf(what, sizeof what, "static s%u", s);
+        hx_root(&c, orc_static_value(x->m, s), x->ops->static_peek(x->t, s), "C1", what);
+    }
+    for (uint32_t h = 0; h < p->nhandles; h++) {
+        orc_handle_info hi;
+        if (!x->thandle_live[h] || orc_handle_get(x->m, h, &hi) != ORC_OK || !hi.bound || hi.freed)
+            continue;
+        bool weak = hi.kind == ORC_HANDLE_WEAK || hi.kind == ORC_HANDLE_WEAK_LONG;
+        snprintf(what, sizeof what, "%s handle %s", hx_handle_kind_name((hx_handle_kind)hi.kind),
+                 p->handles[h]);
+        hx_root(&c, hi.target, x->ops->handle_peek(x->t, x->thandle[h]), weak ? "C7" : "C1", what);
+    }
+    hx_propagate(&c);
+    /* payload stamps identify objects no root reaches */
+    for (size_t i = 0; i < x->hv.n && !(report && x->stop); i++) {
+        hx_tobj *t = &x->hv.objs[i];
+        if (t->stamp && !t->id && t->stamp < c.nids) {
+            orc_obj_info info;
+            if (orc_obj_get(x->m, t->stamp, &info) == ORC_OK && info.alive)
+                hx_pair(&c, t->stamp, i, "C1", "payload stamp");
+        }
+    }
+    hx_propagate(&c);
+    /* f-reachable entries left: by type, in each side's queue order */
+    for (size_t k = 0; k < x->hv.nfr && !(report && x->stop); k++) {
+        size_t ti = hx_hv_find(&x->hv, x->hv.fr[k]);
+        if (ti == SIZE_MAX || x->hv.objs[ti].id)
+            continue;
+        for (int list = 0; list < 2; list++) {
+            uint32_t n = orc_freachable_count(x->m, (orc_fq_list)list);
+            bool done = false;
+            for (uint32_t j = 0; j < n && !done; j++) {
+                orc_id id = orc_freachable_get(x->m, (orc_fq_list)list, j);
+                orc_obj_info info;
+                if (id < c.nids && !c.midx[id] && orc_obj_get(x->m, id, &info) == ORC_OK &&
+                    info.type == x->hv.objs[ti].type) {
+                    hx_pair(&c, id, ti, "C6", "f-reachable entry");
+                    done = true;
+                }
+            }
+            if (done)
+                break;
+        }
+    }
+    hx_propagate(&c);
+    free(c.queue);
+    *midx_out = c.midx;
+    *nids_out = c.nids;
+    return true;
+}
+
+void hx_match(hx_exec *x)
+{
+    size_t *midx = NULL, nids = 0;
+    if (hx_do_match(x, false, &midx, &nids))
+        free(midx);
+    x->map_stale = false;
+}
+
+orc_id hx_lookup_id(hx_exec *x, hx_addr a)
+{
+    size_t i = hx_hv_find(&x->hv, a);
+    if (i != SIZE_MAX && x->hv.objs[i].id)
+        return x->hv.objs[i].id;
+    /* the object may have been allocated after the last match */
+    if (i == SIZE_MAX) {
+        hx_match(x);
+        i = hx_hv_find(&x->hv, a);
+        if (i != SIZE_MAX && x->hv.objs[i].id)
+            return x->hv.objs[i].id;
+    }
+    return ORC_NULL;
+}
+
+/* ==== the checks ============================================================== */
+
+typedef struct hx_key { uint32_t type; int gen; uint64_t size; } hx_key;
+
+static int hx_key_cmp(const void *a, const void *b)
+{
+    const hx_key *p = a, *q = b;
+    if (p->type != q->type)
+        return p->type < q->type ? -1 : 1;
+    if (p->size != q->size)
+        return p->size < q->size ? -1 : 1;
+    return (p->gen > q->gen) - (p->gen < q->gen);
+}
+
+static const char *hx_tname(hx_exec *x, uint32_t t)
+{
+    return t < x->p->ntypes ? x->p->types[t].name : "?";
+}
+
+/* C2: the heap holds exactly the model's objects, by type, size, gen. */
+static void hx_check_counts(hx_exec *x)
+{
+    uint32_t mn = orc_live_count(x->m);
+    size_t tn = x->hv.n;
+    hx_key *mk = malloc((mn + 1) * sizeof *mk);
+    hx_key *tk = malloc((tn + 1) * sizeof *tk);
+    if (!mk || !tk) {
+        free(mk);
+        free(tk);
+        return;
+    }
+    size_t i = 0;
+    for (orc_id id = orc_live_next(x->m, ORC_NULL); id && i < mn; id = orc_live_next(x->m, id)) {
+        orc_obj_info info;
+        orc_obj_get(x->m, id, &info);
+        mk[i++] = (hx_key){info.type, info.gen, info.aligned};
+    }
+    mn = (uint32_t)i;
+    for (size_t k = 0; k < tn; k++) {
+        const hx_tobj *t = &x->hv.objs[k];
+        tk[k] = (hx_key){t->type, t->gen, (t->size + 7) & ~(uint64_t)7};
+    }
+    qsort(mk, mn, sizeof *mk, hx_key_cmp);
+    qsort(tk, tn, sizeof *tk, hx_key_cmp);
+    size_t a = 0, b = 0;
+    while (a < mn || b < tn) {
+        int c = a == mn ? 1 : b == tn ? -1 : hx_key_cmp(&mk[a], &tk[b]);
+        if (c == 0) {
+            a++;
+            b++;
+            continue;
+        }
+        const hx_key *k = c < 0 ? &mk[a] : &tk[b];
+        size_t nm = 0, nt = 0;
+        for (size_t j = 0; j < mn; j++)
+            nm += hx_key_cmp(&mk[j], k) == 0;
+        for (size_t j = 0; j < tn; j++)
+            nt += hx_key_cmp(&tk[j], k) == 0;
+        hx_exec_fail(x, "C2", c < 0 ? "missing-object" : "extra-object", 0,
+                     "objects of type %s, %llu bytes, gen %d: model %zu, target %zu "
+                     "(all objects: model %u, target %zu)", hx_tname(x, k->type),
+                     (unsigned long long)k->size, k->gen, nm, nt, mn, tn);
+        break;
+    }
+    free(mk);
+    free(tk);
+}
+
+static void hx_check_object(hx_exec *x, const hx_tobj *t, const orc_obj_info *info)
+{
+    orc_id id = info->id;
+    /* C1 payload (.exec.stamp): the whole payload after a collection */
+    if (t->payload_len && id < x->ids_cap && x->stamped[id] &&
+        !hx_stamp_check(t->payload, t->payload_len, id, x->gc_in_step)) {
+        hx_exec_fail(x, "C1", "payload-corrupt", id,
+                     "object %u (%s) at %#lx: payload of %zu bytes does not hold its stamp", id,
+                     hx_tname(x, info->type), (unsigned long)t->addr, t->payload_len);
+        return;
+    }
+    if (t->gen != info->gen) {
+        hx_exec_fail(x, "C3", "gen-mismatch", id, "object %u (%s): model gen %d, target gen %d",
+                     id, hx_tname(x, info->type), info->gen, t->gen);
+        return;
+    }
+    if (t->large != info->large) {
+        hx_exec_fail(x, "C4", "loh-mismatch", id,
+                     "object %u (%s, %llu bytes): model %s, target %s", id,
+                     hx_tname(x, info->type), (unsigned long long)info->size,
+                     info->large ? "loh" : "soh", t->large ? "loh" : "soh");
+        return;
+    }
+    if (x->gc_in_step && id < x->ids_cap && x->pinaddr[id] && x->pinaddr[id] != t->addr &&
+        !(info->large && !info->pinned && x->compact_in_step)) {
+        hx_exec_fail(x, "C5", "moved", id,
+                     "%s object %u (%s) moved from %#lx to %#lx in a collection",
+                     info->pinned ? "pinned" : "large", id, hx_tname(x, info->type),
+                     (unsigned long)x->pinaddr[id], (unsigned long)t->addr);
+        return;
+    }
+    if (x->ops->fin_walk &&
+        (t->fin_entries != info->fin_entries || t->fr_entries != info->freachable_entries)) {
+        hx_exec_fail(x, "C6", "entries-mismatch", id,
+                     "object %u (%s): model %u registered + %u f-reachable entries, target %u + %u",
+                     id, hx_tname(x, info->type), info->fin_entries, info->freachable_entries,
+                     t->fin_entries, t->fr_entries);
+        return;
+    }
+    if (x->ops->fin_bit && x->p->types[info->type].fin != HX_FIN_NONE) {
+        int bit = x->ops->fin_bit(x->t, t->addr);
+        if (bit >= 0 && (bit != 0) != info->finalizer_run) {
+            hx_exec_fail(x, "C6", "bit-mismatch", id,
+                         "object %u (%s): model finalizer-run bit %d, target %d", id,
+                         hx_tname(x, info->type), info->finalizer_run, bit);
+            return;
+        }
+    }
+}
+
+void hx_compare(hx_exec *x)
+{
+    HX_AVER(hx_exec_check(x));
+    /* C8: collection counts */
+    for (int g = 0; g < ORC_GENS; g++) {
+        uint64_t mc = orc_collection_count(x->m, g), tc = x->ops->collection_count(x->t, g);
+        if (mc != tc) {
+            hx_exec_fail(x, "C8", "count-mismatch", 0, "collections of gen %d: model %llu, target %llu",
+                         g, (unsigned long long)mc, (unsigned long long)tc);
+            return;
+        }
+    }
+    /* C9: the target's own verification */
+    if (x->ops->verify && (x->o->verify_each || x->gc_in_step)) {
+        char err[256] = "";
+        if (x->ops->verify(x->t, err, sizeof err) != HX_T_OK) {
+            hx_exec_fail(x, "C9", "verify-failed", 0, "heap verification: %s", err);
+            return;
+        }
+    }
+    size_t *midx = NULL, nids = 0;
+    if (!hx_do_match(x, true, &midx, &nids) || x->stop) {
+        free(midx);
+        return;
+    }
+    x->map_stale = false;
+    /* per object, in model id order */
+    for (orc_id id = orc_live_next(x->m, ORC_NULL); id && !x->stop; id = orc_live_next(x->m, id)) {
+        if (id >= nids || !midx[id]) {
+            if (id < x->ids_cap)
+                x->pinaddr[id] = 0;
+            continue;
+        }
+        orc_obj_info info;
+        orc_obj_get(x->m, id, &info);
+        const hx_tobj *t = &x->hv.objs[midx[id] - 1];
+        hx_check_object(x, t, &info);
+        if (hx_exec_ids_reserve(x, id))
+            x->pinaddr[id] = info.pinned || info.large ? t->addr : 0;
+    }
+    /* unmatched objects must still carry an intact stamp */
+    for (size_t i = 0; i < x->hv.n && !x->stop; i++) {
+        const hx_tobj *t = &x->hv.objs[i];
+        if (!t->id && t->stamp_bad)
+            hx_exec_fail(x, "C1", "payload-corrupt", 0,
+                         "unreachable object %#lx (%s, %llu bytes): payload stamp broken",
+                         (unsigned long)t->addr, hx_tname(x, t->type), (unsigned long long)t->size);
+    }
+    free(midx);
+    if (x->stop)
+        return;
+    hx_check_counts(x);
+    if (x->stop || !x->ops->fin_walk)
+        return;
+    uint64_t mreg = orc_finq_count(x->m);
+    uint64_t mfr = (uint64_t)orc_freachable_count(x->m, ORC_FQ_NORMAL) +
+                   orc_freachable_count(x->m, ORC_FQ_CRITICAL);
+    if (mreg != x->hv.fin_registered || mfr != x->hv.fin_freachable)
+        hx_exec_fail(x, "C6", "queue-length", 0,
+                     "finalization queue: model %llu registered + %llu f-reachable, target %llu + %llu",
+                     (unsigned long long)mreg, (unsigned long long)mfr,
+                     (unsigned long long)x->hv.fin_registered,
+                     (unsigned long long)x->hv.fin_freachable);
+}

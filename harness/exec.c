@@ -1,0 +1,882 @@
+/* exec.c -- the lockstep executor (.exec.lockstep).
+ *
+ * Sections: setup (target + oracle from the program), events (the target's
+ * collections and finalizer calls presented to the oracle as they happen),
+ * statements (one function per kind; the oracle goes first so program
+ * errors change nothing), expectations, the run loop.  The comparison after
+ * every step is in compare.c, the report in report.c.
+ *
+ * Order within a step (.exec.order): oracle operation (program errors stop
+ * here: exit 2, or the statement is skipped in fuzz mode), target
+ * operation (its events are presented to the oracle synchronously), then
+ * hx_compare.  Allocation steps are opened in the oracle before the target
+ * allocates, so budget collections are checked against the strict
+ * prediction (C8) at the moment the target reports them.
+ */
+#include "exec_internal.h"
+#include "text.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+void hx_exec_options_default(hx_exec_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->profile = -1;
+}
+
+bool hx_exec_check(const hx_exec *x)
+{
+    return x && x->sig == HX_EXEC_SIG && x->p && x->m && x->ops;
+}
+
+/* ==== failures ======================================================== */
+
+static void hx_capture_views(hx_exec *x, char **dst)
+{
+    if (!x->t || !x->ops->dump || x->o->no_views)
+        return;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return;
+    fprintf(f, "--- eeheap ---\n");
+    x->ops->dump(x->t, HX_VIEW_EEHEAP, f);
+    fprintf(f, "--- finalizequeue ---\n");
+    x->ops->dump(x->t, HX_VIEW_FINALIZEQUEUE, f);
+    fclose(f);
+    *dst = buf;
+}
+
+static const char *hx_local_name_cb(void *ctx, uint32_t local)
+{
+    const hx_program *p = ctx;
+    return local < p->nlocals ? p->locals[local] : NULL;
+}
+
+void hx_exec_fail(hx_exec *x, const char *check, const char *detail, orc_id obj,
+                  const char *fmt, ...)
+{
+    if (x->failed)
+        return;
+    x->failed = true;
+    x->stop = true;
+    hx_failure *f = &x->out->fail;
+    memset(f, 0, sizeof *f);
+    snprintf(f->check, sizeof f->check, "%s", check);
+    snprintf(f->detail, sizeof f->detail, "%s", detail);
+    f->step = x->step;
+    if (x->st) {
+        f->stmt_kind = x->st->kind;
+        f->pos = x->st->pos;
+        hx_stmt_format(x->p, x->st, f->stmt_text, sizeof f->stmt_text);
+    } else {
+        f->stmt_kind = HX_ST_KIND_COUNT;
+        snprintf(f->stmt_text, sizeof f->stmt_text, "(setup)");
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(f->message, sizeof f->message, fmt, ap);
+    va_end(ap);
+    f->obj = obj;
+    if (obj) {
+        orc_root_path rp;
+        if (orc_root_path_find(x->m, obj, &rp) == ORC_OK)
+            orc_root_path_format(&rp, hx_local_name_cb, (void *)x->p, f->root_path,
+                                 sizeof f->root_path);
+        else
+            snprintf(f->root_path, sizeof f->root_path, "(object %u is not live in the model)", obj);
+    }
+    if (x->have_last_gc)
+        snprintf(f->last_gc, sizeof f->last_gc, "GC #%llu gen %d reason %s pinned %zu%s",
+                 (unsigned long long)x->gc_index, x->last_gc.gen,
+                 orc_reason_name((orc_reason)x->last_gc.reason), x->last_gc.pinned,
+                 x->last_gc.compact_loh ? " compact_loh" : "");
+    else
+        snprintf(f->last_gc, sizeof f->last_gc, "(none)");
+    hx_failure_sign(f);
+    if (strcmp(check, "PE") != 0)
+        hx_capture_views(x, &f->views);
+}
+
+bool hx_exec_ids_reserve(hx_exec *x, orc_id id)
+{
+    if (id < x->ids_cap)
+        return true;
+    size_t cap = x->ids_cap ? x->ids_cap : 64;
+    while (cap <= id)
+        cap *= 2;
+    uint8_t *s = realloc(x->stamped, cap);
+    if (!s)
+        return false;
+    x->stamped = s;
+    uint32_t *c = realloc(x->tcalls, cap * sizeof *c);
+    if (!c)
+        return false;
+    x->tcalls = c;
+    hx_addr *a = realloc(x->pinaddr, cap * sizeof *a);
+    if (!a)
+        return false;
+    x->pinaddr = a;
+    memset(s + x->ids_cap, 0, cap - x->ids_cap);
+    memset(c + x->ids_cap, 0, (cap - x->ids_cap) * sizeof *c);
+    memset(a + x->ids_cap, 0, (cap - x->ids_cap) * sizeof *a);
+    x->ids_cap = cap;
+    return true;
+}
+
+/* ==== events =========================================================== */
+
+static const char *hx_ctx_name(hx_ctx c)
+{
+    static const char *n[] = {"none", "alloc", "collect", "finalize"};
+    return n[c];
+}
+
+static void hx_end_fin_alloc(hx_exec *x, hx_addr obj, bool reported);
+
+static void hx_on_gc_end(hx_exec *x, const hx_event *ev)
+{
+    x->gcs_in_step++;
+    x->gc_in_step = true;
+    x->gc_index++;
+    x->out->gcs++;
+    x->last_gc = *ev;
+    x->have_last_gc = true;
+    x->last_pinned = ev->pinned;
+    if (ev->compact_loh)
+        x->compact_in_step = true;
+    if (x->ctx == HX_CTX_NONE) {
+        hx_exec_fail(x, "C8", "unexpected-gc", 0,
+                     "the target reported a gen%d %s collection during a statement that "
+                     "cannot collect", ev->gen, orc_reason_name((orc_reason)ev->reason));
+        return;
+    }
+    if (x->ctx == HX_CTX_COLLECT) {
+        if (x->gcs_in_step > 1 || ev->gen != x->induced_gen || ev->reason != HX_REASON_INDUCED) {
+            hx_exec_fail(x, "C8", "event-mismatch", 0,
+                         "expected one induced gen%d collection, the target reported gen%d %s "
+                         "(collection %zu of this step)", x->induced_gen, ev->gen,
+                         orc_reason_name((orc_reason)ev->reason), x->gcs_in_step);
+            return;
+        }
+    }
+    orc_gc_request rq = {0};
+    rq.gen = ev->gen;
+    rq.reason = (orc_reason)ev->reason;
+    rq.compact_loh = ev->compact_loh;
+    orc_status s = orc_gc(x->m, &rq);
+    if (s == ORC_E_ILLEGAL) {
+        hx_exec_fail(x, "C8", "trigger-mismatch", 0,
+                     "collection gen%d %s is not legal here (%s context): %s", ev->gen,
+                     orc_reason_name(rq.reason), hx_ctx_name(x->ctx), orc_last_error(x->m));
+        return;
+    }
+    if (s != ORC_OK) {
+        hx_exec_fail(x, "C8", "oracle-rejected", 0, "the oracle rejected gen%d %s: %s (%s)",
+                     ev->gen, orc_reason_name(rq.reason), orc_status_name(s),
+                     orc_last_error(x->m));
+        return;
+    }
+    uint32_t mp = orc_pinned_count(x->m);
+    if (mp != ev->pinned) {
+        hx_exec_fail(x, "C5", "pinned-count", 0,
+                     "collection gen%d: the target saw %zu pinned objects, the model %u",
+                     ev->gen, ev->pinned, mp);
+        return;
+    }
+    x->map_stale = true;
+}
+
+static void hx_end_call(hx_exec *x)
+{
+    if (!x->call_open)
+        return;
+    if (x->call_alloc_open)
+        hx_end_fin_alloc(x, 0, false);
+    orc_status s = orc_finalize_call_end(x->m);
+    if (s != ORC_OK && !x->failed)
+        hx_exec_fail(x, "C6", "call-end", x->call_obj, "orc_finalize_call_end: %s (%s)",
+                     orc_status_name(s), orc_last_error(x->m));
+    x->call_open = false;
+}
+
+static void hx_on_finalizer_call(hx_exec *x, const hx_event *ev)
+{
+    if (x->ctx != HX_CTX_FINALIZE) {
+        hx_exec_fail(x, "C6", "unexpected-call", 0,
+                     "the target ran a finalizer outside `finalize` (object %#lx)",
+                     (unsigned long)ev->obj);
+        return;
+    }
+    hx_end_call(x);
+    if (x->stop)
+        return;
+    if (x->map_stale)
+        hx_match(x);
+    orc_id id = hx_lookup_id(x, ev->obj);
+    if (!id) {
+        /* not reachable from a root any more (its entry left the queue) and
+           no payload stamp: the model's own next call is the only candidate */
+        id = orc_finalize_next(x->m);
+    }
+    if (!id) {
+        hx_exec_fail(x, "C6", "call-unknown", 0,
+                     "the target finalized object %#lx that the model has no pending entry for",
+                     (unsigned long)ev->obj);
+        return;
+    }
+    orc_fin_call call;
+    orc_status s = orc_finalize_call_begin(x->m, id, &call);
+    if (s == ORC_E_ILLEGAL) {
+        hx_exec_fail(x, "C6", "call-illegal", id, "finalizer call on object %u: %s", id,
+                     orc_last_error(x->m));
+        return;
+    }
+    if (s != ORC_OK) {
+        hx_exec_fail(x, "C6", "call-illegal", id, "finalizer call on object %u: %s (%s)", id,
+                     orc_status_name(s), orc_last_error(x->m));
+        return;
+    }
+    x->call_open = true;
+    x->call_obj = id;
+    x->out->fin_calls++;
+    if (hx_exec_ids_reserve(x, id))
+        x->tcalls[id]++;
+    if (call.behaviour == ORC_FIN_ALLOC) {
+        s = orc_alloc_begin(x->m, ORC_LOCAL_NONE, call.alloc_type, 0, NULL);
+        if (s != ORC_OK) {
+            hx_exec_fail(x, "C6", "fin-alloc", id, "alloc:T step: %s (%s)", orc_status_name(s),
+                         orc_last_error(x->m));
+            return;
+        }
+        x->call_alloc_open = true;
+    }
+}
+
+/* The walk callback used to find a fresh object's payload. */
+typedef struct hx_find_ctx { hx_addr a; uint8_t *payload; size_t len; bool found; } hx_find_ctx;
+static void hx_find_one(void *vctx, const hx_tobject *o)
+{
+    hx_find_ctx *f = vctx;
+    if (o->addr == f->a) {
+        f->payload = o->payload;
+        f->len = o->payload_len;
+        f->found = true;
+    }
+}
+
+/* Write the identity stamp into a new object (.exec.stamp).  The payload
+   is found through the walk (the interface has no direct accessor); a
+   fresh object is not moved before this runs. */
+static void hx_stamp_new(hx_exec *x, hx_addr a, orc_id id)
+{
+    if (!a || !id || !hx_exec_ids_reserve(x, id))
+        return;
+    hx_find_ctx f = {a, NULL, 0, false};
+    x->ops->walk(x->t, hx_find_one, &f);
+    if (!f.found) {
+        hx_exec_fail(x, "C1", "alloc-missing", id,
+                     "the object just allocated (%#lx) is not in the heap walk", (unsigned long)a);
+        return;
+    }
+    if (f.len) {
+        for (size_t i = 0; i < f.len && i < 8; i++)
+            if (f.payload[i] != 0) {
+                hx_exec_fail(x, "C1", "not-zeroed", id, "new object %u: payload byte %zu is %#x",
+                             id, i, f.payload[i]);
+                return;
+            }
+        hx_stamp_write(f.payload, f.len, id);
+    }
+    x->stamped[id] = 1;
+    x->out->objects++;
+}
+
+static void hx_end_fin_alloc(hx_exec *x, hx_addr obj, bool reported)
+{
+    orc_id id = ORC_NULL;
+    x->call_alloc_open = false;
+    orc_status s = orc_alloc_end(x->m, reported && obj == 0, &id);
+    if (!reported) {
+        hx_exec_fail(x, "C6", "fin-alloc-missing", x->call_obj,
+                     "the finalizer of object %u (alloc:T) did not report its allocation",
+                     x->call_obj);
+        return;
+    }
+    if (s == ORC_E_ILLEGAL) {
+        hx_exec_fail(x, "C8", "missing-gc", x->call_obj,
+                     "allocation in a finalizer: %s", orc_last_error(x->m));
+        return;
+    }
+    if (s != ORC_OK) {
+        hx_exec_fail(x, "C6", "fin-alloc", x->call_obj, "orc_alloc_end: %s (%s)",
+                     orc_status_name(s), orc_last_error(x->m));
+        return;
+    }
+    if (obj)
+        hx_stamp_new(x, obj, id);
+}
+
+static void hx_on_event(void *ctx, const hx_event *ev)
+{
+    hx_exec *x = ctx;
+    if (x->trace && ev->kind != HX_EV_GC_START)
+        fprintf(x->trace, "    event %s gen=%d reason=%s pinned=%zu obj=%#lx\n",
+                ev->kind == HX_EV_GC_END ? "gc" : ev->kind == HX_EV_FINALIZER_CALL ? "finalizer"
+                                                                                 : "fin_alloc",
+                ev->gen, orc_reason_name((orc_reason)ev->reason), ev->pinned,
+                (unsigned long)ev->obj);
+    if (x->stop)
+        return;
+    switch (ev->kind) {
+    case HX_EV_GC_START:
+        break;
+    case HX_EV_GC_END:
+        hx_on_gc_end(x, ev);
+        break;
+    case HX_EV_FINALIZER_CALL:
+        hx_on_finalizer_call(x, ev);
+        break;
+    case HX_EV_FIN_ALLOC:
+        if (!x->call_alloc_open) {
+            hx_exec_fail(x, "C6", "fin-alloc-unexpected", x->call_obj,
+                         "the target allocated in a finalizer whose behaviour is not alloc:T");
+            return;
+        }
+        hx_end_fin_alloc(x, ev->obj, true);
+        break;
+    }
+}
+
+/* ==== setup ============================================================= */
+
+static bool hx_setup(hx_exec *x)
+{
+    const hx_program *p = x->p;
+    orc_config oc;
+    orc_config_default(&oc);
+    const uint64_t *v = p->heap.value;
+    oc.gen0_budget = v[HX_KEY_GEN0_BUDGET];
+    oc.gen1_budget = v[HX_KEY_GEN1_BUDGET];
+    oc.gen2_budget = v[HX_KEY_GEN2_BUDGET];
+    oc.loh_budget = v[HX_KEY_LOH_BUDGET];
+    oc.loh_threshold = v[HX_KEY_LOH_THRESHOLD];
+    oc.segment_size = v[HX_KEY_SEGMENT_SIZE];
+    oc.hard_limit = v[HX_KEY_HARD_LIMIT];
+    int prof = x->o->profile >= 0 ? x->o->profile : (int)p->heap.profile;
+    oc.profile = prof == HX_PROFILE_CLR ? ORC_PROFILE_CLR : ORC_PROFILE_STRICT;
+    x->m = orc_create(&oc);
+    if (!x->m)
+        return false;
+    hx_target_config tc = {0};
+    tc.gen0_budget = oc.gen0_budget;
+    tc.gen1_budget = oc.gen1_budget;
+    tc.gen2_budget = oc.gen2_budget;
+    tc.loh_budget = oc.loh_budget;
+    tc.loh_threshold = oc.loh_threshold;
+    tc.segment_size = oc.segment_size;
+    tc.hard_limit = oc.hard_limit;
+    tc.clr_profile = oc.profile == ORC_PROFILE_CLR;
+    tc.threads = hx_program_threads(p);
+    tc.nlocals = p->nlocals;
+    x->t = x->ops->create(&tc, hx_on_event, x);
+    if (!x->t)
+        return false;
+    for (uint32_t i = 0; i < p->ntypes; i++) {
+        const hx_type *ty = &p->types[i];
+        orc_type_desc od = {0};
+        od.name = ty->name;
+        od.kind = (orc_type_kind)ty->kind;
+        od.size = ty->size;
+        od.nrefs = ty->nrefs;
+        od.fin = (orc_fin_kind)ty->fin;
+        od.fin_static = ty->fin_static;
+        od.fin_alloc = ty->fin_alloc;
+        od.critical = ty->critical;
+        if (orc_type_add(x->m, &od, NULL) != ORC_OK)
+            return false;
+        hx_target_type tt = {0};
+        tt.name = ty->name;
+        tt.kind = (hx_ttype_kind)ty->kind;
+        tt.size = ty->size;
+        tt.nrefs = ty->nrefs;
+        tt.fin = (hx_tfin)ty->fin;
+        tt.fin_static = ty->fin_static;
+        tt.fin_alloc = ty->fin_alloc;
+        tt.critical = ty->critical;
+        if (x->ops->register_type(x->t, &tt) != HX_T_OK)
+            return false;
+    }
+    x->thandle = calloc(p->nhandles ? p->nhandles : 1, sizeof *x->thandle);
+    x->thandle_live = calloc(p->nhandles ? p->nhandles : 1, sizeof *x->thandle_live);
+    return x->thandle && x->thandle_live;
+}
+
+/* ==== statements ========================================================= */
+
+static const char *hx_lname(hx_exec *x, uint32_t l)
+{
+    return l < x->p->nlocals ? x->p->locals[l] : "?";
+}
+
+/* A program error from the oracle (.prog.error): exit 2, or skip. */
+static bool hx_program_error(hx_exec *x, orc_status s)
+{
+    if (s == ORC_OK)
+        return false;
+    if (x->o->fuzz && orc_is_program_error(s))
+        return true;  /* skipped: nothing happened on either side */
+    if (orc_is_program_error(s)) {
+        hx_exec_fail(x, "PE", orc_status_name(s), 0, "%s", orc_last_error(x->m));
+        x->out->status = HX_EXEC_BAD_PROGRAM;
+    } else {
+        hx_exec_fail(x, "C8", "oracle-rejected", 0, "the oracle rejected the step: %s (%s)",
+                     orc_status_name(s), orc_last_error(x->m));
+    }
+    return true;
+}
+
+static void hx_do_stress(hx_exec *x)
+{
+    /* .exec.stress: like GCStress, a collection before every allocation;
+       deterministic generation from the allocation count */
+    uint64_t n = x->out->objects;
+    int gen = n % 16 == 15 ? 2 : n % 4 == 3 ? 1 : 0;
+    x->ctx = HX_CTX_COLLECT;
+    x->induced_gen = gen;
+    size_t before = x->gcs_in_step;
+    x->ops->collect(x->t, gen, false);
+    x->ctx = HX_CTX_NONE;
+    if (!x->stop && x->gcs_in_step == before)
+        hx_exec_fail(x, "C8", "missing-gc", 0, "stress: collect %d reported no collection", gen);
+    x->gcs_in_step = 0;
+}
+
+static void hx_st_new(hx_exec *x, const hx_stmt *s)
+{
+    if (x->o->stress)
+        hx_do_stress(x);
+    if (x->stop)
+        return;
+    orc_prediction pred;
+    orc_status os = orc_alloc_begin(x->m, s->dst, s->type, s->length, &pred);
+    if (hx_program_error(x, os))
+        return;
+    x->ctx = HX_CTX_ALLOC;
+    hx_tstatus ts = x->ops->alloc(x->t, x->tid, s->type, s->length, s->dst);
+    x->ctx = HX_CTX_NONE;
+    if (x->stop)
+        return;
+    if (ts == HX_T_ERROR) {
+        hx_exec_fail(x, "C1", "alloc-error", 0, "the target failed allocating %s (not out of memory)",
+                     x->p->types[s->type].name);
+        return;
+    }
+    x->last_oom = ts == HX_T_OOM;
+    orc_id id = ORC_NULL;
+    os = orc_alloc_end(x->m, x->last_oom, &id);
+    if (os == ORC_E_ILLEGAL) {
+        hx_exec_fail(x, "C8", "missing-gc", 0,
+                     "allocating %s (%llu bytes): predicted gen%d %s collection not reported: %s",
+                     x->p->types[s->type].name, (unsigned long long)pred.size, pred.gen,
+                     orc_reason_name(pred.reason), orc_last_error(x->m));
+        return;
+    }
+    if (os != ORC_OK) {
+        hx_program_error(x, os);
+        return;
+    }
+    if (!x->last_oom)
+        hx_stamp_new(x, x->ops->get_local(x->t, s->dst), id);
+}
+
+static void hx_st_collect(hx_exec *x, const hx_stmt *s)
+{
+    x->ctx = HX_CTX_COLLECT;
+    x->induced_gen = s->gen;
+    x->ops->collect(x->t, s->gen, s->compact_loh);
+    x->ctx = HX_CTX_NONE;
+    if (!x->stop && x->gcs_in_step != 1)
+        hx_exec_fail(x, "C8", "missing-gc", 0,
+                     "collect %d: the target reported %zu collections", s->gen, x->gcs_in_step);
+}
+
+static void hx_st_finalize(hx_exec *x, const hx_stmt *s)
+{
+    (void)s;
+    orc_status os = orc_finalize_begin(x->m, x->tid);
+    if (hx_program_error(x, os))
+        return;
+    x->ctx = HX_CTX_FINALIZE;
+    hx_tstatus ts = x->ops->run_finalizers(x->t, x->tid);
+    x->ctx = HX_CTX_NONE;
+    if (x->stop)
+        return;
+    hx_end_call(x);
+    if (x->stop)
+        return;
+    if (ts != HX_T_OK) {
+        hx_exec_fail(x, "C6", "finalize-error", 0, "the target's run_finalizers failed");
+        return;
+    }
+    os = orc_finalize_end(x->m);
+    if (os == ORC_E_ILLEGAL) {
+        hx_exec_fail(x, "C6", "call-missing", 0, "%s", orc_last_error(x->m));
+        return;
+    }
+    if (os != ORC_OK)
+        hx_program_error(x, os);
+}
+
+static void hx_st_handle(hx_exec *x, const hx_stmt *s)
+{
+    orc_status os = orc_handle_alloc(x->m, s->handle, (orc_handle_kind)s->hkind, s->obj);
+    if (hx_program_error(x, os))
+        return;
+    if (x->thandle_live[s->handle]) {
+        /* rebinding a live handle name: the old handle is freed (the model
+           forgets it too) */
+        x->ops->handle_free(x->t, x->thandle[s->handle]);
+        x->thandle_live[s->handle] = false;
+    }
+    uint32_t th = 0;
+    if (x->ops->handle_alloc(x->t, (int)s->hkind, s->obj, &th) != HX_T_OK) {
+        hx_exec_fail(x, "C1", "handle-alloc", 0, "the target could not allocate a %s handle",
+                     hx_handle_kind_name(s->hkind));
+        return;
+    }
+    x->thandle[s->handle] = th;
+    x->thandle_live[s->handle] = true;
+}
+
+static void hx_st_free(hx_exec *x, const hx_stmt *s)
+{
+    orc_status os = orc_handle_free(x->m, s->handle);
+    if (hx_program_error(x, os))
+        return;
+    if (x->ops->handle_free(x->t, x->thandle[s->handle]) != HX_T_OK)
+        hx_exec_fail(x, "C1", "handle-free", 0, "the target refused to free a live handle");
+    x->thandle_live[s->handle] = false;
+}
+
+static void hx_st_target(hx_exec *x, const hx_stmt *s)
+{
+    orc_status os = orc_handle_target(x->m, s->dst, s->handle);
+    if (hx_program_error(x, os))
+        return;
+    if (x->ops->handle_get(x->t, x->thandle[s->handle], s->dst) != HX_T_OK)
+        hx_exec_fail(x, "C1", "handle-get", 0, "the target refused to read a live handle");
+}
+
+/* ==== expectations ======================================================= */
+
+static orc_id hx_model_local(hx_exec *x, uint32_t l, orc_local_state *st)
+{
+    orc_id id = ORC_NULL;
+    *st = orc_local_get(x->m, l, &id);
+    return id;
+}
+
+/* Resolve the local an expectation names: program error if unbound. */
+static bool hx_expect_local(hx_exec *x, uint32_t l, bool allow_dropped, bool allow_null,
+                            orc_id *id)
+{
+    orc_local_state st;
+    *id = hx_model_local(x, l, &st);
+    orc_status err = ORC_OK;
+    if (st == ORC_LOCAL_UNBOUND)
+        err = ORC_E_UNBOUND_LOCAL;
+    else if (st == ORC_LOCAL_DROPPED && !allow_dropped)
+        err = ORC_E_DROPPED_LOCAL;
+    else if (*id == ORC_NULL && !allow_null)
+        err = ORC_E_NULL_LOCAL;
+    if (err == ORC_OK)
+        return true;
+    if (x->o->fuzz)
+        return false;
+    hx_exec_fail(x, "PE", orc_status_name(err), 0, "local '%s' is %s", hx_lname(x, l),
+                 err == ORC_E_UNBOUND_LOCAL ? "not bound" : err == ORC_E_DROPPED_LOCAL
+                                                                ? "dropped" : "null");
+    x->out->status = HX_EXEC_BAD_PROGRAM;
+    return false;
+}
+
+#define HX_EXPECT(cond_model, cond_target, detail_target, ...)                      \
+    do {                                                                            \
+        if (!(cond_model)) {                                                        \
+            hx_exec_fail(x, "EX", "oracle", id, __VA_ARGS__);                       \
+            return;                                                                 \
+        }                                                                           \
+        if (!(cond_target)) {                                                       \
+            hx_exec_fail(x, "EX", detail_target, id, __VA_ARGS__);                  \
+            return;                                                                 \
+        }                                                                           \
+    } while (0)
+
+static void hx_st_expect(hx_exec *x, const hx_stmt *s)
+{
+    orc_id id = ORC_NULL;
+    orc_obj_info info;
+    switch (s->kind) {
+    case HX_ST_EXPECT_GEN: {
+        if (!hx_expect_local(x, s->obj, false, false, &id))
+            return;
+        orc_obj_get(x->m, id, &info);
+        int tg = x->ops->generation(x->t, x->ops->get_local(x->t, s->obj));
+        HX_EXPECT(info.gen == s->gen, tg == s->gen, "target",
+                  "expect gen %s %d: model says %d, target says %d", hx_lname(x, s->obj), s->gen,
+                  info.gen, tg);
+        return;
+    }
+    case HX_ST_EXPECT_LOH:
+    case HX_ST_EXPECT_SOH: {
+        if (!hx_expect_local(x, s->obj, false, false, &id))
+            return;
+        orc_obj_get(x->m, id, &info);
+        bool want = s->kind == HX_ST_EXPECT_LOH;
+        bool tl = x->ops->is_large(x->t, x->ops->get_local(x->t, s->obj));
+        HX_EXPECT(info.large == want, tl == want, "target",
+                  "expect %s %s: model says %s, target says %s", want ? "loh" : "soh",
+                  hx_lname(x, s->obj), info.large ? "loh" : "soh", tl ? "loh" : "soh");
+        return;
+    }
+    case HX_ST_EXPECT_NULL: {
+        if (!hx_expect_local(x, s->obj, false, true, &id))
+            return;
+        hx_addr a = x->ops->get_local(x->t, s->obj);
+        orc_id shown = id;
+        id = ORC_NULL;
+        HX_EXPECT(shown == ORC_NULL, a == 0, "target",
+                  "expect null %s: model holds object %u, target holds %#lx", hx_lname(x, s->obj),
+                  shown, (unsigned long)a);
+        return;
+    }
+    case HX_ST_EXPECT_TARGET: {
+        orc_handle_info hi;
+        if (orc_handle_get(x->m, s->handle, &hi) != ORC_OK || !hi.bound || hi.freed) {
+            hx_program_error(x, hi.bound ? ORC_E_FREED_HANDLE : ORC_E_UNBOUND_HANDLE);
+            return;
+        }
+        orc_id want = ORC_NULL;
+        hx_addr twant = 0;
+        if (s->src != HX_NULL) {
+            if (!hx_expect_local(x, s->src, false, true, &want))
+                return;
+            twant = x->ops->get_local(x->t, s->src);
+        }
+        hx_addr ta = x->ops->handle_peek(x->t, x->thandle[s->handle]);
+        id = hi.target;
+        HX_EXPECT(hi.target == want, ta == twant, "target",
+                  "expect target %s %s: model handle -> %u (want %u), target handle -> %#lx "
+                  "(want %#lx)", x->p->handles[s->handle],
+                  s->src == HX_NULL ? "null" : hx_lname(x, s->src), hi.target, want,
+                  (unsigned long)ta, (unsigned long)twant);
+        return;
+    }
+    case HX_ST_EXPECT_FINALIZED: {
+        if (!hx_expect_local(x, s->obj, true, false, &id))
+            return;
+        orc_obj_get(x->m, id, &info);
+        uint32_t tc = id < x->ids_cap ? x->tcalls[id] : 0;
+        HX_EXPECT(info.fin_calls == s->count, tc == s->count, "target",
+                  "expect finalized %s %llu: model counted %u calls, target reported %u",
+                  hx_lname(x, s->obj), (unsigned long long)s->count, info.fin_calls, tc);
+        return;
+    }
+    case HX_ST_EXPECT_COLLECTIONS: {
+        uint64_t mc = orc_collection_count(x->m, s->gen);
+        uint64_t tc = x->ops->collection_count(x->t, s->gen);
+        HX_EXPECT(mc == s->count, tc == s->count, "target",
+                  "expect collections %d %llu: model %llu, target %llu", s->gen,
+                  (unsigned long long)s->count, (unsigned long long)mc, (unsigned long long)tc);
+        return;
+    }
+    case HX_ST_EXPECT_PINNED: {
+        uint32_t mp = orc_pinned_count(x->m);
+        size_t tp = x->have_last_gc ? x->last_pinned : 0;
+        HX_EXPECT(mp == s->count, tp == s->count, "target",
+                  "expect pinned_count %llu: model %u, target %zu", (unsigned long long)s->count,
+                  mp, tp);
+        return;
+    }
+    case HX_ST_EXPECT_OOM:
+        HX_EXPECT(true, x->last_oom, "target",
+                  "expect oom: the previous allocation did not fail");
+        return;
+    default:
+        return;
+    }
+}
+
+/* ==== one step =========================================================== */
+
+static void hx_step(hx_exec *x, const hx_stmt *s)
+{
+    orc_status os;
+    uint32_t src = s->src == HX_NULL ? HX_NO_LOCAL : s->src;
+    switch (s->kind) {
+    case HX_ST_NEW:
+        hx_st_new(x, s);
+        break;
+    case HX_ST_STORE:
+        os = orc_store(x->m, s->obj, s->slot, src);
+        if (!hx_program_error(x, os))
+            x->ops->store(x->t, s->obj, s->slot, src);
+        break;
+    case HX_ST_LOAD:
+        os = orc_load(x->m, s->dst, s->obj, s->slot);
+        if (!hx_program_error(x, os))
+            x->ops->load(x->t, s->dst, s->obj, s->slot);
+        break;
+    case HX_ST_COPY:
+        os = orc_copy(x->m, s->dst, src);
+        if (!hx_program_error(x, os))
+            x->ops->set_local(x->t, s->dst, src);
+        break;
+    case HX_ST_DROP:
+        os = orc_drop(x->m, s->obj);
+        if (!hx_program_error(x, os))
+            x->ops->set_local(x->t, s->obj, HX_NO_LOCAL);
+        break;
+    case HX_ST_HANDLE:
+        hx_st_handle(x, s);
+        break;
+    case HX_ST_FREE:
+        hx_st_free(x, s);
+        break;
+    case HX_ST_TARGET:
+        hx_st_target(x, s);
+        break;
+    case HX_ST_STATIC_SET:
+        os = orc_static_set(x->m, s->stat, src);
+        if (!hx_program_error(x, os))
+            x->ops->static_set(x->t, s->stat, src);
+        break;
+    case HX_ST_STATIC_GET:
+        os = orc_static_get(x->m, s->dst, s->stat);
+        if (!hx_program_error(x, os))
+            x->ops->static_get(x->t, s->stat, s->dst);
+        break;
+    case HX_ST_SUPPRESS:
+        os = orc_suppress(x->m, s->obj);
+        if (!hx_program_error(x, os))
+            x->ops->suppress(x->t, s->obj);
+        break;
+    case HX_ST_REREGISTER:
+        os = orc_reregister(x->m, s->obj);
+        if (!hx_program_error(x, os))
+            x->ops->reregister(x->t, s->obj);
+        break;
+    case HX_ST_COLLECT:
+        hx_st_collect(x, s);
+        break;
+    case HX_ST_FINALIZE:
+        hx_st_finalize(x, s);
+        break;
+    case HX_ST_THREAD:
+        os = orc_thread(x->m, s->thread);
+        if (!hx_program_error(x, os))
+            x->tid = s->thread;
+        break;
+    default:
+        if (hx_stmt_is_expect(s->kind) && !x->o->stress)
+            hx_st_expect(x, s);
+        break;
+    }
+}
+
+/* ==== the run loop ======================================================= */
+
+static hx_exec_status hx_run(const hx_program *p, const char *file, const hx_exec_options *o,
+                             hx_exec_outcome *out, bool final_views)
+{
+    hx_exec_options defaults;
+    if (!o) {
+        hx_exec_options_default(&defaults);
+        o = &defaults;
+    }
+    memset(out, 0, sizeof *out);
+    hx_exec x;
+    memset(&x, 0, sizeof x);
+    x.sig = HX_EXEC_SIG;
+    x.p = p;
+    x.file = file ? file : "<program>";
+    x.o = o;
+    x.ops = o->target ? o->target : &hx_target_mgc;
+    x.out = out;
+    x.trace = o->trace ? (o->trace_out ? o->trace_out : stdout) : NULL;
+    if (!hx_program_check(p, NULL) || !hx_setup(&x)) {
+        out->status = x.m && x.t ? HX_EXEC_BAD_PROGRAM : HX_EXEC_ERROR;
+        snprintf(out->fail.message, sizeof out->fail.message, "%s",
+                 !x.m ? "the oracle rejected the heap configuration or a type"
+                 : !x.t ? "the target could not be created"
+                        : "the program is not valid, or a type was rejected");
+        snprintf(out->fail.check, sizeof out->fail.check, "PE");
+        snprintf(out->fail.detail, sizeof out->fail.detail, "setup");
+        out->fail.stmt_kind = HX_ST_KIND_COUNT;
+        hx_failure_sign(&out->fail);
+        if (out->status == HX_EXEC_ERROR)
+            out->status = HX_EXEC_BAD_PROGRAM;
+        goto done;
+    }
+    HX_AVER(hx_exec_check(&x));
+    hx_compare(&x);   /* the empty heap */
+    for (size_t i = 0; i < p->nstmts && !x.stop; i++) {
+        const hx_stmt *s = &p->stmts[i];
+        x.step = i;
+        x.st = s;
+        x.gcs_in_step = 0;
+        x.gc_in_step = false;
+        x.compact_in_step = false;
+        if (x.trace) {
+            char buf[160];
+            hx_stmt_format(p, s, buf, sizeof buf);
+            fprintf(x.trace, "step %zu line %u: %s\n", i, s->pos.line, buf);
+        }
+        hx_step(&x, s);
+        out->steps = i + 1;
+        if (!x.stop && !hx_stmt_is_expect(s->kind))
+            hx_compare(&x);
+    }
+    if (!x.failed)
+        out->status = HX_EXEC_PASS;
+    else if (out->status != HX_EXEC_BAD_PROGRAM)
+        out->status = HX_EXEC_FAIL;
+    if (final_views && x.t)
+        hx_capture_views(&x, &out->final_views);
+done:
+    if (x.t)
+        x.ops->destroy(x.t);
+    if (x.m)
+        orc_destroy(x.m);
+    hx_heapview_free(&x.hv);
+    free(x.thandle);
+    free(x.thandle_live);
+    free(x.stamped);
+    free(x.tcalls);
+    free(x.pinaddr);
+    return out->status;
+}
+
+hx_exec_status hx_exec_run(const hx_program *p, const char *file, const hx_exec_options *o,
+                           hx_exec_outcome *out)
+{
+    return hx_run(p, file, o, out, false);
+}
+
+hx_exec_status hx_exec_run_views(const hx_program *p, const char *file,
+                                 const hx_exec_options *o, hx_exec_outcome *out)
+{
+    return hx_run(p, file, o, out, true);
+}
+
+void hx_exec_outcome_free(hx_exec_outcome *out)
+{
+    free(out->fail.views);
+    out->fail.views = NULL;
+    free(out->final_views);
+    out->final_views = NULL;
+}

@@ -1,0 +1,121 @@
+/* exec_internal.h -- executor state shared by exec.c, compare.c, report.c. */
+#ifndef HX_EXEC_INTERNAL_H
+#define HX_EXEC_INTERNAL_H
+
+#include "exec.h"
+#include "oracle.h"
+
+#define HX_EXEC_SIG 0x48584543u   /* 'HXEC' */
+
+/* Step context: which events are legal now (.exec.events). */
+typedef enum hx_ctx {
+    HX_CTX_NONE = 0,   /* no collection may happen */
+    HX_CTX_ALLOC,      /* an allocation step is open in the oracle */
+    HX_CTX_COLLECT,    /* an induced collection (collect or --stress) */
+    HX_CTX_FINALIZE    /* a finalize drain is open */
+} hx_ctx;
+
+/* One object of the target's heap walk (compare.c). */
+typedef struct hx_tobj {
+    hx_addr addr;
+    uint32_t type;
+    uint64_t size, length;
+    int gen;
+    bool large;
+    uint32_t nslots;
+    size_t slot_off;        /* into hx_heapview.slots */
+    uint8_t *payload;
+    size_t payload_len;
+    uint32_t stamp;         /* id read from the payload (0: none / short) */
+    bool stamp_bad;         /* payload long enough but the stamp is broken */
+    orc_id id;              /* matched model object (0: not matched) */
+    uint32_t fin_entries, fr_entries;
+} hx_tobj;
+
+/* A snapshot of the target's heap, indexed by address. */
+typedef struct hx_heapview {
+    hx_tobj *objs;
+    size_t n, cap;
+    hx_addr *slots;
+    size_t nslots, slots_cap;
+    size_t *hash;           /* open addressing: index + 1, 0 empty */
+    size_t hash_cap;
+    uint64_t fin_registered, fin_freachable;
+    hx_addr *fr;            /* f-reachable entries in target order */
+    bool *fr_crit;
+    size_t nfr, fr_cap;
+    bool oom;               /* out of memory while building */
+} hx_heapview;
+
+typedef struct hx_exec {
+    uint32_t sig;
+    const hx_program *p;
+    const char *file;
+    const hx_exec_options *o;
+    const hx_target_ops *ops;
+    hx_target *t;
+    orc_model *m;
+    FILE *trace;
+    /* handles: program index -> target handle */
+    uint32_t *thandle;
+    bool *thandle_live;
+    unsigned tid;
+    /* step */
+    size_t step;
+    const hx_stmt *st;
+    hx_ctx ctx;
+    size_t gcs_in_step;
+    bool gc_in_step;
+    bool compact_in_step;
+    int induced_gen;        /* CTX_COLLECT: the generation asked for */
+    /* finalize drain */
+    bool call_open;
+    bool call_alloc_open;
+    orc_id call_obj;
+    /* events */
+    hx_event last_gc;
+    bool have_last_gc;
+    uint64_t gc_index;
+    size_t last_pinned;
+    bool last_oom;
+    bool map_stale;
+    /* per model id (grown on demand) */
+    uint8_t *stamped;       /* 1: the harness wrote the payload stamp */
+    uint32_t *tcalls;       /* finalizer calls the target reported */
+    hx_addr *pinaddr;       /* address at the end of the last step (pinned/large) */
+    size_t ids_cap;
+    /* the last comparison's identity map (model id -> target address) */
+    hx_heapview hv;
+    /* the outcome */
+    hx_exec_outcome *out;
+    bool failed;
+    bool stop;
+} hx_exec;
+
+bool hx_exec_check(const hx_exec *x);
+/* Record the first failure (later ones are ignored).  fmt: the message. */
+void hx_exec_fail(hx_exec *x, const char *check, const char *detail, orc_id obj,
+                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+bool hx_exec_ids_reserve(hx_exec *x, orc_id id);
+
+/* ---- compare.c ---- */
+/* Payload stamps (.exec.stamp): identity and checksum in the non-reference
+   bytes: head = id | mix(id) << 32 (first <= 8 bytes), tail = complement
+   (last <= 8 bytes after the head), zeros between. */
+void hx_stamp_write(uint8_t *p, size_t len, uint32_t id);
+/* Check the stamp of object id; full also checks the zero middle. */
+bool hx_stamp_check(const uint8_t *p, size_t len, uint32_t id, bool full);
+/* Read an identity from a payload of at least 8 bytes; false if broken. */
+bool hx_stamp_read(const uint8_t *p, size_t len, uint32_t *id);
+
+void hx_heapview_free(hx_heapview *hv);
+/* Snapshot the target heap into x->hv and match it with the model from
+   the roots (identities only, no checks).  Used to resolve addresses
+   reported in events after a collection. */
+void hx_match(hx_exec *x);
+/* Target address -> model id through the last match (0 unknown). */
+orc_id hx_lookup_id(hx_exec *x, hx_addr a);
+/* The full comparison after a step (C1-C9). */
+void hx_compare(hx_exec *x);
+
+#endif /* HX_EXEC_INTERNAL_H */

@@ -1,0 +1,486 @@
+/* target_mgc.c -- our runtime (include/mgc.h) as an executor target.
+ *
+ * Locals (.tgt.slots) are one array of mgc_ref registered as thread 0's
+ * local slots with mgc_thread_set_locals, so the collector marks them and
+ * rewrites them when objects move (.dec.locals-global: every local is a
+ * root whichever thread bound it).  Handles are the runtime's handles;
+ * static slots are the runtime's static slots.
+ *
+ * Finalizer behaviours (.tgt.finalizers) are mgc_finalizer_fn callbacks
+ * registered with each type; each reports HX_EV_FINALIZER_CALL before it
+ * acts.  The finalization-queue introspection (fin_walk, fin_bit) reads the
+ * runtime's queues through its internal enumeration (runtime/internal.h):
+ * an adapter for our own runtime may, the executor itself never does.
+ */
+#include "target.h"
+#include "mgc.h"
+#include "../runtime/internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define HX_TMGC_SIG 0x544d4743u   /* 'TMGC' */
+
+typedef struct tmgc_type {
+    hx_target_type desc;
+    const mgc_type *mt;
+    struct hx_target *t;
+    uint32_t index;
+} tmgc_type;
+
+struct hx_target {
+    uint32_t sig;
+    mgc_heap *heap;
+    mgc_ref *locals;             /* registered root slots (thread 0) */
+    uint32_t nlocals;
+    tmgc_type **types;
+    uint32_t ntypes, types_cap;
+    hx_event_fn ev;
+    void *ev_ctx;
+    unsigned fin_tid;            /* thread of the running run_finalizers */
+    bool pending_compact;        /* the collect in progress asked compact_loh */
+    hx_addr *scratch;            /* slot values handed to walk callbacks */
+    size_t scratch_cap;
+};
+
+static bool tmgc_check(const hx_target *t) { return t && t->sig == HX_TMGC_SIG; }
+
+/* ---- events ------------------------------------------------------------ */
+static void tmgc_on_event(mgc_heap *heap, const mgc_event *mev, void *ctx)
+{
+    hx_target *t = ctx;
+    hx_event ev = {0};
+    (void)heap;
+    switch (mev->kind) {
+    case MGC_EV_GC_START:
+        ev.kind = HX_EV_GC_START;
+        break;
+    case MGC_EV_GC_END:
+        ev.kind = HX_EV_GC_END;
+        break;
+    default:
+        return;                  /* finalizer calls: reported by tmgc_finalizer */
+    }
+    ev.gen = mev->gen;
+    ev.reason = (hx_reason)mev->reason;
+    ev.pinned = mev->pinned;
+    ev.compact_loh = t->pending_compact && mev->gen == 2 && mev->reason == MGC_REASON_INDUCED;
+    if (t->ev)
+        t->ev(t->ev_ctx, &ev);
+}
+
+static void tmgc_emit(hx_target *t, hx_event_kind k, hx_addr obj)
+{
+    hx_event ev = {0};
+    ev.kind = k;
+    ev.obj = obj;
+    if (t->ev)
+        t->ev(t->ev_ctx, &ev);
+}
+
+/* The finalizer of every type with a behaviour (.tgt.finalizers). */
+static void tmgc_finalizer(mgc_heap *heap, mgc_ref *self, void *ctx)
+{
+    tmgc_type *ty = ctx;
+    hx_target *t = ty->t;
+    tmgc_emit(t, HX_EV_FINALIZER_CALL, (hx_addr)*self);
+    switch (ty->desc.fin) {
+    case HX_TF_RESURRECT:
+        mgc_static_set(heap, ty->desc.fin_static, *self);
+        break;
+    case HX_TF_REREGISTER:
+        mgc_reregister_for_finalize(heap, *self);
+        break;
+    case HX_TF_RESURRECT_REREGISTER:
+        mgc_static_set(heap, ty->desc.fin_static, *self);
+        mgc_reregister_for_finalize(heap, *self);
+        break;
+    case HX_TF_ALLOC: {
+        /* .dec.alloc-finalizer: one object of type T, length 0, no reference kept */
+        mgc_ref fresh = NULL;
+        if (ty->desc.fin_alloc < t->ntypes &&
+            mgc_alloc(heap, t->fin_tid, t->types[ty->desc.fin_alloc]->mt, 0, &fresh) != MGC_OK)
+            fresh = NULL;
+        tmgc_emit(t, HX_EV_FIN_ALLOC, (hx_addr)fresh);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+/* ---- lifecycle ----------------------------------------------------------- */
+static void tmgc_destroy(hx_target *t);
+
+static hx_target *tmgc_create(const hx_target_config *cfg, hx_event_fn ev, void *ev_ctx)
+{
+    hx_target *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->sig = HX_TMGC_SIG;
+    t->ev = ev;
+    t->ev_ctx = ev_ctx;
+    mgc_config mc;
+    mgc_config_default(&mc);
+    mc.gen0_budget = (size_t)cfg->gen0_budget;
+    mc.gen1_budget = (size_t)cfg->gen1_budget;
+    mc.gen2_budget = (size_t)cfg->gen2_budget;
+    mc.loh_budget = (size_t)cfg->loh_budget;
+    if (cfg->loh_threshold)
+        mc.loh_threshold = (size_t)cfg->loh_threshold;
+    if (cfg->segment_size)
+        mc.segment_size = (size_t)cfg->segment_size;
+    mc.hard_limit = (size_t)cfg->hard_limit;
+    mc.threads = cfg->threads ? cfg->threads : 1;
+    if (mc.threads > MGC_MAX_THREADS)
+        mc.threads = MGC_MAX_THREADS;
+    mc.profile = cfg->clr_profile ? MGC_PROFILE_CLR : MGC_PROFILE_STRICT;
+    if (mgc_heap_create(&mc, &t->heap) != MGC_OK) {
+        free(t);
+        return NULL;
+    }
+    t->nlocals = cfg->nlocals;
+    t->locals = calloc(cfg->nlocals ? cfg->nlocals : 1, sizeof *t->locals);
+    if (!t->locals || mgc_thread_set_locals(t->heap, 0, t->locals, cfg->nlocals) != MGC_OK) {
+        tmgc_destroy(t);
+        return NULL;
+    }
+    mgc_set_event_callback(t->heap, tmgc_on_event, t);
+    return t;
+}
+
+static void tmgc_destroy(hx_target *t)
+{
+    if (!t)
+        return;
+    if (t->heap) {
+        mgc_set_event_callback(t->heap, NULL, NULL);
+        mgc_heap_destroy(t->heap);
+    }
+    for (uint32_t i = 0; i < t->ntypes; i++)
+        free(t->types[i]);
+    free(t->types);
+    free(t->locals);
+    free(t->scratch);
+    t->sig = 0;
+    free(t);
+}
+
+static hx_tstatus tmgc_register_type(hx_target *t, const hx_target_type *ty)
+{
+    HX_AVER(tmgc_check(t));
+    if (t->ntypes == t->types_cap) {
+        uint32_t cap = t->types_cap ? t->types_cap * 2 : 8;
+        tmgc_type **n = realloc(t->types, cap * sizeof *n);
+        if (!n)
+            return HX_T_ERROR;
+        t->types = n;
+        t->types_cap = cap;
+    }
+    tmgc_type *tt = calloc(1, sizeof *tt);
+    if (!tt)
+        return HX_T_ERROR;
+    tt->desc = *ty;
+    tt->t = t;
+    tt->index = t->ntypes;
+    mgc_type_desc d = {0};
+    d.name = ty->name;
+    d.kind = ty->kind == HX_TT_FIXED ? MGC_KIND_FIXED
+           : ty->kind == HX_TT_BYTES ? MGC_KIND_BYTE_ARRAY : MGC_KIND_REF_ARRAY;
+    d.size = (size_t)ty->size;
+    d.nrefs = ty->nrefs;
+    d.finalizer = ty->fin != HX_TF_NONE ? tmgc_finalizer : NULL;
+    d.finalizer_ctx = tt;
+    d.critical = ty->critical;
+    if (mgc_type_register(t->heap, &d, &tt->mt) != MGC_OK) {
+        free(tt);
+        return HX_T_ERROR;
+    }
+    t->types[t->ntypes++] = tt;
+    return HX_T_OK;
+}
+
+static uint32_t tmgc_type_index(const hx_target *t, const mgc_type *mt)
+{
+    for (uint32_t i = 0; i < t->ntypes; i++)
+        if (t->types[i]->mt == mt)
+            return i;
+    return UINT32_MAX;
+}
+
+/* ---- mutator operations ---------------------------------------------------- */
+static mgc_ref tmgc_src(hx_target *t, uint32_t src)
+{
+    return src == HX_NO_LOCAL || src >= t->nlocals ? NULL : t->locals[src];
+}
+
+static hx_tstatus tmgc_alloc(hx_target *t, unsigned tid, uint32_t type, uint64_t length,
+                             uint32_t dst)
+{
+    HX_AVER(tmgc_check(t) && type < t->ntypes && dst < t->nlocals);
+    /* the result goes straight into the root slot (mgc.h: written after any GC) */
+    mgc_status st = mgc_alloc(t->heap, tid, t->types[type]->mt, (size_t)length, &t->locals[dst]);
+    if (st == MGC_E_OOM) {
+        t->locals[dst] = NULL;
+        return HX_T_OOM;
+    }
+    return st == MGC_OK ? HX_T_OK : HX_T_ERROR;
+}
+
+static void tmgc_set_local(hx_target *t, uint32_t dst, uint32_t src)
+{
+    t->locals[dst] = tmgc_src(t, src);
+}
+
+static hx_addr tmgc_get_local(hx_target *t, uint32_t local)
+{
+    return (hx_addr)tmgc_src(t, local);
+}
+
+static void tmgc_store(hx_target *t, uint32_t obj, uint64_t slot, uint32_t src)
+{
+    mgc_store(t->heap, t->locals[obj], (size_t)slot, tmgc_src(t, src));
+}
+
+static void tmgc_load(hx_target *t, uint32_t dst, uint32_t obj, uint64_t slot)
+{
+    t->locals[dst] = mgc_load(t->heap, t->locals[obj], (size_t)slot);
+}
+
+static hx_tstatus tmgc_handle_alloc(hx_target *t, int kind, uint32_t src, uint32_t *out)
+{
+    mgc_handle h = 0;
+    mgc_status st = mgc_handle_alloc(t->heap, (mgc_handle_kind)kind, tmgc_src(t, src), &h);
+    *out = h;
+    return st == MGC_OK ? HX_T_OK : HX_T_ERROR;
+}
+
+static hx_tstatus tmgc_handle_free(hx_target *t, uint32_t h)
+{
+    mgc_status st = mgc_handle_free(t->heap, h);
+    return st == MGC_OK ? HX_T_OK : st == MGC_E_BAD_HANDLE ? HX_T_BAD_HANDLE : HX_T_ERROR;
+}
+
+static hx_tstatus tmgc_handle_get(hx_target *t, uint32_t h, uint32_t dst)
+{
+    mgc_ref r = NULL;
+    mgc_status st = mgc_handle_get(t->heap, h, &r);
+    t->locals[dst] = st == MGC_OK ? r : NULL;
+    return st == MGC_OK ? HX_T_OK : st == MGC_E_BAD_HANDLE ? HX_T_BAD_HANDLE : HX_T_ERROR;
+}
+
+static hx_addr tmgc_handle_peek(hx_target *t, uint32_t h)
+{
+    mgc_ref r = NULL;
+    if (mgc_handle_get(t->heap, h, &r) != MGC_OK)
+        return 0;
+    return (hx_addr)r;
+}
+
+static void tmgc_static_set(hx_target *t, uint32_t idx, uint32_t src)
+{
+    mgc_static_set(t->heap, idx, tmgc_src(t, src));
+}
+
+static void tmgc_static_get(hx_target *t, uint32_t idx, uint32_t dst)
+{
+    t->locals[dst] = mgc_static_get(t->heap, idx);
+}
+
+static hx_addr tmgc_static_peek(hx_target *t, uint32_t idx)
+{
+    return (hx_addr)mgc_static_get(t->heap, idx);
+}
+
+static void tmgc_suppress(hx_target *t, uint32_t obj)
+{
+    mgc_suppress_finalize(t->heap, t->locals[obj]);
+}
+
+static void tmgc_reregister(hx_target *t, uint32_t obj)
+{
+    mgc_reregister_for_finalize(t->heap, t->locals[obj]);
+}
+
+static hx_tstatus tmgc_collect(hx_target *t, int gen, bool compact_loh)
+{
+    t->pending_compact = compact_loh;
+    mgc_status st = mgc_collect(t->heap, gen, compact_loh ? MGC_COLLECT_COMPACT_LOH : 0);
+    t->pending_compact = false;
+    return st == MGC_OK ? HX_T_OK : HX_T_ERROR;
+}
+
+static hx_tstatus tmgc_run_finalizers(hx_target *t, unsigned tid)
+{
+    t->fin_tid = tid;
+    mgc_status st = mgc_run_finalizers(t->heap, tid);
+    return st == MGC_OK ? HX_T_OK : HX_T_ERROR;
+}
+
+/* ---- queries ------------------------------------------------------------- */
+static int tmgc_generation(hx_target *t, hx_addr obj)
+{
+    return mgc_generation(t->heap, (mgc_ref)obj);
+}
+
+static bool tmgc_is_large(hx_target *t, hx_addr obj)
+{
+    return mgc_is_large(t->heap, (mgc_ref)obj);
+}
+
+static uint64_t tmgc_collection_count(hx_target *t, int gen)
+{
+    return mgc_collection_count(t->heap, gen);
+}
+
+typedef struct tmgc_walk_ctx {
+    hx_target *t;
+    hx_walk_fn fn;
+    void *ctx;
+} tmgc_walk_ctx;
+
+static bool tmgc_walk_one(const mgc_object_info *info, void *vctx)
+{
+    tmgc_walk_ctx *w = vctx;
+    hx_target *t = w->t;
+    if (info->free)
+        return true;
+    hx_tobject o = {0};
+    o.addr = (hx_addr)info->obj;
+    o.type = tmgc_type_index(t, info->type);
+    o.size = info->size;
+    o.length = mgc_array_length(info->obj);
+    o.gen = info->gen;
+    o.large = info->large;
+    o.nslots = mgc_ref_count(info->obj);
+    if (o.nslots > t->scratch_cap) {
+        size_t cap = o.nslots * 2;
+        hx_addr *n = realloc(t->scratch, cap * sizeof *n);
+        if (!n)
+            return false;
+        t->scratch = n;
+        t->scratch_cap = cap;
+    }
+    for (size_t i = 0; i < o.nslots; i++)
+        t->scratch[i] = (hx_addr)mgc_load(t->heap, info->obj, i);
+    o.slots = t->scratch;
+    o.payload = mgc_payload(info->obj, &o.payload_len);
+    w->fn(w->ctx, &o);
+    return true;
+}
+
+static void tmgc_walk(hx_target *t, hx_walk_fn fn, void *ctx)
+{
+    tmgc_walk_ctx w = {t, fn, ctx};
+    mgc_walk(t->heap, 0, tmgc_walk_one, &w);
+}
+
+/* fin_walk: the f-reachable slots are collected first, then every queue
+   slot is reported with whether it is one of them. */
+typedef struct tmgc_fin_ctx {
+    hx_target *t;
+    void ***fr;
+    size_t nfr, capfr;
+    hx_fin_fn fn;
+    void *ctx;
+} tmgc_fin_ctx;
+
+static void tmgc_fin_collect_fr(mgc_heap *heap, void **slot, void *vctx)
+{
+    tmgc_fin_ctx *f = vctx;
+    (void)heap;
+    if (f->nfr == f->capfr) {
+        size_t cap = f->capfr ? f->capfr * 2 : 16;
+        void ***n = realloc(f->fr, cap * sizeof *n);
+        if (!n)
+            return;
+        f->fr = n;
+        f->capfr = cap;
+    }
+    f->fr[f->nfr++] = slot;
+}
+
+static void tmgc_fin_report(mgc_heap *heap, void **slot, void *vctx)
+{
+    tmgc_fin_ctx *f = vctx;
+    (void)heap;
+    if (!*slot)
+        return;
+    bool fr = false;
+    for (size_t i = 0; i < f->nfr && !fr; i++)
+        fr = f->fr[i] == slot;
+    uint32_t ti = tmgc_type_index(f->t, mgc_type_of(*slot));
+    bool crit = ti < f->t->ntypes && f->t->types[ti]->desc.critical;
+    f->fn(f->ctx, (hx_addr)*slot, fr, crit);
+}
+
+static void tmgc_fin_walk(hx_target *t, hx_fin_fn fn, void *ctx)
+{
+    tmgc_fin_ctx f = {t, NULL, 0, 0, fn, ctx};
+    mgc_finalize_enum_freachable(t->heap, tmgc_fin_collect_fr, &f);
+    mgc_finalize_enum_all(t->heap, tmgc_fin_report, &f);
+    free(f.fr);
+}
+
+static int tmgc_fin_bit(hx_target *t, hx_addr obj)
+{
+    (void)t;
+    if (!obj)
+        return -1;
+    return (*mgc_obj_header((void *)obj) & MGC_HDR_FINALIZER_RUN) != 0;
+}
+
+static hx_tstatus tmgc_verify(hx_target *t, char *err, size_t errlen)
+{
+    return mgc_verify(t->heap, err, errlen) == MGC_OK ? HX_T_OK : HX_T_ERROR;
+}
+
+static hx_tstatus tmgc_dump(hx_target *t, hx_view view, FILE *out)
+{
+    return mgc_dump(t->heap, (mgc_view)view, NULL, out) == MGC_OK ? HX_T_OK : HX_T_ERROR;
+}
+
+void *hx_target_mgc_heap(hx_target *t) { return tmgc_check(t) ? t->heap : NULL; }
+void **hx_target_mgc_locals(hx_target *t) { return tmgc_check(t) ? (void **)t->locals : NULL; }
+
+const hx_target_ops hx_target_mgc = {
+    .name = "mgc",
+    .create = tmgc_create,
+    .destroy = tmgc_destroy,
+    .register_type = tmgc_register_type,
+    .alloc = tmgc_alloc,
+    .set_local = tmgc_set_local,
+    .get_local = tmgc_get_local,
+    .store = tmgc_store,
+    .load = tmgc_load,
+    .handle_alloc = tmgc_handle_alloc,
+    .handle_free = tmgc_handle_free,
+    .handle_get = tmgc_handle_get,
+    .handle_peek = tmgc_handle_peek,
+    .static_set = tmgc_static_set,
+    .static_get = tmgc_static_get,
+    .static_peek = tmgc_static_peek,
+    .suppress = tmgc_suppress,
+    .reregister = tmgc_reregister,
+    .collect = tmgc_collect,
+    .run_finalizers = tmgc_run_finalizers,
+    .generation = tmgc_generation,
+    .is_large = tmgc_is_large,
+    .collection_count = tmgc_collection_count,
+    .walk = tmgc_walk,
+    .fin_walk = tmgc_fin_walk,
+    .fin_bit = tmgc_fin_bit,
+    .verify = tmgc_verify,
+    .dump = tmgc_dump,
+};
+
+const hx_target_ops *hx_target_by_name(const char *name)
+{
+    if (!name || strcmp(name, "mgc") == 0)
+        return &hx_target_mgc;
+    if (strncmp(name, "faulty:", 7) == 0) {
+        hx_fault f = hx_fault_from_name(name + 7);
+        return f == HX_FAULT_KIND_COUNT ? NULL : hx_target_faulty(f);
+    }
+    return NULL;
+}
