@@ -82,4 +82,32 @@ void mgc_fin_stats(mgc_heap *heap, mgc_stats *out);
 
 /* ======================= FIN sections ================================= */
 
+/* --- handles.c --- */
+bool mgc_handles_check(const struct mgc_handles *h);
+/* Is h a live handle?  (kind in *kind when not NULL) */
+bool mgc_handles_lookup(mgc_heap *heap, mgc_handle h, mgc_handle_kind *kind, void ***slot);
+/* Visit every live handle in index order (gcroot, dumps). */
+typedef void (*mgc_handle_visit_fn)(mgc_heap *heap, mgc_handle h, mgc_handle_kind kind,
+                                    void **slot, void *ctx);
+void mgc_handles_visit(mgc_heap *heap, mgc_handle_visit_fn fn, void *ctx);
+const char *mgc_handle_kind_name(mgc_handle_kind kind);
+uint64_t mgc_handles_live_count(mgc_heap *heap);
+
+/* --- finalize.c --- */
+bool mgc_finq_check(const struct mgc_finq *q);
+/* Drain the f-reachable queue (lock held by the caller); the body of
+   mgc_run_finalizers and of the finalizer thread (.fin.drain). */
+mgc_status mgc_finalize_drain(mgc_heap *heap, unsigned tid);
+/* Allocation context of the drain that is running finalizers now (for
+   finalizers that allocate, .dec.alloc-finalizer); 0 when none runs. */
+unsigned mgc_finalize_current_tid(mgc_heap *heap);
+/* Is the f-reachable queue empty? (lock held) */
+bool mgc_finalize_freachable_empty(mgc_heap *heap);
+
+/* --- finthread.c --- */
+mgc_status mgc_finthread_init(struct mgc_finq *q);
+void mgc_finthread_destroy(mgc_heap *heap);
+/* Allocation context the finalizer thread's drains use (.fthr.tid). */
+#define MGC_FINTHREAD_TID 0u
+
 #endif /* MGC_INTERNAL_H */
