@@ -80,6 +80,144 @@ void mgc_fin_stats(mgc_heap *heap, mgc_stats *out);
 
 /* ======================= CORE sections ================================ */
 
+/* --- os.c: the only file that talks to the kernel (mmap family) --- */
+void mgc_os_init(mgc_os *os, unsigned fail_reserve_nth, unsigned fail_commit_nth);
+size_t mgc_os_page(void);
+void *mgc_os_reserve(mgc_os *os, size_t size);          /* PROT_NONE; NULL on failure */
+bool mgc_os_commit(mgc_os *os, void *p, size_t size);   /* read/write; false on failure */
+void mgc_os_decommit(mgc_os *os, void *p, size_t size); /* back to PROT_NONE, pages dropped */
+void mgc_os_release(mgc_os *os, void *p, size_t size);
+/* Poisoning (.os.poison): free and reclaimed space is no-access for ASan and
+   memcheck; unpoisoned when handed out again. */
+void mgc_os_poison(void *p, size_t size);
+void mgc_os_unpoison(void *p, size_t size);
+
+/* --- policy.c: every tuning decision --- */
+size_t mgc_policy_card_size(void);
+size_t mgc_policy_window_size(const mgc_heap *heap);
+size_t mgc_policy_segment_reserve(const mgc_heap *heap, mgc_seg_kind kind, size_t need);
+size_t mgc_policy_commit_step(const mgc_heap *heap, size_t need);
+size_t mgc_policy_keep_spare(const mgc_heap *heap);
+size_t mgc_policy_committed_slack(const mgc_heap *heap);
+int mgc_policy_budget_gen(const mgc_heap *heap);
+bool mgc_policy_gen0_exceeded(const mgc_heap *heap, uint64_t allocated, size_t s);
+bool mgc_policy_loh_exceeded(const mgc_heap *heap, size_t s);
+size_t mgc_policy_loader_reserve(void);
+
+/* --- loader_heap.c --- */
+void mgc_loader_init(mgc_loader_heap *lh, const char *name);
+void mgc_loader_destroy(mgc_loader_heap *lh, mgc_os *os);
+void *mgc_loader_alloc(mgc_loader_heap *lh, mgc_os *os, size_t size); /* zeroed; NULL: OOM */
+bool mgc_loader_contains(const mgc_loader_heap *lh, const void *p);
+bool mgc_loader_check(const mgc_loader_heap *lh);
+
+/* --- types.c --- */
+mgc_status mgc_types_init(mgc_heap *heap);             /* registers the free type */
+bool mgc_type_check(const mgc_heap *heap, const mgc_type *t);
+/* Unaligned total size (the LOH test, .dec.alloc-size); SIZE_MAX on overflow. */
+size_t mgc_type_raw_size(const mgc_type *t, size_t length);
+
+/* --- object layout helpers (inline) --- */
+static inline const mgc_type *mgc_obj_type(const void *obj) { return *(const mgc_type *const *)obj; }
+static inline size_t mgc_obj_length(const void *obj) { return ((const size_t *)obj)[1]; }
+static inline void **mgc_obj_slots(void *obj)
+{
+    const mgc_type *t = mgc_obj_type(obj);
+    return (void **)((uint8_t *)obj + (t->kind == MGC_KIND_FIXED ? 8 : 16));
+}
+static inline size_t mgc_obj_nslots(const void *obj)
+{
+    const mgc_type *t = mgc_obj_type(obj);
+    return t->kind == MGC_KIND_FIXED ? t->nrefs : t->kind == MGC_KIND_REF_ARRAY ? mgc_obj_length(obj) : 0;
+}
+/* Aligned size of the block an object occupies (header included). */
+static inline size_t mgc_obj_size(const void *obj)
+{
+    const mgc_type *t = mgc_obj_type(obj);
+    if (t->kind == MGC_KIND_FIXED)
+        return mgc_align8(t->size);
+    return mgc_align8(MGC_ARRAY_BASE + mgc_obj_length(obj) * t->elem);
+}
+static inline void *mgc_block_obj(uint8_t *block) { return block + 8; }
+static inline uint8_t *mgc_obj_block(const void *obj) { return (uint8_t *)obj - 8; }
+/* Turn [p, p+size) into one free object (size >= MGC_MIN_OBJ) and poison
+   its body. */
+void mgc_make_free(mgc_heap *heap, uint8_t *p, size_t size);
+
+/* --- segment.c --- */
+bool mgc_segment_check(const mgc_segment *seg);
+/* A segment holding at least `need` bytes of blocks; NULL when the OS or the
+   hard limit refuses. */
+mgc_segment *mgc_segment_acquire(mgc_heap *heap, mgc_seg_kind kind, size_t need);
+/* Give an empty segment back (kept as a spare or released, by policy). */
+void mgc_segment_retire(mgc_heap *heap, mgc_segment *seg);
+void mgc_segment_destroy_all(mgc_heap *heap);
+/* Make [base, upto) committed; false when the OS or hard limit refuses. */
+bool mgc_segment_commit_to(mgc_heap *heap, mgc_segment *seg, uint8_t *upto);
+/* Decommit pages beyond used (keeping policy slack). */
+void mgc_segment_trim(mgc_heap *heap, mgc_segment *seg);
+/* The segment whose reserved range holds p, or NULL. */
+mgc_segment *mgc_segment_of(const mgc_heap *heap, const void *p);
+/* Position of that segment in heap->index (sorted by address), or SIZE_MAX. */
+size_t mgc_segment_index_of(const mgc_heap *heap, const void *p);
+/* Walk support (.seg.walk): the end of the block starting at p (p < used).
+   Unused parts of live allocation windows (zero type word) are skipped as
+   one block; *obj receives the object reference or NULL for such a gap. */
+uint8_t *mgc_segment_block_end(const mgc_heap *heap, const mgc_segment *seg, uint8_t *p, void **obj);
+/* Generation of a block start inside an SOH segment. */
+static inline int mgc_segment_gen_at(const mgc_segment *seg, const uint8_t *block)
+{
+    if (seg->kind == MGC_SEG_LOH)
+        return 2;
+    return block >= seg->gen0_start ? 0 : block >= seg->gen1_start ? 1 : 2;
+}
+/* Range of generation g inside an SOH segment: [*lo, *hi). */
+void mgc_segment_gen_range(const mgc_segment *seg, int g, uint8_t **lo, uint8_t **hi);
+
+/* --- alloc.c --- */
+bool mgc_alloc_ctx_check(const mgc_alloc_ctx *c);
+/* Retire every allocation context (.alloc.retire) before the heap is walked
+   by a collection. */
+void mgc_alloc_retire_all(mgc_heap *heap);
+/* Exact gen0 bytes allocated since the last collection. */
+uint64_t mgc_alloc_gen0_allocated(const mgc_heap *heap);
+
+/* --- loh.c --- */
+void *mgc_loh_alloc(mgc_heap *heap, size_t size);       /* block start or NULL */
+void mgc_loh_free_insert(mgc_heap *heap, mgc_segment *seg, uint8_t *p, size_t size);
+
+/* --- cards.c: write barrier and card table (.cards.invariant) --- */
+void mgc_cards_mark(mgc_heap *heap, mgc_segment *seg, void **slot);
+bool mgc_cards_is_set(const mgc_segment *seg, const void *slot);
+/* Visit every slot of non-condemned objects that lies in a set card. */
+void mgc_cards_enum_old(mgc_heap *heap, mgc_slot_fn fn, void *ctx);
+/* After a collection: recompute the cards of every segment (.cards.rebuild). */
+void mgc_cards_rebuild(mgc_heap *heap);
+
+/* --- mark.c --- */
+void mgc_mark_phase(mgc_heap *heap);
+void mgc_mark_stack_free(mgc_mark_stack *ms);
+static inline bool mgc_is_marked(const void *obj) { return (*mgc_obj_header((void *)obj) & MGC_HDR_MARK) != 0; }
+
+/* --- plan.c / compact.c --- */
+void mgc_plan_phase(mgc_heap *heap);
+void mgc_relocate_phase(mgc_heap *heap);
+void mgc_compact_phase(mgc_heap *heap);              /* also sweeps/compacts the LOH (gen2) */
+void mgc_release_empty_segments(mgc_heap *heap);
+/* Forwarding address of obj during relocation (obj itself if it stays). */
+static inline void *mgc_forward(void *obj)
+{
+    uint64_t h = *mgc_obj_header(obj);
+    return (h & MGC_HDR_MOVED) ? (void *)(uintptr_t)((h & ~MGC_HDR_GCBITS) + 8u) : obj;
+}
+
+/* --- heap.c / stats.c --- */
+bool mgc_heap_check(const mgc_heap *heap);
+void mgc_heap_lock(mgc_heap *heap);
+void mgc_heap_unlock(mgc_heap *heap);
+/* Run one collection (lock held, not in a GC). */
+void mgc_gc_run(mgc_heap *heap, int gen, mgc_gc_reason reason, unsigned flags);
+
 /* ======================= FIN sections ================================= */
 
 /* --- handles.c --- */

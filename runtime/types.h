@@ -87,5 +87,175 @@ struct mgc_finq {
 /* ======================= CORE structs ================================= */
 /* (segments, generations, allocation contexts, card table, struct mgc_heap:
    owned by CORE; struct mgc_heap embeds the FIN structs above) */
+#include <pthread.h>
+
+/* Contract assertions (.aver): level 1 checks cheap preconditions of public
+   calls, level 2 adds internal consistency checks, level 3 also verifies the
+   whole heap after every collection. */
+void mgc_aver_fail(const char *cond, const char *file, int line);
+#define MGC_AVER(c) ((MGC_ASSERT_LEVEL >= 1 && !(c)) ? mgc_aver_fail(#c, __FILE__, __LINE__) : (void)0)
+#define MGC_AVER2(c) ((MGC_ASSERT_LEVEL >= 2 && !(c)) ? mgc_aver_fail(#c, __FILE__, __LINE__) : (void)0)
+
+/* Signatures: every struct begins with one; *_check() tests it. */
+#define MGC_SIG_HEAP    0x4d474348u  /* MGCH */
+#define MGC_SIG_SEGMENT 0x4d474353u  /* MGCS */
+#define MGC_SIG_TYPE    0x4d474354u  /* MGCT */
+#define MGC_SIG_LOADER  0x4d47434cu  /* MGCL */
+#define MGC_SIG_CTX     0x4d474341u  /* MGCA */
+
+#define MGC_ALIGN 8u
+#define MGC_MIN_OBJ 24u             /* .obj.min: header + type + one word */
+#define MGC_ARRAY_BASE 24u          /* header + type + length */
+static inline size_t mgc_align8(size_t n) { return (n + 7u) & ~(size_t)7u; }
+
+/* Header bits the collector uses during a collection (.hdr.gc-bits).  Outside
+   a collection bits 0-2 are zero.  While a collection plans a move the header
+   holds the forwarding address (8-aligned) | MOVED | MARK, and the saved
+   finalizer-run bit in bit 1 (a moved object is never pinned). */
+#define MGC_HDR_MARK   ((uint64_t)1)
+#define MGC_HDR_PINNED ((uint64_t)2)
+#define MGC_HDR_FINSAVE ((uint64_t)2)
+#define MGC_HDR_MOVED  ((uint64_t)4)
+#define MGC_HDR_GCBITS ((uint64_t)7)
+
+/* ---- OS layer (os.c): per heap, fault injection counters ---- */
+typedef struct mgc_os {
+    size_t page;
+    unsigned reserve_calls, commit_calls;
+    unsigned fail_reserve_at, fail_commit_at;   /* call number that fails, 0 = none */
+} mgc_os;
+
+/* ---- loader heaps (loader_heap.c) ---- */
+typedef struct mgc_loader_block {
+    struct mgc_loader_block *next;
+    uint8_t *base, *committed_end, *used, *reserved_end;
+} mgc_loader_block;
+
+typedef struct mgc_loader_heap {
+    uint32_t sig;
+    const char *name;
+    mgc_loader_block *blocks;         /* newest first */
+    size_t reserved, committed;
+} mgc_loader_heap;
+
+/* ---- type descriptors (types.c) ---- */
+/* Cold part (low-frequency loader heap), as CoreCLR's EEClass. */
+typedef struct mgc_type_class {
+    char *name;
+    mgc_finalizer_fn finalizer;
+    void *finalizer_ctx;
+    bool critical;
+} mgc_type_class;
+
+/* Hot part (high-frequency loader heap), as CoreCLR's MethodTable. */
+struct mgc_type {
+    uint32_t sig;
+    uint32_t id;                      /* registration order, 0 = free type */
+    mgc_type_kind kind;
+    size_t size;                      /* FIXED: declared total size (unaligned) */
+    size_t elem;                      /* arrays: element size 1 or 8 */
+    unsigned nrefs;                   /* FIXED: reference slots */
+    bool has_finalizer;
+    bool is_free;                     /* the free-object type (.obj.free) */
+    const mgc_type_class *cls;
+};
+
+/* ---- segments (segment.c) ---- */
+typedef enum mgc_seg_kind { MGC_SEG_SOH = 0, MGC_SEG_LOH = 1 } mgc_seg_kind;
+
+typedef struct mgc_loh_free {         /* LOH free block [start, start+size) */
+    uint8_t *start;
+    size_t size;
+} mgc_loh_free;
+
+/* A segment.  Blocks (object or free object) are laid out from base to used;
+   a block starts with the header word, the object reference is block+8.
+   Small-object segments carry their own generation boundaries
+   (.seg.gens): [base, gen1_start) gen2, [gen1_start, gen0_start) gen1,
+   [gen0_start, used) gen0.  Allocation windows are carved at used. */
+typedef struct mgc_segment {
+    uint32_t sig;
+    mgc_seg_kind kind;
+    uint64_t seq;                     /* creation order: the walk order */
+    struct mgc_segment *next;         /* list order (SOH list or LOH list) */
+    uint8_t *base, *used, *committed_end, *reserved_end;
+    uint8_t *gen1_start, *gen0_start; /* SOH only */
+    uint8_t *cards;                   /* one byte per card */
+    size_t ncards;
+    bool any_card;
+    /* during a collection */
+    uint8_t *cond_start;              /* start of the condemned range */
+    uint8_t *plan_gen1;               /* planned gen1 start after promotion */
+    uint8_t *plan_end;                /* planned end of the survivors */
+    /* LOH only: free list sorted by address, coalesced (.loh.free-sorted) */
+    mgc_loh_free *free;
+    size_t nfree, capfree;
+} mgc_segment;
+
+/* ---- allocation contexts (alloc.c) ---- */
+typedef struct mgc_alloc_ctx {
+    uint32_t sig;
+    uint8_t *ptr;                     /* next block start */
+    uint8_t *limit;                   /* last byte a block may end at */
+    uint8_t *start;                   /* window start (budget accounting) */
+    uint8_t *end;                     /* window end (>= limit + MGC_MIN_OBJ) */
+    mgc_segment *seg;
+} mgc_alloc_ctx;
+
+typedef struct mgc_thread_roots {
+    mgc_ref *slots;
+    size_t n;
+} mgc_thread_roots;
+
+/* ---- mark stack (mark.c) ---- */
+typedef struct mgc_mark_stack {
+    void **items;
+    size_t n, cap;
+} mgc_mark_stack;
+
+struct mgc_handles;
+struct mgc_finq;
+
+struct mgc_heap {
+    uint32_t sig;
+    mgc_config cfg;
+    mgc_os os;
+    pthread_mutex_t lock;             /* recursive: slow path and collections */
+    mgc_loader_heap hf, lf;           /* high- and low-frequency loader heaps */
+    const mgc_type *free_type;
+    uint32_t ntypes;
+    /* segments */
+    mgc_segment *soh, *loh;           /* lists in creation order */
+    mgc_segment *spare;               /* empty segments kept for reuse */
+    mgc_segment **index;              /* every live segment, sorted by base */
+    size_t nindex, capindex;
+    uint64_t seg_seq;
+    size_t card_size;
+    size_t committed, reserved;       /* GC heap (segments) */
+    /* allocation */
+    mgc_alloc_ctx ctx[MGC_MAX_THREADS];
+    mgc_thread_roots roots[MGC_MAX_THREADS];
+    uint64_t gen0_alloc;              /* objects in retired windows / direct */
+    uint64_t gen0_reserved;           /* sum of (limit - start) of live windows */
+    uint64_t loh_alloc;
+    uint64_t promoted1, promoted2;    /* .dec.promo-acc */
+    uint64_t allocated_total;
+    /* collection state */
+    bool in_gc;
+    int condemned;
+    bool compact_loh;
+    mgc_gc_reason reason;
+    mgc_mark_stack mark;
+    size_t pinned, pinned_last;
+    uint64_t gc_index;
+    uint64_t collections[3], induced;
+    uint64_t promoted_gen0, promoted_gen1, promoted_fin, fin_survivors;
+    uint64_t marked_bytes;            /* bytes newly marked (promoted_fin) */
+    mgc_event_fn event_fn;
+    void *event_ctx;
+    /* FIN state */
+    struct mgc_handles *handles;
+    struct mgc_finq *finq;
+};
 
 #endif /* MGC_TYPES_H */

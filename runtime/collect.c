@@ -1,0 +1,101 @@
+/* collect.c -- one stop-the-world collection, phase by phase.
+ *
+ * mgc_gc_run runs SEMANTICS 3 for generation N (condemns gens 0..N, the LOH
+ * only when N == 2), in this order:
+ *   1. .gc.retire     retire every allocation context (heap walkable)
+ *   2. .gc.mark       mark.c: roots, weak-short, finalization scan,
+ *                     resurrection, weak-long
+ *   3. .gc.plan       plan.c: destinations, pinned plugs, promotion sizes
+ *   4. .gc.relocate   compact.c: rewrite every reference to a moving object
+ *   5. .gc.compact    compact.c: slide/sweep, boundaries (promotion), LOH
+ *                     sweep into its free list (or one LOH compaction)
+ *   6. .gc.cards      cards.c: rebuild the cards (.cards.rebuild)
+ *   7. .gc.release    empty segments spared or released, trimming
+ *   8. .gc.finalize   FIN: queue entries follow their objects' generations
+ *   9. .gc.count      collections[g]++ for g <= N, induced, budgets reset
+ *                     (.dec.gen0-reset, .dec.loh-reset, .dec.promo-acc)
+ *  10. .gc.verify     at MGC_ASSERT_LEVEL 3 the whole heap is verified
+ *  11. .gc.events     GC_END (with the pinned count), finalizer thread woken
+ */
+#include "internal.h"
+#include <stdio.h>
+#include <stdlib.h>
+
+void mgc_gc_run(mgc_heap *heap, int gen, mgc_gc_reason reason, unsigned flags)
+{
+    MGC_AVER(mgc_heap_check(heap) && gen >= 0 && gen <= 2 && !heap->in_gc);
+    mgc_heap_lock(heap);
+    heap->in_gc = true;
+    heap->condemned = gen;
+    heap->reason = reason;
+    heap->compact_loh = gen == 2 && (flags & MGC_COLLECT_COMPACT_LOH) != 0;
+    heap->gc_index++;
+    mgc_event ev = { .kind = MGC_EV_GC_START, .gen = gen, .reason = reason, .index = heap->gc_index };
+    mgc_stats_emit(heap, &ev);
+
+    /* 1. .gc.retire */
+    mgc_alloc_retire_all(heap);
+    /* 2. .gc.mark */
+    mgc_mark_phase(heap);
+    /* 3. .gc.plan */
+    mgc_plan_phase(heap);
+    /* 4. .gc.relocate: only when something may move */
+    if (heap->cfg.compact_mode == MGC_COMPACT || heap->compact_loh)
+        mgc_relocate_phase(heap);
+    /* 5. .gc.compact */
+    mgc_compact_phase(heap);
+    /* 6. .gc.cards */
+    mgc_cards_rebuild(heap);
+    /* 7. .gc.release */
+    mgc_release_empty_segments(heap);
+    /* 8. .gc.finalize */
+    mgc_finalize_after_gc(heap, gen);
+
+    /* 9. .gc.count */
+    for (int g = 0; g <= gen; g++)
+        heap->collections[g]++;
+    if (reason == MGC_REASON_INDUCED)
+        heap->induced++;
+    heap->pinned_last = heap->pinned;
+    if (gen >= 1)
+        heap->promoted1 = 0;
+    else
+        heap->promoted1 += heap->promoted_gen0;
+    if (gen == 2)
+        heap->promoted2 = 0;
+    else
+        heap->promoted2 += heap->promoted_gen1;
+    heap->gen0_alloc = 0;                              /* .dec.gen0-reset */
+    heap->gen0_reserved = 0;
+    if (gen == 2)
+        heap->loh_alloc = 0;                           /* .dec.loh-reset */
+    heap->compact_loh = false;
+    heap->in_gc = false;
+
+    /* 10. .gc.verify */
+    if (MGC_ASSERT_LEVEL >= 3) {
+        char err[512];
+        if (mgc_verify(heap, err, sizeof err) != MGC_OK) {
+            fprintf(stderr, "mgc: heap verification failed after GC #%llu (gen %d): %s\n",
+                    (unsigned long long)heap->gc_index, gen, err);
+            abort();
+        }
+    }
+    /* 11. .gc.events */
+    ev.kind = MGC_EV_GC_END;
+    ev.pinned = heap->pinned;
+    mgc_stats_emit(heap, &ev);
+    mgc_finthread_notify(heap);
+    mgc_heap_unlock(heap);
+}
+
+mgc_status mgc_collect(mgc_heap *heap, int gen, unsigned flags)
+{
+    MGC_AVER(mgc_heap_check(heap));
+    if (gen < 0 || gen > 2 || (flags & ~MGC_COLLECT_COMPACT_LOH) != 0)
+        return MGC_E_BAD_ARG;
+    if (heap->in_gc)
+        return MGC_E_STATE;
+    mgc_gc_run(heap, gen, MGC_REASON_INDUCED, flags);
+    return MGC_OK;
+}

@@ -1,0 +1,153 @@
+/* compact.c -- relocation and compaction (SEMANTICS 3, steps 6-8).
+ *
+ * .relocate  every reference to a moving object is rewritten before anything
+ *            moves: locals of every thread, handles of all kinds and static
+ *            slots, every finalization-queue entry, the fields of every
+ *            survivor in the condemned ranges and, for gen N < 2, the fields
+ *            of older and large objects found through the cards
+ *            (.cards.roots; for N == 2 every object is condemned).
+ * .compact   each condemned range is walked once more in address order:
+ *            moving survivors are copied down (memmove; destinations never
+ *            pass sources), pinned and in-place survivors stay, runs of dead
+ *            objects in front of a survivor become one free object, and the
+ *            space after the last survivor is given back to the segment
+ *            (poisoned, .os.poison).  GC header bits are cleared and the
+ *            finalizer-run bit restored.  Then the boundaries move
+ *            (.plan.promote).
+ * .release   segments left empty go back to the spare list or the OS
+ *            (.seg.reuse), committed memory beyond use is trimmed.
+ */
+#include "internal.h"
+#include <string.h>
+
+/* ===================== relocation ==================================== */
+
+static void reloc_slot(mgc_heap *heap, void **slot, void *ctx)
+{
+    (void)heap; (void)ctx;
+    void *v = *slot;
+    if (v && (*mgc_obj_header(v) & MGC_HDR_MOVED))
+        *slot = mgc_forward(v);
+}
+
+static void reloc_local(mgc_heap *heap, unsigned tid, size_t idx, void **slot, void *ctx)
+{
+    (void)tid; (void)idx;
+    reloc_slot(heap, slot, ctx);
+}
+
+static void reloc_range(mgc_heap *heap, mgc_segment *seg, uint8_t *lo)
+{
+    uint8_t *p = lo;
+    while (p < seg->used) {
+        void *obj;
+        uint8_t *e = mgc_segment_block_end(heap, seg, p, &obj);
+        MGC_AVER(e != NULL && obj != NULL);
+        if (mgc_is_marked(obj)) {
+            void **slots = mgc_obj_slots(obj);
+            size_t n = mgc_obj_nslots(obj);
+            for (size_t i = 0; i < n; i++)
+                reloc_slot(heap, &slots[i], NULL);
+        }
+        p = e;
+    }
+}
+
+void mgc_relocate_phase(mgc_heap *heap)
+{
+    mgc_roots_enum_locals(heap, reloc_local, NULL);
+    mgc_handles_enum(heap, (1u << MGC_HANDLE_STRONG) | (1u << MGC_HANDLE_PINNED) |
+                     (1u << MGC_HANDLE_WEAK) | (1u << MGC_HANDLE_WEAK_LONG) | MGC_ENUM_STATICS,
+                     reloc_slot, NULL);
+    mgc_finalize_enum_all(heap, reloc_slot, NULL);
+    for (mgc_segment *s = heap->soh; s; s = s->next)
+        reloc_range(heap, s, s->cond_start);
+    if (heap->condemned == 2)
+        for (mgc_segment *s = heap->loh; s; s = s->next)
+            reloc_range(heap, s, s->base);
+    else
+        mgc_cards_enum_old(heap, reloc_slot, NULL);
+}
+
+/* ===================== compaction ==================================== */
+
+/* Slide or sweep [lo, used) of a segment as planned; returns the new end. */
+static uint8_t *compact_range(mgc_heap *heap, mgc_segment *seg, uint8_t *lo)
+{
+    uint8_t *old_used = seg->used;
+    mgc_os_unpoison(lo, (size_t)(old_used - lo));
+    uint8_t *dest = lo;
+    uint8_t *p = lo;
+    while (p < old_used) {
+        void *obj = p + 8;
+        size_t size = mgc_obj_size(obj);           /* type word is intact */
+        uint64_t h = *mgc_obj_header(obj);
+        if (h & MGC_HDR_MARK) {
+            if (h & MGC_HDR_MOVED) {
+                uint8_t *to = (uint8_t *)(uintptr_t)(h & ~MGC_HDR_GCBITS);
+                MGC_AVER2(to == dest && to < p);
+                memmove(to, p, size);
+                *(uint64_t *)to = (h & MGC_HDR_FINSAVE) ? MGC_HDR_FINALIZER_RUN : 0;
+                dest = to + size;
+            } else {
+                if (dest < p)
+                    mgc_make_free(heap, dest, (size_t)(p - dest));
+                *mgc_obj_header(obj) = h & ~MGC_HDR_GCBITS;
+                dest = p + size;
+            }
+        }
+        p += size;
+    }
+    MGC_AVER(dest == seg->plan_end);
+    seg->used = dest;
+    mgc_os_poison(dest, (size_t)(old_used - dest));
+    return dest;
+}
+
+/* LOH free list from the walk of a swept or compacted segment: free objects
+   in address order; compact_range already merged neighbours. */
+static void loh_collect_free(mgc_heap *heap, mgc_segment *seg)
+{
+    seg->nfree = 0;
+    uint8_t *p = seg->base;
+    while (p < seg->used) {
+        void *obj;
+        uint8_t *e = mgc_segment_block_end(heap, seg, p, &obj);
+        MGC_AVER(e != NULL && obj != NULL);
+        if (mgc_obj_type(obj)->is_free)
+            mgc_loh_free_insert(heap, seg, p, (size_t)(e - p));
+        p = e;
+    }
+}
+
+void mgc_compact_phase(mgc_heap *heap)
+{
+    /* small-object segments: slide, then move the boundaries */
+    for (mgc_segment *s = heap->soh; s; s = s->next) {
+        uint8_t *end = compact_range(heap, s, s->cond_start);
+        s->gen1_start = s->plan_gen1;
+        s->gen0_start = end;
+    }
+    /* gen2: the LOH is swept into its free list (or compacted once) */
+    if (heap->condemned == 2)
+        for (mgc_segment *s = heap->loh; s; s = s->next) {
+            compact_range(heap, s, s->base);
+            loh_collect_free(heap, s);
+        }
+}
+
+/* .release: after the cards are rebuilt */
+void mgc_release_empty_segments(mgc_heap *heap)
+{
+    for (int k = 0; k < 2; k++) {
+        mgc_segment *s = k == 0 ? heap->soh : heap->loh;
+        while (s) {
+            mgc_segment *next = s->next;
+            if (s->used == s->base)
+                mgc_segment_retire(heap, s);
+            else
+                mgc_segment_trim(heap, s);
+            s = next;
+        }
+    }
+}

@@ -1,0 +1,124 @@
+/* heap.c -- creating and destroying a heap, configuration, locking and the
+ * contract-assertion handler. */
+#include "internal.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void mgc_aver_fail(const char *cond, const char *file, int line)
+{
+    fprintf(stderr, "mgc: contract violated: %s (%s:%d)\n", cond, file, line);
+    abort();
+}
+
+void mgc_config_default(mgc_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->gen0_budget = 256u * 1024u;
+    cfg->gen1_budget = 2u * 1024u * 1024u;
+    cfg->gen2_budget = 10u * 1024u * 1024u;
+    cfg->loh_budget = 16u * 1024u * 1024u;
+    cfg->loh_threshold = 85000u;
+    cfg->segment_size = 4u * 1024u * 1024u;
+    cfg->hard_limit = 0;
+    cfg->threads = 8;
+    cfg->profile = MGC_PROFILE_STRICT;
+    cfg->compact_mode = MGC_COMPACT;
+}
+
+bool mgc_heap_check(const mgc_heap *heap)
+{
+    return heap && heap->sig == MGC_SIG_HEAP && heap->cfg.threads >= 1 &&
+           heap->cfg.threads <= MGC_MAX_THREADS;
+}
+
+void mgc_heap_lock(mgc_heap *heap) { pthread_mutex_lock(&heap->lock); }
+void mgc_heap_unlock(mgc_heap *heap) { pthread_mutex_unlock(&heap->lock); }
+
+static mgc_status config_check(const mgc_config *cfg, size_t page)
+{
+    if (cfg->threads < 1 || cfg->threads > MGC_MAX_THREADS)
+        return MGC_E_BAD_ARG;
+    if (cfg->loh_threshold < 85000u)                    /* SEMANTICS 1: upward only */
+        return MGC_E_BAD_ARG;
+    if (cfg->segment_size < 4u * page || cfg->segment_size > ((size_t)1 << 40))
+        return MGC_E_BAD_ARG;
+    if (cfg->profile != MGC_PROFILE_STRICT && cfg->profile != MGC_PROFILE_CLR)
+        return MGC_E_BAD_ARG;
+    if (cfg->compact_mode != MGC_COMPACT && cfg->compact_mode != MGC_SWEEP_ONLY)
+        return MGC_E_BAD_ARG;
+    return MGC_OK;
+}
+
+mgc_status mgc_heap_create(const mgc_config *cfg, mgc_heap **out)
+{
+    if (!out)
+        return MGC_E_BAD_ARG;
+    *out = NULL;
+    mgc_config def;
+    if (!cfg) {
+        mgc_config_default(&def);
+        cfg = &def;
+    }
+    mgc_status st = config_check(cfg, mgc_os_page());
+    if (st != MGC_OK)
+        return st;
+    mgc_heap *heap = calloc(1, sizeof *heap);
+    if (!heap)
+        return MGC_E_OOM;
+    heap->sig = MGC_SIG_HEAP;
+    heap->cfg = *cfg;
+    heap->cfg.segment_size = (cfg->segment_size + mgc_os_page() - 1) / mgc_os_page() * mgc_os_page();
+    mgc_os_init(&heap->os, cfg->fail_reserve_nth, cfg->fail_commit_nth);
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+    pthread_mutex_init(&heap->lock, &attr);
+    pthread_mutexattr_destroy(&attr);
+    mgc_loader_init(&heap->hf, "high-frequency");
+    mgc_loader_init(&heap->lf, "low-frequency");
+    heap->card_size = mgc_policy_card_size();
+    for (unsigned i = 0; i < MGC_MAX_THREADS; i++)
+        heap->ctx[i].sig = MGC_SIG_CTX;
+    st = mgc_types_init(heap);
+    if (st == MGC_OK)
+        st = mgc_handles_init(heap);
+    if (st == MGC_OK) {
+        st = mgc_finalize_init(heap);
+        if (st != MGC_OK)
+            mgc_handles_destroy(heap);
+    }
+    if (st != MGC_OK) {
+        mgc_loader_destroy(&heap->hf, &heap->os);
+        mgc_loader_destroy(&heap->lf, &heap->os);
+        pthread_mutex_destroy(&heap->lock);
+        heap->sig = 0;
+        free(heap);
+        return st;
+    }
+    *out = heap;
+    return MGC_OK;
+}
+
+void mgc_heap_destroy(mgc_heap *heap)
+{
+    if (!heap)
+        return;
+    MGC_AVER(mgc_heap_check(heap) && !heap->in_gc);
+    mgc_finalize_destroy(heap);
+    mgc_handles_destroy(heap);
+    mgc_segment_destroy_all(heap);
+    mgc_loader_destroy(&heap->hf, &heap->os);
+    mgc_loader_destroy(&heap->lf, &heap->os);
+    mgc_mark_stack_free(&heap->mark);
+    pthread_mutex_destroy(&heap->lock);
+    heap->sig = 0;
+    free(heap);
+}
+
+void mgc_fault_inject(mgc_heap *heap, unsigned reserve_nth, unsigned commit_nth)
+{
+    MGC_AVER(mgc_heap_check(heap));
+    heap->os.fail_reserve_at = reserve_nth ? heap->os.reserve_calls + reserve_nth : 0;
+    heap->os.fail_commit_at = commit_nth ? heap->os.commit_calls + commit_nth : 0;
+}

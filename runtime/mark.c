@@ -1,0 +1,167 @@
+/* mark.c -- the mark phase (SEMANTICS 3, steps 1-5).
+ *
+ * Sections, in CoreCLR's mark_phase order:
+ *   .mark.condemn     fix the condemned range of every segment
+ *   .mark.pinned      targets of pinned handles in condemned generations are
+ *                     flagged pinned and counted (.dec.pinned-count)
+ *   .mark.roots       locals of every thread, strong and pinned handles,
+ *                     statics, the f-reachable queue, and for gen N < 2 the
+ *                     older generations through the cards (.cards.roots)
+ *   .mark.weak-short  short weak handles to unmarked condemned objects cleared
+ *   .mark.finscan     finalization scan (FIN) moves dead finalizable objects
+ *                     to the f-reachable queue
+ *   .mark.resurrect   everything reachable from the f-reachable queue is
+ *                     marked; the newly marked bytes are the promoted
+ *                     finalization memory
+ *   .mark.weak-long   long weak handles to unmarked condemned objects cleared
+ * Only condemned objects are marked; everything else is live by definition.
+ */
+#include "internal.h"
+#include <stdlib.h>
+#include <stdio.h>
+
+/* ===================== condemned / live queries (CONTRACT) ============ */
+
+int mgc_gc_gen_of(mgc_heap *heap, const void *obj)
+{
+    mgc_segment *seg = mgc_segment_of(heap, obj);
+    MGC_AVER(seg != NULL);
+    return mgc_segment_gen_at(seg, mgc_obj_block(obj));
+}
+
+bool mgc_gc_is_condemned(mgc_heap *heap, const void *obj)
+{
+    MGC_AVER(heap->in_gc);
+    mgc_segment *seg = mgc_segment_of(heap, obj);
+    MGC_AVER(seg != NULL);
+    return mgc_obj_block(obj) >= seg->cond_start && mgc_obj_block(obj) < seg->used;
+}
+
+bool mgc_gc_is_live(mgc_heap *heap, const void *obj)
+{
+    return !mgc_gc_is_condemned(heap, obj) || mgc_is_marked(obj);
+}
+
+/* ===================== the mark stack ================================ */
+
+static void push(mgc_heap *heap, void *obj)
+{
+    mgc_mark_stack *ms = &heap->mark;
+    if (ms->n == ms->cap) {
+        size_t cap = ms->cap ? ms->cap * 2 : 1024;
+        void **items = realloc(ms->items, cap * sizeof *items);
+        if (!items) {
+            fprintf(stderr, "mgc: out of memory for the mark stack\n");
+            abort();
+        }
+        ms->items = items;
+        ms->cap = cap;
+    }
+    ms->items[ms->n++] = obj;
+}
+
+void mgc_mark_stack_free(mgc_mark_stack *ms)
+{
+    free(ms->items);
+    ms->items = NULL;
+    ms->n = ms->cap = 0;
+}
+
+/* Mark obj if it is condemned and unmarked; true if newly marked. */
+static bool mark_one(mgc_heap *heap, void *obj)
+{
+    if (!obj || !mgc_gc_is_condemned(heap, obj) || mgc_is_marked(obj))
+        return false;
+    MGC_AVER2(!mgc_obj_type(obj)->is_free);
+    *mgc_obj_header(obj) |= MGC_HDR_MARK;
+    heap->marked_bytes += mgc_obj_size(obj);
+    push(heap, obj);
+    return true;
+}
+
+static void drain(mgc_heap *heap)
+{
+    mgc_mark_stack *ms = &heap->mark;
+    while (ms->n > 0) {
+        void *obj = ms->items[--ms->n];
+        void **slots = mgc_obj_slots(obj);
+        size_t n = mgc_obj_nslots(obj);
+        for (size_t i = 0; i < n; i++)
+            mark_one(heap, slots[i]);
+    }
+}
+
+void mgc_gc_mark_from(mgc_heap *heap, void *obj)
+{
+    MGC_AVER(heap->in_gc);
+    if (mark_one(heap, obj))
+        drain(heap);
+}
+
+static void mark_slot(mgc_heap *heap, void **slot, void *ctx)
+{
+    (void)ctx;
+    mark_one(heap, *slot);
+}
+
+static void mark_local(mgc_heap *heap, unsigned tid, size_t idx, void **slot, void *ctx)
+{
+    (void)tid; (void)idx; (void)ctx;
+    mark_one(heap, *slot);
+}
+
+static void pin_slot(mgc_heap *heap, void **slot, void *ctx)
+{
+    (void)ctx;
+    void *obj = *slot;
+    if (!obj || !mgc_gc_is_condemned(heap, obj))
+        return;
+    uint64_t *h = mgc_obj_header(obj);
+    if (!(*h & MGC_HDR_PINNED)) {
+        *h |= MGC_HDR_PINNED;
+        heap->pinned++;
+    }
+    mark_one(heap, obj);
+}
+
+/* ===================== the phase ===================================== */
+
+void mgc_mark_phase(mgc_heap *heap)
+{
+    int n = heap->condemned;
+
+    /* .mark.condemn */
+    for (mgc_segment *s = heap->soh; s; s = s->next)
+        s->cond_start = n == 0 ? s->gen0_start : n == 1 ? s->gen1_start : s->base;
+    for (mgc_segment *s = heap->loh; s; s = s->next)
+        s->cond_start = n == 2 ? s->base : s->used;
+    heap->pinned = 0;
+    heap->marked_bytes = 0;
+
+    /* .mark.pinned */
+    mgc_handles_enum(heap, 1u << MGC_HANDLE_PINNED, pin_slot, NULL);
+
+    /* .mark.roots */
+    mgc_roots_enum_locals(heap, mark_local, NULL);
+    mgc_handles_enum(heap, (1u << MGC_HANDLE_STRONG) | (1u << MGC_HANDLE_PINNED) | MGC_ENUM_STATICS,
+                     mark_slot, NULL);
+    mgc_finalize_enum_freachable(heap, mark_slot, NULL);
+    if (n < 2)
+        mgc_cards_enum_old(heap, mark_slot, NULL);
+    drain(heap);
+
+    /* .mark.weak-short */
+    mgc_handles_clear_dead(heap, 1u << MGC_HANDLE_WEAK);
+
+    /* .mark.finscan */
+    heap->fin_survivors = mgc_finalize_scan(heap);
+
+    /* .mark.resurrect */
+    uint64_t before = heap->marked_bytes;
+    mgc_finalize_enum_freachable(heap, mark_slot, NULL);
+    drain(heap);
+    heap->promoted_fin = heap->marked_bytes - before;
+
+    /* .mark.weak-long */
+    mgc_handles_clear_dead(heap, 1u << MGC_HANDLE_WEAK_LONG);
+}

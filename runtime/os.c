@@ -1,0 +1,112 @@
+/* os.c -- the operating-system layer: the only file that calls mmap,
+ * mprotect, madvise and munmap, and the only one with platform #ifdefs.
+ *
+ * .os.reserve   address space is reserved PROT_NONE and committed by pages
+ *               (mprotect read/write); decommit drops the pages
+ *               (madvise DONTNEED) and makes them PROT_NONE again.
+ * .os.fault     fault injection: each heap counts its own reserve and commit
+ *               calls; the call whose number equals fail_*_at fails.  No
+ *               global state.
+ * .os.poison    free and reclaimed heap space is poisoned for AddressSanitizer
+ *               (MGC_ASAN) and made no-access for Valgrind memcheck
+ *               (MGC_VALGRIND), so a stale reference into it is reported.
+ */
+#include "internal.h"
+#include <sys/mman.h>
+#include <unistd.h>
+#include <string.h>
+
+#ifdef MGC_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+#ifdef MGC_VALGRIND
+#include <valgrind/memcheck.h>
+#endif
+
+/* ===================== page size and per-heap state ================== */
+
+size_t mgc_os_page(void)
+{
+    long p = sysconf(_SC_PAGESIZE);
+    return p > 0 ? (size_t)p : 4096u;
+}
+
+void mgc_os_init(mgc_os *os, unsigned fail_reserve_nth, unsigned fail_commit_nth)
+{
+    memset(os, 0, sizeof *os);
+    os->page = mgc_os_page();
+    os->fail_reserve_at = fail_reserve_nth;
+    os->fail_commit_at = fail_commit_nth;
+}
+
+/* ===================== reserve / commit / decommit / release ========== */
+
+void *mgc_os_reserve(mgc_os *os, size_t size)
+{
+    MGC_AVER(size > 0 && size % os->page == 0);
+    os->reserve_calls++;
+    if (os->fail_reserve_at != 0 && os->reserve_calls == os->fail_reserve_at)
+        return NULL;                                   /* .os.fault */
+    void *p = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    /* user-space addresses fit in 47 bits: the forwarding encoding relies on it */
+    MGC_AVER(((uintptr_t)p >> 47) == 0);
+    return p;
+}
+
+bool mgc_os_commit(mgc_os *os, void *p, size_t size)
+{
+    MGC_AVER((uintptr_t)p % os->page == 0 && size % os->page == 0);
+    os->commit_calls++;
+    if (os->fail_commit_at != 0 && os->commit_calls == os->fail_commit_at)
+        return false;                                  /* .os.fault */
+    return mprotect(p, size, PROT_READ | PROT_WRITE) == 0;
+}
+
+void mgc_os_decommit(mgc_os *os, void *p, size_t size)
+{
+    MGC_AVER((uintptr_t)p % os->page == 0 && size % os->page == 0);
+    if (size == 0)
+        return;
+    mgc_os_unpoison(p, size);
+    (void)madvise(p, size, MADV_DONTNEED);
+    (void)mprotect(p, size, PROT_NONE);
+}
+
+void mgc_os_release(mgc_os *os, void *p, size_t size)
+{
+    (void)os;
+    if (!p)
+        return;
+    mgc_os_unpoison(p, size);      /* shadow must be clean before the range is reused */
+    (void)munmap(p, size);
+}
+
+/* ===================== poisoning (.os.poison) ========================= */
+
+void mgc_os_poison(void *p, size_t size)
+{
+    if (size == 0)
+        return;
+#ifdef MGC_ASAN
+    ASAN_POISON_MEMORY_REGION(p, size);
+#endif
+#ifdef MGC_VALGRIND
+    (void)VALGRIND_MAKE_MEM_NOACCESS(p, size);
+#endif
+    (void)p;
+}
+
+void mgc_os_unpoison(void *p, size_t size)
+{
+    if (size == 0)
+        return;
+#ifdef MGC_ASAN
+    ASAN_UNPOISON_MEMORY_REGION(p, size);
+#endif
+#ifdef MGC_VALGRIND
+    (void)VALGRIND_MAKE_MEM_DEFINED(p, size);
+#endif
+    (void)p;
+}

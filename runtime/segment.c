@@ -1,0 +1,292 @@
+/* segment.c -- segments: reserved address ranges holding objects.
+ *
+ * .seg.kinds    small-object (SOH) segments and large-object (LOH) segments,
+ *               acquired on demand, each reserving segment_size bytes or
+ *               enough for one object (.policy.segment), committed by steps.
+ * .seg.gens     an SOH segment is laid out as CoreCLR's ephemeral segment:
+ *               [base, gen1_start) gen2, [gen1_start, gen0_start) gen1,
+ *               [gen0_start, used) gen0.  Allocation windows are carved at
+ *               `used`, so new objects are always gen0; a collection slides
+ *               survivors down and moves the boundaries (promotion).  A
+ *               segment whose gen1 and gen0 ranges are empty is a gen2
+ *               segment; every segment with room is an allocation candidate.
+ * .seg.order    segments are kept in creation order (seq); walks follow it,
+ *               so nothing observable depends on addresses.  A sorted index
+ *               by address serves lookups only.
+ * .seg.reuse    a segment a collection empties is kept as a spare (one per
+ *               .policy.spare) or released to the OS.
+ */
+#include "internal.h"
+#include <stdlib.h>
+#include <string.h>
+
+bool mgc_segment_check(const mgc_segment *seg)
+{
+    if (!seg || seg->sig != MGC_SIG_SEGMENT)
+        return false;
+    if (!(seg->base <= seg->used && seg->used <= seg->committed_end &&
+          seg->committed_end <= seg->reserved_end))
+        return false;
+    if (seg->kind == MGC_SEG_SOH &&
+        !(seg->base <= seg->gen1_start && seg->gen1_start <= seg->gen0_start && seg->gen0_start <= seg->used))
+        return false;
+    return true;
+}
+
+/* ===================== address index ================================= */
+
+static size_t index_lower(const mgc_heap *heap, const void *p)
+{
+    size_t lo = 0, hi = heap->nindex;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if ((const uint8_t *)heap->index[mid]->base <= (const uint8_t *)p)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;   /* first segment with base > p */
+}
+
+mgc_segment *mgc_segment_of(const mgc_heap *heap, const void *p)
+{
+    size_t i = index_lower(heap, p);
+    if (i == 0)
+        return NULL;
+    mgc_segment *s = heap->index[i - 1];
+    return (const uint8_t *)p < s->reserved_end ? s : NULL;
+}
+
+size_t mgc_segment_index_of(const mgc_heap *heap, const void *p)
+{
+    size_t i = index_lower(heap, p);
+    if (i == 0 || (const uint8_t *)p >= heap->index[i - 1]->reserved_end)
+        return SIZE_MAX;
+    return i - 1;
+}
+
+static bool index_add(mgc_heap *heap, mgc_segment *seg)
+{
+    if (heap->nindex == heap->capindex) {
+        size_t cap = heap->capindex ? heap->capindex * 2 : 16;
+        mgc_segment **n = realloc(heap->index, cap * sizeof *n);
+        if (!n)
+            return false;
+        heap->index = n;
+        heap->capindex = cap;
+    }
+    size_t i = index_lower(heap, seg->base);
+    memmove(heap->index + i + 1, heap->index + i, (heap->nindex - i) * sizeof *heap->index);
+    heap->index[i] = seg;
+    heap->nindex++;
+    return true;
+}
+
+static void index_remove(mgc_heap *heap, mgc_segment *seg)
+{
+    for (size_t i = 0; i < heap->nindex; i++)
+        if (heap->index[i] == seg) {
+            memmove(heap->index + i, heap->index + i + 1, (heap->nindex - i - 1) * sizeof *heap->index);
+            heap->nindex--;
+            return;
+        }
+}
+
+/* ===================== commit and trim =============================== */
+
+bool mgc_segment_commit_to(mgc_heap *heap, mgc_segment *seg, uint8_t *upto)
+{
+    if (upto <= seg->committed_end)
+        return true;
+    if (upto > seg->reserved_end)
+        return false;
+    size_t need = (size_t)(upto - seg->committed_end);
+    size_t step = mgc_policy_commit_step(heap, need);
+    if (step > (size_t)(seg->reserved_end - seg->committed_end))
+        step = (size_t)(seg->reserved_end - seg->committed_end);
+    size_t minimal = (need + heap->os.page - 1) / heap->os.page * heap->os.page;
+    if (heap->cfg.hard_limit != 0 && heap->committed + step > heap->cfg.hard_limit)
+        step = minimal;                                  /* try the bare minimum */
+    if (heap->cfg.hard_limit != 0 && heap->committed + step > heap->cfg.hard_limit)
+        return false;                                    /* .dec.oom: hard limit */
+    if (!mgc_os_commit(&heap->os, seg->committed_end, step))
+        return false;
+    /* fresh pages are free space until handed out (.os.poison) */
+    mgc_os_poison(seg->committed_end, step);
+    seg->committed_end += step;
+    heap->committed += step;
+    return true;
+}
+
+void mgc_segment_trim(mgc_heap *heap, mgc_segment *seg)
+{
+    size_t page = heap->os.page;
+    uintptr_t keep = (uintptr_t)seg->used + mgc_policy_committed_slack(heap);
+    keep = (keep + page - 1) / page * page;
+    if ((uint8_t *)keep >= seg->committed_end)
+        return;
+    size_t n = (size_t)(seg->committed_end - (uint8_t *)keep);
+    mgc_os_decommit(&heap->os, (uint8_t *)keep, n);
+    seg->committed_end = (uint8_t *)keep;
+    heap->committed -= n;
+}
+
+/* ===================== acquire / retire ============================= */
+
+static void segment_reset(mgc_heap *heap, mgc_segment *seg, mgc_seg_kind kind)
+{
+    seg->kind = kind;
+    seg->seq = ++heap->seg_seq;
+    seg->next = NULL;
+    seg->used = seg->gen1_start = seg->gen0_start = seg->base;
+    seg->nfree = 0;
+    seg->any_card = false;
+    memset(seg->cards, 0, seg->ncards);
+}
+
+static void segment_append(mgc_heap *heap, mgc_segment *seg)
+{
+    mgc_segment **pp = seg->kind == MGC_SEG_SOH ? &heap->soh : &heap->loh;
+    while (*pp)
+        pp = &(*pp)->next;
+    *pp = seg;
+}
+
+static void segment_free(mgc_heap *heap, mgc_segment *seg)
+{
+    size_t size = (size_t)(seg->reserved_end - seg->base);
+    heap->committed -= (size_t)(seg->committed_end - seg->base);
+    heap->reserved -= size;
+    mgc_os_release(&heap->os, seg->base, size);
+    free(seg->cards);
+    free(seg->free);
+    free(seg);
+}
+
+mgc_segment *mgc_segment_acquire(mgc_heap *heap, mgc_seg_kind kind, size_t need)
+{
+    /* .seg.reuse: a spare that is big enough */
+    for (mgc_segment **pp = &heap->spare; *pp; pp = &(*pp)->next) {
+        mgc_segment *s = *pp;
+        if ((size_t)(s->reserved_end - s->base) >= need) {
+            if (!mgc_segment_commit_to(heap, s, s->base + need))
+                return NULL;
+            *pp = s->next;
+            segment_reset(heap, s, kind);
+            segment_append(heap, s);
+            return s;
+        }
+    }
+    size_t size = mgc_policy_segment_reserve(heap, kind, need);
+    mgc_segment *seg = calloc(1, sizeof *seg);
+    if (!seg)
+        return NULL;
+    seg->sig = MGC_SIG_SEGMENT;
+    seg->ncards = (size + heap->card_size - 1) / heap->card_size;
+    seg->cards = calloc(seg->ncards, 1);
+    seg->base = mgc_os_reserve(&heap->os, size);
+    if (!seg->cards || !seg->base) {
+        if (seg->base)
+            mgc_os_release(&heap->os, seg->base, size);
+        free(seg->cards);
+        free(seg);
+        return NULL;
+    }
+    seg->reserved_end = seg->base + size;
+    seg->committed_end = seg->base;
+    heap->reserved += size;
+    if (!index_add(heap, seg)) {
+        heap->reserved -= size;
+        mgc_os_release(&heap->os, seg->base, size);
+        free(seg->cards);
+        free(seg);
+        return NULL;
+    }
+    segment_reset(heap, seg, kind);
+    if (!mgc_segment_commit_to(heap, seg, seg->base + need)) {
+        index_remove(heap, seg);
+        segment_free(heap, seg);
+        return NULL;
+    }
+    segment_append(heap, seg);
+    return seg;
+}
+
+void mgc_segment_retire(mgc_heap *heap, mgc_segment *seg)
+{
+    MGC_AVER(mgc_segment_check(seg) && seg->used == seg->base);
+    mgc_segment **pp = seg->kind == MGC_SEG_SOH ? &heap->soh : &heap->loh;
+    while (*pp && *pp != seg)
+        pp = &(*pp)->next;
+    MGC_AVER(*pp == seg);
+    *pp = seg->next;
+    seg->next = NULL;
+    size_t nspare = 0;
+    for (mgc_segment *s = heap->spare; s; s = s->next)
+        nspare++;
+    if (nspare < mgc_policy_keep_spare(heap)) {
+        mgc_segment_trim(heap, seg);
+        seg->next = heap->spare;
+        heap->spare = seg;
+        return;
+    }
+    index_remove(heap, seg);
+    segment_free(heap, seg);
+}
+
+void mgc_segment_destroy_all(mgc_heap *heap)
+{
+    mgc_segment *lists[3] = { heap->soh, heap->loh, heap->spare };
+    for (int i = 0; i < 3; i++) {
+        mgc_segment *s = lists[i];
+        while (s) {
+            mgc_segment *n = s->next;
+            segment_free(heap, s);
+            s = n;
+        }
+    }
+    heap->soh = heap->loh = heap->spare = NULL;
+    free(heap->index);
+    heap->index = NULL;
+    heap->nindex = heap->capindex = 0;
+}
+
+/* ===================== walking (.seg.walk) ========================== */
+
+uint8_t *mgc_segment_block_end(const mgc_heap *heap, const mgc_segment *seg, uint8_t *p, void **obj)
+{
+    const mgc_type *t = *(const mgc_type **)(p + 8);
+    if (t == NULL) {
+        /* the unused part of a live allocation window */
+        for (unsigned i = 0; i < heap->cfg.threads; i++) {
+            const mgc_alloc_ctx *c = &heap->ctx[i];
+            if (c->seg == seg && c->ptr == p) {
+                *obj = NULL;
+                return c->end;
+            }
+        }
+        *obj = NULL;
+        return NULL;                                  /* not walkable */
+    }
+    *obj = p + 8;
+    if (!mgc_type_check(heap, t))
+        return NULL;
+    size_t size = mgc_obj_size(p + 8);
+    if (size < MGC_MIN_OBJ || size > (size_t)(seg->used - p))
+        return NULL;
+    return p + size;
+}
+
+void mgc_segment_gen_range(const mgc_segment *seg, int g, uint8_t **lo, uint8_t **hi)
+{
+    if (seg->kind == MGC_SEG_LOH) {
+        *lo = seg->base;
+        *hi = g == 2 ? seg->used : seg->base;
+        return;
+    }
+    switch (g) {
+    case 0: *lo = seg->gen0_start; *hi = seg->used; break;
+    case 1: *lo = seg->gen1_start; *hi = seg->gen0_start; break;
+    default: *lo = seg->base; *hi = seg->gen1_start; break;
+    }
+}

@@ -1,0 +1,92 @@
+/* walk.c -- introspection: walking objects, generation of one object.
+ *
+ * .walk.order  mgc_walk reports gen0, then gen1, then gen2 objects of the
+ *              small-object segments, then the large objects; inside each,
+ *              segments in creation order and objects in address order.  The
+ *              order depends only on the program, never on where the OS put
+ *              the segments.  Unused parts of allocation windows are never
+ *              reported; free objects only with MGC_WALK_FREE.
+ */
+#include "internal.h"
+
+static bool walk_range(mgc_heap *heap, mgc_segment *seg, uint8_t *lo, uint8_t *hi, int gen,
+                       unsigned flags, mgc_walk_fn fn, void *ctx)
+{
+    uint8_t *p = lo;
+    while (p < hi) {
+        void *obj;
+        uint8_t *e = mgc_segment_block_end(heap, seg, p, &obj);
+        MGC_AVER(e != NULL);
+        if (obj) {
+            const mgc_type *t = mgc_obj_type(obj);
+            if (!t->is_free || (flags & MGC_WALK_FREE)) {
+                mgc_object_info info = {
+                    .obj = obj, .type = t->is_free ? NULL : t, .size = (size_t)(e - p), .gen = gen,
+                    .large = seg->kind == MGC_SEG_LOH, .free = t->is_free,
+                };
+                if (t->is_free)
+                    info.type = t;
+                if (!fn(&info, ctx))
+                    return false;
+            }
+        }
+        p = e;
+    }
+    return true;
+}
+
+void mgc_walk(mgc_heap *heap, unsigned flags, mgc_walk_fn fn, void *ctx)
+{
+    MGC_AVER(mgc_heap_check(heap) && fn != NULL);
+    for (int g = 0; g <= 2; g++)
+        for (mgc_segment *s = heap->soh; s; s = s->next) {
+            uint8_t *lo, *hi;
+            mgc_segment_gen_range(s, g, &lo, &hi);
+            if (!walk_range(heap, s, lo, hi, g, flags, fn, ctx))
+                return;
+        }
+    for (mgc_segment *s = heap->loh; s; s = s->next)
+        if (!walk_range(heap, s, s->base, s->used, 2, flags, fn, ctx))
+            return;
+}
+
+bool mgc_is_object(mgc_heap *heap, const void *p)
+{
+    MGC_AVER(mgc_heap_check(heap));
+    if (!p || ((uintptr_t)p & 7u) != 0)
+        return false;
+    uint8_t *block = (uint8_t *)p - 8;
+    mgc_segment *seg = mgc_segment_of(heap, block);
+    if (!seg || block < seg->base || block >= seg->used)
+        return false;
+    uint8_t *q = seg->base;
+    while (q < block) {
+        void *obj;
+        q = mgc_segment_block_end(heap, seg, q, &obj);
+        if (!q)
+            return false;
+    }
+    if (q != block)
+        return false;
+    void *obj;
+    if (!mgc_segment_block_end(heap, seg, q, &obj) || !obj)
+        return false;
+    return !mgc_obj_type(obj)->is_free;
+}
+
+int mgc_generation(mgc_heap *heap, mgc_ref obj)
+{
+    MGC_AVER(mgc_heap_check(heap) && obj != NULL);
+    MGC_AVER2(mgc_is_object(heap, obj));
+    mgc_segment *seg = mgc_segment_of(heap, obj);
+    if (!seg)
+        return -1;
+    return mgc_segment_gen_at(seg, mgc_obj_block(obj));
+}
+
+bool mgc_is_large(mgc_heap *heap, mgc_ref obj)
+{
+    MGC_AVER(mgc_heap_check(heap) && obj != NULL);
+    mgc_segment *seg = mgc_segment_of(heap, obj);
+    return seg && seg->kind == MGC_SEG_LOH;
+}
