@@ -535,7 +535,7 @@ static bool stmt_check(const hx_program *p, const hx_stmt *s, const bool *handle
         const hx_type *t = &p->types[s->type];
         if (!hx_type_is_array(t) && s->length != 0)
             return fail(d, s->pos, "type '%s' is not an array type", t->name);
-        if (s->length > HX_NUMBER_MAX)
+        if (s->length > HX_NUMBER_MAX || hx_type_instance_size(t, s->length) > HX_NUMBER_MAX)
             return fail(d, s->pos, "array length out of range");
         break;
     }
@@ -587,6 +587,11 @@ bool hx_program_check(const hx_program *p, hx_diag *d)
     for (unsigned k = 0; k < HX_KEY_COUNT; k++)
         if (p->heap.value[k] > HX_NUMBER_MAX)
             return fail(d, none, "heap %s out of range", heap_key_names[k]);
+    if (p->heap.value[HX_KEY_LOH_THRESHOLD] < heap_key_defaults[HX_KEY_LOH_THRESHOLD])
+        return fail(d, none, "heap loh_threshold below %llu (it can only be raised)",
+                    (unsigned long long)heap_key_defaults[HX_KEY_LOH_THRESHOLD]);
+    if (p->heap.value[HX_KEY_SEGMENT_SIZE] == 0)
+        return fail(d, none, "heap segment_size is 0");
     if (p->heap.profile != HX_PROFILE_STRICT && p->heap.profile != HX_PROFILE_CLR)
         return fail(d, none, "unknown heap profile");
     for (uint32_t i = 0; i < p->ntypes; i++)

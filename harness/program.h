@@ -18,7 +18,8 @@
  * Statements refer to locals, handles and types by index (uint32_t).  An
  * operand that may be `null` in the text uses HX_NULL.
  *
- * Validity (.prog.valid, checked by hx_program_check): every index is in
+ * Validity (.prog.valid, checked by hx_program_check): loh_threshold is at
+ * least 85000 and segment_size is not 0; every index is in
  * range, every number is within the limits below, array types have no
  * finalizer, slot indices are < refs for locals whose static type is a
  * fixed type and absent for byte arrays (.prog.static-type: the type of the

@@ -1,0 +1,87 @@
+/* codec.h -- the binary program format (fuzzer inputs).
+ *
+ * Total (.codec.total): every byte string, the empty one included, decodes
+ * into a program that passes hx_program_check.  Versioned (.codec.version):
+ * the first byte is the format version; the current one is 1 and every
+ * other value (0, or a version this build does not know) is decoded with
+ * the newest layout this build knows, so old and unknown inputs still
+ * decode.  Exact (.codec.exact): hx_encode writes any valid program so that
+ * hx_decode gives it back (hx_program_equal).
+ *
+ * Two modes share one layout (docs/format.md has the byte-level layout):
+ *   - fuzz mode (any flags byte whose high nibble is not 0xA): the heap is
+ *     drawn from small configurations, the types are a preset table plus a
+ *     few drawn ones, operands are chosen among locals that are bound and
+ *     statically non-null (and have reference slots when a slot is used),
+ *     sizes often land on and around the LOH threshold, the gen0 budget and
+ *     the segment size, and no expectation is decoded;
+ *   - exact mode (flags 0xA0 | bits): what hx_encode writes: explicit types,
+ *     names and pre-declared name tables, expectations allowed.  The same
+ *     operand bytes still prefer live operands, so mutated seeds stay
+ *     meaningful.
+ */
+#ifndef HX_CODEC_H
+#define HX_CODEC_H
+
+#include "program.h"
+
+#define HX_CODEC_VERSION      1
+#define HX_CODEC_EXACT_TAG    0xA0u   /* flags high nibble of exact mode */
+#define HX_CODEC_F_NAMES      0x01u   /* exact: a names section follows */
+#define HX_CODEC_F_EXPECT     0x02u   /* exact: expectations decode */
+#define HX_CODEC_F_TYPES      0x04u   /* exact: explicit type table */
+#define HX_CODEC_MAX_TYPES    256     /* types an input can declare */
+#define HX_CODEC_MAX_PREDECL  65536   /* pre-declared locals / handles */
+
+/* Decode data[0..len) into *out (initialised by the call).  Returns false
+   only when memory runs out (*out is then empty).  Positions are those of
+   the canonical text (hx_program_renumber). */
+bool hx_decode(const uint8_t *data, size_t len, hx_program *out);
+
+/* Encode a valid program (hx_program_check) into a malloc'd buffer.
+   Returns false if p is invalid or memory runs out. */
+bool hx_encode(const hx_program *p, uint8_t **out, size_t *len);
+
+/* ---- shared between decode.c and encode.c (.codec.state) ------------ */
+/* What the decoder knows about each local while it walks the statements;
+   the encoder replays the same walk to choose the bytes. */
+typedef struct hx_cstate_local {
+    bool bound;             /* assigned and not dropped */
+    bool nonnull;           /* bound by new, or a copy of a non-null local */
+    uint32_t type;          /* static type (.prog.static-type) or HX_NONE */
+    uint64_t length;        /* array length when type is an array type */
+} hx_cstate_local;
+
+typedef struct hx_cstate {
+    hx_cstate_local *locals;
+    size_t locals_cap;
+    bool *handle_named;     /* named by an earlier handle statement */
+    bool *handle_live;      /* named and not freed since */
+    size_t handles_cap;
+    uint32_t *list;         /* scratch: candidate list */
+    size_t list_cap;
+} hx_cstate;
+
+/* Candidate filters for object operands. */
+typedef enum hx_cand {
+    HX_CAND_OBJECT = 0,     /* bound and non-null */
+    HX_CAND_SLOTTED = 1     /* ... and its static type has reference slots */
+} hx_cand;
+
+void hx_cstate_init(hx_cstate *cs);
+void hx_cstate_free(hx_cstate *cs);
+bool hx_cstate_reserve(hx_cstate *cs, const hx_program *p);
+/* Fill cs->list with the candidates; returns their number. */
+uint32_t hx_cstate_locals(hx_cstate *cs, const hx_program *p, hx_cand c);
+uint32_t hx_cstate_live_handles(hx_cstate *cs, const hx_program *p);
+uint32_t hx_cstate_named_handles(hx_cstate *cs, const hx_program *p);
+/* Apply statement s (already in p) to the state. */
+void hx_cstate_step(hx_cstate *cs, const hx_program *p, const hx_stmt *s);
+/* Can a store / load use local x with the given slot in a valid program? */
+bool hx_cstate_has_slots(const hx_cstate *cs, const hx_program *p, uint32_t x);
+
+/* The preset tables of fuzz mode (docs/format.md). */
+uint64_t hx_codec_heap_preset(hx_heap_key k, unsigned sel);
+unsigned hx_codec_heap_npresets(hx_heap_key k);
+
+#endif /* HX_CODEC_H */

@@ -1,0 +1,844 @@
+/* decode.c -- bytes -> program (the binary format, version 1).
+ *
+ * Sections: byte reader, decoder state (.codec.state, shared with
+ * encode.c), fuzz-mode presets and size distribution, header, names,
+ * operands, statements, the driver.  docs/format.md gives the layout.
+ *
+ * .codec.total: every read past the end yields 0, every value read is
+ * reduced into its valid range, and a statement whose operands cannot be
+ * satisfied is decoded as an allocation instead (or `finalize` when the
+ * program has no type), so every input gives a program that passes
+ * hx_program_check.  hx_encode never writes a byte sequence that takes one
+ * of these repair paths, which is what makes decode(encode(p)) == p hold.
+ */
+#include "codec.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ==== Byte reader ===================================================== */
+
+typedef struct reader {
+    const uint8_t *p;
+    size_t n, i;
+} reader;
+
+static bool rd_more(const reader *r) { return r->i < r->n; }
+static uint8_t rd_u8(reader *r) { return r->i < r->n ? r->p[r->i++] : 0; }
+
+/* LEB128, at most 10 bytes, reduced to 0..HX_NUMBER_MAX. */
+static uint64_t rd_var(reader *r)
+{
+    uint64_t v = 0;
+    for (unsigned shift = 0; shift < 70; shift += 7) {
+        uint8_t b = rd_u8(r);
+        if (shift < 64)
+            v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80))
+            break;
+    }
+    return v > HX_NUMBER_MAX ? v % (HX_NUMBER_MAX + 1) : v;
+}
+
+/* ==== Decoder state (.codec.state) ==================================== */
+
+void hx_cstate_init(hx_cstate *cs)
+{
+    memset(cs, 0, sizeof *cs);
+}
+
+void hx_cstate_free(hx_cstate *cs)
+{
+    free(cs->locals);
+    free(cs->handle_named);
+    free(cs->handle_live);
+    free(cs->list);
+    hx_cstate_init(cs);
+}
+
+bool hx_cstate_reserve(hx_cstate *cs, const hx_program *p)
+{
+    size_t nl = p->nlocals, nh = p->nhandles;
+    if (nl > cs->locals_cap) {
+        size_t nc = cs->locals_cap ? cs->locals_cap : 16;
+        while (nc < nl)
+            nc *= 2;
+        hx_cstate_local *n = realloc(cs->locals, nc * sizeof *n);
+        if (!n)
+            return false;
+        memset(n + cs->locals_cap, 0, (nc - cs->locals_cap) * sizeof *n);
+        for (size_t i = cs->locals_cap; i < nc; i++)
+            n[i].type = HX_NONE;
+        cs->locals = n;
+        cs->locals_cap = nc;
+    }
+    if (nh > cs->handles_cap) {
+        size_t nc = cs->handles_cap ? cs->handles_cap : 16;
+        while (nc < nh)
+            nc *= 2;
+        bool *a = realloc(cs->handle_named, nc);
+        if (!a)
+            return false;
+        cs->handle_named = a;
+        bool *b = realloc(cs->handle_live, nc);
+        if (!b)
+            return false;
+        cs->handle_live = b;
+        memset(a + cs->handles_cap, 0, nc - cs->handles_cap);
+        memset(b + cs->handles_cap, 0, nc - cs->handles_cap);
+        cs->handles_cap = nc;
+    }
+    size_t need = nl > nh ? nl : nh;
+    if (need > cs->list_cap) {
+        size_t nc = cs->list_cap ? cs->list_cap : 16;
+        while (nc < need)
+            nc *= 2;
+        uint32_t *l = realloc(cs->list, nc * sizeof *l);
+        if (!l)
+            return false;
+        cs->list = l;
+        cs->list_cap = nc;
+    }
+    return true;
+}
+
+static bool slotted(const hx_cstate_local *l, const hx_program *p)
+{
+    if (l->type == HX_NONE)
+        return false;
+    const hx_type *t = &p->types[l->type];
+    return (t->kind == HX_TYPE_FIXED && t->nrefs > 0) ||
+           (t->kind == HX_TYPE_REF_ARRAY && l->length > 0);
+}
+
+uint32_t hx_cstate_locals(hx_cstate *cs, const hx_program *p, hx_cand c)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < p->nlocals; i++) {
+        const hx_cstate_local *l = &cs->locals[i];
+        if (l->bound && l->nonnull && (c == HX_CAND_OBJECT || slotted(l, p)))
+            cs->list[n++] = i;
+    }
+    return n;
+}
+
+uint32_t hx_cstate_live_handles(hx_cstate *cs, const hx_program *p)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < p->nhandles; i++)
+        if (cs->handle_live[i])
+            cs->list[n++] = i;
+    return n;
+}
+
+uint32_t hx_cstate_named_handles(hx_cstate *cs, const hx_program *p)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < p->nhandles; i++)
+        if (cs->handle_named[i])
+            cs->list[n++] = i;
+    return n;
+}
+
+bool hx_cstate_has_slots(const hx_cstate *cs, const hx_program *p, uint32_t x)
+{
+    uint32_t ty = cs->locals[x].type;
+    if (ty == HX_NONE)
+        return true;
+    const hx_type *t = &p->types[ty];
+    if (t->kind == HX_TYPE_BYTE_ARRAY)
+        return false;
+    return t->kind == HX_TYPE_REF_ARRAY || t->nrefs > 0;
+}
+
+void hx_cstate_step(hx_cstate *cs, const hx_program *p, const hx_stmt *s)
+{
+    hx_cstate_local *L = cs->locals;
+    switch (s->kind) {
+    case HX_ST_NEW:
+        L[s->dst].bound = true;
+        L[s->dst].nonnull = true;
+        L[s->dst].type = s->type;
+        L[s->dst].length = s->length;
+        break;
+    case HX_ST_COPY:
+        L[s->dst] = L[s->src];
+        break;
+    case HX_ST_LOAD: case HX_ST_TARGET: case HX_ST_STATIC_GET:
+        L[s->dst].bound = true;
+        L[s->dst].nonnull = false;
+        L[s->dst].type = HX_NONE;
+        L[s->dst].length = 0;
+        break;
+    case HX_ST_DROP:
+        L[s->obj].bound = false;
+        L[s->obj].nonnull = false;
+        L[s->obj].type = HX_NONE;
+        L[s->obj].length = 0;
+        break;
+    case HX_ST_HANDLE:
+        cs->handle_named[s->handle] = true;
+        cs->handle_live[s->handle] = true;
+        break;
+    case HX_ST_FREE:
+        cs->handle_live[s->handle] = false;
+        break;
+    default:
+        break;
+    }
+    (void)p;
+}
+
+/* ==== Fuzz-mode presets =============================================== */
+/* Small heaps so collections, segment growth and LOH reuse happen within a
+   few dozen statements; 0 = no limit (.dec.budget-zero). */
+
+#define K 1024u
+#define M (1024u * 1024u)
+static const uint64_t preset_gen0[] = { 8 * K, 16 * K, 32 * K, 64 * K, 100000, 256 * K, 0 };
+static const uint64_t preset_gen1[] = { 16 * K, 64 * K, 256 * K, 2 * M, 0 };
+static const uint64_t preset_gen2[] = { 64 * K, 256 * K, 1 * M, 10 * M, 0 };
+static const uint64_t preset_loh[] = { 100 * K, 256 * K, 512 * K, 1 * M, 16 * M, 0 };
+static const uint64_t preset_thr[] = { 85000, 85000, 85000, 100000, 128 * K };
+static const uint64_t preset_seg[] = { 16 * K, 32 * K, 64 * K, 128 * K, 256 * K, 4 * M };
+static const uint64_t preset_hard[] = { 0, 0, 0, 0, 1 * M, 4 * M, 16 * M };
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+static const uint64_t *const presets[HX_KEY_COUNT] = {
+    preset_gen0, preset_gen1, preset_gen2, preset_loh, preset_thr, preset_seg, preset_hard,
+};
+static const unsigned npresets[HX_KEY_COUNT] = {
+    NELEM(preset_gen0), NELEM(preset_gen1), NELEM(preset_gen2), NELEM(preset_loh),
+    NELEM(preset_thr), NELEM(preset_seg), NELEM(preset_hard),
+};
+
+unsigned hx_codec_heap_npresets(hx_heap_key k)
+{
+    return (unsigned)k < HX_KEY_COUNT ? npresets[k] : 0;
+}
+
+uint64_t hx_codec_heap_preset(hx_heap_key k, unsigned sel)
+{
+    if ((unsigned)k >= HX_KEY_COUNT)
+        return 0;
+    return presets[k][sel % npresets[k]];
+}
+
+/* The preset types of fuzz mode: every kind and finalizer behaviour. */
+typedef struct preset_type {
+    const char *name;
+    hx_type_kind kind;
+    uint32_t size, nrefs;
+    hx_fin_kind fin;
+    uint32_t param;         /* static slot or alloc type index */
+    bool critical;
+} preset_type;
+
+static const preset_type preset_types[] = {
+    { "Node", HX_TYPE_FIXED, 32, 2, HX_FIN_NONE, 0, false },
+    { "Leaf", HX_TYPE_FIXED, 24, 0, HX_FIN_NONE, 0, false },
+    { "Triple", HX_TYPE_FIXED, 48, 3, HX_FIN_NONE, 0, false },
+    { "Blob", HX_TYPE_BYTE_ARRAY, 0, 0, HX_FIN_NONE, 0, false },
+    { "Refs", HX_TYPE_REF_ARRAY, 0, 0, HX_FIN_NONE, 0, false },
+    { "Fin", HX_TYPE_FIXED, 24, 0, HX_FIN_COUNT, 0, false },
+    { "Phoenix", HX_TYPE_FIXED, 40, 1, HX_FIN_RESURRECT, 0, false },
+    { "Again", HX_TYPE_FIXED, 24, 0, HX_FIN_REREGISTER, 0, false },
+    { "Both", HX_TYPE_FIXED, 32, 1, HX_FIN_RESURRECT_REREGISTER, 1, false },
+    { "Crit", HX_TYPE_FIXED, 24, 0, HX_FIN_COUNT, 0, true },
+    { "Maker", HX_TYPE_FIXED, 24, 0, HX_FIN_ALLOC, 0, false },   /* alloc:Node */
+    { "Spawner", HX_TYPE_FIXED, 32, 1, HX_FIN_ALLOC, 3, false }, /* alloc:Blob */
+    { "Wide", HX_TYPE_FIXED, 4096, 8, HX_FIN_NONE, 0, false },
+    { "Huge", HX_TYPE_FIXED, 90000, 2, HX_FIN_NONE, 0, false },  /* fixed-size LOH */
+};
+
+static const uint32_t extra_sizes[] = { 24, 32, 40, 48, 64, 96, 128, 512, 4096, 84984, 85000, 131072 };
+
+/* ==== Size distribution (.codec.sizes) ================================ */
+/* An array length from one byte: small lengths, and total sizes within a
+   few bytes of the LOH threshold, the gen0 budget, the segment size and
+   half of it, medium sizes, and large sizes spread above the threshold. */
+static uint64_t size_dist(const hx_heap_config *h, const hx_type *t, uint8_t s)
+{
+    uint64_t elem = t->kind == HX_TYPE_REF_ARRAY ? 8 : 1;
+    uint64_t thr = h->value[HX_KEY_LOH_THRESHOLD];
+    uint64_t g0 = h->value[HX_KEY_GEN0_BUDGET] ? h->value[HX_KEY_GEN0_BUDGET] : 256 * K;
+    uint64_t seg = h->value[HX_KEY_SEGMENT_SIZE];
+    unsigned cls = s & 7, d = s >> 3;
+    uint64_t total;
+    switch (cls) {
+    case 0: case 1:
+        return elem == 1 ? (uint64_t)d * 3 : d / 2;
+    case 2:
+        return d % 4;
+    case 3:
+        total = thr - 4 + d % 9;
+        break;
+    case 4:
+        total = g0 + d % 9 > 4 ? g0 - 4 + d % 9 : 0;
+        break;
+    case 5: {
+        uint64_t base = (d & 1) ? seg / 2 : seg;
+        total = base + (d >> 1) % 9 > 4 ? base - 4 + (d >> 1) % 9 : 0;
+        break;
+    }
+    case 6:
+        total = HX_ARRAY_BASE + (uint64_t)(d + 1) * 256;
+        break;
+    default:
+        total = thr + (uint64_t)d * 8192;
+        break;
+    }
+    if (total <= HX_ARRAY_BASE)
+        return 0;
+    return (total - HX_ARRAY_BASE + elem - 1) / elem;
+}
+
+/* ==== Decoder ========================================================= */
+
+typedef struct decoder {
+    reader r;
+    hx_program *p;
+    hx_cstate cs;
+    bool exact, expect;
+    bool oom;
+} decoder;
+
+static bool valid_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > HX_NAME_MAX || strcmp(s, "null") == 0)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        bool a = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+        if (!a && !(i > 0 && c >= '0' && c <= '9'))
+            return false;
+    }
+    return true;
+}
+
+static bool name_taken(const hx_program *p, const char *s, bool type_space)
+{
+    if (type_space)
+        return hx_program_find_type(p, s) != HX_NONE;
+    return hx_program_find_local(p, s) != HX_NONE || hx_program_find_handle(p, s) != HX_NONE;
+}
+
+/* want if valid and free, else prefix<idx>, else prefix<idx>_<k>. */
+static void pick_name(const hx_program *p, const char *want, const char *prefix, uint32_t idx,
+                      bool type_space, char out[HX_NAME_MAX + 1])
+{
+    if (want && valid_name(want) && !name_taken(p, want, type_space)) {
+        snprintf(out, HX_NAME_MAX + 1, "%s", want);
+        return;
+    }
+    snprintf(out, HX_NAME_MAX + 1, "%s%u", prefix, (unsigned)idx);
+    for (unsigned k = 1; name_taken(p, out, type_space); k++)
+        snprintf(out, HX_NAME_MAX + 1, "%s%u_%u", prefix, (unsigned)idx, k);
+}
+
+static uint32_t new_local(decoder *dc, const char *want)
+{
+    char name[HX_NAME_MAX + 1];
+    pick_name(dc->p, want, "l", dc->p->nlocals, false, name);
+    uint32_t x = hx_program_local(dc->p, name);
+    if (x == HX_NONE || !hx_cstate_reserve(&dc->cs, dc->p)) {
+        dc->oom = true;
+        return HX_NONE;
+    }
+    return x;
+}
+
+static uint32_t new_handle(decoder *dc, const char *want)
+{
+    char name[HX_NAME_MAX + 1];
+    pick_name(dc->p, want, "h", dc->p->nhandles, false, name);
+    uint32_t x = hx_program_handle(dc->p, name);
+    if (x == HX_NONE || !hx_cstate_reserve(&dc->cs, dc->p)) {
+        dc->oom = true;
+        return HX_NONE;
+    }
+    return x;
+}
+
+/* A name from the names section: length byte (mod 65), then the bytes. */
+static void read_name(decoder *dc, char out[HX_NAME_MAX + 1])
+{
+    unsigned n = rd_u8(&dc->r) % (HX_NAME_MAX + 1);
+    for (unsigned i = 0; i < n; i++) {
+        char c = (char)rd_u8(&dc->r);
+        out[i] = c ? c : '?';       /* NUL would truncate; '?' is invalid */
+    }
+    out[n] = 0;
+}
+
+/* ---- header --------------------------------------------------------- */
+
+static void decode_heap(decoder *dc)
+{
+    hx_heap_config *h = &dc->p->heap;
+    for (unsigned k = 0; k < HX_KEY_COUNT; k++) {
+        uint8_t sel = rd_u8(&dc->r);
+        uint64_t v;
+        if (sel == 0xFF) {
+            v = rd_var(&dc->r);
+            if (k == HX_KEY_LOH_THRESHOLD && v < 85000)
+                v += 85000;
+            if (k == HX_KEY_SEGMENT_SIZE && v == 0)
+                v = hx_heap_default_value(HX_KEY_SEGMENT_SIZE);
+        } else {
+            v = hx_codec_heap_preset((hx_heap_key)k, sel);
+        }
+        h->value[k] = v;
+    }
+    h->profile = rd_u8(&dc->r) % 4 == 3 ? HX_PROFILE_CLR : HX_PROFILE_STRICT;
+}
+
+static bool add_type(decoder *dc, hx_type *t, const char *name)
+{
+    t->name = (char *)name;
+    if (hx_program_add_type(dc->p, t) == HX_NONE) {
+        dc->oom = true;
+        return false;
+    }
+    return true;
+}
+
+static void decode_preset_types(decoder *dc)
+{
+    char name[HX_NAME_MAX + 1];
+    uint32_t npre = NELEM(preset_types);
+    unsigned nextra = rd_u8(&dc->r) % 4;
+    uint32_t total = npre + nextra;
+    for (uint32_t i = 0; i < npre && !dc->oom; i++) {
+        const preset_type *pt = &preset_types[i];
+        hx_type t;
+        memset(&t, 0, sizeof t);
+        t.kind = pt->kind;
+        t.size = pt->size;
+        t.nrefs = pt->nrefs;
+        t.fin = pt->fin;
+        t.critical = pt->critical;
+        if (pt->fin == HX_FIN_ALLOC)
+            t.fin_alloc = pt->param;
+        else if (pt->fin == HX_FIN_RESURRECT || pt->fin == HX_FIN_RESURRECT_REREGISTER)
+            t.fin_static = pt->param;
+        snprintf(name, sizeof name, "%s", pt->name);
+        add_type(dc, &t, name);
+    }
+    for (unsigned i = 0; i < nextra && !dc->oom; i++) {
+        uint8_t a = rd_u8(&dc->r), b = rd_u8(&dc->r), c = rd_u8(&dc->r);
+        hx_type t;
+        memset(&t, 0, sizeof t);
+        t.kind = (hx_type_kind)(a % 3);
+        if (t.kind == HX_TYPE_FIXED) {
+            t.size = extra_sizes[b % NELEM(extra_sizes)];
+            uint64_t maxr = (t.size - HX_OBJ_BASE) / 8;
+            if (maxr > 8)
+                maxr = 8;
+            t.nrefs = (uint32_t)((b / NELEM(extra_sizes)) % (maxr + 1));
+            t.fin = (hx_fin_kind)(c % HX_FIN_KIND_COUNT);
+            t.fin_static = (c / HX_FIN_KIND_COUNT) % 2;
+            t.fin_alloc = (c / HX_FIN_KIND_COUNT) % total;
+            if (t.fin != HX_FIN_RESURRECT && t.fin != HX_FIN_RESURRECT_REREGISTER)
+                t.fin_static = 0;
+            if (t.fin != HX_FIN_ALLOC)
+                t.fin_alloc = 0;
+            t.critical = t.fin != HX_FIN_NONE && (a / 3) % 4 == 0;
+        }
+        snprintf(name, sizeof name, "X%u", i);
+        add_type(dc, &t, name);
+    }
+}
+
+static void decode_explicit_types(decoder *dc)
+{
+    char name[HX_NAME_MAX + 1];
+    uint64_t n = rd_var(&dc->r);
+    if (n > HX_CODEC_MAX_TYPES)
+        n %= HX_CODEC_MAX_TYPES + 1;
+    for (uint32_t i = 0; i < n && !dc->oom; i++) {
+        hx_type t;
+        memset(&t, 0, sizeof t);
+        t.kind = (hx_type_kind)(rd_u8(&dc->r) % 3);
+        if (t.kind == HX_TYPE_FIXED) {
+            uint64_t size = rd_var(&dc->r);
+            if (size < HX_MIN_OBJECT)
+                size += HX_MIN_OBJECT;
+            t.size = size;
+            uint64_t maxr = (size - HX_OBJ_BASE) / 8;
+            if (maxr > HX_MAX_REFS)
+                maxr = HX_MAX_REFS;
+            t.nrefs = (uint32_t)(rd_var(&dc->r) % (maxr + 1));
+            t.fin = (hx_fin_kind)(rd_u8(&dc->r) % HX_FIN_KIND_COUNT);
+            if (t.fin == HX_FIN_RESURRECT || t.fin == HX_FIN_RESURRECT_REREGISTER)
+                t.fin_static = rd_u8(&dc->r) % HX_STATICS;
+            if (t.fin == HX_FIN_ALLOC)
+                t.fin_alloc = (uint32_t)(rd_var(&dc->r) % n);
+            t.critical = t.fin != HX_FIN_NONE && (rd_u8(&dc->r) & 1);
+        }
+        snprintf(name, sizeof name, "T%u", i);
+        add_type(dc, &t, name);
+    }
+}
+
+/* Names section, types part: rename the types in table order.  A name
+   that is invalid or already used by an earlier type falls back to T<i>
+   (made unique); later types are checked when their turn comes. */
+static bool type_name_taken(const hx_program *p, uint32_t upto, const char *s)
+{
+    for (uint32_t j = 0; j < upto; j++)
+        if (strcmp(p->types[j].name, s) == 0)
+            return true;
+    return false;
+}
+
+static void decode_names(decoder *dc)
+{
+    hx_program *p = dc->p;
+    char want[HX_NAME_MAX + 1], got[HX_NAME_MAX + 1];
+    for (uint32_t i = 0; i < p->ntypes; i++) {
+        read_name(dc, want);
+        if (valid_name(want) && !type_name_taken(p, i, want)) {
+            snprintf(got, sizeof got, "%s", want);
+        } else {
+            snprintf(got, sizeof got, "T%u", (unsigned)i);
+            for (unsigned k = 1; type_name_taken(p, i, got); k++)
+                snprintf(got, sizeof got, "T%u_%u", (unsigned)i, k);
+        }
+        char *n = malloc(strlen(got) + 1);
+        if (!n) {
+            dc->oom = true;
+            return;
+        }
+        strcpy(n, got);
+        free(p->types[i].name);
+        p->types[i].name = n;
+    }
+}
+
+/* ---- operands -------------------------------------------------------- */
+/* Operand bytes: values below 0xC0 choose among preferred candidates (live
+   ones); 0xC0 and above are followed by a varint giving the exact index.
+   CONVERT marks an operand that cannot be satisfied. */
+#define ESC 0xC0u
+#define CONVERT (HX_NONE - 1)
+
+static uint32_t op_dst(decoder *dc)
+{
+    uint8_t x = rd_u8(&dc->r);
+    uint32_t n = dc->p->nlocals;
+    if (x >= ESC) {
+        uint64_t v = rd_var(&dc->r) % ((uint64_t)n + 1);
+        return v == n ? new_local(dc, NULL) : (uint32_t)v;
+    }
+    if (x >= 0x80 && n > 0)
+        return (x - 0x80u) % n;
+    return new_local(dc, NULL);
+}
+
+static uint32_t op_obj(decoder *dc, hx_cand c, uint8_t *byte)
+{
+    uint8_t x = rd_u8(&dc->r);
+    *byte = x;
+    uint32_t n = dc->p->nlocals;
+    if (x >= ESC) {
+        uint64_t v = rd_var(&dc->r);
+        return n ? (uint32_t)(v % n) : CONVERT;
+    }
+    uint32_t k = hx_cstate_locals(&dc->cs, dc->p, c);
+    return k ? dc->cs.list[x % k] : CONVERT;
+}
+
+static uint32_t op_val(decoder *dc)
+{
+    uint8_t x = rd_u8(&dc->r);
+    uint32_t n = dc->p->nlocals;
+    if (x >= ESC) {
+        uint64_t v = rd_var(&dc->r) % ((uint64_t)n + 1);
+        return v == n ? HX_NULL : (uint32_t)v;
+    }
+    if (x < 0x20)
+        return HX_NULL;
+    uint32_t k = hx_cstate_locals(&dc->cs, dc->p, HX_CAND_OBJECT);
+    return k ? dc->cs.list[(x - 0x20u) % k] : HX_NULL;
+}
+
+static uint32_t op_handle_dst(decoder *dc)
+{
+    uint8_t x = rd_u8(&dc->r);
+    uint32_t n = dc->p->nhandles;
+    if (x >= ESC) {
+        uint64_t v = rd_var(&dc->r) % ((uint64_t)n + 1);
+        return v == n ? new_handle(dc, NULL) : (uint32_t)v;
+    }
+    return new_handle(dc, NULL);
+}
+
+static uint32_t op_handle_use(decoder *dc, uint8_t *byte)
+{
+    uint8_t x = rd_u8(&dc->r);
+    *byte = x;
+    uint32_t n = dc->p->nhandles;
+    if (x >= ESC) {
+        uint64_t v = rd_var(&dc->r);
+        if (!n)
+            return CONVERT;
+        uint32_t h = (uint32_t)(v % n);
+        return dc->cs.handle_named[h] ? h : CONVERT;
+    }
+    uint32_t k = hx_cstate_live_handles(&dc->cs, dc->p);
+    return k ? dc->cs.list[x % k] : CONVERT;
+}
+
+static uint32_t op_small(decoder *dc, uint32_t limit)
+{
+    uint8_t x = rd_u8(&dc->r);
+    return x < limit ? x : x % 4u;
+}
+
+static uint64_t op_slot(decoder *dc, uint32_t obj)
+{
+    uint8_t x = rd_u8(&dc->r);
+    bool esc = x == 0xFF;
+    uint64_t v = esc ? rd_var(&dc->r) : x;
+    const hx_cstate_local *l = &dc->cs.locals[obj];
+    if (l->type == HX_NONE)
+        return esc ? v : v % 4;
+    const hx_type *t = &dc->p->types[l->type];
+    if (t->kind == HX_TYPE_FIXED)
+        return v % t->nrefs;             /* nrefs > 0: checked by the caller */
+    if (!esc && l->length > 0)
+        return v % l->length;
+    return v;
+}
+
+/* ---- statements ------------------------------------------------------ */
+
+/* Weighted kinds of opcode bytes below 0xE8 (232 values). */
+static const struct { hx_stmt_kind kind; unsigned weight; } kind_weights[] = {
+    { HX_ST_NEW, 70 }, { HX_ST_STORE, 36 }, { HX_ST_LOAD, 16 }, { HX_ST_COPY, 10 },
+    { HX_ST_DROP, 20 }, { HX_ST_HANDLE, 14 }, { HX_ST_FREE, 6 }, { HX_ST_TARGET, 8 },
+    { HX_ST_STATIC_SET, 8 }, { HX_ST_STATIC_GET, 6 }, { HX_ST_SUPPRESS, 6 },
+    { HX_ST_REREGISTER, 6 }, { HX_ST_COLLECT, 12 }, { HX_ST_FINALIZE, 8 },
+    { HX_ST_THREAD, 6 },
+};
+#define OPCODE_DIRECT 0xE8u  /* opcode 0xE8 + k: statement kind k exactly */
+
+static hx_stmt_kind opcode_kind(uint8_t b)
+{
+    if (b >= OPCODE_DIRECT)
+        return (hx_stmt_kind)(b - OPCODE_DIRECT);
+    unsigned acc = 0;
+    for (size_t i = 0; i < NELEM(kind_weights); i++) {
+        acc += kind_weights[i].weight;
+        if (b < acc)
+            return kind_weights[i].kind;
+    }
+    return HX_ST_FINALIZE;
+}
+
+static uint64_t clamp_length(const hx_type *t, uint64_t len)
+{
+    uint64_t max = t->kind == HX_TYPE_REF_ARRAY ? (HX_NUMBER_MAX - HX_ARRAY_BASE) / 8
+                                                : HX_NUMBER_MAX - HX_ARRAY_BASE;
+    return len > max ? len % (max + 1) : len;
+}
+
+/* dst = new T[len]; tsel chooses the type when given (conversions). */
+static bool decode_new(decoder *dc, hx_stmt *tmp, int tsel)
+{
+    hx_program *p = dc->p;
+    if (p->ntypes == 0) {
+        tmp->kind = HX_ST_FINALIZE;
+        return true;
+    }
+    tmp->kind = HX_ST_NEW;
+    tmp->dst = op_dst(dc);
+    if (tmp->dst == HX_NONE)
+        return false;
+    uint8_t x = tsel >= 0 ? (uint8_t)tsel : rd_u8(&dc->r);
+    tmp->type = x == 0xFF ? (uint32_t)(rd_var(&dc->r) % p->ntypes) : x % p->ntypes;
+    const hx_type *t = &p->types[tmp->type];
+    tmp->length = 0;
+    if (hx_type_is_array(t)) {
+        uint8_t s = rd_u8(&dc->r);
+        tmp->length = clamp_length(t, s == 0xFF ? rd_var(&dc->r) : size_dist(&p->heap, t, s));
+    }
+    return true;
+}
+
+static bool decode_stmt(decoder *dc)
+{
+    hx_program *p = dc->p;
+    hx_stmt tmp;
+    memset(&tmp, 0, sizeof tmp);
+    tmp.src = HX_NULL;
+    tmp.kind = opcode_kind(rd_u8(&dc->r));
+    if (hx_stmt_is_expect(tmp.kind) && !dc->expect)
+        tmp.kind = HX_ST_FINALIZE;
+    uint8_t byte = 0;
+    bool conv = false;
+    switch (tmp.kind) {
+    case HX_ST_NEW:
+        if (!decode_new(dc, &tmp, -1))
+            return false;
+        break;
+    case HX_ST_STORE: case HX_ST_LOAD:
+        tmp.obj = op_obj(dc, HX_CAND_SLOTTED, &byte);
+        if (tmp.obj == CONVERT || !hx_cstate_has_slots(&dc->cs, p, tmp.obj)) {
+            conv = true;
+            break;
+        }
+        tmp.slot = op_slot(dc, tmp.obj);
+        if (tmp.kind == HX_ST_STORE)
+            tmp.src = op_val(dc);
+        else
+            tmp.dst = op_dst(dc);
+        break;
+    case HX_ST_COPY:
+        tmp.src = op_obj(dc, HX_CAND_OBJECT, &byte);
+        conv = tmp.src == CONVERT;
+        if (!conv)
+            tmp.dst = op_dst(dc);
+        break;
+    case HX_ST_DROP: case HX_ST_SUPPRESS: case HX_ST_REREGISTER:
+    case HX_ST_EXPECT_LOH: case HX_ST_EXPECT_SOH: case HX_ST_EXPECT_NULL:
+        tmp.obj = op_obj(dc, HX_CAND_OBJECT, &byte);
+        conv = tmp.obj == CONVERT;
+        break;
+    case HX_ST_HANDLE:
+        tmp.obj = op_obj(dc, HX_CAND_OBJECT, &byte);
+        conv = tmp.obj == CONVERT;
+        if (!conv) {
+            tmp.hkind = (hx_handle_kind)(rd_u8(&dc->r) % HX_HANDLE_KIND_COUNT);
+            tmp.handle = op_handle_dst(dc);
+        }
+        break;
+    case HX_ST_FREE:
+        tmp.handle = op_handle_use(dc, &byte);
+        conv = tmp.handle == CONVERT;
+        break;
+    case HX_ST_TARGET:
+        tmp.handle = op_handle_use(dc, &byte);
+        conv = tmp.handle == CONVERT;
+        if (!conv)
+            tmp.dst = op_dst(dc);
+        break;
+    case HX_ST_STATIC_SET:
+        tmp.stat = op_small(dc, HX_STATICS);
+        tmp.src = op_val(dc);
+        break;
+    case HX_ST_STATIC_GET:
+        tmp.stat = op_small(dc, HX_STATICS);
+        tmp.dst = op_dst(dc);
+        break;
+    case HX_ST_COLLECT: {
+        uint8_t x = rd_u8(&dc->r);
+        tmp.gen = x % 3;
+        tmp.compact_loh = tmp.gen == 2 && (x / 3) % 2 == 1;
+        break;
+    }
+    case HX_ST_FINALIZE: case HX_ST_EXPECT_OOM:
+        break;
+    case HX_ST_THREAD:
+        tmp.thread = op_small(dc, HX_THREADS);
+        break;
+    case HX_ST_EXPECT_GEN:
+        tmp.obj = op_obj(dc, HX_CAND_OBJECT, &byte);
+        conv = tmp.obj == CONVERT;
+        if (!conv)
+            tmp.gen = rd_u8(&dc->r) % 3;
+        break;
+    case HX_ST_EXPECT_TARGET:
+        tmp.handle = op_handle_use(dc, &byte);
+        conv = tmp.handle == CONVERT;
+        if (!conv)
+            tmp.src = op_val(dc);
+        break;
+    case HX_ST_EXPECT_FINALIZED:
+        tmp.obj = op_obj(dc, HX_CAND_OBJECT, &byte);
+        conv = tmp.obj == CONVERT;
+        if (!conv)
+            tmp.count = rd_var(&dc->r);
+        break;
+    case HX_ST_EXPECT_COLLECTIONS:
+        tmp.gen = rd_u8(&dc->r) % 3;
+        tmp.count = rd_var(&dc->r);
+        break;
+    case HX_ST_EXPECT_PINNED:
+        tmp.count = rd_var(&dc->r);
+        break;
+    default:
+        tmp.kind = HX_ST_FINALIZE;
+        break;
+    }
+    if (dc->oom || tmp.dst == HX_NONE || tmp.handle == HX_NONE)
+        return false;
+    if (conv) {
+        /* .codec.total: no usable operand; the operand byte picks a type */
+        memset(&tmp, 0, sizeof tmp);
+        tmp.src = HX_NULL;
+        if (!decode_new(dc, &tmp, byte == 0xFF ? 0 : byte))
+            return false;
+    }
+    hx_stmt *s = hx_program_append(p, tmp.kind);
+    if (!s || !hx_cstate_reserve(&dc->cs, p))
+        return false;
+    *s = tmp;
+    hx_cstate_step(&dc->cs, p, s);
+    return true;
+}
+
+/* ==== Driver ========================================================== */
+
+bool hx_decode(const uint8_t *data, size_t len, hx_program *out)
+{
+    decoder dc;
+    memset(&dc, 0, sizeof dc);
+    dc.r.p = data;
+    dc.r.n = data ? len : 0;
+    dc.p = out;
+    hx_program_init(out);
+    hx_cstate_init(&dc.cs);
+    (void)rd_u8(&dc.r);                     /* version: every value -> layout 1 */
+    uint8_t flags = rd_u8(&dc.r);
+    dc.exact = (flags & 0xF0u) == HX_CODEC_EXACT_TAG;
+    dc.expect = dc.exact && (flags & HX_CODEC_F_EXPECT);
+    decode_heap(&dc);
+    if (dc.exact && (flags & HX_CODEC_F_TYPES))
+        decode_explicit_types(&dc);
+    else
+        decode_preset_types(&dc);
+    bool names = dc.exact && (flags & HX_CODEC_F_NAMES);
+    if (dc.exact && !dc.oom) {
+        uint64_t nl = rd_var(&dc.r), nh = rd_var(&dc.r);
+        if (nl > HX_CODEC_MAX_PREDECL)
+            nl %= HX_CODEC_MAX_PREDECL + 1;
+        if (nh > HX_CODEC_MAX_PREDECL)
+            nh %= HX_CODEC_MAX_PREDECL + 1;
+        if (names)
+            decode_names(&dc);
+        char want[HX_NAME_MAX + 1];
+        for (uint64_t i = 0; i < nl && !dc.oom; i++) {
+            if (names)
+                read_name(&dc, want);
+            new_local(&dc, names ? want : NULL);
+        }
+        for (uint64_t i = 0; i < nh && !dc.oom; i++) {
+            if (names)
+                read_name(&dc, want);
+            new_handle(&dc, names ? want : NULL);
+        }
+    }
+    bool ok = !dc.oom && hx_cstate_reserve(&dc.cs, out);
+    while (ok && rd_more(&dc.r))
+        ok = decode_stmt(&dc);
+    hx_cstate_free(&dc.cs);
+    if (!ok) {
+        hx_program_free(out);
+        return false;
+    }
+    hx_program_renumber(out);
+    return true;
+}

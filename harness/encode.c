@@ -1,0 +1,267 @@
+/* encode.c -- program -> bytes (exact mode of the binary format).
+ *
+ * .codec.exact: the encoder replays the decoder's state walk
+ * (.codec.state) and, for every operand, writes the byte the decoder maps
+ * back to it: a candidate position when the operand is among the preferred
+ * candidates, else the escape 0xC0 and its exact index.  Types are explicit,
+ * every local and handle is pre-declared in table order with its name, and
+ * statements use the direct opcodes 0xE8 + kind.  Nothing written here
+ * reaches a repair path of decode.c, so hx_decode gives back the program.
+ */
+#include "codec.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ==== Byte writer ===================================================== */
+
+typedef struct writer {
+    uint8_t *b;
+    size_t n, cap;
+    bool oom;
+} writer;
+
+static void wr_u8(writer *w, uint8_t v)
+{
+    if (w->oom)
+        return;
+    if (w->n == w->cap) {
+        size_t nc = w->cap ? w->cap * 2 : 256;
+        uint8_t *nb = realloc(w->b, nc);
+        if (!nb) {
+            w->oom = true;
+            return;
+        }
+        w->b = nb;
+        w->cap = nc;
+    }
+    w->b[w->n++] = v;
+}
+
+static void wr_var(writer *w, uint64_t v)
+{
+    do {
+        uint8_t b = v & 0x7f;
+        v >>= 7;
+        wr_u8(w, (uint8_t)(b | (v ? 0x80 : 0)));
+    } while (v);
+}
+
+static void wr_name(writer *w, const char *s)
+{
+    size_t n = strlen(s);
+    wr_u8(w, (uint8_t)n);
+    for (size_t i = 0; i < n; i++)
+        wr_u8(w, (uint8_t)s[i]);
+}
+
+/* ==== Operands (mirrors of decode.c op_*) ============================== */
+
+#define ESC 0xC0u
+
+static int position(const hx_cstate *cs, uint32_t k, uint32_t x)
+{
+    for (uint32_t j = 0; j < k; j++)
+        if (cs->list[j] == x)
+            return (int)j;
+    return -1;
+}
+
+static void enc_escape(writer *w, uint64_t idx)
+{
+    wr_u8(w, ESC);
+    wr_var(w, idx);
+}
+
+static void enc_obj(writer *w, hx_cstate *cs, const hx_program *p, hx_cand c, uint32_t x)
+{
+    int j = position(cs, hx_cstate_locals(cs, p, c), x);
+    if (j >= 0 && j < (int)ESC)
+        wr_u8(w, (uint8_t)j);
+    else
+        enc_escape(w, x);
+}
+
+static void enc_val(writer *w, hx_cstate *cs, const hx_program *p, uint32_t x)
+{
+    if (x == HX_NULL) {
+        wr_u8(w, 0);
+        return;
+    }
+    int j = position(cs, hx_cstate_locals(cs, p, HX_CAND_OBJECT), x);
+    if (j >= 0 && j < (int)(ESC - 0x20))
+        wr_u8(w, (uint8_t)(0x20 + j));
+    else
+        enc_escape(w, x);
+}
+
+static void enc_handle_use(writer *w, hx_cstate *cs, const hx_program *p, uint32_t h)
+{
+    int j = position(cs, hx_cstate_live_handles(cs, p), h);
+    if (j >= 0 && j < (int)ESC)
+        wr_u8(w, (uint8_t)j);
+    else
+        enc_escape(w, h);
+}
+
+/* ==== Sections ========================================================= */
+
+static void enc_heap(writer *w, const hx_heap_config *h)
+{
+    for (unsigned k = 0; k < HX_KEY_COUNT; k++) {
+        unsigned n = hx_codec_heap_npresets((hx_heap_key)k), sel = n;
+        for (unsigned i = 0; i < n && sel == n; i++)
+            if (hx_codec_heap_preset((hx_heap_key)k, i) == h->value[k])
+                sel = i;
+        if (sel < n) {
+            wr_u8(w, (uint8_t)sel);
+        } else {
+            wr_u8(w, 0xFF);
+            wr_var(w, h->value[k]);
+        }
+    }
+    wr_u8(w, h->profile == HX_PROFILE_CLR ? 3 : 0);
+}
+
+static void enc_type(writer *w, const hx_type *t)
+{
+    wr_u8(w, (uint8_t)t->kind);
+    if (t->kind != HX_TYPE_FIXED)
+        return;
+    wr_var(w, t->size);
+    wr_var(w, t->nrefs);
+    wr_u8(w, (uint8_t)t->fin);
+    if (t->fin == HX_FIN_RESURRECT || t->fin == HX_FIN_RESURRECT_REREGISTER)
+        wr_u8(w, (uint8_t)t->fin_static);
+    if (t->fin == HX_FIN_ALLOC)
+        wr_var(w, t->fin_alloc);
+    if (t->fin != HX_FIN_NONE)
+        wr_u8(w, t->critical ? 1 : 0);
+}
+
+static void enc_stmt(writer *w, hx_cstate *cs, const hx_program *p, const hx_stmt *s)
+{
+    wr_u8(w, (uint8_t)(0xE8u + (unsigned)s->kind));
+    switch (s->kind) {
+    case HX_ST_NEW:
+        enc_escape(w, s->dst);
+        if (s->type < 0xFF) {
+            wr_u8(w, (uint8_t)s->type);
+        } else {
+            wr_u8(w, 0xFF);
+            wr_var(w, s->type);
+        }
+        if (hx_type_is_array(&p->types[s->type])) {
+            wr_u8(w, 0xFF);
+            wr_var(w, s->length);
+        }
+        break;
+    case HX_ST_STORE: case HX_ST_LOAD:
+        enc_obj(w, cs, p, HX_CAND_SLOTTED, s->obj);
+        wr_u8(w, 0xFF);
+        wr_var(w, s->slot);
+        if (s->kind == HX_ST_STORE)
+            enc_val(w, cs, p, s->src);
+        else
+            enc_escape(w, s->dst);
+        break;
+    case HX_ST_COPY:
+        enc_obj(w, cs, p, HX_CAND_OBJECT, s->src);
+        enc_escape(w, s->dst);
+        break;
+    case HX_ST_DROP: case HX_ST_SUPPRESS: case HX_ST_REREGISTER:
+    case HX_ST_EXPECT_LOH: case HX_ST_EXPECT_SOH: case HX_ST_EXPECT_NULL:
+        enc_obj(w, cs, p, HX_CAND_OBJECT, s->obj);
+        break;
+    case HX_ST_HANDLE:
+        enc_obj(w, cs, p, HX_CAND_OBJECT, s->obj);
+        wr_u8(w, (uint8_t)s->hkind);
+        enc_escape(w, s->handle);
+        break;
+    case HX_ST_FREE:
+        enc_handle_use(w, cs, p, s->handle);
+        break;
+    case HX_ST_TARGET:
+        enc_handle_use(w, cs, p, s->handle);
+        enc_escape(w, s->dst);
+        break;
+    case HX_ST_STATIC_SET:
+        wr_u8(w, (uint8_t)s->stat);
+        enc_val(w, cs, p, s->src);
+        break;
+    case HX_ST_STATIC_GET:
+        wr_u8(w, (uint8_t)s->stat);
+        enc_escape(w, s->dst);
+        break;
+    case HX_ST_COLLECT:
+        wr_u8(w, (uint8_t)(s->gen + (s->compact_loh ? 3 : 0)));
+        break;
+    case HX_ST_THREAD:
+        wr_u8(w, (uint8_t)s->thread);
+        break;
+    case HX_ST_EXPECT_GEN:
+        enc_obj(w, cs, p, HX_CAND_OBJECT, s->obj);
+        wr_u8(w, (uint8_t)s->gen);
+        break;
+    case HX_ST_EXPECT_TARGET:
+        enc_handle_use(w, cs, p, s->handle);
+        enc_val(w, cs, p, s->src);
+        break;
+    case HX_ST_EXPECT_FINALIZED:
+        enc_obj(w, cs, p, HX_CAND_OBJECT, s->obj);
+        wr_var(w, s->count);
+        break;
+    case HX_ST_EXPECT_COLLECTIONS:
+        wr_u8(w, (uint8_t)s->gen);
+        wr_var(w, s->count);
+        break;
+    case HX_ST_EXPECT_PINNED:
+        wr_var(w, s->count);
+        break;
+    default:
+        break;
+    }
+}
+
+/* ==== Driver =========================================================== */
+
+bool hx_encode(const hx_program *p, uint8_t **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    if (!hx_program_check(p, NULL) || p->ntypes > HX_CODEC_MAX_TYPES ||
+        p->nlocals > HX_CODEC_MAX_PREDECL || p->nhandles > HX_CODEC_MAX_PREDECL)
+        return false;
+    writer w;
+    memset(&w, 0, sizeof w);
+    wr_u8(&w, HX_CODEC_VERSION);
+    wr_u8(&w, HX_CODEC_EXACT_TAG | HX_CODEC_F_NAMES | HX_CODEC_F_EXPECT | HX_CODEC_F_TYPES);
+    enc_heap(&w, &p->heap);
+    wr_var(&w, p->ntypes);
+    for (uint32_t i = 0; i < p->ntypes; i++)
+        enc_type(&w, &p->types[i]);
+    wr_var(&w, p->nlocals);
+    wr_var(&w, p->nhandles);
+    for (uint32_t i = 0; i < p->ntypes; i++)
+        wr_name(&w, p->types[i].name);
+    for (uint32_t i = 0; i < p->nlocals; i++)
+        wr_name(&w, p->locals[i]);
+    for (uint32_t i = 0; i < p->nhandles; i++)
+        wr_name(&w, p->handles[i]);
+    hx_cstate cs;
+    hx_cstate_init(&cs);
+    if (!hx_cstate_reserve(&cs, p))
+        w.oom = true;
+    for (size_t i = 0; i < p->nstmts && !w.oom; i++) {
+        enc_stmt(&w, &cs, p, &p->stmts[i]);
+        hx_cstate_step(&cs, p, &p->stmts[i]);
+    }
+    hx_cstate_free(&cs);
+    if (w.oom) {
+        free(w.b);
+        return false;
+    }
+    *out = w.b;
+    *len = w.n;
+    return true;
+}

@@ -1,0 +1,23 @@
+/* gen.h -- random valid programs (gcfuzz gen, randomized tests).
+ *
+ * .gen.decode: a program is drawn by decoding pseudo-random bytes (splitmix64
+ * seeded with the seed) in the fuzz mode of the binary format, so generated
+ * programs have the fuzzers' distribution: small heaps, the preset types,
+ * live operands, sizes around the LOH threshold, the gen0 budget and the
+ * segment size.  The byte stream grows until the program has the requested
+ * number of statements; it is then cut to exactly that many and unused
+ * table entries are dropped.  Same seed and count, same program.
+ */
+#ifndef HX_GEN_H
+#define HX_GEN_H
+
+#include "program.h"
+
+/* Fill *out (initialised by the call) with a valid program of exactly ops
+   statements.  Returns false only when memory runs out. */
+bool hx_gen(uint64_t seed, size_t ops, hx_program *out);
+
+/* The generator's PRNG (splitmix64), for callers that need more draws. */
+uint64_t hx_gen_next(uint64_t *state);
+
+#endif /* HX_GEN_H */
