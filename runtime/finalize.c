@@ -178,10 +178,14 @@ mgc_status mgc_finalize_register(mgc_heap *heap, void *obj)
 {
     struct mgc_finq *q = heap->finq;
     MGC_AVER(obj != NULL && fin_has_finalizer(obj));
+    mgc_heap_lock(heap);               /* the allocation fast path runs unlocked */
+    mgc_status st = MGC_OK;
     if (!finq_reserve_one(q))
-        return MGC_E_OOM;
-    finlist_push(&q->part[fin_gen(heap, obj)], obj);
-    return MGC_OK;
+        st = MGC_E_OOM;
+    else
+        finlist_push(&q->part[fin_gen(heap, obj)], obj);
+    mgc_heap_unlock(heap);
+    return st;
 }
 
 /* ===================== the scan (SEMANTICS 3 step 3) ================ */
@@ -442,6 +446,8 @@ mgc_status mgc_finalize_verify(mgc_heap *heap, char *err, size_t errlen)
 
 void mgc_fin_stats(mgc_heap *heap, mgc_stats *out)
 {
+    mgc_heap_lock(heap);
     out->handles = mgc_handles_live_count(heap);
     out->finalizers_run = heap->finq ? heap->finq->finalizers_run : 0;
+    mgc_heap_unlock(heap);
 }
