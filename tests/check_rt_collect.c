@@ -1,0 +1,435 @@
+/* check_rt_collect.c -- the collector: promotion, cards, compaction with a
+ * shadow graph, pinning, sweep-only mode, and a seeded random stress test. */
+#include "check_rt_core.h"
+#include <stdio.h>
+#include <stdlib.h>
+
+/* ===================== promotion ladder ============================== */
+
+START_TEST(test_promotion_ladder)
+{
+    mgc_config cfg = gcf_core_config();
+    mgc_heap *h = gcf_core_heap(&cfg);
+    const mgc_type *node = gcf_core_fixed(h, "Node", 32, 1);
+    mgc_ref r[3] = { NULL, NULL, NULL };
+    ck_assert_int_eq(mgc_thread_set_locals(h, 0, r, 3), MGC_OK);
+    ck_assert_int_eq(mgc_alloc(h, 0, node, 0, &r[0]), MGC_OK);
+    ck_assert_int_eq(mgc_generation(h, r[0]), 0);
+    ck_assert_int_eq(mgc_collect(h, 0, 0), MGC_OK);
+    ck_assert_int_eq(mgc_generation(h, r[0]), 1);
+    ck_assert_int_eq(mgc_alloc(h, 0, node, 0, &r[1]), MGC_OK);
+    ck_assert_int_eq(mgc_collect(h, 1, 0), MGC_OK);
+    ck_assert_int_eq(mgc_generation(h, r[0]), 2);
+    ck_assert_int_eq(mgc_generation(h, r[1]), 1);
+    ck_assert_int_eq(mgc_alloc(h, 0, node, 0, &r[2]), MGC_OK);
+    ck_assert_int_eq(mgc_collect(h, 2, 0), MGC_OK);
+    ck_assert_int_eq(mgc_generation(h, r[0]), 2);
+    ck_assert_int_eq(mgc_generation(h, r[1]), 2);
+    ck_assert_int_eq(mgc_generation(h, r[2]), 1);     /* strict: gen0 -> gen1 even in a gen2 GC */
+    ck_assert_uint_eq(mgc_collection_count(h, 0), 3);
+    ck_assert_uint_eq(mgc_collection_count(h, 1), 2);
+    ck_assert_uint_eq(mgc_collection_count(h, 2), 1);
+    mgc_stats s;
+    mgc_get_stats(h, &s);
+    ck_assert_uint_eq(s.induced, 3);
+    ck_assert_uint_eq(s.gen_size[0], 0);
+    ck_assert_uint_eq(s.gen_size[1], 32);
+    ck_assert_uint_eq(s.gen_size[2], 64);
+    ck_assert_uint_eq(s.promoted_gen0, 32);
+    ck_assert_uint_eq(s.promoted_gen1, 32);
+    ck_assert_int_eq(mgc_collect(h, 3, 0), MGC_E_BAD_ARG);
+    ck_assert_int_eq(mgc_collect(h, -1, 0), MGC_E_BAD_ARG);
+    gcf_core_verify(h);
+    mgc_heap_destroy(h);
+}
+END_TEST
+
+/* ===================== old-to-young through the cards ================ */
+
+START_TEST(test_young_reachable_from_gen2_only)
+{
+    mgc_config cfg = gcf_core_config();
+    mgc_heap *h = gcf_core_heap(&cfg);
+    const mgc_type *node = gcf_core_fixed(h, "Node", 40, 1);   /* 16 payload bytes */
+    const mgc_type *blob = gcf_core_array(h, "Blob", MGC_KIND_BYTE_ARRAY);
+    mgc_ref r[3] = { NULL, NULL, NULL };
+    ck_assert_int_eq(mgc_thread_set_locals(h, 0, r, 3), MGC_OK);
+    ck_assert_int_eq(mgc_alloc(h, 0, node, 0, &r[0]), MGC_OK);
+    ck_assert_int_eq(mgc_collect(h, 0, 0), MGC_OK);
+    ck_assert_int_eq(mgc_collect(h, 1, 0), MGC_OK);
+    ck_assert_int_eq(mgc_generation(h, r[0]), 2);
+    /* young B referenced only from the gen2 object A; C is garbage */
+    ck_assert_int_eq(mgc_alloc(h, 0, blob, 100, &r[1]), MGC_OK);
+    ck_assert_int_eq(mgc_alloc(h, 0, blob, 100, &r[2]), MGC_OK);
+    uint8_t *p = mgc_payload(r[1], NULL);
+    for (int i = 0; i < 100; i++)
+        p[i] = (uint8_t)(i * 7 + 3);
+    mgc_store(h, r[0], 0, r[1]);
+    gcf_core_verify(h);                        /* the card is set */
+    r[1] = NULL;
+    r[2] = NULL;
+    ck_assert_uint_eq(gcf_core_walk(h).objects, 3);
+    ck_assert_int_eq(mgc_collect(h, 0, 0), MGC_OK);
+    mgc_ref b = mgc_load(h, r[0], 0);
+    ck_assert_ptr_nonnull(b);
+    ck_assert(mgc_is_object(h, b));
+    ck_assert_int_eq(mgc_generation(h, b), 1);
+    ck_assert_uint_eq(mgc_array_length(b), 100);
+    p = mgc_payload(b, NULL);
+    for (int i = 0; i < 100; i++)
+        ck_assert_uint_eq(p[i], (uint8_t)(i * 7 + 3));
+    ck_assert_uint_eq(gcf_core_walk(h).objects, 2);     /* C was reclaimed */
+    gcf_core_verify(h);                        /* gen2 -> gen1 still carded */
+    /* clearing the reference: the next collection reclaims B and clears the card */
+    mgc_store(h, r[0], 0, NULL);
+    ck_assert_int_eq(mgc_collect(h, 1, 0), MGC_OK);
+    ck_assert_uint_eq(gcf_core_walk(h).objects, 1);
+    gcf_core_verify(h);
+    mgc_heap_destroy(h);
+}
+END_TEST
+
+/* ===================== pinning ======================================= */
+
+START_TEST(test_pinned_never_moves)
+{
+    mgc_config cfg = gcf_core_config();
+    mgc_heap *h = gcf_core_heap(&cfg);
+    const mgc_type *node = gcf_core_fixed(h, "Node", 48, 1);
+    static gcf_core_events ev;
+    memset(&ev, 0, sizeof ev);
+    mgc_set_event_callback(h, gcf_core_event_fn, &ev);
+    mgc_ref r[4] = { NULL, NULL, NULL, NULL };
+    ck_assert_int_eq(mgc_thread_set_locals(h, 0, r, 4), MGC_OK);
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(mgc_alloc(h, 0, node, 0, &r[i]), MGC_OK);
+    mgc_handle ph;
+    ck_assert_int_eq(mgc_handle_alloc(h, MGC_HANDLE_PINNED, r[1], &ph), MGC_OK);
+    mgc_ref pinned_at = r[1], c_before = r[3];
+    memset(mgc_payload(r[3], NULL), 0x5a, 24);
+    r[0] = NULL;             /* dead, in front of the pinned plug */
+    r[1] = NULL;             /* kept alive by the pinned handle only */
+    r[2] = NULL;             /* dead, between the plug and C */
+    ck_assert_int_eq(mgc_collect(h, 0, 0), MGC_OK);
+    mgc_ref b;
+    ck_assert_int_eq(mgc_handle_get(h, ph, &b), MGC_OK);
+    ck_assert_ptr_eq(b, pinned_at);
+    ck_assert_int_eq(mgc_generation(h, b), 1);
+    ck_assert_ptr_eq(r[3], (uint8_t *)pinned_at + 48);    /* C slid down behind the plug */
+    ck_assert_ptr_ne(r[3], c_before);
+    uint8_t *p = mgc_payload(r[3], NULL);
+    for (int i = 0; i < 24; i++)
+        ck_assert_uint_eq(p[i], 0x5a);
+    ck_assert_uint_eq(ev.n, 1);
+    ck_assert_uint_eq(ev.pinned[0], 1);
+    gcf_core_count c = gcf_core_walk(h);
+    ck_assert_uint_eq(c.objects, 2);
+    ck_assert_uint_eq(c.free_objects, 1);                 /* the gap in front of the plug */
+    mgc_stats s;
+    mgc_get_stats(h, &s);
+    ck_assert_uint_eq(s.pinned_last_gc, 1);
+    /* a gen0 GC does not count the (now gen1) pinned object */
+    ck_assert_int_eq(mgc_collect(h, 0, 0), MGC_OK);
+    ck_assert_uint_eq(ev.pinned[1], 0);
+    ck_assert_int_eq(mgc_collect(h, 1, 0), MGC_OK);
+    ck_assert_uint_eq(ev.pinned[2], 1);
+    ck_assert_int_eq(mgc_handle_get(h, ph, &b), MGC_OK);
+    ck_assert_ptr_eq(b, pinned_at);
+    ck_assert_int_eq(mgc_generation(h, b), 2);
+    ck_assert_int_eq(mgc_handle_free(h, ph), MGC_OK);
+    gcf_core_verify(h);
+    mgc_heap_destroy(h);
+}
+END_TEST
+
+/* ===================== random graph against a shadow copy ============ */
+
+enum { SH_NODE = 0, SH_BLOB = 1, SH_REFS = 2, SH_MAXSLOTS = 8 };
+
+typedef struct sh_obj {
+    int kind;
+    uint32_t nslots;
+    int32_t edges[SH_MAXSLOTS];
+    uint32_t plen;
+    uint8_t *payload;
+} sh_obj;
+
+typedef struct graph {
+    mgc_heap *h;
+    const mgc_type *t[3];
+    gcf_rng rng;
+    size_t nroots;
+    mgc_ref *roots;
+    int32_t *sroots;          /* shadow id of each root, -1 = null */
+    sh_obj *objs;
+    size_t nobjs, cap;
+    mgc_ref *seen;            /* per shadow id during a check */
+    int32_t *stack;
+    mgc_ref *rstack;
+    bool large;               /* also allocate large byte arrays */
+} graph;
+
+static void graph_init(graph *g, const mgc_config *cfg, uint64_t seed, size_t nroots, size_t cap)
+{
+    memset(g, 0, sizeof *g);
+    g->h = gcf_core_heap(cfg);
+    g->t[SH_NODE] = gcf_core_fixed(g->h, "Node", 64, 3);          /* 24 payload bytes */
+    g->t[SH_BLOB] = gcf_core_array(g->h, "Blob", MGC_KIND_BYTE_ARRAY);
+    g->t[SH_REFS] = gcf_core_array(g->h, "Refs", MGC_KIND_REF_ARRAY);
+    g->rng.s = seed;
+    g->nroots = nroots;
+    g->roots = calloc(nroots, sizeof *g->roots);
+    g->sroots = malloc(nroots * sizeof *g->sroots);
+    for (size_t i = 0; i < nroots; i++)
+        g->sroots[i] = -1;
+    g->cap = cap;
+    g->objs = calloc(cap, sizeof *g->objs);
+    g->seen = calloc(cap, sizeof *g->seen);
+    g->stack = malloc(cap * sizeof *g->stack);
+    g->rstack = malloc(cap * sizeof *g->rstack);
+    ck_assert_int_eq(mgc_thread_set_locals(g->h, 0, g->roots, nroots), MGC_OK);
+}
+
+static void graph_free(graph *g)
+{
+    mgc_heap_destroy(g->h);
+    for (size_t i = 0; i < g->nobjs; i++)
+        free(g->objs[i].payload);
+    free(g->objs); free(g->seen); free(g->stack); free(g->rstack);
+    free(g->roots); free(g->sroots);
+}
+
+/* Allocate into root slot k; false when the shadow is full. */
+static bool graph_alloc(graph *g, size_t k)
+{
+    if (g->nobjs == g->cap)
+        return false;
+    uint64_t pick = gcf_rng_below(&g->rng, 100);
+    int kind = pick < 55 ? SH_NODE : pick < 85 ? SH_BLOB : SH_REFS;
+    size_t len = 0;
+    if (kind == SH_BLOB)
+        len = g->large && gcf_rng_below(&g->rng, 40) == 0 ? 85000 + gcf_rng_below(&g->rng, 30000)
+                                                          : 8 + gcf_rng_below(&g->rng, 400);
+    else if (kind == SH_REFS)
+        len = 1 + gcf_rng_below(&g->rng, SH_MAXSLOTS);
+    mgc_status st = mgc_alloc(g->h, (unsigned)gcf_rng_below(&g->rng, 2), g->t[kind], len, &g->roots[k]);
+    ck_assert_int_eq(st, MGC_OK);
+    int32_t id = (int32_t)g->nobjs++;
+    sh_obj *o = &g->objs[id];
+    o->kind = kind;
+    o->nslots = kind == SH_NODE ? 3 : kind == SH_REFS ? (uint32_t)len : 0;
+    for (int i = 0; i < SH_MAXSLOTS; i++)
+        o->edges[i] = -1;
+    size_t plen;
+    uint8_t *p = mgc_payload(g->roots[k], &plen);
+    ck_assert_uint_eq(plen, kind == SH_NODE ? 24 : kind == SH_BLOB ? len : 0);
+    o->plen = (uint32_t)plen;
+    o->payload = plen ? malloc(plen) : NULL;
+    for (size_t i = 0; i < plen; i++)
+        p[i] = o->payload[i] = (uint8_t)gcf_rng_next(&g->rng);
+    if (plen >= 4)
+        memcpy(p, &id, 4), memcpy(o->payload, &id, 4);
+    g->sroots[k] = id;
+    return true;
+}
+
+/* Descend a random path of up to `depth` edges from root k. */
+static bool graph_pick(graph *g, size_t k, unsigned depth, mgc_ref *obj, int32_t *id)
+{
+    if (g->sroots[k] < 0)
+        return false;
+    *obj = g->roots[k];
+    *id = g->sroots[k];
+    for (unsigned d = 0; d < depth; d++) {
+        sh_obj *o = &g->objs[*id];
+        if (o->nslots == 0)
+            break;
+        uint32_t i = (uint32_t)gcf_rng_below(&g->rng, o->nslots);
+        if (o->edges[i] < 0)
+            break;
+        *obj = mgc_load(g->h, *obj, i);
+        *id = o->edges[i];
+    }
+    return true;
+}
+
+static void graph_store(graph *g)
+{
+    mgc_ref src, dst = NULL;
+    int32_t sid, did = -1;
+    if (!graph_pick(g, gcf_rng_below(&g->rng, g->nroots), (unsigned)gcf_rng_below(&g->rng, 3), &src, &sid))
+        return;
+    sh_obj *o = &g->objs[sid];
+    if (o->nslots == 0)
+        return;
+    if (gcf_rng_below(&g->rng, 8) != 0 &&
+        !graph_pick(g, gcf_rng_below(&g->rng, g->nroots), (unsigned)gcf_rng_below(&g->rng, 3), &dst, &did))
+        dst = NULL, did = -1;
+    uint32_t i = (uint32_t)gcf_rng_below(&g->rng, o->nslots);
+    mgc_store(g->h, src, i, dst);
+    o->edges[i] = did;
+}
+
+/* Walk runtime and shadow graphs in parallel from the roots; returns the
+   number of distinct reachable objects. */
+static size_t graph_check(graph *g)
+{
+    memset(g->seen, 0, g->cap * sizeof *g->seen);
+    size_t sp = 0, reach = 0;
+    for (size_t k = 0; k < g->nroots; k++) {
+        if (g->sroots[k] < 0) {
+            ck_assert_ptr_eq(g->roots[k], NULL);
+            continue;
+        }
+        g->stack[sp] = g->sroots[k];
+        g->rstack[sp++] = g->roots[k];
+        while (sp > 0) {
+            int32_t id = g->stack[--sp];
+            mgc_ref r = g->rstack[sp];
+            ck_assert_ptr_nonnull(r);
+            if (g->seen[id]) {
+                ck_assert_msg(g->seen[id] == r, "shadow object %d reached at two addresses", id);
+                continue;
+            }
+            g->seen[id] = r;
+            reach++;
+            sh_obj *o = &g->objs[id];
+            ck_assert_ptr_eq(mgc_type_of(r), g->t[o->kind]);
+            ck_assert_uint_eq(mgc_ref_count(r), o->nslots);
+            size_t plen;
+            uint8_t *p = mgc_payload(r, &plen);
+            ck_assert_uint_eq(plen, o->plen);
+            ck_assert_msg(plen == 0 || memcmp(p, o->payload, plen) == 0, "payload of object %d differs", id);
+            for (uint32_t i = 0; i < o->nslots; i++) {
+                mgc_ref c = mgc_load(g->h, r, i);
+                if (o->edges[i] < 0) {
+                    ck_assert_ptr_eq(c, NULL);
+                } else {
+                    ck_assert_msg(c != NULL, "object %d slot %u lost its reference", id, i);
+                    ck_assert_uint_lt(sp, g->cap);
+                    g->stack[sp] = o->edges[i];
+                    g->rstack[sp++] = c;
+                }
+            }
+        }
+    }
+    return reach;
+}
+
+static void graph_ops(graph *g, size_t nops, unsigned collect_every, bool check_each)
+{
+    for (size_t op = 0; op < nops; op++) {
+        uint64_t r = gcf_rng_below(&g->rng, 100);
+        size_t k = gcf_rng_below(&g->rng, g->nroots);
+        if (r < 40) {
+            if (!graph_alloc(g, k))
+                return;
+        } else if (r < 85) {
+            graph_store(g);
+        } else if (r < 95) {
+            g->roots[k] = NULL;
+            g->sroots[k] = -1;
+        } else if (collect_every && gcf_rng_below(&g->rng, collect_every) == 0) {
+            int gen = (int)gcf_rng_below(&g->rng, 3);
+            unsigned flags = gen == 2 && gcf_rng_below(&g->rng, 4) == 0 ? MGC_COLLECT_COMPACT_LOH : 0;
+            ck_assert_int_eq(mgc_collect(g->h, gen, flags), MGC_OK);
+            if (check_each) {
+                gcf_core_verify(g->h);
+                size_t reach = graph_check(g);
+                if (gen == 2)       /* completeness: nothing unreachable survives */
+                    ck_assert_uint_eq(gcf_core_walk(g->h).objects, reach);
+            }
+        }
+    }
+}
+
+START_TEST(test_compaction_random_graph)
+{
+    uint64_t seed = gcf_test_seed("compaction_random_graph");
+    mgc_config cfg = gcf_core_config();
+    cfg.segment_size = 64u * 1024u;
+    graph g;
+    size_t ops = gcf_under_valgrind() ? 3000 : 20000;
+    graph_init(&g, &cfg, seed, 64, ops);
+    graph_ops(&g, ops, 2, true);
+    ck_assert_uint_ge(mgc_collection_count(g.h, 2), 10);
+    ck_assert_uint_ge(mgc_collection_count(g.h, 0), 40);
+    ck_assert_int_eq(mgc_collect(g.h, 2, 0), MGC_OK);
+    ck_assert_uint_eq(gcf_core_walk(g.h).objects, graph_check(&g));
+    gcf_core_verify(g.h);
+    graph_free(&g);
+}
+END_TEST
+
+/* Sweep-only mode never moves an object; contents survive, dead space
+   becomes free objects. */
+START_TEST(test_sweep_only_mode)
+{
+    uint64_t seed = gcf_test_seed("sweep_only_mode");
+    mgc_config cfg = gcf_core_config();
+    cfg.compact_mode = MGC_SWEEP_ONLY;
+    cfg.segment_size = 64u * 1024u;
+    graph g;
+    size_t ops = gcf_under_valgrind() ? 2000 : 8000;
+    graph_init(&g, &cfg, seed, 32, ops);
+    graph_ops(&g, ops / 2, 0, false);
+    /* remember where every root is, collect, compare */
+    mgc_ref before[32];
+    memcpy(before, g.roots, sizeof before);
+    ck_assert_int_eq(mgc_collect(g.h, 2, 0), MGC_OK);
+    for (int i = 0; i < 32; i++)
+        ck_assert_ptr_eq(g.roots[i], before[i]);
+    graph_check(&g);
+    ck_assert_uint_gt(gcf_core_walk(g.h).free_objects, 0);
+    graph_ops(&g, ops / 2, 3, true);
+    graph_free(&g);
+}
+END_TEST
+
+/* Seeded stress: budget-triggered collections of every generation, large
+   objects, LOH compaction, tiny segments; the heap is verified after every
+   collection (from the GC_END event) and the graph checked at the end. */
+START_TEST(test_random_stress)
+{
+    uint64_t seed = gcf_test_seed("random_stress");
+    gcf_rng pick = { seed ^ 0x5eed };
+    mgc_config cfg = gcf_core_config();
+    cfg.gen0_budget = 16384 + gcf_rng_below(&pick, 65536);
+    cfg.gen1_budget = 32768 + gcf_rng_below(&pick, 65536);
+    cfg.gen2_budget = 65536 + gcf_rng_below(&pick, 262144);
+    cfg.loh_budget = 300000;
+    cfg.segment_size = 16384u << gcf_rng_below(&pick, 3);
+    cfg.compact_mode = gcf_rng_below(&pick, 4) == 0 ? MGC_SWEEP_ONLY : MGC_COMPACT;
+    graph g;
+    size_t ops = gcf_under_valgrind() ? 4000 : 30000;
+    graph_init(&g, &cfg, seed, 48, ops);
+    g.large = true;
+    static gcf_core_events ev;
+    memset(&ev, 0, sizeof ev);
+    ev.verify_each = true;
+    mgc_set_event_callback(g.h, gcf_core_event_fn, &ev);
+    graph_ops(&g, ops, 8, false);
+    ck_assert_msg(ev.verify_failures == 0, "verify failed after a collection: %s", ev.last_err);
+    ck_assert_uint_gt(ev.n, 5);
+    graph_check(&g);
+    ck_assert_int_eq(mgc_collect(g.h, 2, MGC_COLLECT_COMPACT_LOH), MGC_OK);
+    ck_assert_uint_eq(ev.verify_failures, 0);
+    ck_assert_uint_eq(gcf_core_walk(g.h).objects, graph_check(&g));
+    graph_free(&g);
+}
+END_TEST
+
+Suite *make_collect_suite(void)
+{
+    Suite *s = suite_create("collect");
+    TCase *tc = tcase_create("collect");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, test_promotion_ladder);
+    tcase_add_test(tc, test_young_reachable_from_gen2_only);
+    tcase_add_test(tc, test_pinned_never_moves);
+    tcase_add_test(tc, test_compaction_random_graph);
+    tcase_add_test(tc, test_sweep_only_mode);
+    tcase_add_test(tc, test_random_stress);
+    suite_add_tcase(s, tc);
+    return s;
+}

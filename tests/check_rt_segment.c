@@ -1,0 +1,154 @@
+/* check_rt_segment.c -- segments with tiny sizes (growth, reuse, release),
+ * objects bigger than a segment, and poisoning of reclaimed space. */
+#include "check_rt_core.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#ifdef MGC_VALGRIND
+#include <valgrind/valgrind.h>
+#endif
+
+START_TEST(test_segment_growth_and_release)
+{
+    mgc_config cfg = gcf_core_config();
+    cfg.segment_size = 16u * 1024u;
+    mgc_heap *h = gcf_core_heap(&cfg);
+    const mgc_type *node = gcf_core_fixed(h, "Node", 512, 1);
+    enum { N = 400 };
+    static mgc_ref r[N];
+    memset(r, 0, sizeof r);
+    ck_assert_int_eq(mgc_thread_set_locals(h, 0, r, N), MGC_OK);
+    mgc_stats s0, s1, s2, s3;
+    mgc_get_stats(h, &s0);
+    for (int i = 0; i < N; i++) {
+        ck_assert_int_eq(mgc_alloc(h, 0, node, 0, &r[i]), MGC_OK);
+        if (i > 0)
+            mgc_store(h, r[i], 0, r[i - 1]);
+    }
+    mgc_get_stats(h, &s1);
+    /* 400 x 512 = 200 KiB in 16 KiB segments: at least 13 segments */
+    ck_assert_uint_ge(s1.gc_reserved - s0.gc_reserved, 13u * 16u * 1024u);
+    ck_assert_uint_eq(s1.gen_size[0], (uint64_t)N * 512);
+    ck_assert_int_eq(mgc_collect(h, 0, 0), MGC_OK);
+    gcf_core_verify(h);
+    ck_assert_uint_eq(gcf_core_walk(h).gen[1], N);
+    /* drop everything: the segments empty and are released (one spare kept) */
+    memset(r, 0, sizeof r);
+    ck_assert_int_eq(mgc_collect(h, 2, 0), MGC_OK);
+    mgc_get_stats(h, &s2);
+    ck_assert_uint_eq(gcf_core_walk(h).objects, 0);
+    ck_assert_uint_le(s2.gc_reserved, 16u * 1024u);
+    ck_assert_uint_lt(s2.gc_committed, s1.gc_committed);
+    gcf_core_verify(h);
+    /* allocation reuses the spare first, then grows again */
+    ck_assert_int_eq(mgc_alloc(h, 0, node, 0, &r[0]), MGC_OK);
+    mgc_get_stats(h, &s3);
+    ck_assert_uint_eq(s3.gc_reserved, s2.gc_reserved);
+    for (int i = 1; i < N; i++)
+        ck_assert_int_eq(mgc_alloc(h, 0, node, 0, &r[i]), MGC_OK);
+    gcf_core_verify(h);
+    mgc_heap_destroy(h);
+}
+END_TEST
+
+/* A small object larger than segment_size gets a segment sized to fit. */
+START_TEST(test_object_bigger_than_segment)
+{
+    mgc_config cfg = gcf_core_config();
+    cfg.segment_size = 16u * 1024u;
+    mgc_heap *h = gcf_core_heap(&cfg);
+    const mgc_type *blob = gcf_core_array(h, "Blob", MGC_KIND_BYTE_ARRAY);
+    mgc_ref r[3] = { NULL, NULL, NULL };
+    ck_assert_int_eq(mgc_thread_set_locals(h, 0, r, 3), MGC_OK);
+    ck_assert_int_eq(mgc_alloc(h, 0, blob, 60000, &r[0]), MGC_OK);
+    ck_assert_int_eq(mgc_alloc(h, 0, blob, 84975, &r[1]), MGC_OK);
+    ck_assert_int_eq(mgc_alloc(h, 0, blob, 300000, &r[2]), MGC_OK);
+    ck_assert(!mgc_is_large(h, r[0]) && !mgc_is_large(h, r[1]) && mgc_is_large(h, r[2]));
+    memset(mgc_payload(r[1], NULL), 0xee, 84975);
+    ck_assert_int_eq(mgc_collect(h, 1, 0), MGC_OK);
+    ck_assert_int_eq(mgc_generation(h, r[1]), 1);
+    uint8_t *p = mgc_payload(r[1], NULL);
+    for (int i = 0; i < 84975; i += 77)
+        ck_assert_uint_eq(p[i], 0xee);
+    gcf_core_verify(h);
+    mgc_heap_destroy(h);
+}
+END_TEST
+
+/* .os.poison: a stale read of reclaimed memory is reported by ASan or
+   memcheck.  The read happens in a forked child; the parent checks that the
+   child was stopped (ASan) or reported an invalid read (memcheck). */
+static bool poison_checker_active(void)
+{
+#if defined(MGC_ASAN)
+    return true;
+#elif defined(MGC_VALGRIND)
+    return RUNNING_ON_VALGRIND != 0;
+#else
+    return false;
+#endif
+}
+
+START_TEST(test_stale_read_reported)
+{
+    if (!poison_checker_active()) {
+        printf("test_stale_read_reported: skipped (not built with MGC_ASAN, or MGC_VALGRIND "
+               "build not running under valgrind)\n");
+        return;
+    }
+    int pipefd[2];
+    ck_assert_int_eq(pipe(pipefd), 0);
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        dup2(pipefd[1], 2);
+        close(pipefd[0]);
+        mgc_config cfg = gcf_core_config();
+        mgc_heap *h = NULL;
+        if (mgc_heap_create(&cfg, &h) != MGC_OK)
+            _exit(3);
+        mgc_type_desc d = { .name = "Blob", .kind = MGC_KIND_BYTE_ARRAY };
+        const mgc_type *blob;
+        mgc_ref obj;
+        if (mgc_type_register(h, &d, &blob) != MGC_OK || mgc_alloc(h, 0, blob, 200, &obj) != MGC_OK)
+            _exit(3);
+        volatile uint8_t *stale = mgc_payload(obj, NULL);
+        stale[100] = 1;                       /* fine: the object is alive */
+        mgc_collect(h, 0, 0);                 /* unreachable: reclaimed */
+        uint8_t v = stale[100];               /* the deliberate stale read */
+        _exit(v == 1 ? 4 : 5);                /* reached only under memcheck */
+    }
+    close(pipefd[1]);
+    char buf[16384];
+    size_t n = 0;
+    ssize_t k;
+    while ((k = read(pipefd[0], buf + n, sizeof buf - 1 - n)) > 0)
+        n += (size_t)k;
+    buf[n] = '\0';
+    close(pipefd[0]);
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+#if defined(MGC_ASAN)
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 3,
+                  "child was not stopped by ASan (status %d)", status);
+    ck_assert_msg(strstr(buf, "use-after-poison") != NULL, "no ASan report: %s", buf);
+#else
+    ck_assert_msg(strstr(buf, "Invalid read") != NULL, "no memcheck report (status %d): %s", status, buf);
+#endif
+}
+END_TEST
+
+Suite *make_segment_suite(void)
+{
+    Suite *s = suite_create("segment");
+    TCase *tc = tcase_create("segment");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_segment_growth_and_release);
+    tcase_add_test(tc, test_object_bigger_than_segment);
+    tcase_add_test(tc, test_stale_read_reported);
+    suite_add_tcase(s, tc);
+    return s;
+}
