@@ -167,6 +167,8 @@ typedef struct bench_result {
     double heap_peak;         /* bytes: mgc gc_committed, Boehm heap size,
                                  malloc arena + mmapped, sampled */
     double rss_peak;          /* bytes, filled by the parent (wait4) */
+    double cpu;               /* seconds of user + system time of the whole
+                                 child (setup included), from wait4 */
     uint64_t gcs[3];          /* mgc_collection_count(g): a GC of gen N counts
                                  for gens 0..N (SEMANTICS 3 step 9) */
     bench_pause_summary young;   /* mgc: gen0 GCs; Boehm: every GC */
@@ -183,22 +185,27 @@ static void bench_fail(bench_result *res, const char *fmt, const char *what)
 }
 
 /* ---- heap-size sampling every BENCH_SAMPLE_EVERY allocations -------- */
-#define BENCH_SAMPLE_EVERY 65536u
+/* .bench.sample: mgc_get_stats walks the heap, so sampling is rare and the
+   time it takes is subtracted from the wall time (for every allocator). */
+#define BENCH_SAMPLE_EVERY (1u << 20)
 
 typedef struct bench_meter {
     uint64_t allocs, bytes;
     uint32_t countdown;
     double heap_peak;
+    double sample_time;       /* seconds spent sampling */
     double (*heap_now)(void *ctx);
     void *heap_ctx;
 } bench_meter;
 
 static void bench_meter_sample(bench_meter *m)
 {
+    double t0 = bench_now();
     double h = m->heap_now(m->heap_ctx);
     if (h > m->heap_peak)
         m->heap_peak = h;
     m->countdown = BENCH_SAMPLE_EVERY;
+    m->sample_time += bench_now() - t0;
 }
 
 static inline void bench_meter_count(bench_meter *m, size_t bytes)
@@ -636,7 +643,7 @@ static void bench_run_mgc(bench_work_id w, const bench_options *opt, bench_resul
         trees_mgc(&m, opt, res);
     else
         mixed_mgc(&m, opt, res);
-    res->wall = bench_now() - t0;
+    res->wall = bench_now() - t0 - m.meter.sample_time;
     bench_meter_sample(&m.meter);
     res->allocs = m.meter.allocs;
     res->bytes = m.meter.bytes;
@@ -885,7 +892,7 @@ static void bench_run_malloc(bench_work_id w, const bench_options *opt, bench_re
         trees_c(&a, opt, res);
     else
         mixed_c(&a, opt, res);
-    res->wall = bench_now() - t0;
+    res->wall = bench_now() - t0 - a.meter.sample_time;
     bench_meter_sample(&a.meter);
     res->allocs = a.meter.allocs;
     res->bytes = a.meter.bytes;
@@ -935,7 +942,7 @@ static void bench_run_boehm(bench_work_id w, const bench_options *opt, bench_res
         trees_c(&a, opt, res);
     else
         mixed_c(&a, opt, res);
-    res->wall = bench_now() - t0;
+    res->wall = bench_now() - t0 - a.meter.sample_time;
     bench_meter_sample(&a.meter);
     res->allocs = a.meter.allocs;
     res->bytes = a.meter.bytes;
@@ -1033,6 +1040,8 @@ static void bench_run_one(bench_alloc_id a, bench_work_id w, const bench_options
         return;
     }
     res->rss_peak = (double)ru.ru_maxrss * 1024.0;
+    res->cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
+               (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
 }
 
 /* ===================================================================== */
@@ -1066,11 +1075,11 @@ static const bench_result *bench_median(bench_result *runs, unsigned n, double *
 
 static void bench_print_text(const bench_options *opt, bench_result *runs[BW_COUNT][BA_COUNT])
 {
-    printf("\n%-6s %-7s %8s %6s %10s %9s %9s %8s %16s %7s %7s %7s %7s %8s %6s\n",
-           "work", "alloc", "wall s", "+-%", "Malloc/s", "MB/s", "RSS MB", "heap MB",
+    printf("\n%-6s %-7s %8s %6s %7s %10s %9s %9s %8s %16s %7s %7s %7s %7s %8s %6s\n",
+           "work", "alloc", "wall s", "+-%", "cpu s", "Malloc/s", "MB/s", "RSS MB", "heap MB",
            "GCs g0/g1/g2", "p.mean", "p50", "p99", "p.max", "maxpause", "GC %");
-    printf("%-6s %-7s %8s %6s %10s %9s %9s %8s %16s %7s %7s %7s %7s %8s %6s\n",
-           "", "", "", "", "", "", "", "", "(GCs of gen N)", "ms", "ms", "ms", "ms", "ms", "");
+    printf("%-6s %-7s %8s %6s %7s %10s %9s %9s %8s %16s %7s %7s %7s %7s %8s %6s\n",
+           "", "", "", "", "", "", "", "", "", "(GCs of gen N)", "ms", "ms", "ms", "ms", "ms", "");
     for (int w = 0; w < BW_COUNT; w++) {
         if (!opt->work[w])
             continue;
@@ -1099,8 +1108,8 @@ static void bench_print_text(const bench_options *opt, bench_result *runs[BW_COU
                     snprintf(amax, sizeof amax, "%.3f", MS(r->all.max));
                 snprintf(gcp, sizeof gcp, "%.1f", r->wall > 0 ? r->all.total / r->wall * 100 : 0);
             }
-            printf("%-6s %-7s %8.3f %6.1f %10.2f %9.1f %9.1f %8.1f %16s %7s %7s %7s %7s %8s %6s\n",
-                   bench_work_names[w], bench_alloc_names[a], r->wall, spread,
+            printf("%-6s %-7s %8.3f %6.1f %7.3f %10.2f %9.1f %9.1f %8.1f %16s %7s %7s %7s %7s %8s %6s\n",
+                   bench_work_names[w], bench_alloc_names[a], r->wall, spread, r->cpu,
                    (double)r->allocs / r->wall / 1e6, (double)r->bytes / MB / r->wall,
                    r->rss_peak / MB, r->heap_peak / MB, gcs, mean, p50, p99, pmax, amax, gcp);
         }
@@ -1120,7 +1129,7 @@ static void bench_print_text(const bench_options *opt, bench_result *runs[BW_COU
 
 static void bench_print_csv(const bench_options *opt, bench_result *runs[BW_COUNT][BA_COUNT])
 {
-    printf("workload,allocator,ok,wall_s,spread_pct,allocs,bytes,allocs_per_s,mb_per_s,"
+    printf("workload,allocator,ok,wall_s,spread_pct,cpu_s,allocs,bytes,allocs_per_s,mb_per_s,"
            "rss_peak_mb,heap_peak_mb,gen0_gcs,gen1_gcs,gen2_gcs,young_n,young_mean_ms,young_p50_ms,"
            "young_p99_ms,young_max_ms,all_max_ms,gc_total_s,lib_gc_ms,checksum\n");
     for (int w = 0; w < BW_COUNT; w++) {
@@ -1132,10 +1141,11 @@ static void bench_print_csv(const bench_options *opt, bench_result *runs[BW_COUN
             double spread;
             const bench_result *r = bench_median(runs[w][a], opt->repeat, &spread);
             double wall = r->wall > 0 ? r->wall : 1;
-            printf("%s,%s,%d,%.4f,%.1f,%" PRIu64 ",%" PRIu64 ",%.0f,%.1f,%.1f,%.1f,"
+            printf("%s,%s,%d,%.4f,%.1f,%.4f,%" PRIu64 ",%" PRIu64 ",%.0f,%.1f,%.1f,%.1f,"
                    "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.4f,%.4f,%.4f,%.4f,%.4f,"
                    "%.4f,%.0f,%016" PRIx64 "\n",
-                   bench_work_names[w], bench_alloc_names[a], r->ok, r->wall, spread, r->allocs,
+                   bench_work_names[w], bench_alloc_names[a], r->ok, r->wall, spread, r->cpu,
+                   r->allocs,
                    r->bytes, (double)r->allocs / wall, (double)r->bytes / MB / wall,
                    r->rss_peak / MB, r->heap_peak / MB, r->gcs[0] - r->gcs[1],
                    r->gcs[1] - r->gcs[2], r->gcs[2],
