@@ -560,6 +560,7 @@ Suite *make_finalize_suite(void)
 {
     Suite *s = suite_create("finalize");
     TCase *tc = tcase_create("finalize");
+    tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_register_one_entry);
     tcase_add_test(tc, test_weak_short_long);
     tcase_add_test(tc, test_resurrection_keeps_fields);

@@ -293,7 +293,8 @@ START_TEST(test_random_alloc_free)
     gcf_fin_env *e = gcf_fin_env_new();
     for (int i = 0; i < 4; i++)
         ck_assert_int_eq(mgc_alloc(e->heap, 0, e->plain, 0, &e->loc[i]), MGC_OK);
-    enum { MAXH = 600, STEPS = 3000 };
+    enum { MAXH = 600 };
+    const int STEPS = gcf_under_valgrind() ? 800 : 3000;
     mgc_handle live[MAXH];
     int target[MAXH];
     size_t nlive = 0;
@@ -351,6 +352,7 @@ Suite *make_handles_suite(void)
 {
     Suite *s = suite_create("handles");
     TCase *tc = tcase_create("handles");
+    tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_alloc_get_set_free);
     tcase_add_test(tc, test_bad_handles);
     tcase_add_test(tc, test_handles_across_collections);
