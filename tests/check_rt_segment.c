@@ -97,6 +97,10 @@ START_TEST(test_stale_read_reported)
                "build not running under valgrind)\n");
         return;
     }
+#if defined(MGC_VALGRIND) && !defined(MGC_ASAN)
+    printf("test_stale_read_reported: the memcheck 'Invalid read' report of a forked child "
+           "below is expected\n");
+#endif
     int pipefd[2];
     ck_assert_int_eq(pipe(pipefd), 0);
     fflush(stdout);
@@ -118,8 +122,16 @@ START_TEST(test_stale_read_reported)
         volatile uint8_t *stale = mgc_payload(obj, NULL);
         stale[100] = 1;                       /* fine: the object is alive */
         mgc_collect(h, 0, 0);                 /* unreachable: reclaimed */
+#if defined(MGC_VALGRIND) && !defined(MGC_ASAN)
+        unsigned long before = VALGRIND_COUNT_ERRORS;
         uint8_t v = stale[100];               /* the deliberate stale read */
-        _exit(v == 1 ? 4 : 5);                /* reached only under memcheck */
+        __asm__ __volatile__("" ::: "memory");
+        unsigned long after = VALGRIND_COUNT_ERRORS;
+        _exit(after > before ? 42 : v == 1 ? 5 : 6);
+#else
+        uint8_t v = stale[100];               /* the deliberate stale read */
+        _exit(v == 1 ? 4 : 5);                /* not reached under ASan */
+#endif
     }
     close(pipefd[1]);
     char buf[16384];
@@ -136,7 +148,12 @@ START_TEST(test_stale_read_reported)
                   "child was not stopped by ASan (status %d)", status);
     ck_assert_msg(strstr(buf, "use-after-poison") != NULL, "no ASan report: %s", buf);
 #else
-    ck_assert_msg(strstr(buf, "Invalid read") != NULL, "no memcheck report (status %d): %s", status, buf);
+    /* memcheck writes its report to the original stderr; the child counts its
+       errors instead (42), or valgrind's --error-exitcode replaces the status */
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 3 &&
+                  WEXITSTATUS(status) != 4 && WEXITSTATUS(status) != 5 &&
+                  WEXITSTATUS(status) != 6,
+                  "memcheck did not report the stale read (status %d)", status);
 #endif
 }
 END_TEST
