@@ -349,6 +349,13 @@ typedef struct orc_handle_info {
 } orc_handle_info;
 orc_status orc_handle_get(const orc_model *m, uint32_t handle, orc_handle_info *out);
 uint32_t orc_handle_limit(const orc_model *m);  /* 1 + highest index seen */
+/* Every handle ever allocated, in allocation order, including those whose
+   index was bound again while they were still allocated (they stay roots,
+   .prog.handle-rebind) and freed ones.  *index gets the harness index it
+   was bound to. */
+uint32_t orc_handle_all_count(const orc_model *m);
+orc_status orc_handle_all_get(const orc_model *m, uint32_t i, orc_handle_info *out,
+                              uint32_t *index);
 
 /* f-reachable lists (.fin.freachable), in the model's queue order. */
 typedef enum orc_fq_list { ORC_FQ_NORMAL = 0, ORC_FQ_CRITICAL = 1 } orc_fq_list;

@@ -124,6 +124,25 @@ orc_status orc_handle_get(const orc_model *m, uint32_t handle, orc_handle_info *
 
 uint32_t orc_handle_limit(const orc_model *m) { return m->nhindex; }
 
+uint32_t orc_handle_all_count(const orc_model *m) { return m->nhandles; }
+
+orc_status orc_handle_all_get(const orc_model *m, uint32_t i, orc_handle_info *out,
+                              uint32_t *index)
+{
+    if (!orc_model_check_sig(m) || !out)
+        return ORC_E_ARG;
+    if (i >= m->nhandles)
+        return orc_fail(m, ORC_E_ARG, "no handle record %u", i);
+    const orc_handle *h = &m->handles[i];
+    out->bound = true;
+    out->freed = !h->live;
+    out->kind = h->kind;
+    out->target = h->live ? h->target : ORC_NULL;
+    if (index)
+        *index = h->name;
+    return ORC_OK;
+}
+
 uint32_t orc_freachable_count(const orc_model *m, orc_fq_list list)
 {
     return list <= ORC_FQ_CRITICAL ? m->freach[list].n : 0;
