@@ -127,6 +127,32 @@ static void clear_weak(orc_model *m, orc_handle_kind kind, int gen, orc_gc_recor
     }
 }
 
+/* .fin.follow: after promotion, the partitions are rebuilt by taking the
+   entries of partitions 2, 1 and 0, in that order and each in queue order,
+   and appending each to the partition of its object's new generation. */
+static bool finq_follow(orc_model *m)
+{
+    orc_qentry *v = NULL;
+    uint32_t cap = 0, n = 0;
+    if (m->nfinq == 0)
+        return true;
+    if (!orc_grow((void **)&v, &cap, m->nfinq, sizeof *v))
+        return false;
+    for (int dest = 0; dest <= 2; dest++)          /* output grouped by partition */
+        for (int src = 2; src >= 0; src--)
+            for (uint32_t i = 0; i < m->nfinq; i++) {
+                const orc_qentry *e = &m->finq[i];
+                if (e->part == src && m->objs[e->id].gen == dest) {
+                    v[n].id = e->id;
+                    v[n].part = dest;
+                    n++;
+                }
+            }
+    memcpy(m->finq, v, (size_t)n * sizeof *v);
+    free(v);
+    return true;
+}
+
 orc_status orc_collect_apply(orc_model *m, const orc_gc_request *rq)
 {
     const int gen = rq->gen;
@@ -166,33 +192,39 @@ orc_status orc_collect_apply(orc_model *m, const orc_gc_request *rq)
     /* Phase 2: short weak handles (.weak.short). */
     clear_weak(m, ORC_HANDLE_WEAK, gen, &rec);
 
-    /* Phase 3: finalization scan (.fin.scan), in queue order.  A set bit
-       drops one entry and clears the bit (.fin.scan-bit); the object's next
-       entry, if any, then moves (.fin.reregister-dup). */
-    uint32_t k = 0;
-    for (uint32_t i = 0; i < m->nfinq; i++) {
-        orc_id id = m->finq[i];
-        orc_obj *o = &m->objs[id];
-        if (!orc_condemned(o, gen) || marked(m, id)) {
-            m->finq[k++] = id;
-            continue;
+    /* Phase 3: finalization scan (.fin.scan): partition 0 first to last,
+       then 1, then 2 (.fin.partitions).  A set bit drops one entry and
+       clears the bit (.fin.scan-bit); the object's next entry, if any,
+       then moves (.fin.reregister-dup).  Taken entries become tombstones. */
+    for (int part = 0; part <= 2; part++) {
+        for (uint32_t i = 0; i < m->nfinq; i++) {
+            orc_qentry *e = &m->finq[i];
+            if (e->id == ORC_NULL || e->part != part)
+                continue;
+            orc_obj *o = &m->objs[e->id];
+            if (!orc_condemned(o, gen) || marked(m, e->id))
+                continue;
+            if (o->bit) {
+                o->bit = false;
+                rec.entries_dropped++;
+            } else {
+                orc_fqueue *q = &m->freach[m->types[o->type].d.critical ? ORC_FQ_CRITICAL
+                                                                         : ORC_FQ_NORMAL];
+                if (!orc_fqueue_push(q, e->id, rec.index)) {
+                    st.oom = true;
+                    continue;                  /* stays registered: model consistent */
+                }
+                o->freach_entries++;
+                rec.new_freachable++;
+            }
+            o->fin_entries--;
+            e->id = ORC_NULL;
         }
-        o->fin_entries--;
-        if (o->bit) {
-            o->bit = false;
-            rec.entries_dropped++;
-            continue;
-        }
-        orc_fqueue *q = &m->freach[m->types[o->type].d.critical ? ORC_FQ_CRITICAL : ORC_FQ_NORMAL];
-        if (!orc_fqueue_push(q, id, rec.index)) {
-            st.oom = true;
-            m->finq[k++] = id;          /* keep the model consistent */
-            o->fin_entries++;
-            continue;
-        }
-        o->freach_entries++;
-        rec.new_freachable++;
     }
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < m->nfinq; i++)
+        if (m->finq[i].id != ORC_NULL)
+            m->finq[k++] = m->finq[i];
     m->nfinq = k;
 
     /* Phase 4: resurrection marking from every f-reachable entry (M'). */
@@ -236,6 +268,8 @@ orc_status orc_collect_apply(orc_model *m, const orc_gc_request *rq)
     }
     orc_live_rebuild(m);
     (void)strict;
+    if (!finq_follow(m))
+        return orc_fail(m, ORC_E_STATE, "model out of memory during a collection");
 
     /* .gc.count: a gen N collection counts for every g <= N. */
     for (int g = 0; g <= gen; g++)

@@ -10,10 +10,10 @@
  *
  * Legal next call (.fin.order): an entry that would run (not a skip) in the
  * current list -- the normal list while it holds any entry that would run,
- * then the critical list.  Strict profile, in addition (.dec.finalizer-order):
- * FIFO across collections, so the entry must have been queued by the same
- * collection as the first entry that would run in that list.  Within one
- * collection's batch the order is the target's (its documented scan order).
+ * then the critical list.  Strict profile (.dec.finalizer-order): exactly
+ * the first such entry; the lists are FIFO and entries joined them in the
+ * documented scan order (collect.c, .fin.partitions), so every entry ahead
+ * of it is a skip the target took silently.  clr (.clr.fin-order): any.
  */
 #include "model.h"
 
@@ -132,15 +132,14 @@ orc_status orc_finalize_call_begin(orc_model *m, orc_id obj, orc_fin_call *out)
                         m->types[x->type].name, x->freach_entries, x->bit ? "set" : "clear");
     }
     orc_status legal = ORC_OK;
-    uint64_t batch = q->v[p].gc;
-    if (m->cfg.profile == ORC_PROFILE_STRICT && q->v[first].gc != batch)
-        legal = orc_fail(m, ORC_E_ILLEGAL, "finalizer call on #%u queued by GC %llu while #%u, "
-                         "queued by GC %llu, is pending (.dec.finalizer-order)", obj,
-                         (unsigned long long)batch, q->v[first].id,
-                         (unsigned long long)q->v[first].gc);
+    const bool strict = m->cfg.profile == ORC_PROFILE_STRICT;
+    if (strict && p != first)
+        legal = orc_fail(m, ORC_E_ILLEGAL, "finalizer call on #%u while #%u comes first in the "
+                         "%s f-reachable list (.dec.finalizer-order)", obj, q->v[first].id,
+                         l == ORC_FQ_CRITICAL ? "critical" : "normal");
 
-    /* Apply: the normal list is exhausted before critical calls; skips
-       ahead of X from earlier batches, and X's own skip, were taken. */
+    /* Apply: the normal list is exhausted before critical calls; X's own
+       skip was taken, and in strict every skip ahead of X. */
     if (l == ORC_FQ_CRITICAL)
         consume_skips(m, ORC_FQ_NORMAL);
     orc_next_epoch(m);
@@ -152,7 +151,7 @@ orc_status orc_finalize_call_begin(orc_model *m, orc_id obj, orc_fin_call *out)
             fq_remove(m, l, i);                /* the entry leaves before the call */
             break;
         }
-        if (skip && (e.id == obj || e.gc < batch)) {
+        if (skip && (e.id == obj || strict)) {
             m->objs[e.id].bit = false;         /* .fin.skip */
             fq_remove(m, l, i);
             continue;

@@ -428,10 +428,22 @@ orc_status orc_suppress(orc_model *m, uint32_t obj_local)
     return ORC_OK;
 }
 
+/* Appends an entry for id to partition part (counts it on the object). */
+bool orc_finq_append(orc_model *m, orc_id id, int part)
+{
+    if (!orc_grow((void **)&m->finq, &m->finq_cap, m->nfinq + 1, sizeof *m->finq))
+        return false;
+    m->finq[m->nfinq].id = id;
+    m->finq[m->nfinq].part = part;
+    m->nfinq++;
+    m->objs[id].fin_entries++;
+    return true;
+}
+
 /* .fin.reregister: bit set -> clear it, add nothing; else append a new entry
    (.fin.reregister-dup), whatever entries the object already has.  The
-   entry's partition is the object's generation (.dec.rereg-partition); the
-   model's queue is one list in registration order, partitions are implied. */
+   entry goes to the partition of the object's generation
+   (.dec.rereg-partition). */
 orc_status orc_reregister_id(orc_model *m, orc_id id)
 {
     orc_obj *o = orc_obj_at(m, id);
@@ -441,10 +453,8 @@ orc_status orc_reregister_id(orc_model *m, orc_id id)
         o->bit = false;
         return ORC_OK;
     }
-    if (!orc_grow((void **)&m->finq, &m->finq_cap, m->nfinq + 1, sizeof *m->finq))
+    if (!orc_finq_append(m, id, o->gen))            /* .dec.rereg-partition */
         return orc_fail(m, ORC_E_STATE, "model out of memory");
-    m->finq[m->nfinq++] = id;
-    o->fin_entries++;
     return ORC_OK;
 }
 
@@ -744,10 +754,8 @@ static orc_status create_object(orc_model *m, orc_id *out)
     o->birth_thread = m->drain.open ? m->drain.tid : m->thread;
     o->birth_gc = m->nlog;
     m->live[m->nlive++] = id;                   /* ids increase: stays sorted */
-    if (has_fin) {                              /* .fin.register: one entry */
-        m->finq[m->nfinq++] = id;
-        o->fin_entries = 1;
-    }
+    if (has_fin)                                /* .fin.register: one entry */
+        (void)orc_finq_append(m, id, o->gen);   /* room reserved above */
     if (o->large)                               /* .dec.loh-reset, .dec.gen0-reset */
         m->budget.loh_allocated += o->aligned;
     else

@@ -61,6 +61,14 @@ typedef struct orc_handle {
     uint32_t name;            /* harness index it was bound to */
 } orc_handle;
 
+/* A finalization-queue entry and its partition (a generation): the order the
+   runtime documents (docs/runtime-finalization.md .fin.partitions,
+   .fin.follow) decides the scan order, and so the strict finalizer order. */
+typedef struct orc_qentry {
+    orc_id id;
+    int part;
+} orc_qentry;
+
 /* An f-reachable entry remembers the GC that queued it (.dec.finalizer-order:
    FIFO across collections). */
 typedef struct orc_fentry {
@@ -118,7 +126,8 @@ struct orc_model {
     uint32_t *hindex;         /* harness handle index -> handles[] + 1 (0: unbound) */
     uint32_t nhindex, hindex_cap;
 
-    orc_id *finq;             /* the finalization queue, registration order */
+    orc_qentry *finq;         /* the finalization queue: within one partition,
+                                 array order is queue order (.fin.partitions) */
     uint32_t nfinq, finq_cap;
     orc_fqueue freach[2];     /* ORC_FQ_NORMAL, ORC_FQ_CRITICAL */
 
@@ -157,5 +166,8 @@ void orc_live_rebuild(orc_model *m);
 
 /* finalize.c */
 bool orc_fqueue_push(orc_fqueue *q, orc_id id, uint64_t gc);
+
+/* model.c */
+bool orc_finq_append(orc_model *m, orc_id id, int part);
 
 #endif /* ORC_MODEL_H */

@@ -363,6 +363,10 @@ uint32_t orc_freachable_count(const orc_model *m, orc_fq_list list);
 orc_id orc_freachable_get(const orc_model *m, orc_fq_list list, uint32_t i);
 /* Entries in the finalization queue (registered, not yet f-reachable). */
 uint32_t orc_finq_count(const orc_model *m);
+/* The finalization queue by partition (generation 0..2), in queue order
+   (docs/runtime-finalization.md .fin.partitions, .fin.follow). */
+uint32_t orc_finq_partition_count(const orc_model *m, int gen);
+orc_id orc_finq_partition_get(const orc_model *m, int gen, uint32_t i);
 bool orc_in_finalize(const orc_model *m);       /* inside a drain */
 orc_id orc_finalizing(const orc_model *m);      /* `this` of the running call */
 

@@ -156,6 +156,22 @@ orc_id orc_freachable_get(const orc_model *m, orc_fq_list list, uint32_t i)
 }
 
 uint32_t orc_finq_count(const orc_model *m) { return m->nfinq; }
+
+uint32_t orc_finq_partition_count(const orc_model *m, int gen)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < m->nfinq; i++)
+        n += m->finq[i].part == gen;
+    return n;
+}
+
+orc_id orc_finq_partition_get(const orc_model *m, int gen, uint32_t i)
+{
+    for (uint32_t k = 0; k < m->nfinq; k++)
+        if (m->finq[k].part == gen && i-- == 0)
+            return m->finq[k].id;
+    return ORC_NULL;
+}
 bool orc_in_finalize(const orc_model *m) { return m->drain.open; }
 orc_id orc_finalizing(const orc_model *m) { return m->drain.calling; }
 
@@ -436,9 +452,13 @@ orc_status orc_check(const orc_model *m)
         w->objs[id].parent_slot = 0;
     }
     for (uint32_t i = 0; i < m->nfinq; i++) {
-        if (!ref_ok(m, m->finq[i]) || m->finq[i] == ORC_NULL)
-            return orc_fail(m, ORC_E_STATE, "finalization entry names reclaimed #%u", m->finq[i]);
-        w->objs[m->finq[i]].parent++;
+        orc_id id = m->finq[i].id;
+        if (!ref_ok(m, id) || id == ORC_NULL)
+            return orc_fail(m, ORC_E_STATE, "finalization entry names reclaimed #%u", id);
+        if (m->cfg.profile == ORC_PROFILE_STRICT && m->finq[i].part != m->objs[id].gen)
+            return orc_fail(m, ORC_E_STATE, "entry of #%u in partition %d, object in gen %d",
+                            id, m->finq[i].part, m->objs[id].gen);
+        w->objs[id].parent++;
     }
     for (int l = 0; l < 2; l++)
         for (uint32_t i = 0; i < m->freach[l].n; i++) {

@@ -398,6 +398,72 @@ START_TEST(this_is_a_root)
 }
 END_TEST
 
+/* .dec.finalizer-order with docs/runtime-finalization.md: the scan takes
+   partition 0, then 1, then 2; the drain is FIFO, normal then critical.
+   a was promoted to gen1 first, so `collect 1` queues b, c, a (and d). */
+START_TEST(scan_order_partitions)
+{
+    orc_model *m = orc_t_model(ORC_PROFILE_STRICT);
+    orc_type_id fin = orc_t_fixed(m, "Fin", 24, 0, ORC_FIN_COUNT, 0, false);
+    orc_type_id crit = orc_t_fixed(m, "Crit", 24, 0, ORC_FIN_COUNT, 0, true);
+    orc_id a = orc_t_new(m, A, fin, 0);
+    ORC_T_OK(orc_collect(m, 0, false));
+    orc_id b = orc_t_new(m, B, fin, 0);
+    orc_id c = orc_t_new(m, C, fin, 0);
+    orc_id d = orc_t_new(m, D, crit, 0);
+    ck_assert_uint_eq(orc_finq_partition_count(m, 1), 1);
+    ck_assert_uint_eq(orc_finq_partition_count(m, 0), 3);
+    ck_assert_uint_eq(orc_finq_partition_get(m, 0, 1), c);
+    for (uint32_t l = A; l <= D; l++)
+        ORC_T_OK(orc_drop(m, l));
+    ORC_T_OK(orc_collect(m, 1, false));
+    ck_assert_uint_eq(orc_freachable_get(m, ORC_FQ_NORMAL, 0), b);
+    ck_assert_uint_eq(orc_freachable_get(m, ORC_FQ_NORMAL, 1), c);
+    ck_assert_uint_eq(orc_freachable_get(m, ORC_FQ_NORMAL, 2), a);
+    ck_assert_uint_eq(orc_freachable_get(m, ORC_FQ_CRITICAL, 0), d);
+    ORC_T_OK(orc_finalize_begin(m, 0));
+    ck_assert_int_eq(orc_finalize_call_begin(m, c, NULL), ORC_E_ILLEGAL);   /* b first */
+    ck_assert_uint_eq(orc_t_info(m, c).fin_calls, 1);   /* reported, so followed */
+    ORC_T_OK(orc_finalize_call_end(m));
+    ORC_T_OK(orc_finalize_call_begin(m, b, NULL));
+    ORC_T_OK(orc_finalize_call_end(m));
+    ck_assert_uint_eq(orc_finalize_next(m), a);
+    ORC_T_OK(orc_finalize_call_begin(m, a, NULL));
+    ORC_T_OK(orc_finalize_call_end(m));
+    ck_assert_uint_eq(orc_finalize_next(m), d);
+    ORC_T_OK(orc_finalize_call_begin(m, d, NULL));
+    ORC_T_OK(orc_finalize_call_end(m));
+    ORC_T_OK(orc_finalize_end(m));
+    orc_destroy(m);
+}
+END_TEST
+
+/* .fin.follow: after a collection the entries of promoted objects are
+   appended to their new partition, after the entries already there;
+   .dec.rereg-partition: re-registration appends to the current one. */
+START_TEST(partitions_follow_generation)
+{
+    orc_model *m = orc_t_model(ORC_PROFILE_STRICT);
+    orc_type_id fin = orc_t_fixed(m, "Fin", 24, 0, ORC_FIN_COUNT, 0, false);
+    orc_id y = orc_t_new(m, A, fin, 0);
+    ORC_T_OK(orc_collect(m, 0, false));                /* y: gen1 */
+    orc_id x = orc_t_new(m, B, fin, 0);
+    ORC_T_OK(orc_reregister(m, A));                    /* y again, partition 1 */
+    ck_assert_uint_eq(orc_finq_partition_count(m, 1), 2);
+    ORC_T_OK(orc_collect(m, 0, false));                /* x: gen1, after y's */
+    ck_assert_uint_eq(orc_finq_partition_count(m, 0), 0);
+    ck_assert_uint_eq(orc_finq_partition_count(m, 1), 3);
+    ck_assert_uint_eq(orc_finq_partition_get(m, 1, 0), y);
+    ck_assert_uint_eq(orc_finq_partition_get(m, 1, 1), y);
+    ck_assert_uint_eq(orc_finq_partition_get(m, 1, 2), x);
+    ck_assert_uint_eq(orc_finq_partition_get(m, 1, 3), ORC_NULL);
+    ORC_T_OK(orc_collect(m, 1, false));                /* all to gen2, same order */
+    ck_assert_uint_eq(orc_finq_partition_count(m, 2), 3);
+    ck_assert_uint_eq(orc_finq_partition_get(m, 2, 2), x);
+    orc_destroy(m);
+}
+END_TEST
+
 Suite *make_orc_finalize_suite(void)
 {
     Suite *s = suite_create("orc_finalize");
@@ -415,6 +481,8 @@ Suite *make_orc_finalize_suite(void)
     tcase_add_test(tc, skip_then_run);
     tcase_add_test(tc, alloc_finalizer_nested_gc);
     tcase_add_test(tc, this_is_a_root);
+    tcase_add_test(tc, scan_order_partitions);
+    tcase_add_test(tc, partitions_follow_generation);
     suite_add_tcase(s, tc);
     return s;
 }
