@@ -319,7 +319,7 @@ mgc_status mgc_suppress_finalize(mgc_heap *heap, mgc_ref obj)
         return MGC_E_BAD_ARG;
     mgc_heap_lock(heap);
     mgc_status st = MGC_OK;
-    if (!mgc_is_object(heap, obj))
+    if (!mgc_fin_target_ok(heap, obj))
         st = MGC_E_BAD_ARG;
     else if (fin_has_finalizer(obj))   /* .dec.suppress-nofin */
         *mgc_obj_header(obj) |= MGC_HDR_FINALIZER_RUN;
@@ -337,7 +337,7 @@ mgc_status mgc_reregister_for_finalize(mgc_heap *heap, mgc_ref obj)
     uint64_t *h = mgc_obj_header(obj);
     if (heap->in_gc)
         st = MGC_E_STATE;
-    else if (!mgc_is_object(heap, obj))
+    else if (!mgc_fin_target_ok(heap, obj))
         st = MGC_E_BAD_ARG;
     else if (!fin_has_finalizer(obj))
         ;                              /* .dec.suppress-nofin */

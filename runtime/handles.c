@@ -62,6 +62,23 @@ const char *mgc_handle_kind_name(mgc_handle_kind kind)
     return "?";
 }
 
+/* .hnd.target: is p acceptable as a target (NULL excluded)?  At assertion
+   level 2 and up, exactly mgc_is_object (a walk of p's segment); at level 1
+   a constant-time check: 8-aligned, inside a segment's allocated range, a
+   registered type that is not the free type. */
+bool mgc_fin_target_ok(mgc_heap *heap, const void *p)
+{
+    if (MGC_ASSERT_LEVEL >= 2)
+        return mgc_is_object(heap, p);
+    if (!p || ((uintptr_t)p & 7u) != 0)
+        return false;
+    mgc_segment *seg = mgc_segment_of(heap, p);
+    if (!seg || (const uint8_t *)p - 8 < seg->base || (const uint8_t *)p + 8 > seg->used)
+        return false;
+    const mgc_type *t = mgc_obj_type(p);
+    return mgc_type_check(heap, t) && !t->is_free;
+}
+
 /* ===================== life cycle =================================== */
 
 bool mgc_handles_check(const struct mgc_handles *t)
@@ -138,7 +155,7 @@ mgc_status mgc_handle_alloc(mgc_heap *heap, mgc_handle_kind kind, mgc_ref target
     uint32_t i;
     if (heap->in_gc)
         st = MGC_E_STATE;            /* the table may be under enumeration */
-    else if (target && !mgc_is_object(heap, target))
+    else if (target && !mgc_fin_target_ok(heap, target))
         st = MGC_E_BAD_ARG;
     else if (!hnd_take_slot(t, &i))
         st = MGC_E_OOM;
@@ -175,7 +192,7 @@ mgc_status mgc_handle_set(mgc_heap *heap, mgc_handle h, mgc_ref target)
     mgc_handle_slot *s = hnd_slot(heap->handles, h);
     if (!s)
         st = MGC_E_BAD_HANDLE;
-    else if (target && !mgc_is_object(heap, target))
+    else if (target && !mgc_fin_target_ok(heap, target))
         st = MGC_E_BAD_ARG;
     else
         s->target = target;
@@ -218,7 +235,7 @@ mgc_status mgc_static_set(mgc_heap *heap, unsigned idx, mgc_ref value)
         return MGC_E_BAD_ARG;
     mgc_heap_lock(heap);
     mgc_status st = MGC_OK;
-    if (value && !mgc_is_object(heap, value))
+    if (value && !mgc_fin_target_ok(heap, value))
         st = MGC_E_BAD_ARG;
     else
         heap->handles->statics[idx] = value;

@@ -230,6 +230,8 @@ typedef void (*mgc_handle_visit_fn)(mgc_heap *heap, mgc_handle h, mgc_handle_kin
 void mgc_handles_visit(mgc_heap *heap, mgc_handle_visit_fn fn, void *ctx);
 const char *mgc_handle_kind_name(mgc_handle_kind kind);
 uint64_t mgc_handles_live_count(mgc_heap *heap);
+/* A valid handle / static / finalization target (.hnd.target). */
+bool mgc_fin_target_ok(mgc_heap *heap, const void *p);
 
 /* --- finalize.c --- */
 bool mgc_finq_check(const struct mgc_finq *q);
