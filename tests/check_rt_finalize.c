@@ -556,6 +556,35 @@ START_TEST(test_random_suppress_reregister)
 }
 END_TEST
 
+/* Counters: Finalization Survivors = entries the last scan moved;
+   Promoted Finalization-Memory = bytes marked only from f-reachable
+   entries (three 40-byte nodes and a 40-byte child of one of them). */
+START_TEST(test_finalization_counters)
+{
+    gcf_fin_env *e = gcf_fin_env_new();
+    for (unsigned i = 0; i < 3; i++)
+        gcf_new(e, e->node, i, i + 1);
+    ck_assert_int_eq(mgc_alloc(e->heap, 0, e->plain, 0, &e->loc[3]), MGC_OK);
+    mgc_store(e->heap, e->loc[1], 0, e->loc[3]);
+    gcf_new(e, e->node, 4, 9);                          /* stays rooted */
+    for (unsigned i = 0; i < 4; i++)
+        e->loc[i] = NULL;
+    ck_assert_int_eq(mgc_collect(e->heap, 0, 0), MGC_OK);
+    mgc_stats st;
+    mgc_get_stats(e->heap, &st);
+    ck_assert_uint_eq(st.finalization_survivors, 3);
+    ck_assert_uint_eq(st.promoted_finalization, 160);
+    ck_assert_uint_eq(st.finalizers_run, 0);
+    ck_assert_int_eq(mgc_run_finalizers(e->heap, 0), MGC_OK);
+    ck_assert_int_eq(mgc_collect(e->heap, 1, 0), MGC_OK);
+    mgc_get_stats(e->heap, &st);
+    ck_assert_uint_eq(st.finalization_survivors, 0);
+    ck_assert_uint_eq(st.promoted_finalization, 0);
+    ck_assert_uint_eq(st.finalizers_run, 3);
+    gcf_fin_env_free(e);
+}
+END_TEST
+
 Suite *make_finalize_suite(void)
 {
     Suite *s = suite_create("finalize");
@@ -581,6 +610,7 @@ Suite *make_finalize_suite(void)
     tcase_add_test(tc, test_wait_without_thread_drains);
     tcase_add_test(tc, test_verify_catches_corruption);
     tcase_add_test(tc, test_random_suppress_reregister);
+    tcase_add_test(tc, test_finalization_counters);
     suite_add_tcase(s, tc);
     return s;
 }
