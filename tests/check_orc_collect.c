@@ -9,7 +9,7 @@
 
 enum { A = 0, B = 1, C = 2, D = 3, E = 4 };
 
-/* .gc.mark .gc.reclaim: unreachable objects go, identities are not reused */
+/* .root.locals .gc.mark .gc.reclaim: unreachable objects go, identities are not reused */
 START_TEST(reclaim_unreachable)
 {
     orc_model *m = orc_t_model(ORC_PROFILE_STRICT);
@@ -133,7 +133,8 @@ START_TEST(condemned_generations)
 }
 END_TEST
 
-/* .weak.short .weak.long .fin.resurrect-mark .weak.long-after-fin */
+/* .gc.order .weak.short .weak.long .fin.resurrect-mark .weak.long-after-fin
+   .weak.read */
 START_TEST(weak_around_finalization)
 {
     orc_model *m = orc_t_model(ORC_PROFILE_STRICT);
@@ -249,7 +250,8 @@ START_TEST(resurrected_promoted)
 }
 END_TEST
 
-/* .root.statics .root.handles: statics and strong/pinned handles root;
+/* .root.statics .root.handles .handle.kinds .handle.pin: statics and
+   strong/pinned handles root;
    a freed handle does not. */
 START_TEST(static_and_handle_roots)
 {

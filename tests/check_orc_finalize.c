@@ -16,7 +16,8 @@ static uint32_t collect_and_finalize(orc_model *m, orc_id x)
     return orc_t_info(m, x).fin_calls;
 }
 
-/* .fin.register .fin.reregister-dup: two re-registers = three calls */
+/* .fin.register .fin.reregister-dup .fin.scan .fin.freachable .fin.drain
+   .fin.call: two re-registers = three calls */
 START_TEST(two_reregisters_three_calls)
 {
     orc_model *m = orc_t_model(ORC_PROFILE_STRICT);
@@ -34,7 +35,7 @@ START_TEST(two_reregisters_three_calls)
 }
 END_TEST
 
-/* .fin.suppress .fin.reregister: suppress + re-register = one call */
+/* .fin.bit .fin.suppress .fin.reregister: suppress + re-register = one call */
 START_TEST(suppress_reregister_one_call)
 {
     orc_model *m = orc_t_model(ORC_PROFILE_STRICT);
@@ -141,7 +142,7 @@ START_TEST(resurrect_reregister)
 }
 END_TEST
 
-/* .fin.order: normal before critical; reporting a critical call first is
+/* .fin.order .clr.fin-order: normal before critical; reporting a critical call first is
    illegal; orc_finalize_next follows the model's order. */
 START_TEST(normal_before_critical)
 {
@@ -291,7 +292,7 @@ START_TEST(skip_then_run)
 }
 END_TEST
 
-/* .dec.alloc-finalizer .root.finalizing: an alloc:T finalizer's allocation
+/* .orc.lockstep .dec.alloc-finalizer .root.finalizing: an alloc:T finalizer's allocation
    triggers a budget collection inside the drain; `this` survives it (its
    entry already left the queue), and the nested GC's new f-reachable
    entries are drained in the same `finalize`. */
@@ -398,7 +399,7 @@ START_TEST(this_is_a_root)
 }
 END_TEST
 
-/* .dec.finalizer-order with docs/runtime-finalization.md: the scan takes
+/* .dec.finalizer-order .fin.partitions with docs/runtime-finalization.md: the scan takes
    partition 0, then 1, then 2; the drain is FIFO, normal then critical.
    a was promoted to gen1 first, so `collect 1` queues b, c, a (and d). */
 START_TEST(scan_order_partitions)

@@ -1,6 +1,7 @@
 /* check_orc_model.c -- the oracle's objects, types, statements, program
  * errors and root paths (docs/semantics.md sections 1, 2, 5, 8, 12). */
 #include <check.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <string.h>
 #include "oracle.h"
@@ -316,6 +317,45 @@ START_TEST(root_path)
 }
 END_TEST
 
+/* .orc.independent: no oracle source includes the runtime's headers.  The
+   sources are found next to this file (CMake passes absolute paths). */
+START_TEST(independent_of_runtime)
+{
+    char dir[1024];
+    const char *me = __FILE__;
+    const char *slash = strrchr(me, '/');
+    if (!slash)
+        return;                                  /* relative build: nothing to scan */
+    snprintf(dir, sizeof dir, "%.*s/../oracle", (int)(slash - me), me);
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    unsigned scanned = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+        if (n < 3 || (strcmp(e->d_name + n - 2, ".c") && strcmp(e->d_name + n - 2, ".h")))
+            continue;
+        char path[1400];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        FILE *f = fopen(path, "r");
+        ck_assert_ptr_nonnull(f);
+        char line[512];
+        while (fgets(line, sizeof line, f)) {
+            if (strncmp(line, "#include", 8) != 0)
+                continue;
+            if (strstr(line, "mgc.h") || strstr(line, "runtime/") || strstr(line, "internal.h") ||
+                strstr(line, "types.h"))
+                ck_abort_msg("%s includes a runtime header: %s", e->d_name, line);
+        }
+        fclose(f);
+        scanned++;
+    }
+    closedir(d);
+    ck_assert_uint_ge(scanned, 5);
+}
+END_TEST
+
 Suite *make_orc_model_suite(void)
 {
     Suite *s = suite_create("orc_model");
@@ -330,6 +370,7 @@ Suite *make_orc_model_suite(void)
     tcase_add_test(tc, handle_rebind);
     tcase_add_test(tc, sequence_errors);
     tcase_add_test(tc, root_path);
+    tcase_add_test(tc, independent_of_runtime);
     suite_add_tcase(s, tc);
     return s;
 }

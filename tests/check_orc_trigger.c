@@ -23,7 +23,7 @@ static orc_model *budget_model(orc_profile profile, uint64_t g0, uint64_t g1, ui
     return m;
 }
 
-/* .trig.small .dec.budget-compare .dec.gen0-reset .trig.charge: with a
+/* .trig.small .trig.event .dec.budget-compare .dec.gen0-reset .trig.charge: with a
    96-byte budget four 24-byte objects fit exactly; the fifth triggers. */
 START_TEST(gen0_exact_boundary)
 {
