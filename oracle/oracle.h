@@ -283,8 +283,11 @@ orc_status orc_finalize_begin(orc_model *m, uint32_t tid);
 /* The target reported a finalizer call on obj.  Legal (.fin.order): obj has
    a pending entry that runs (not skipped for a set bit, .fin.skip) in the
    current list (normal while any normal entry would run, then critical);
-   strict profile also: FIFO across GCs (.dec.finalizer-order).  Applies the
-   resurrect / reregister side effects; obj stays a root until call_end. */
+   strict profile: exactly the first such entry, the lists being FIFO and
+   filled in the documented scan order (.dec.finalizer-order, .fin.partitions).
+   An illegal call returns ORC_E_ILLEGAL and, if obj has a pending entry that
+   runs, is still followed.  Applies the resurrect / reregister side effects;
+   obj stays a root until call_end. */
 orc_status orc_finalize_call_begin(orc_model *m, orc_id obj, orc_fin_call *out);
 orc_status orc_finalize_call_end(orc_model *m);
 /* Closes the drain: every remaining entry must be one that is skipped;
