@@ -125,6 +125,11 @@ mgc_status mgc_finalizer_thread_stop(mgc_heap *heap)
     if (!heap)
         return MGC_E_BAD_ARG;
     struct mgc_finq *q = heap->finq;
+    mgc_heap_lock(heap);               /* .fin.reentry: not from a finalizer */
+    bool nested = q->draining;
+    mgc_heap_unlock(heap);
+    if (nested)
+        return MGC_E_STATE;
     pthread_mutex_lock(&q->mu);
     if (!q->thread_running || q->stop || pthread_equal(q->thread, pthread_self())) {
         pthread_mutex_unlock(&q->mu);

@@ -161,6 +161,17 @@ START_TEST(test_thread_finalizer_allocates)
     ck_assert_uint_eq(e->ncalls, 17);
     ck_assert_int_eq(e->nested_run, MGC_E_STATE);
     ck_assert_int_eq(e->nested_wait, MGC_E_STATE);
+    ck_assert_int_eq(e->nested_stop, MGC_E_STATE);    /* the thread stopping itself */
+    /* a synchronous drain on the mutator while the thread runs: holding the
+       heap lock from the collection to the drain keeps the thread out */
+    e->nested_stop = MGC_OK;
+    gcf_new(e, e->node, 0, 6000);
+    e->loc[0] = NULL;
+    ck_assert_int_eq(mgc_collect(e->heap, 0, 0), MGC_OK);
+    ck_assert_int_eq(mgc_run_finalizers(e->heap, 1), MGC_OK);
+    ck_assert_uint_eq(e->ncalls, 18);
+    ck_assert_uint_eq(e->ids[17], 6000);
+    ck_assert_int_eq(e->nested_stop, MGC_E_STATE);    /* would deadlock: refused */
     mgc_heap_unlock(e->heap);
     ck_assert_int_eq(mgc_finalizer_thread_stop(e->heap), MGC_OK);
     gcf_fin_env_free(e);

@@ -41,7 +41,7 @@ typedef struct gcf_fin_env {
     uint64_t alloc_child_below; /* ALLOC: calls on ids below this also allocate a garbage node */
     uint64_t next_child_id;
     bool id_mismatch;         /* ALLOC: *self changed identity across the allocations */
-    mgc_status nested_run, nested_wait;
+    mgc_status nested_run, nested_wait, nested_stop;
     uint64_t gc_events;       /* GC_END events seen */
     uint64_t fin_events;      /* FINALIZER_CALL events seen */
 } gcf_fin_env;
@@ -98,6 +98,7 @@ static void gcf_fin_finalizer(mgc_heap *heap, mgc_ref *self, void *ctx)
     case GCF_FIN_NESTED:
         e->nested_run = mgc_run_finalizers(heap, 0);
         e->nested_wait = mgc_wait_for_pending_finalizers(heap);
+        e->nested_stop = mgc_finalizer_thread_stop(heap);
         break;
     }
 }
