@@ -801,7 +801,7 @@ orc_status orc_alloc_end(orc_model *m, bool oom, orc_id *out)
 orc_status orc_alloc(orc_model *m, uint32_t local, orc_type_id t, uint64_t length,
                      orc_id *out)
 {
-    orc_prediction p;
+    orc_prediction p = { 0 };
     orc_status s = orc_alloc_begin(m, local, t, length, &p);
     if (s != ORC_OK)
         return s;
