@@ -177,7 +177,8 @@ mgc_status mgc_alloc(mgc_heap *heap, unsigned tid, const mgc_type *type, size_t 
     MGC_AVER(mgc_heap_check(heap));
     if (!out)
         return MGC_E_BAD_ARG;
-    if (tid >= heap->cfg.threads || !mgc_type_check(heap, type) || type->is_free) {
+    if (tid >= heap->cfg.threads || !type || type->sig != MGC_SIG_TYPE || type->is_free) {
+        MGC_AVER2(type == NULL || mgc_type_check(heap, type));
         *out = NULL;
         return MGC_E_BAD_ARG;
     }

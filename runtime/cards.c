@@ -60,33 +60,72 @@ void mgc_store(mgc_heap *heap, mgc_ref obj, size_t i, mgc_ref value)
         mgc_cards_mark(heap, so, slot);
 }
 
-/* ===================== old roots from cards (.cards.roots) =========== */
+/* ===================== the crossing map (.cards.crossing) ============ */
+/* For every card whose first byte lies in an older generation (SOH: below
+   gen0_start; LOH: below used), crossing[k] is the block that covers that
+   byte.  Older ranges change only during collections (and LOH allocation),
+   which keep the map current, so a card scan starts at the right object
+   instead of walking the segment from its base. */
 
-static bool obj_has_card(const mgc_heap *heap, const mgc_segment *seg, uint8_t *block, uint8_t *end)
+void mgc_cards_note_block(mgc_heap *heap, mgc_segment *seg, uint8_t *p, size_t size)
 {
-    size_t a = card_index(heap, seg, block), b = card_index(heap, seg, end - 1);
-    for (size_t k = a; k <= b; k++)
-        if (seg->cards[k])
-            return true;
-    return false;
+    size_t cs = heap->card_size;
+    size_t off = (size_t)(p - seg->base);
+    size_t k = (off + cs - 1) / cs;
+    size_t last = (off + size - 1) / cs;
+    uint32_t v = (uint32_t)(off / 8u);
+    for (; k <= last && k < seg->ncards; k++)
+        seg->crossing[k] = v;
 }
 
-static void scan_carded(mgc_heap *heap, mgc_segment *seg, uint8_t *lo, uint8_t *hi,
-                        mgc_slot_fn fn, void *ctx)
+void mgc_cards_note_blocks(mgc_heap *heap, mgc_segment *seg, uint8_t *from, uint8_t *to)
 {
-    uint8_t *p = lo;
-    while (p < hi) {
+    uint8_t *p = from;
+    while (p < to) {
         void *obj;
         uint8_t *e = mgc_segment_block_end(heap, seg, p, &obj);
         MGC_AVER(e != NULL);
-        if (obj && !mgc_obj_type(obj)->is_free && obj_has_card(heap, seg, p, e)) {
-            void **slots = mgc_obj_slots(obj);
-            size_t n = mgc_obj_nslots(obj);
-            for (size_t k = 0; k < n; k++)
-                if (seg->cards[card_index(heap, seg, &slots[k])])
-                    fn(heap, &slots[k], ctx);
-        }
+        mgc_cards_note_block(heap, seg, p, (size_t)(e - p));
         p = e;
+    }
+}
+
+/* ===================== old roots from cards (.cards.roots) =========== */
+
+/* Visit the slots of [lo, hi) (an older range) that lie in set cards, run
+   of set cards by run of set cards. */
+static void scan_card_runs(mgc_heap *heap, mgc_segment *seg, uint8_t *hi, mgc_slot_fn fn, void *ctx)
+{
+    size_t cs = heap->card_size;
+    size_t kend = ((size_t)(hi - seg->base) + cs - 1) / cs;
+    size_t k = 0;
+    while (k < kend) {
+        if (!seg->cards[k]) {
+            k++;
+            continue;
+        }
+        size_t k2 = k;
+        while (k2 + 1 < kend && seg->cards[k2 + 1])
+            k2++;
+        uint8_t *cstart = seg->base + k * cs;
+        uint8_t *cend = seg->base + (k2 + 1) * cs;
+        if (cend > hi)
+            cend = hi;
+        uint8_t *p = seg->base + (size_t)seg->crossing[k] * 8u;
+        while (p < cend) {
+            void *obj;
+            uint8_t *e = mgc_segment_block_end(heap, seg, p, &obj);
+            MGC_AVER(e != NULL && obj != NULL);
+            if (!mgc_obj_type(obj)->is_free) {
+                void **slots = mgc_obj_slots(obj);
+                size_t n = mgc_obj_nslots(obj);
+                size_t i = (uint8_t *)slots >= cstart ? 0 : (size_t)(cstart - (uint8_t *)slots) / 8u;
+                for (; i < n && (uint8_t *)&slots[i] < cend; i++)
+                    fn(heap, &slots[i], ctx);
+            }
+            p = e;
+        }
+        k = k2 + 1;
     }
 }
 
@@ -95,46 +134,58 @@ void mgc_cards_enum_old(mgc_heap *heap, mgc_slot_fn fn, void *ctx)
     MGC_AVER(heap->in_gc && heap->condemned < 2);
     for (mgc_segment *seg = heap->soh; seg; seg = seg->next)
         if (seg->any_card)
-            scan_carded(heap, seg, seg->base, seg->cond_start, fn, ctx);
+            scan_card_runs(heap, seg, seg->cond_start, fn, ctx);
     for (mgc_segment *seg = heap->loh; seg; seg = seg->next)
         if (seg->any_card)
-            scan_carded(heap, seg, seg->base, seg->used, fn, ctx);
+            scan_card_runs(heap, seg, seg->used, fn, ctx);
 }
 
 /* ===================== rebuilding after a collection ================= */
 
+typedef struct rebuild_ctx {
+    mgc_segment *seg;
+    uint8_t *scratch;
+    bool any;
+} rebuild_ctx;
+
+/* Keep or set the card of one slot if it holds an old-to-young reference;
+   the object's generation is the generation of any address inside it. */
+static void rebuild_slot(mgc_heap *heap, void **slot, void *vctx)
+{
+    rebuild_ctx *rc = vctx;
+    void *v = *slot;
+    if (!v)
+        return;
+    mgc_segment *sv = mgc_segment_of(heap, v);
+    if (sv && mgc_segment_gen_at(sv, mgc_obj_block(v)) < mgc_segment_gen_at(rc->seg, (uint8_t *)slot)) {
+        rc->scratch[card_index(heap, rc->seg, slot)] = 1;
+        rc->any = true;
+    }
+}
+
 static void rebuild_segment(mgc_heap *heap, mgc_segment *seg, uint8_t *all_from, uint8_t *scratch)
 {
     memset(scratch, 0, seg->ncards);
-    bool any = false;
-    uint8_t *p = seg->any_card ? seg->base : all_from;
+    rebuild_ctx rc = { seg, scratch, false };
+    /* older objects: only slots in cards that were set */
+    if (seg->any_card && all_from > seg->base)
+        scan_card_runs(heap, seg, all_from, rebuild_slot, &rc);
+    /* survivors of the condemned range: every slot */
+    uint8_t *p = all_from;
     while (p < seg->used) {
         void *obj;
         uint8_t *e = mgc_segment_block_end(heap, seg, p, &obj);
         MGC_AVER(e != NULL);
         if (obj && !mgc_obj_type(obj)->is_free) {
-            bool all = p >= all_from;
-            if (all || obj_has_card(heap, seg, p, e)) {
-                int g = mgc_segment_gen_at(seg, p);
-                void **slots = mgc_obj_slots(obj);
-                size_t n = mgc_obj_nslots(obj);
-                for (size_t k = 0; k < n; k++) {
-                    void *v = slots[k];
-                    size_t ci = card_index(heap, seg, &slots[k]);
-                    if (!v || (!all && !seg->cards[ci]))
-                        continue;
-                    mgc_segment *sv = mgc_segment_of(heap, v);
-                    if (sv && mgc_segment_gen_at(sv, mgc_obj_block(v)) < g) {
-                        scratch[ci] = 1;
-                        any = true;
-                    }
-                }
-            }
+            void **slots = mgc_obj_slots(obj);
+            size_t n = mgc_obj_nslots(obj);
+            for (size_t k = 0; k < n; k++)
+                rebuild_slot(heap, &slots[k], &rc);
         }
         p = e;
     }
     memcpy(seg->cards, scratch, seg->ncards);
-    seg->any_card = any;
+    seg->any_card = rc.any;
 }
 
 void mgc_cards_rebuild(mgc_heap *heap)
@@ -146,9 +197,15 @@ void mgc_cards_rebuild(mgc_heap *heap)
         if (s->ncards > max) max = s->ncards;
     uint8_t *scratch = malloc(max ? max : 1);
     MGC_AVER(scratch != NULL);
-    for (mgc_segment *seg = heap->soh; seg; seg = seg->next)
+    for (mgc_segment *seg = heap->soh; seg; seg = seg->next) {
+        /* the condemned range now holds survivors only: map its blocks */
+        mgc_cards_note_blocks(heap, seg, seg->cond_start, seg->gen0_start);
         rebuild_segment(heap, seg, seg->cond_start, scratch);
-    for (mgc_segment *seg = heap->loh; seg; seg = seg->next)
+    }
+    for (mgc_segment *seg = heap->loh; seg; seg = seg->next) {
+        if (heap->condemned == 2)
+            mgc_cards_note_blocks(heap, seg, seg->base, seg->used);
         rebuild_segment(heap, seg, heap->condemned == 2 ? seg->base : seg->used, scratch);
+    }
     free(scratch);
 }

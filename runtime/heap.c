@@ -41,7 +41,7 @@ static mgc_status config_check(const mgc_config *cfg, size_t page)
         return MGC_E_BAD_ARG;
     if (cfg->loh_threshold < 85000u)                    /* SEMANTICS 1: upward only */
         return MGC_E_BAD_ARG;
-    if (cfg->segment_size < 4u * page || cfg->segment_size > ((size_t)1 << 40))
+    if (cfg->segment_size < 4u * page || cfg->segment_size > ((size_t)1 << 34))
         return MGC_E_BAD_ARG;
     if (cfg->profile != MGC_PROFILE_STRICT && cfg->profile != MGC_PROFILE_CLR)
         return MGC_E_BAD_ARG;

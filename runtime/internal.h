@@ -164,6 +164,8 @@ size_t mgc_segment_index_of(const mgc_heap *heap, const void *p);
    Unused parts of live allocation windows (zero type word) are skipped as
    one block; *obj receives the object reference or NULL for such a gap. */
 uint8_t *mgc_segment_block_end(const mgc_heap *heap, const mgc_segment *seg, uint8_t *p, void **obj);
+/* The same with a full type-pointer check (loader heap membership): verify. */
+uint8_t *mgc_segment_block_end_checked(const mgc_heap *heap, const mgc_segment *seg, uint8_t *p, void **obj);
 /* Generation of a block start inside an SOH segment. */
 static inline int mgc_segment_gen_at(const mgc_segment *seg, const uint8_t *block)
 {
@@ -191,6 +193,10 @@ void mgc_cards_mark(mgc_heap *heap, mgc_segment *seg, void **slot);
 bool mgc_cards_is_set(const mgc_segment *seg, const void *slot);
 /* Visit every slot of non-condemned objects that lies in a set card. */
 void mgc_cards_enum_old(mgc_heap *heap, mgc_slot_fn fn, void *ctx);
+/* Record the blocks of [from, to) (from a block start) in the crossing map
+   (.cards.crossing). */
+void mgc_cards_note_blocks(mgc_heap *heap, mgc_segment *seg, uint8_t *from, uint8_t *to);
+void mgc_cards_note_block(mgc_heap *heap, mgc_segment *seg, uint8_t *p, size_t size);
 /* After a collection: recompute the cards of every segment (.cards.rebuild). */
 void mgc_cards_rebuild(mgc_heap *heap);
 

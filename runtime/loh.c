@@ -71,6 +71,7 @@ void mgc_loh_free_insert(mgc_heap *heap, mgc_segment *seg, uint8_t *p, size_t si
     seg->free[i].size = size;
     seg->nfree++;
     mgc_make_free(heap, p, size);
+    mgc_cards_note_block(heap, seg, p, size);
 }
 
 static uint8_t *take(mgc_heap *heap, mgc_segment *seg, size_t size)
@@ -80,6 +81,7 @@ static uint8_t *take(mgc_heap *heap, mgc_segment *seg, size_t size)
         if (f->size == size) {
             uint8_t *p = f->start;
             free_remove(seg, i);
+            mgc_cards_note_block(heap, seg, p, size);
             return p;
         }
         if (f->size >= size + MGC_MIN_OBJ) {
@@ -87,6 +89,8 @@ static uint8_t *take(mgc_heap *heap, mgc_segment *seg, size_t size)
             f->start += size;
             f->size -= size;
             mgc_make_free(heap, f->start, f->size);
+            mgc_cards_note_block(heap, seg, p, size);
+            mgc_cards_note_block(heap, seg, f->start, f->size);
             return p;
         }
     }
@@ -94,6 +98,7 @@ static uint8_t *take(mgc_heap *heap, mgc_segment *seg, size_t size)
         mgc_segment_commit_to(heap, seg, seg->used + size)) {
         uint8_t *p = seg->used;
         seg->used += size;
+        mgc_cards_note_block(heap, seg, p, size);
         return p;
     }
     return NULL;

@@ -52,9 +52,19 @@ size_t mgc_policy_commit_step(const mgc_heap *heap, size_t need)
    others when a collection empties them. */
 size_t mgc_policy_keep_spare(const mgc_heap *heap) { (void)heap; return 1u; }
 
-/* .policy.trim: after a collection keep up to 64 KiB committed beyond a
-   segment's used part; decommit the rest. */
-size_t mgc_policy_committed_slack(const mgc_heap *heap) { (void)heap; return 64u * 1024u; }
+/* .policy.trim: after a collection keep committed, beyond a segment's used
+   part, what gen0 will allocate before the next budget collection (at least
+   64 KiB, at most 4 MiB), so allocation does not fault pages back in after
+   every collection; decommit the rest. */
+size_t mgc_policy_committed_slack(const mgc_heap *heap)
+{
+    size_t s = heap->cfg.gen0_budget + mgc_policy_window_size(heap);
+    if (s < 64u * 1024u)
+        s = 64u * 1024u;
+    if (heap->cfg.gen0_budget == 0 || s > 4u * 1024u * 1024u)
+        s = 4u * 1024u * 1024u;
+    return s;
+}
 
 /* .policy.budget (SEMANTICS 6, .dec.promo-acc, .dec.budget-zero,
    .dec.budget-compare): the generation of a budget-triggered collection. */

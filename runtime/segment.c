@@ -159,6 +159,7 @@ static void segment_free(mgc_heap *heap, mgc_segment *seg)
     heap->reserved -= size;
     mgc_os_release(&heap->os, seg->base, size);
     free(seg->cards);
+    free(seg->crossing);
     free(seg->free);
     free(seg);
 }
@@ -184,11 +185,13 @@ mgc_segment *mgc_segment_acquire(mgc_heap *heap, mgc_seg_kind kind, size_t need)
     seg->sig = MGC_SIG_SEGMENT;
     seg->ncards = (size + heap->card_size - 1) / heap->card_size;
     seg->cards = calloc(seg->ncards, 1);
+    seg->crossing = calloc(seg->ncards, sizeof *seg->crossing);
     seg->base = mgc_os_reserve(&heap->os, size);
-    if (!seg->cards || !seg->base) {
+    if (!seg->cards || !seg->crossing || !seg->base) {
         if (seg->base)
             mgc_os_release(&heap->os, seg->base, size);
         free(seg->cards);
+        free(seg->crossing);
         free(seg);
         return NULL;
     }
@@ -199,6 +202,7 @@ mgc_segment *mgc_segment_acquire(mgc_heap *heap, mgc_seg_kind kind, size_t need)
         heap->reserved -= size;
         mgc_os_release(&heap->os, seg->base, size);
         free(seg->cards);
+        free(seg->crossing);
         free(seg);
         return NULL;
     }
@@ -253,7 +257,7 @@ void mgc_segment_destroy_all(mgc_heap *heap)
 
 /* ===================== walking (.seg.walk) ========================== */
 
-uint8_t *mgc_segment_block_end(const mgc_heap *heap, const mgc_segment *seg, uint8_t *p, void **obj)
+static uint8_t *block_end(const mgc_heap *heap, const mgc_segment *seg, uint8_t *p, void **obj, bool check)
 {
     const mgc_type *t = *(const mgc_type **)(p + 8);
     if (t == NULL) {
@@ -269,12 +273,22 @@ uint8_t *mgc_segment_block_end(const mgc_heap *heap, const mgc_segment *seg, uin
         return NULL;                                  /* not walkable */
     }
     *obj = p + 8;
-    if (!mgc_type_check(heap, t))
+    if (check ? !mgc_type_check(heap, t) : t->sig != MGC_SIG_TYPE)
         return NULL;
     size_t size = mgc_obj_size(p + 8);
     if (size < MGC_MIN_OBJ || size > (size_t)(seg->used - p))
         return NULL;
     return p + size;
+}
+
+uint8_t *mgc_segment_block_end(const mgc_heap *heap, const mgc_segment *seg, uint8_t *p, void **obj)
+{
+    return block_end(heap, seg, p, obj, MGC_ASSERT_LEVEL >= 2);
+}
+
+uint8_t *mgc_segment_block_end_checked(const mgc_heap *heap, const mgc_segment *seg, uint8_t *p, void **obj)
+{
+    return block_end(heap, seg, p, obj, true);
 }
 
 void mgc_segment_gen_range(const mgc_segment *seg, int g, uint8_t **lo, uint8_t **hi)

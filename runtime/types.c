@@ -71,7 +71,7 @@ mgc_status mgc_type_register(mgc_heap *heap, const mgc_type_desc *desc, const mg
         return MGC_E_BAD_ARG;
     switch (desc->kind) {
     case MGC_KIND_FIXED:
-        if (desc->size < MGC_MIN_OBJ || desc->size > ((size_t)1 << 40) ||
+        if (desc->size < MGC_MIN_OBJ || desc->size > ((size_t)1 << 34) ||
             desc->nrefs > (desc->size - 16u) / 8u)
             return MGC_E_BAD_ARG;
         break;
@@ -101,7 +101,7 @@ size_t mgc_type_raw_size(const mgc_type *t, size_t length)
     if (length > (SIZE_MAX - 64u) / t->elem)
         return SIZE_MAX;
     size_t s = MGC_ARRAY_BASE + length * t->elem;
-    return s > ((size_t)1 << 46) ? SIZE_MAX : s;
+    return s > ((size_t)1 << 34) ? SIZE_MAX : s;   /* crossing map: 8-byte units in 32 bits */
 }
 
 size_t mgc_type_instance_size(const mgc_type *t, size_t length)

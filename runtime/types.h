@@ -181,6 +181,8 @@ typedef struct mgc_segment {
     uint8_t *base, *used, *committed_end, *reserved_end;
     uint8_t *gen1_start, *gen0_start; /* SOH only */
     uint8_t *cards;                   /* one byte per card */
+    uint32_t *crossing;               /* per card: block covering its first byte,
+                                         in 8-byte units from base (.cards.crossing) */
     size_t ncards;
     bool any_card;
     /* during a collection */

@@ -70,7 +70,7 @@ static void verify_segment(vstate *v, mgc_segment *seg, uint8_t *bm)
         if (p == seg->gen1_start) saw_gen1 = true;
         if (p == seg->gen0_start) saw_gen0 = true;
         void *obj;
-        uint8_t *e = mgc_segment_block_end(heap, seg, p, &obj);
+        uint8_t *e = mgc_segment_block_end_checked(heap, seg, p, &obj);
         if (!e) {
             fail(v, "segment #%llu offset %zu: invalid type pointer or size",
                  (unsigned long long)seg->seq, (size_t)(p - seg->base));
