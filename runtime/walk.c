@@ -59,7 +59,15 @@ bool mgc_is_object(mgc_heap *heap, const void *p)
     mgc_segment *seg = mgc_segment_of(heap, block);
     if (!seg || block < seg->base || block >= seg->used)
         return false;
+    /* start at the block covering the card's first byte (.cards.crossing) in
+       older ranges, at gen0's start otherwise */
     uint8_t *q = seg->base;
+    if (seg->kind == MGC_SEG_LOH || block < seg->gen0_start) {
+        size_t k = (size_t)(block - seg->base) / heap->card_size;
+        q = seg->base + (size_t)seg->crossing[k] * 8u;
+    } else {
+        q = seg->gen0_start;
+    }
     while (q < block) {
         void *obj;
         q = mgc_segment_block_end(heap, seg, q, &obj);

@@ -293,6 +293,7 @@ static size_t graph_check(graph *g)
             }
             g->seen[id] = r;
             reach++;
+            ck_assert_msg(mgc_is_object(g->h, r), "shadow object %d: %p is not an object start", id, r);
             sh_obj *o = &g->objs[id];
             ck_assert_ptr_eq(mgc_type_of(r), g->t[o->kind]);
             ck_assert_uint_eq(mgc_ref_count(r), o->nslots);
