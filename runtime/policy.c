@@ -55,9 +55,12 @@ size_t mgc_policy_keep_spare(const mgc_heap *heap) { (void)heap; return 1u; }
 /* .policy.trim: after a collection keep committed, beyond a segment's used
    part, what gen0 will allocate before the next budget collection (at least
    64 KiB, at most 4 MiB), so allocation does not fault pages back in after
-   every collection; decommit the rest. */
+   every collection; decommit the rest.  Under a hard limit nothing is kept:
+   committed bytes are the scarce resource. */
 size_t mgc_policy_committed_slack(const mgc_heap *heap)
 {
+    if (heap->cfg.hard_limit != 0)
+        return 0;
     size_t s = heap->cfg.gen0_budget + mgc_policy_window_size(heap);
     if (s < 64u * 1024u)
         s = 64u * 1024u;
