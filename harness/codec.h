@@ -31,7 +31,8 @@
 #define HX_CODEC_F_EXPECT     0x02u   /* exact: expectations decode */
 #define HX_CODEC_F_TYPES      0x04u   /* exact: explicit type table */
 #define HX_CODEC_MAX_TYPES    256     /* types an input can declare */
-#define HX_CODEC_MAX_PREDECL  65536   /* pre-declared locals / handles */
+#define HX_CODEC_MAX_PREDECL  16384   /* pre-declared locals / handles */
+#define HX_CODEC_ESC          0xF8u   /* operand bytes >= this: exact index */
 
 /* Decode data[0..len) into *out (initialised by the call).  Returns false
    only when memory runs out (*out is then empty).  Positions are those of

@@ -3,7 +3,7 @@
  * .codec.exact: the encoder replays the decoder's state walk
  * (.codec.state) and, for every operand, writes the byte the decoder maps
  * back to it: a candidate position when the operand is among the preferred
- * candidates, else the escape 0xC0 and its exact index.  Types are explicit,
+ * candidates, else the escape byte HX_CODEC_ESC and the exact index.  Types are explicit,
  * every local and handle is pre-declared in table order with its name, and
  * statements use the direct opcodes 0xE8 + kind.  Nothing written here
  * reaches a repair path of decode.c, so hx_decode gives back the program.
@@ -57,7 +57,7 @@ static void wr_name(writer *w, const char *s)
 
 /* ==== Operands (mirrors of decode.c op_*) ============================== */
 
-#define ESC 0xC0u
+#define ESC HX_CODEC_ESC
 
 static int position(const hx_cstate *cs, uint32_t k, uint32_t x)
 {

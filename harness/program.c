@@ -281,11 +281,8 @@ static uint32_t find_name(char **v, uint32_t n, const char *name)
     return HX_NONE;
 }
 
-static uint32_t add_name(char ***v, uint32_t *n, uint32_t *cap, const char *name)
+static uint32_t append_name(char ***v, uint32_t *n, uint32_t *cap, const char *name)
 {
-    uint32_t i = find_name(*v, *n, name);
-    if (i != HX_NONE)
-        return i;
     if (!grow32((void **)v, cap, (size_t)*n + 1, sizeof(char *)))
         return HX_NONE;
     char *d = dup_name(name);
@@ -293,6 +290,22 @@ static uint32_t add_name(char ***v, uint32_t *n, uint32_t *cap, const char *name
         return HX_NONE;
     (*v)[*n] = d;
     return (*n)++;
+}
+
+static uint32_t add_name(char ***v, uint32_t *n, uint32_t *cap, const char *name)
+{
+    uint32_t i = find_name(*v, *n, name);
+    return i != HX_NONE ? i : append_name(v, n, cap, name);
+}
+
+uint32_t hx_program_add_local(hx_program *p, const char *name)
+{
+    return append_name(&p->locals, &p->nlocals, &p->locals_cap, name);
+}
+
+uint32_t hx_program_add_handle(hx_program *p, const char *name)
+{
+    return append_name(&p->handles, &p->nhandles, &p->handles_cap, name);
 }
 
 uint32_t hx_program_local(hx_program *p, const char *name)
@@ -579,6 +592,34 @@ static bool stmt_check(const hx_program *p, const hx_stmt *s, const bool *handle
     return true;
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Locals and handles share one namespace (.prog.names): sort all names
+   and look for neighbours that are equal. */
+static bool names_unique(const hx_program *p, hx_diag *d)
+{
+    hx_pos none = {0, 0};
+    size_t n = (size_t)p->nlocals + p->nhandles;
+    if (n < 2)
+        return true;
+    char **all = malloc(n * sizeof *all);
+    if (!all)
+        return fail(d, none, "out of memory");
+    memcpy(all, p->locals, p->nlocals * sizeof *all);
+    if (p->nhandles)
+        memcpy(all + p->nlocals, p->handles, p->nhandles * sizeof *all);
+    qsort(all, n, sizeof *all, cmp_name);
+    bool ok = true;
+    for (size_t i = 1; i < n && ok; i++)
+        if (strcmp(all[i - 1], all[i]) == 0)
+            ok = fail(d, none, "'%s' names two locals or handles", all[i]);
+    free(all);
+    return ok;
+}
+
 bool hx_program_check(const hx_program *p, hx_diag *d)
 {
     hx_pos none = {0, 0};
@@ -597,20 +638,14 @@ bool hx_program_check(const hx_program *p, hx_diag *d)
     for (uint32_t i = 0; i < p->ntypes; i++)
         if (!type_check(p, i, d))
             return false;
-    for (uint32_t i = 0; i < p->nlocals; i++) {
-        if (!name_ok(p->locals[i]) || strcmp(p->locals[i], "null") == 0)
+    for (uint32_t i = 0; i < p->nlocals; i++)
+        if (!p->locals[i] || !name_ok(p->locals[i]) || strcmp(p->locals[i], "null") == 0)
             return fail(d, none, "local %u has an invalid name", (unsigned)i);
-        if (find_name(p->locals, i, p->locals[i]) != HX_NONE)
-            return fail(d, none, "local '%s' listed twice", p->locals[i]);
-        if (find_name(p->handles, p->nhandles, p->locals[i]) != HX_NONE)
-            return fail(d, none, "'%s' names both a local and a handle", p->locals[i]);
-    }
-    for (uint32_t i = 0; i < p->nhandles; i++) {
-        if (!name_ok(p->handles[i]) || strcmp(p->handles[i], "null") == 0)
+    for (uint32_t i = 0; i < p->nhandles; i++)
+        if (!p->handles[i] || !name_ok(p->handles[i]) || strcmp(p->handles[i], "null") == 0)
             return fail(d, none, "handle %u has an invalid name", (unsigned)i);
-        if (find_name(p->handles, i, p->handles[i]) != HX_NONE)
-            return fail(d, none, "handle '%s' listed twice", p->handles[i]);
-    }
+    if (!names_unique(p, d))
+        return false;
     bool *named = calloc(p->nhandles ? p->nhandles : 1, sizeof(bool));
     uint32_t *stype = malloc((p->nlocals ? p->nlocals : 1) * sizeof(uint32_t));
     bool ok = named && stype;
@@ -634,9 +669,73 @@ bool hx_program_check(const hx_program *p, hx_diag *d)
     return ok;
 }
 
-/* ==== Table compaction (minimizer support) =========================== */
+/* ==== Table compaction and normal form (.prog.normal) ================ */
+/* A program is in normal form when its local and handle tables hold
+   exactly the names its statements mention, in order of first mention in
+   the text (left to right on each line): the order hx_parse creates them
+   in, so parse(print(p)) == p needs it. */
+
+/* The locals a statement mentions, in text order. */
+static unsigned text_locals(const hx_stmt *s, uint32_t out[2])
+{
+    unsigned n = 0;
+    switch (s->kind) {
+    case HX_ST_NEW: case HX_ST_TARGET: case HX_ST_STATIC_GET:
+        out[n++] = s->dst;
+        break;
+    case HX_ST_STORE:
+        out[n++] = s->obj;
+        if (s->src != HX_NULL) out[n++] = s->src;
+        break;
+    case HX_ST_LOAD:
+        out[n++] = s->dst;
+        out[n++] = s->obj;
+        break;
+    case HX_ST_COPY:
+        out[n++] = s->dst;
+        out[n++] = s->src;
+        break;
+    case HX_ST_STATIC_SET: case HX_ST_EXPECT_TARGET:
+        if (s->src != HX_NULL) out[n++] = s->src;
+        break;
+    default:
+        if (stmt_uses(s->kind) & U_OBJ)
+            out[n++] = s->obj;
+        break;
+    }
+    return n;
+}
+
+static bool remap_names(char ***v, uint32_t *n, const uint32_t *map, uint32_t k)
+{
+    char **nv = malloc((k ? k : 1) * sizeof *nv);
+    if (!nv)
+        return false;
+    for (uint32_t i = 0; i < *n; i++) {
+        if (map[i] == HX_NONE)
+            free((*v)[i]);
+        else
+            nv[map[i]] = (*v)[i];
+    }
+    free(*v);
+    *v = nv;
+    *n = k;
+    return true;
+}
+
+static void compact(hx_program *p, bool drop_types);
 
 void hx_program_compact_tables(hx_program *p)
+{
+    compact(p, true);
+}
+
+void hx_program_normalize(hx_program *p)
+{
+    compact(p, false);
+}
+
+static void compact(hx_program *p, bool drop_types)
 {
     uint32_t nt = p->ntypes, nl = p->nlocals, nh = p->nhandles;
     uint32_t *tmap = malloc((nt + 1) * sizeof *tmap);
@@ -644,19 +743,25 @@ void hx_program_compact_tables(hx_program *p)
     uint32_t *hmap = malloc((nh + 1) * sizeof *hmap);
     if (!tmap || !lmap || !hmap)
         goto out;
-    /* Phase 1: mark what statements use (HX_NONE = unused). */
+    /* Phase 1: first mentions (HX_NONE = unused). */
     for (uint32_t i = 0; i < nt; i++) tmap[i] = HX_NONE;
     for (uint32_t i = 0; i < nl; i++) lmap[i] = HX_NONE;
     for (uint32_t i = 0; i < nh; i++) hmap[i] = HX_NONE;
+    uint32_t kl = 0, kh = 0, kt = 0;
     for (size_t i = 0; i < p->nstmts; i++) {
         const hx_stmt *s = &p->stmts[i];
-        unsigned u = stmt_uses(s->kind);
-        if (u & U_DST) lmap[s->dst] = 0;
-        if (u & U_OBJ) lmap[s->obj] = 0;
-        if ((u & U_SRC) && s->src != HX_NULL) lmap[s->src] = 0;
-        if (u & U_HANDLE) hmap[s->handle] = 0;
-        if (u & U_TYPE) tmap[s->type] = 0;
+        uint32_t ls[2];
+        unsigned n = text_locals(s, ls);
+        for (unsigned j = 0; j < n; j++)
+            if (lmap[ls[j]] == HX_NONE)
+                lmap[ls[j]] = kl++;
+        if ((stmt_uses(s->kind) & U_HANDLE) && hmap[s->handle] == HX_NONE)
+            hmap[s->handle] = kh++;
+        if (stmt_uses(s->kind) & U_TYPE)
+            tmap[s->type] = 0;
     }
+    for (uint32_t i = 0; i < nt && !drop_types; i++)
+        tmap[i] = 0;
     /* types reached through alloc:T finalizers of used types stay too */
     for (bool changed = true; changed;) {
         changed = false;
@@ -667,40 +772,24 @@ void hx_program_compact_tables(hx_program *p)
                 changed = true;
             }
     }
-    /* Phase 2: assign new indices in old order and move the tables. */
-    uint32_t k = 0;
+    /* Phase 2: types keep their order; names move to first-mention order. */
     for (uint32_t i = 0; i < nt; i++) {
         if (tmap[i] == HX_NONE) {
             free(p->types[i].name);
             continue;
         }
-        tmap[i] = k;
-        p->types[k++] = p->types[i];
+        tmap[i] = kt;
+        p->types[kt++] = p->types[i];
     }
-    p->ntypes = k;
+    p->ntypes = kt;
     for (uint32_t i = 0; i < p->ntypes; i++)
         if (p->types[i].fin == HX_FIN_ALLOC)
             p->types[i].fin_alloc = tmap[p->types[i].fin_alloc];
-    k = 0;
-    for (uint32_t i = 0; i < nl; i++) {
-        if (lmap[i] == HX_NONE) {
-            free(p->locals[i]);
-            continue;
-        }
-        lmap[i] = k;
-        p->locals[k++] = p->locals[i];
-    }
-    p->nlocals = k;
-    k = 0;
-    for (uint32_t i = 0; i < nh; i++) {
-        if (hmap[i] == HX_NONE) {
-            free(p->handles[i]);
-            continue;
-        }
-        hmap[i] = k;
-        p->handles[k++] = p->handles[i];
-    }
-    p->nhandles = k;
+    if (!remap_names(&p->locals, &p->nlocals, lmap, kl) ||
+        !remap_names(&p->handles, &p->nhandles, hmap, kh))
+        goto out;   /* allocation failure: leaves p untouched past types */
+    p->locals_cap = p->nlocals ? p->nlocals : 1;
+    p->handles_cap = p->nhandles ? p->nhandles : 1;
     /* Phase 3: renumber the statements. */
     for (size_t i = 0; i < p->nstmts; i++) {
         hx_stmt *s = &p->stmts[i];

@@ -283,6 +283,9 @@ uint32_t hx_program_local(hx_program *p, const char *name);    /* find or add */
 uint32_t hx_program_find_local(const hx_program *p, const char *name);
 uint32_t hx_program_handle(hx_program *p, const char *name);   /* find or add */
 uint32_t hx_program_find_handle(const hx_program *p, const char *name);
+/* Append a name the caller knows is new (no search: for bulk builders). */
+uint32_t hx_program_add_local(hx_program *p, const char *name);
+uint32_t hx_program_add_handle(hx_program *p, const char *name);
 /* Append a zeroed statement of kind k (src = HX_NULL, gen = 2 for collect);
    returns it or NULL on allocation failure.  The pointer is valid until
    the next append. */
@@ -290,9 +293,15 @@ hx_stmt *hx_program_append(hx_program *p, hx_stmt_kind k);
 /* Remove statements [from, from + n). */
 void hx_program_remove(hx_program *p, size_t from, size_t n);
 
-/* Drop types, locals and handles no statement refers to (types reached via
-   alloc:T stay), renumbering references.  Used by the minimizer. */
+/* Normal form (.prog.normal): drop types, locals and handles no statement
+   refers to (types reached via alloc:T stay), keep the types' order, put
+   locals and handles in order of first mention in the text (the order
+   hx_parse gives them), and renumber references.  Parsed and decoded
+   programs are in normal form; parse(print(p)) == p holds for programs in
+   normal form.  Used by the minimizer and the generator. */
 void hx_program_compact_tables(hx_program *p);
+/* The same without dropping types: locals and handles only. */
+void hx_program_normalize(hx_program *p);
 
 /* Set every statement's and type's position to the one it has in the
    canonical text hx_print writes (text.h). */

@@ -1,0 +1,280 @@
+/* check_hx_codec.c -- the binary program format (harness/decode.c, encode.c). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "check_hx_util.h"
+#include "codec.h"
+#include "gen.h"
+#include "testutil.h"
+
+static void fill_random(gcf_rng *r, uint8_t *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        b[i] = (uint8_t)gcf_rng_next(r);
+}
+
+/* decode -> valid, printable, re-parsable, equal after the round trip */
+static void assert_decodes_valid(const uint8_t *b, size_t n, hx_program *p)
+{
+    ck_assert(hx_decode(b, n, p));
+    hx_diag d;
+    char msg[512] = "";
+    bool ok = hx_program_check(p, &d);
+    if (!ok)
+        hx_diag_format(&d, msg, sizeof msg);
+    ck_assert_msg(ok, "decoded program invalid: %s", msg);
+    hx_t_assert_roundtrip(p);
+}
+
+START_TEST(test_decode_total_random)
+{
+    uint64_t seed = gcf_test_seed("decoder totality");
+    gcf_rng r = { seed };
+    int iters = gcf_under_valgrind() ? 300 : 5000;
+    size_t stmts = 0;
+    for (int it = 0; it < iters; it++) {
+        size_t n = (size_t)gcf_rng_below(&r, 400);
+        uint8_t *b = malloc(n ? n : 1);
+        ck_assert_ptr_nonnull(b);
+        fill_random(&r, b, n);
+        if (it % 3 == 0 && n > 1)
+            b[1] = (uint8_t)(HX_CODEC_EXACT_TAG | (b[1] & 0x0f));   /* exact mode too */
+        hx_program p;
+        assert_decodes_valid(b, n, &p);
+        stmts += p.nstmts;
+        hx_program_free(&p);
+        free(b);
+    }
+    ck_assert_uint_gt(stmts, (size_t)iters * 10);   /* inputs become real programs */
+}
+END_TEST
+
+START_TEST(test_decode_edge_inputs)
+{
+    hx_program p;
+    assert_decodes_valid(NULL, 0, &p);                   /* empty input */
+    ck_assert_uint_eq(p.nstmts, 0);
+    ck_assert_uint_gt(p.ntypes, 0);
+    hx_program_free(&p);
+    uint8_t ff[300], zero[300];
+    memset(ff, 0xff, sizeof ff);
+    memset(zero, 0, sizeof zero);
+    assert_decodes_valid(ff, sizeof ff, &p);
+    hx_program_free(&p);
+    assert_decodes_valid(zero, sizeof zero, &p);
+    ck_assert_uint_gt(p.nstmts, 0);
+    hx_program_free(&p);
+    /* every version byte decodes, and with the same layout */
+    uint8_t b[64];
+    gcf_rng r = { 7 };
+    fill_random(&r, b, sizeof b);
+    b[1] = 0x11;
+    hx_program ref;
+    b[0] = HX_CODEC_VERSION;
+    ck_assert(hx_decode(b, sizeof b, &ref));
+    for (int v = 0; v < 256; v++) {
+        b[0] = (uint8_t)v;
+        assert_decodes_valid(b, sizeof b, &p);
+        ck_assert(hx_program_equal(&p, &ref));
+        hx_program_free(&p);
+    }
+    hx_program_free(&ref);
+}
+END_TEST
+
+static void assert_exact(const hx_program *p)
+{
+    uint8_t *b;
+    size_t n;
+    ck_assert(hx_encode(p, &b, &n));
+    ck_assert_uint_eq(b[0], HX_CODEC_VERSION);
+    hx_program q;
+    ck_assert(hx_decode(b, n, &q));
+    char *t1 = hx_print_string(p, NULL), *t2 = hx_print_string(&q, NULL);
+    ck_assert_msg(hx_program_equal(p, &q), "decode(encode(p)) != p\n--- p\n%s--- q\n%s", t1, t2);
+    free(t1);
+    free(t2);
+    hx_program_free(&q);
+    free(b);
+}
+
+START_TEST(test_encode_format_examples)
+{
+    char *all = hx_t_format_all();
+    hx_program p;
+    hx_t_parse_ok(all, &p);
+    assert_exact(&p);
+    hx_program_free(&p);
+    free(all);
+    /* names that the decoder's defaults would otherwise give other things,
+       unbound and dropped locals, freed handles, a huge type index */
+    const char *odd =
+        "heap gen0_budget=12345 loh_threshold=90000 segment_size=3 hard_limit=1k profile=clr\n"
+        "type l1 size=24\n"
+        "type T0 size=100 refs=3 finalizer=alloc:l1 critical\n"
+        "l1 = new T0\n"
+        "h1 = handle pinned l0\n"
+        "free h1\n"
+        "h0 = handle weak_long l1\n"
+        "x = target h1\n"
+        "expect target h1 x\n"
+        "drop l1\n"
+        "l1.2 = l1\n"
+        "static s40 = l1\n"
+        "thread 63\n"
+        "expect finalized zz 77777777\n";
+    hx_t_parse_ok(odd, &p);
+    assert_exact(&p);
+    hx_program_free(&p);
+}
+END_TEST
+
+START_TEST(test_encode_generated)
+{
+    uint64_t seed = gcf_test_seed("encode generated");
+    int n = gcf_under_valgrind() ? 20 : 300;
+    for (int i = 0; i < n; i++) {
+        hx_program p;
+        ck_assert(hx_gen(seed * 31 + (uint64_t)i, 1 + (size_t)i % 200, &p));
+        assert_exact(&p);
+        hx_program_free(&p);
+    }
+}
+END_TEST
+
+START_TEST(test_encode_decoded_exact_inputs)
+{
+    /* programs decoded from exact-mode random bytes (names, expectations,
+       explicit types) survive encode/decode too */
+    uint64_t seed = gcf_test_seed("encode decoded");
+    gcf_rng r = { seed };
+    int iters = gcf_under_valgrind() ? 50 : 1000;
+    for (int it = 0; it < iters; it++) {
+        uint8_t b[256];
+        fill_random(&r, b, sizeof b);
+        b[1] = (uint8_t)(HX_CODEC_EXACT_TAG | (b[1] & 0x0f));
+        hx_program p;
+        ck_assert(hx_decode(b, (size_t)gcf_rng_below(&r, sizeof b), &p));
+        assert_exact(&p);
+        hx_program_free(&p);
+    }
+}
+END_TEST
+
+START_TEST(test_mutated_encodings_stay_valid)
+{
+    uint64_t seed = gcf_test_seed("mutated encodings");
+    gcf_rng r = { seed };
+    char *all = hx_t_format_all();
+    hx_program p;
+    hx_t_parse_ok(all, &p);
+    uint8_t *b;
+    size_t n;
+    ck_assert(hx_encode(&p, &b, &n));
+    int iters = gcf_under_valgrind() ? 100 : 2000;
+    for (int it = 0; it < iters; it++) {
+        uint8_t *m = malloc(n);
+        ck_assert_ptr_nonnull(m);
+        memcpy(m, b, n);
+        for (int e = 0; e < 3; e++)
+            m[gcf_rng_below(&r, n)] = (uint8_t)gcf_rng_next(&r);
+        hx_program q;
+        assert_decodes_valid(m, (size_t)gcf_rng_below(&r, n + 1), &q);
+        hx_program_free(&q);
+        free(m);
+    }
+    free(b);
+    free(all);
+    hx_program_free(&p);
+}
+END_TEST
+
+/* The fuzz-mode distribution: live operands, sizes at the boundaries,
+   small heaps, every statement kind, no expectations. */
+START_TEST(test_fuzz_distribution)
+{
+    uint64_t seed = gcf_test_seed("fuzz distribution");
+    gcf_rng r = { seed };
+    int iters = gcf_under_valgrind() ? 100 : 1000;
+    size_t uses = 0, live_uses = 0, near_loh = 0, small_seg = 0, news = 0;
+    size_t kinds[HX_ST_KIND_COUNT] = {0};
+    for (int it = 0; it < iters; it++) {
+        uint8_t b[200];
+        fill_random(&r, b, sizeof b);
+        b[1] &= 0x7f;                                   /* fuzz mode */
+        hx_program p;
+        ck_assert(hx_decode(b, sizeof b, &p));
+        if (p.heap.value[HX_KEY_SEGMENT_SIZE] <= 256 * 1024)
+            small_seg++;
+        hx_cstate cs;
+        hx_cstate_init(&cs);
+        ck_assert(hx_cstate_reserve(&cs, &p));
+        for (size_t i = 0; i < p.nstmts; i++) {
+            const hx_stmt *s = &p.stmts[i];
+            kinds[s->kind]++;
+            uint32_t rd[2];
+            unsigned k = hx_stmt_reads_locals(s, rd);
+            if (s->kind == HX_ST_STORE)
+                k = 1;                                  /* the stored value may be null */
+            if (s->kind == HX_ST_STATIC_SET)
+                k = 0;
+            for (unsigned j = 0; j < k; j++) {
+                uses++;
+                live_uses += cs.locals[rd[j]].bound && cs.locals[rd[j]].nonnull;
+            }
+            if (s->kind == HX_ST_NEW) {
+                news++;
+                uint64_t size = hx_type_instance_size(&p.types[s->type], s->length);
+                uint64_t thr = p.heap.value[HX_KEY_LOH_THRESHOLD];
+                if (size + 8 >= thr && size <= thr + 8)
+                    near_loh++;
+            }
+            hx_cstate_step(&cs, &p, s);
+        }
+        hx_cstate_free(&cs);
+        hx_program_free(&p);
+    }
+    ck_assert_uint_gt(uses, 1000);
+    ck_assert_msg(live_uses * 100 >= uses * 95, "live operands %zu of %zu", live_uses, uses);
+    ck_assert_msg(near_loh * 100 >= news * 2, "LOH-edge sizes %zu of %zu", near_loh, news);
+    ck_assert_uint_ge(small_seg * 100, (size_t)iters * 60);
+    for (int k = 0; k < HX_ST_FIRST_EXPECT; k++)
+        ck_assert_msg(kinds[k] > 0, "kind %s never decoded", hx_stmt_kind_name(k));
+    for (int k = HX_ST_FIRST_EXPECT; k < HX_ST_KIND_COUNT; k++)
+        ck_assert_uint_eq(kinds[k], 0);
+}
+END_TEST
+
+START_TEST(test_encode_rejects_invalid)
+{
+    hx_program p;
+    hx_program_init(&p);
+    hx_stmt *s = hx_program_append(&p, HX_ST_DROP);
+    ck_assert_ptr_nonnull(s);
+    s->obj = 3;                                         /* no such local */
+    uint8_t *b = (uint8_t *)&p;
+    size_t n = 1;
+    ck_assert(!hx_encode(&p, &b, &n));
+    ck_assert_ptr_null(b);
+    ck_assert_uint_eq(n, 0);
+    hx_program_free(&p);
+}
+END_TEST
+
+Suite *make_hx_codec_suite(void)
+{
+    Suite *s = suite_create("hx_codec");
+    TCase *tc = tcase_create("codec");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_decode_total_random);
+    tcase_add_test(tc, test_decode_edge_inputs);
+    tcase_add_test(tc, test_encode_format_examples);
+    tcase_add_test(tc, test_encode_generated);
+    tcase_add_test(tc, test_encode_decoded_exact_inputs);
+    tcase_add_test(tc, test_mutated_encodings_stay_valid);
+    tcase_add_test(tc, test_fuzz_distribution);
+    tcase_add_test(tc, test_encode_rejects_invalid);
+    suite_add_tcase(s, tc);
+    return s;
+}
