@@ -167,6 +167,10 @@ typedef struct graph {
     int32_t *stack;
     mgc_ref *rstack;
     bool large;               /* also allocate large byte arrays */
+    bool pins;                /* also pin objects with pinned handles */
+    mgc_handle pin[8];        /* 0 = unused */
+    mgc_ref pin_at[8];        /* address when pinned: must never change */
+    int32_t pin_id[8];
 } graph;
 
 static void graph_init(graph *g, const mgc_config *cfg, uint64_t seed, size_t nroots, size_t cap)
@@ -253,6 +257,23 @@ static bool graph_pick(graph *g, size_t k, unsigned depth, mgc_ref *obj, int32_t
     return true;
 }
 
+/* Pin a rooted object with a pinned handle, or release a pin. */
+static void graph_pin(graph *g)
+{
+    size_t j = gcf_rng_below(&g->rng, 8);
+    if (g->pin[j]) {
+        ck_assert_int_eq(mgc_handle_free(g->h, g->pin[j]), MGC_OK);
+        g->pin[j] = 0;
+        return;
+    }
+    size_t k = gcf_rng_below(&g->rng, g->nroots);
+    if (g->sroots[k] < 0)
+        return;
+    ck_assert_int_eq(mgc_handle_alloc(g->h, MGC_HANDLE_PINNED, g->roots[k], &g->pin[j]), MGC_OK);
+    g->pin_at[j] = g->roots[k];
+    g->pin_id[j] = g->sroots[k];
+}
+
 static void graph_store(graph *g)
 {
     mgc_ref src, dst = NULL;
@@ -276,13 +297,23 @@ static size_t graph_check(graph *g)
 {
     memset(g->seen, 0, g->cap * sizeof *g->seen);
     size_t sp = 0, reach = 0;
-    for (size_t k = 0; k < g->nroots; k++) {
-        if (g->sroots[k] < 0) {
+    for (size_t k = 0; k < g->nroots + 8; k++) {
+        if (k >= g->nroots) {
+            size_t j = k - g->nroots;
+            if (!g->pin[j])
+                continue;
+            mgc_ref t = NULL;
+            ck_assert_int_eq(mgc_handle_get(g->h, g->pin[j], &t), MGC_OK);
+            ck_assert_msg(t == g->pin_at[j], "pinned object %d moved", g->pin_id[j]);
+            g->stack[sp] = g->pin_id[j];
+            g->rstack[sp++] = t;
+        } else if (g->sroots[k] < 0) {
             ck_assert_ptr_eq(g->roots[k], NULL);
             continue;
+        } else {
+            g->stack[sp] = g->sroots[k];
+            g->rstack[sp++] = g->roots[k];
         }
-        g->stack[sp] = g->sroots[k];
-        g->rstack[sp++] = g->roots[k];
         while (sp > 0) {
             int32_t id = g->stack[--sp];
             mgc_ref r = g->rstack[sp];
@@ -327,9 +358,12 @@ static void graph_ops(graph *g, size_t nops, unsigned collect_every, bool check_
                 return;
         } else if (r < 85) {
             graph_store(g);
-        } else if (r < 95) {
+        } else if (r < 92) {
             g->roots[k] = NULL;
             g->sroots[k] = -1;
+        } else if (r < 95) {
+            if (g->pins)
+                graph_pin(g);
         } else if (collect_every && gcf_rng_below(&g->rng, collect_every) == 0) {
             int gen = (int)gcf_rng_below(&g->rng, 3);
             unsigned flags = gen == 2 && gcf_rng_below(&g->rng, 4) == 0 ? MGC_COLLECT_COMPACT_LOH : 0;
@@ -352,6 +386,7 @@ START_TEST(test_compaction_random_graph)
     graph g;
     size_t ops = gcf_under_valgrind() ? 3000 : 20000;
     graph_init(&g, &cfg, seed, 64, ops);
+    g.pins = true;
     graph_ops(&g, ops, 2, true);
     ck_assert_uint_ge(mgc_collection_count(g.h, 2), 10);
     ck_assert_uint_ge(mgc_collection_count(g.h, 0), 40);
@@ -405,6 +440,7 @@ START_TEST(test_random_stress)
     size_t ops = gcf_under_valgrind() ? 4000 : 30000;
     graph_init(&g, &cfg, seed, 48, ops);
     g.large = true;
+    g.pins = true;
     static gcf_core_events ev;
     memset(&ev, 0, sizeof ev);
     ev.verify_each = true;
