@@ -1,0 +1,129 @@
+/* check_hx_checks.c -- every check C1-C9 fires on a deliberately wrong
+ * target (harness/target_faulty.c) with the expected signature, and the
+ * same program passes on the correct runtime (the control). */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include "testutil.h"
+#include "exec.h"
+#include "text.h"
+
+static hx_exec_status run_text(const char *text, hx_fault fault, bool verify, hx_exec_outcome *r)
+{
+    hx_program p;
+    hx_diag d;
+    ck_assert_msg(hx_parse(text, strlen(text), "case.gcp", &p, &d), "parse: %s", d.msg);
+    hx_exec_options o;
+    hx_exec_options_default(&o);
+    o.target = hx_target_faulty(fault);
+    o.verify_each = verify;
+    o.no_views = true;
+    hx_exec_status s = hx_exec_run(&p, "case.gcp", &o, r);
+    hx_program_free(&p);
+    return s;
+}
+
+typedef struct fault_case {
+    hx_fault fault;
+    bool verify;
+    const char *signature;
+    const char *text;
+} fault_case;
+
+#define TYPES "type Leaf size=32\ntype Node size=32 refs=2\ntype Blob array elem=1\n" \
+              "type Fin size=24 finalizer=count\n"
+
+static const fault_case cases[] = {
+    {HX_FAULT_SLOT_SWAP, false, "C1 load root-null",
+     TYPES "a = new Node\nb = new Node\na.0 = b\nc = a.0\n"},
+    {HX_FAULT_PAYLOAD, false, "C1 collect payload-corrupt", TYPES "a = new Leaf\ncollect 0\n"},
+    {HX_FAULT_DROP_LIVE, false, "C1 collect root-null", TYPES "a = new Leaf\ncollect 0\n"},
+    {HX_FAULT_KEEP_DEAD, false, "C2 collect extra-object",
+     TYPES "a = new Leaf\ndrop a\ncollect 0\n"},
+    {HX_FAULT_GEN, false, "C3 collect gen-mismatch", TYPES "a = new Leaf\ncollect 0\n"},
+    {HX_FAULT_LOH, false, "C4 new loh-mismatch", TYPES "b = new Blob[90000]\n"},
+    {HX_FAULT_MOVE_PINNED, false, "C5 collect moved",
+     TYPES "a = new Leaf\np = handle pinned a\ncollect 0\n"},
+    {HX_FAULT_FIN_SUPPRESSED, false, "C6 suppress bit-mismatch", TYPES "a = new Fin\nsuppress a\n"},
+    {HX_FAULT_WEAK_KEEP, false, "C7 collect not-cleared",
+     TYPES "a = new Leaf\nw = handle weak a\ndrop a\ncollect 0\n"},
+    {HX_FAULT_COUNT_GC, false, "C8 collect count-mismatch", TYPES "a = new Leaf\ncollect 0\n"},
+    {HX_FAULT_SKIP_BUDGET, false, "C8 new missing-gc",
+     "heap gen0_budget=100\n" TYPES "a = new Leaf\nb = new Leaf\nc = new Leaf\nd = new Leaf\n"},
+    {HX_FAULT_NO_BARRIER, true, "C9 store verify-failed",
+     TYPES "a = new Node\ncollect\ncollect\nb = new Leaf\na.0 = b\n"},
+    {HX_FAULT_VERIFY, false, "C9 collect verify-failed", TYPES "a = new Leaf\ncollect 0\n"},
+};
+
+/* One test per fault: the faulty target fails with the signature. */
+START_TEST(test_fault_fires)
+{
+    const fault_case *c = &cases[_i];
+    hx_exec_outcome r;
+    hx_exec_status s = run_text(c->text, c->fault, c->verify, &r);
+    ck_assert_msg(s == HX_EXEC_FAIL, "fault %s: status %d, expected a failure",
+                  hx_fault_name(c->fault), (int)s);
+    ck_assert_msg(strcmp(r.fail.signature, c->signature) == 0, "fault %s: signature `%s`, want `%s` (%s)",
+                  hx_fault_name(c->fault), r.fail.signature, c->signature, r.fail.message);
+    hx_exec_outcome_free(&r);
+}
+END_TEST
+
+/* The control: the correct runtime passes every case program. */
+START_TEST(test_control_passes)
+{
+    const fault_case *c = &cases[_i];
+    hx_exec_outcome r;
+    hx_exec_status s = run_text(c->text, HX_FAULT_NONE, true, &r);
+    ck_assert_msg(s == HX_EXEC_PASS, "case %s on the runtime: `%s` %s", hx_fault_name(c->fault),
+                  r.fail.signature, r.fail.message);
+    hx_exec_outcome_free(&r);
+}
+END_TEST
+
+/* Every fault has a name that maps back to it (--target faulty:NAME). */
+START_TEST(test_fault_names)
+{
+    for (int f = 0; f < HX_FAULT_KIND_COUNT; f++) {
+        char name[64];
+        snprintf(name, sizeof name, "faulty:%s", hx_fault_name((hx_fault)f));
+        ck_assert_ptr_eq(hx_target_by_name(name), hx_target_faulty((hx_fault)f));
+    }
+    ck_assert_ptr_null(hx_target_by_name("faulty:nonsense"));
+    ck_assert_ptr_eq(hx_target_by_name("mgc"), &hx_target_mgc);
+}
+END_TEST
+
+/* The report starts with the signature line and names the statement. */
+START_TEST(test_report_shape)
+{
+    hx_exec_outcome r;
+    run_text(TYPES "a = new Leaf\ncollect 0\n", HX_FAULT_GEN, false, &r);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    hx_report_print(f, "case.gcp", &r);
+    fclose(f);
+    ck_assert_msg(strncmp(buf, "C3 collect gen-mismatch\n", 24) == 0, "report: %s", buf);
+    ck_assert_ptr_nonnull(strstr(buf, "statement: collect 0"));
+    ck_assert_ptr_nonnull(strstr(buf, "line 6"));
+    ck_assert_ptr_nonnull(strstr(buf, "root path: object 1 <- local a"));
+    ck_assert_ptr_nonnull(strstr(buf, "model gen 1, target gen 2"));
+    free(buf);
+    hx_exec_outcome_free(&r);
+}
+END_TEST
+
+Suite *make_hx_checks_suite(void)
+{
+    Suite *s = suite_create("hx_checks");
+    TCase *tc = tcase_create("hx_checks");
+    tcase_set_timeout(tc, 60);
+    int n = (int)(sizeof cases / sizeof cases[0]);
+    tcase_add_loop_test(tc, test_fault_fires, 0, n);
+    tcase_add_loop_test(tc, test_control_passes, 0, n);
+    tcase_add_test(tc, test_fault_names);
+    tcase_add_test(tc, test_report_shape);
+    suite_add_tcase(s, tc);
+    return s;
+}

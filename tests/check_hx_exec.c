@@ -1,0 +1,317 @@
+/* check_hx_exec.c -- the lockstep executor on our runtime: payload stamps,
+ * conformance scenarios, program errors, expectations, fuzz and stress
+ * modes, determinism, tracing, and the minimizer driven by a signature
+ * predicate. */
+#include <check.h>
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include "testutil.h"
+#include "exec.h"
+#include "exec_internal.h"
+#include "text.h"
+#include "gen.h"
+#include "codec.h"
+#include "minimize.h"
+
+static void parse_ok(const char *text, hx_program *p)
+{
+    hx_diag d;
+    ck_assert_msg(hx_parse(text, strlen(text), "t.gcp", p, &d), "parse: %s", d.msg);
+}
+
+static hx_exec_status run_prog(const hx_program *p, const hx_exec_options *o, hx_exec_outcome *r)
+{
+    hx_exec_options def;
+    if (!o) {
+        hx_exec_options_default(&def);
+        def.no_views = true;
+        o = &def;
+    }
+    return hx_exec_run(p, "t.gcp", o, r);
+}
+
+/* ---- stamps ---------------------------------------------------------- */
+START_TEST(test_stamp_roundtrip)
+{
+    gcf_rng rng = {gcf_test_seed("test_stamp_roundtrip")};
+    for (int k = 0; k < 500; k++) {
+        size_t len = 1 + (size_t)gcf_rng_below(&rng, 64);
+        uint32_t id = 1 + (uint32_t)gcf_rng_below(&rng, 1u << 30);
+        uint8_t buf[64] = {0};
+        hx_stamp_write(buf, len, id);
+        ck_assert(hx_stamp_check(buf, len, id, true));
+        ck_assert(!hx_stamp_check(buf, len, id + 1, false) || len < 1);
+        if (len >= 8) {
+            uint32_t got = 0;
+            ck_assert(hx_stamp_read(buf, len, &got));
+            ck_assert_uint_eq(got, id);
+        }
+        size_t i = (size_t)gcf_rng_below(&rng, len);
+        buf[i] ^= (uint8_t)(1 + gcf_rng_below(&rng, 255));
+        ck_assert_msg(!hx_stamp_check(buf, len, id, true), "flip of byte %zu of %zu undetected", i, len);
+    }
+    uint8_t zero[16] = {0};
+    uint32_t got;
+    ck_assert(!hx_stamp_read(zero, sizeof zero, &got));   /* unstamped is never valid */
+}
+END_TEST
+
+/* ---- conformance ------------------------------------------------------- */
+static char *conformance_dir(void)
+{
+    static const char here[] = __FILE__;
+    const char *slash = strrchr(here, '/');
+    size_t n = slash ? (size_t)(slash - here) : 1;
+    char *d = malloc(n + 32);
+    snprintf(d, n + 32, "%.*s/../conformance", (int)n, slash ? here : ".");
+    return d;
+}
+
+static int run_dir(bool stress, bool verify, char *first_fail, size_t fl)
+{
+    char *dir = conformance_dir();
+    DIR *dh = opendir(dir);
+    ck_assert_msg(dh != NULL, "cannot open %s", dir);
+    struct dirent *e;
+    int n = 0, failed = 0;
+    while ((e = readdir(dh)) != NULL) {
+        size_t l = strlen(e->d_name);
+        if (l < 5 || strcmp(e->d_name + l - 4, ".gcp") != 0)
+            continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        char *buf;
+        size_t len;
+        ck_assert_int_eq(hx_read_file(path, &buf, &len), 0);
+        hx_program p;
+        hx_diag d;
+        ck_assert_msg(hx_parse(buf, len, path, &p, &d), "%s: %s", path, d.msg);
+        hx_exec_options o;
+        hx_exec_options_default(&o);
+        o.stress = stress;
+        o.verify_each = verify;
+        o.no_views = true;
+        hx_exec_outcome r;
+        if (hx_exec_run(&p, path, &o, &r) != HX_EXEC_PASS) {
+            if (!failed)
+                snprintf(first_fail, fl, "%s: %s %s", e->d_name, r.fail.signature, r.fail.message);
+            failed++;
+        }
+        hx_exec_outcome_free(&r);
+        hx_program_free(&p);
+        free(buf);
+        n++;
+    }
+    closedir(dh);
+    free(dir);
+    ck_assert_int_ge(n, 20);
+    return failed;
+}
+
+START_TEST(test_conformance_pass)
+{
+    char first[800] = "";
+    int failed = run_dir(false, false, first, sizeof first);
+    ck_assert_msg(failed == 0, "%d scenarios failed; first: %s", failed, first);
+}
+END_TEST
+
+START_TEST(test_conformance_stress_verify)
+{
+    char first[800] = "";
+    int failed = run_dir(true, true, first, sizeof first);
+    ck_assert_msg(failed == 0, "%d scenarios failed under --stress --verify; first: %s", failed, first);
+}
+END_TEST
+
+/* ---- program errors and expectations ------------------------------------ */
+START_TEST(test_program_error_position)
+{
+    hx_program p;
+    parse_ok("type Node size=24\na = new Node\ndrop a\n  b = a\ncollect\n", &p);
+    hx_exec_outcome r;
+    ck_assert_int_eq(run_prog(&p, NULL, &r), HX_EXEC_BAD_PROGRAM);
+    ck_assert_uint_eq(r.fail.pos.line, 4);
+    ck_assert_uint_eq(r.fail.pos.col, 3);
+    ck_assert_uint_eq(r.steps, 3);      /* nothing after the error ran */
+    ck_assert_ptr_nonnull(strstr(r.fail.message, "'a'"));
+    ck_assert_str_eq(r.fail.check, "PE");
+    hx_exec_outcome_free(&r);
+    /* fuzz mode skips the statement and goes on */
+    hx_exec_options o;
+    hx_exec_options_default(&o);
+    o.fuzz = true;
+    ck_assert_int_eq(run_prog(&p, &o, &r), HX_EXEC_PASS);
+    ck_assert_uint_eq(r.steps, 4);
+    ck_assert_uint_eq(r.gcs, 1);
+    hx_exec_outcome_free(&r);
+    hx_program_free(&p);
+}
+END_TEST
+
+START_TEST(test_expectation_failures)
+{
+    static const struct { const char *line; const char *sig; } cases[] = {
+        {"expect gen a 2\n", "EX expect_gen value"},
+        {"expect loh a\n", "EX expect_loh value"},
+        {"expect null a\n", "EX expect_null value"},
+        {"expect collections 0 2\n", "EX expect_collections value"},
+        {"expect finalized a 1\n", "EX expect_finalized value"},
+        {"expect pinned_count 1\n", "EX expect_pinned_count value"},
+        {"expect oom\n", "EX expect_oom target"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[256];
+        snprintf(text, sizeof text, "type Node size=32 refs=1\na = new Node\ncollect 0\n%s",
+                 cases[i].line);
+        hx_program p;
+        parse_ok(text, &p);
+        hx_exec_outcome r;
+        ck_assert_int_eq(run_prog(&p, NULL, &r), HX_EXEC_FAIL);
+        ck_assert_msg(strcmp(r.fail.signature, cases[i].sig) == 0, "%s: got `%s`", cases[i].line,
+                      r.fail.signature);
+        ck_assert_uint_eq(r.fail.pos.line, 4);
+        hx_exec_outcome_free(&r);
+        hx_program_free(&p);
+    }
+}
+END_TEST
+
+/* ---- determinism, tracing, generated programs ---------------------------- */
+START_TEST(test_generated_deterministic)
+{
+    uint64_t seed = gcf_test_seed("test_generated_deterministic");
+    int n = gcf_under_valgrind() ? 5 : 40;
+    for (int k = 0; k < n; k++) {
+        hx_program p;
+        ck_assert(hx_gen(seed + (uint64_t)k, 80, &p));
+        hx_exec_options o;
+        hx_exec_options_default(&o);
+        o.fuzz = true;
+        o.no_views = true;
+        hx_exec_outcome a, b;
+        hx_exec_status sa = run_prog(&p, &o, &a), sb = run_prog(&p, &o, &b);
+        ck_assert_int_eq(sa, sb);
+        ck_assert_uint_eq(a.steps, b.steps);
+        ck_assert_uint_eq(a.gcs, b.gcs);
+        ck_assert_uint_eq(a.fin_calls, b.fin_calls);
+        ck_assert_str_eq(a.fail.signature, b.fail.signature);
+        hx_exec_outcome_free(&a);
+        hx_exec_outcome_free(&b);
+        hx_program_free(&p);
+    }
+}
+END_TEST
+
+START_TEST(test_trace_lists_steps_and_events)
+{
+    hx_program p;
+    parse_ok("heap gen0_budget=64\ntype Node size=32\na = new Node\nb = new Node\nc = new Node\n", &p);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    hx_exec_options o;
+    hx_exec_options_default(&o);
+    o.trace = true;
+    o.trace_out = f;
+    hx_exec_outcome r;
+    ck_assert_int_eq(run_prog(&p, &o, &r), HX_EXEC_PASS);
+    fclose(f);
+    ck_assert_ptr_nonnull(strstr(buf, "step 2 line 5: c = new Node"));
+    ck_assert_ptr_nonnull(strstr(buf, "event gc gen=0 reason=alloc_small"));
+    ck_assert_uint_eq(r.gcs, 1);
+    free(buf);
+    hx_exec_outcome_free(&r);
+    hx_program_free(&p);
+}
+END_TEST
+
+/* Seeds of the fuzz corpus replay cleanly (decode + fuzz mode). */
+START_TEST(test_encoded_conformance_replays)
+{
+    hx_program p;
+    parse_ok("type Fin size=24 finalizer=count\na = new Fin\ndrop a\ncollect\nfinalize\n"
+             "expect finalized a 1\n", &p);
+    uint8_t *bytes;
+    size_t n;
+    ck_assert(hx_encode(&p, &bytes, &n));
+    hx_program q;
+    ck_assert(hx_decode(bytes, n, &q));
+    hx_exec_options o;
+    hx_exec_options_default(&o);
+    o.fuzz = true;
+    hx_exec_outcome r;
+    ck_assert_int_eq(run_prog(&q, &o, &r), HX_EXEC_PASS);
+    ck_assert_uint_eq(r.fin_calls, 1);
+    hx_exec_outcome_free(&r);
+    free(bytes);
+    hx_program_free(&q);
+    hx_program_free(&p);
+}
+END_TEST
+
+/* ---- the minimizer with the signature predicate --------------------------- */
+typedef struct min_ctx { const char *sig; const hx_target_ops *t; } min_ctx;
+
+static bool same_failure(const hx_program *cand, void *vctx)
+{
+    min_ctx *c = vctx;
+    hx_exec_options o;
+    hx_exec_options_default(&o);
+    o.target = c->t;
+    o.fuzz = true;
+    o.no_views = true;
+    hx_exec_outcome r;
+    bool same = hx_exec_run(cand, NULL, &o, &r) == HX_EXEC_FAIL && strcmp(r.fail.signature, c->sig) == 0;
+    hx_exec_outcome_free(&r);
+    return same;
+}
+
+START_TEST(test_minimize_planted_failure)
+{
+    /* a 200-statement generated program run on a target that misreports
+       promoted generations: the minimizer must cut it to <= 5 statements */
+    uint64_t seed = gcf_test_seed("test_minimize_planted_failure");
+    min_ctx c = {"C3 collect gen-mismatch", hx_target_faulty(HX_FAULT_GEN)};
+    hx_program p;
+    bool found = false;
+    for (uint64_t k = 0; k < 200 && !found; k++) {
+        ck_assert(hx_gen(seed + k, 200, &p));
+        if (p.nstmts == 200 && same_failure(&p, &c))
+            found = true;
+        else
+            hx_program_free(&p);
+    }
+    ck_assert_msg(found, "no generated program shows the planted failure");
+    hx_program out;
+    hx_min_stats st;
+    hx_min_status ms = hx_minimize(&p, same_failure, &c, NULL, &out, &st);
+    ck_assert_int_eq(ms, HX_MIN_OK);
+    ck_assert_msg(out.nstmts <= 5, "minimized to %zu statements", out.nstmts);
+    ck_assert(same_failure(&out, &c));
+    /* the correct runtime passes the minimized program */
+    c.t = &hx_target_mgc;
+    ck_assert(!same_failure(&out, &c));
+    hx_program_free(&out);
+    hx_program_free(&p);
+}
+END_TEST
+
+Suite *make_hx_exec_suite(void)
+{
+    Suite *s = suite_create("hx_exec");
+    TCase *tc = tcase_create("hx_exec");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, test_stamp_roundtrip);
+    tcase_add_test(tc, test_conformance_pass);
+    tcase_add_test(tc, test_conformance_stress_verify);
+    tcase_add_test(tc, test_program_error_position);
+    tcase_add_test(tc, test_expectation_failures);
+    tcase_add_test(tc, test_generated_deterministic);
+    tcase_add_test(tc, test_trace_lists_steps_and_events);
+    tcase_add_test(tc, test_encoded_conformance_replays);
+    tcase_add_test(tc, test_minimize_planted_failure);
+    suite_add_tcase(s, tc);
+    return s;
+}
