@@ -109,16 +109,39 @@ static bool try_edit(minimizer *m, edit_fn edit, size_t i, unsigned variant)
     return try_candidate(m, &cand, "simplify");
 }
 
-static bool edit_length(hx_program *p, size_t i, unsigned v)
+/* Array lengths: try 0, then bisect for the smallest length that still
+   fails (assuming failure is monotonic in the length, which boundary bugs
+   such as the LOH threshold are); ~log2(length) predicate calls. */
+static bool try_length(minimizer *m, size_t i, uint64_t len)
 {
-    hx_stmt *s = &p->stmts[i];
+    hx_program cand;
+    if (!hx_program_copy(&cand, &m->cur)) {
+        m->nomem = true;
+        return false;
+    }
+    cand.stmts[i].length = len;
+    return try_candidate(m, &cand, "simplify");
+}
+
+static bool shrink_length(minimizer *m, size_t i)
+{
+    const hx_stmt *s = &m->cur.stmts[i];
     if (s->kind != HX_ST_NEW || s->length == 0)
         return false;
-    uint64_t cands[4] = { 0, 1, s->length / 2, s->length - 1 };
-    if (v >= 4 || cands[v] >= s->length)
-        return false;
-    s->length = cands[v];
-    return true;
+    if (try_length(m, i, 0))
+        return true;
+    uint64_t lo = 0, hi = m->cur.stmts[i].length;   /* lo passes, hi fails */
+    bool changed = false;
+    while (hi - lo > 1 && budget_left(m)) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (try_length(m, i, mid)) {
+            hi = mid;
+            changed = true;
+        } else {
+            lo = mid;
+        }
+    }
+    return changed;
 }
 
 static bool edit_stmt(hx_program *p, size_t i, unsigned v)
@@ -199,11 +222,7 @@ static void simplify(minimizer *m)
     for (bool changed = true; changed && budget_left(m);) {
         changed = false;
         for (size_t i = 0; i < m->cur.nstmts && budget_left(m); i++) {
-            for (unsigned v = 0; v < 4; v++)
-                if (try_edit(m, edit_length, i, v)) {
-                    changed = true;
-                    v = (unsigned)-1;        /* retry from the smallest */
-                }
+            changed |= shrink_length(m, i);
             for (unsigned v = 0; v < 2; v++)
                 changed |= try_edit(m, edit_stmt, i, v);
         }

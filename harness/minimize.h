@@ -10,7 +10,8 @@
  *   1. ddmin over statements: remove chunks of n parts (n = 2, 4, ... up
  *      to one statement at a time), keeping any removal that still fails;
  *   2. operand simplification, repeated until nothing changes: array
- *      lengths made smaller (0, 1, halves), `collect N` -> `collect`,
+ *      lengths made smaller (0, else bisection down to the smallest length
+ *      that still fails), `collect N` -> `collect`,
  *      compact_loh dropped, `thread N` -> `thread 0`, stored values -> null,
  *      fixed sizes made minimal, finalizer and critical removed, heap keys
  *      set back to their defaults;
