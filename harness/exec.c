@@ -369,8 +369,11 @@ static bool hx_setup(hx_exec *x)
     int prof = x->o->profile >= 0 ? x->o->profile : (int)p->heap.profile;
     oc.profile = prof == HX_PROFILE_CLR ? ORC_PROFILE_CLR : ORC_PROFILE_STRICT;
     x->m = orc_create(&oc);
-    if (!x->m)
+    if (!x->m) {
+        snprintf(x->out->fail.message, sizeof x->out->fail.message,
+                 "the oracle rejected the heap configuration");
         return false;
+    }
     hx_target_config tc = {0};
     tc.gen0_budget = oc.gen0_budget;
     tc.gen1_budget = oc.gen1_budget;
@@ -383,8 +386,11 @@ static bool hx_setup(hx_exec *x)
     tc.threads = hx_program_threads(p);
     tc.nlocals = p->nlocals;
     x->t = x->ops->create(&tc, hx_on_event, x);
-    if (!x->t)
+    if (!x->t) {
+        snprintf(x->out->fail.message, sizeof x->out->fail.message,
+                 "the target rejected the heap configuration (%s)", x->ops->name);
         return false;
+    }
     for (uint32_t i = 0; i < p->ntypes; i++) {
         const hx_type *ty = &p->types[i];
         orc_type_desc od = {0};
@@ -396,8 +402,11 @@ static bool hx_setup(hx_exec *x)
         od.fin_static = ty->fin_static;
         od.fin_alloc = ty->fin_alloc;
         od.critical = ty->critical;
-        if (orc_type_add(x->m, &od, NULL) != ORC_OK)
+        if (orc_type_add(x->m, &od, NULL) != ORC_OK) {
+            snprintf(x->out->fail.message, sizeof x->out->fail.message,
+                     "the oracle rejected type %s: %s", ty->name, orc_last_error(x->m));
             return false;
+        }
         hx_target_type tt = {0};
         tt.name = ty->name;
         tt.kind = (hx_ttype_kind)ty->kind;
@@ -407,8 +416,11 @@ static bool hx_setup(hx_exec *x)
         tt.fin_static = ty->fin_static;
         tt.fin_alloc = ty->fin_alloc;
         tt.critical = ty->critical;
-        if (x->ops->register_type(x->t, &tt) != HX_T_OK)
+        if (x->ops->register_type(x->t, &tt) != HX_T_OK) {
+            snprintf(x->out->fail.message, sizeof x->out->fail.message,
+                     "the target rejected type %s", ty->name);
             return false;
+        }
     }
     x->thandle = calloc(p->nhandles ? p->nhandles : 1, sizeof *x->thandle);
     x->thandle_live = calloc(p->nhandles ? p->nhandles : 1, sizeof *x->thandle_live);
@@ -834,17 +846,14 @@ static hx_exec_status hx_run(const hx_program *p, const char *file, const hx_exe
     x.out = out;
     x.trace = o->trace ? (o->trace_out ? o->trace_out : stdout) : NULL;
     if (!hx_program_check(p, NULL) || !hx_setup(&x)) {
-        out->status = x.m && x.t ? HX_EXEC_BAD_PROGRAM : HX_EXEC_ERROR;
-        snprintf(out->fail.message, sizeof out->fail.message, "%s",
-                 !x.m ? "the oracle rejected the heap configuration or a type"
-                 : !x.t ? "the target could not be created"
-                        : "the program is not valid, or a type was rejected");
+        if (!out->fail.message[0])
+            snprintf(out->fail.message, sizeof out->fail.message, "%s",
+                     "the program is not valid (structure) or memory ran out");
         snprintf(out->fail.check, sizeof out->fail.check, "PE");
         snprintf(out->fail.detail, sizeof out->fail.detail, "setup");
         out->fail.stmt_kind = HX_ST_KIND_COUNT;
         hx_failure_sign(&out->fail);
-        if (out->status == HX_EXEC_ERROR)
-            out->status = HX_EXEC_BAD_PROGRAM;
+        out->status = HX_EXEC_BAD_PROGRAM;
         goto done;
     }
     HX_AVER(hx_exec_check(&x));
