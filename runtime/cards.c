@@ -190,13 +190,7 @@ static void rebuild_segment(mgc_heap *heap, mgc_segment *seg, uint8_t *all_from,
 
 void mgc_cards_rebuild(mgc_heap *heap)
 {
-    size_t max = 0;
-    for (mgc_segment *s = heap->soh; s; s = s->next)
-        if (s->ncards > max) max = s->ncards;
-    for (mgc_segment *s = heap->loh; s; s = s->next)
-        if (s->ncards > max) max = s->ncards;
-    uint8_t *scratch = malloc(max ? max : 1);
-    MGC_AVER(scratch != NULL);
+    uint8_t *scratch = heap->card_scratch;     /* sized by mgc_segment_acquire */
     for (mgc_segment *seg = heap->soh; seg; seg = seg->next) {
         /* the condemned range now holds survivors only: map its blocks */
         mgc_cards_note_blocks(heap, seg, seg->cond_start, seg->gen0_start);
@@ -207,5 +201,4 @@ void mgc_cards_rebuild(mgc_heap *heap)
             mgc_cards_note_blocks(heap, seg, seg->base, seg->used);
         rebuild_segment(heap, seg, heap->condemned == 2 ? seg->base : seg->used, scratch);
     }
-    free(scratch);
 }

@@ -198,7 +198,16 @@ mgc_segment *mgc_segment_acquire(mgc_heap *heap, mgc_seg_kind kind, size_t need)
     seg->reserved_end = seg->base + size;
     seg->committed_end = seg->base;
     heap->reserved += size;
-    if (!index_add(heap, seg)) {
+    if (seg->ncards > heap->card_scratch_cap) {
+        /* the collector's card scratch grows here, so a collection never
+           allocates it */
+        uint8_t *sc = realloc(heap->card_scratch, seg->ncards);
+        if (sc) {
+            heap->card_scratch = sc;
+            heap->card_scratch_cap = seg->ncards;
+        }
+    }
+    if (seg->ncards > heap->card_scratch_cap || !index_add(heap, seg)) {
         heap->reserved -= size;
         mgc_os_release(&heap->os, seg->base, size);
         free(seg->cards);
@@ -252,6 +261,9 @@ void mgc_segment_destroy_all(mgc_heap *heap)
     heap->soh = heap->loh = heap->spare = NULL;
     free(heap->index);
     heap->index = NULL;
+    free(heap->card_scratch);
+    heap->card_scratch = NULL;
+    heap->card_scratch_cap = 0;
     heap->nindex = heap->capindex = 0;
 }
 

@@ -233,6 +233,8 @@ struct mgc_heap {
     size_t nindex, capindex;
     uint64_t seg_seq;
     size_t card_size;
+    uint8_t *card_scratch;            /* ncards of the biggest segment (.cards.rebuild) */
+    size_t card_scratch_cap;
     size_t committed, reserved;       /* GC heap (segments) */
     /* allocation */
     mgc_alloc_ctx ctx[MGC_MAX_THREADS];
