@@ -165,8 +165,10 @@ typedef struct hx_target_ops {
     hx_tstatus (*dump)(hx_target *t, hx_view view, FILE *out);
 } hx_target_ops;
 
-/* Our runtime (target_mgc.c). */
+/* Our runtime (target_mgc.c), compacting; and the same runtime configured
+   as a non-moving mark-sweep collector (MGC_SWEEP_ONLY). */
 extern const hx_target_ops hx_target_mgc;
+extern const hx_target_ops hx_target_mgc_sweep;
 
 /* Deliberately wrong targets for the executor's own tests
    (target_faulty.c): each wraps hx_target_mgc and breaks one rule. */
@@ -197,7 +199,8 @@ const hx_target_ops *hx_target_faulty(hx_fault f);  /* NONE: hx_target_mgc itsel
 void *hx_target_mgc_heap(hx_target *t);
 void **hx_target_mgc_locals(hx_target *t);
 
-/* Look a target up by name: "mgc", or "faulty:<fault>". NULL if unknown. */
+/* Look a target up by name: "mgc", "mgc-sweep", or "faulty:<fault>".
+   NULL if unknown. */
 const hx_target_ops *hx_target_by_name(const char *name);
 
 #endif /* HX_TARGET_H */

@@ -112,7 +112,8 @@ static void tmgc_finalizer(mgc_heap *heap, mgc_ref *self, void *ctx)
 /* ---- lifecycle ----------------------------------------------------------- */
 static void tmgc_destroy(hx_target *t);
 
-static hx_target *tmgc_create(const hx_target_config *cfg, hx_event_fn ev, void *ev_ctx)
+static hx_target *tmgc_create_mode(const hx_target_config *cfg, hx_event_fn ev, void *ev_ctx,
+                                   mgc_compact_mode mode)
 {
     hx_target *t = calloc(1, sizeof *t);
     if (!t)
@@ -135,6 +136,7 @@ static hx_target *tmgc_create(const hx_target_config *cfg, hx_event_fn ev, void 
     if (mc.threads > MGC_MAX_THREADS)
         mc.threads = MGC_MAX_THREADS;
     mc.profile = cfg->clr_profile ? MGC_PROFILE_CLR : MGC_PROFILE_STRICT;
+    mc.compact_mode = mode;
     if (mgc_heap_create(&mc, &t->heap) != MGC_OK) {
         free(t);
         return NULL;
@@ -147,6 +149,18 @@ static hx_target *tmgc_create(const hx_target_config *cfg, hx_event_fn ev, void 
     }
     mgc_set_event_callback(t->heap, tmgc_on_event, t);
     return t;
+}
+
+static hx_target *tmgc_create(const hx_target_config *cfg, hx_event_fn ev, void *ev_ctx)
+{
+    return tmgc_create_mode(cfg, ev, ev_ctx, MGC_COMPACT);
+}
+
+/* The same runtime configured never to move objects (a non-moving
+   mark-sweep collector: dead objects become free objects). */
+static hx_target *tmgc_create_sweep(const hx_target_config *cfg, hx_event_fn ev, void *ev_ctx)
+{
+    return tmgc_create_mode(cfg, ev, ev_ctx, MGC_SWEEP_ONLY);
 }
 
 static void tmgc_destroy(hx_target *t)
@@ -474,10 +488,43 @@ const hx_target_ops hx_target_mgc = {
     .dump = tmgc_dump,
 };
 
+const hx_target_ops hx_target_mgc_sweep = {
+    .name = "mgc-sweep",
+    .create = tmgc_create_sweep,
+    .destroy = tmgc_destroy,
+    .register_type = tmgc_register_type,
+    .alloc = tmgc_alloc,
+    .set_local = tmgc_set_local,
+    .get_local = tmgc_get_local,
+    .store = tmgc_store,
+    .load = tmgc_load,
+    .handle_alloc = tmgc_handle_alloc,
+    .handle_free = tmgc_handle_free,
+    .handle_get = tmgc_handle_get,
+    .handle_peek = tmgc_handle_peek,
+    .static_set = tmgc_static_set,
+    .static_get = tmgc_static_get,
+    .static_peek = tmgc_static_peek,
+    .suppress = tmgc_suppress,
+    .reregister = tmgc_reregister,
+    .collect = tmgc_collect,
+    .run_finalizers = tmgc_run_finalizers,
+    .generation = tmgc_generation,
+    .is_large = tmgc_is_large,
+    .collection_count = tmgc_collection_count,
+    .walk = tmgc_walk,
+    .fin_walk = tmgc_fin_walk,
+    .fin_bit = tmgc_fin_bit,
+    .verify = tmgc_verify,
+    .dump = tmgc_dump,
+};
+
 const hx_target_ops *hx_target_by_name(const char *name)
 {
     if (!name || strcmp(name, "mgc") == 0)
         return &hx_target_mgc;
+    if (strcmp(name, "mgc-sweep") == 0)
+        return &hx_target_mgc_sweep;
     if (strncmp(name, "faulty:", 7) == 0) {
         hx_fault f = hx_fault_from_name(name + 7);
         return f == HX_FAULT_KIND_COUNT ? NULL : hx_target_faulty(f);

@@ -68,7 +68,7 @@ static char *conformance_dir(void)
     return d;
 }
 
-static int run_dir(bool stress, bool verify, char *first_fail, size_t fl)
+static int run_dir(const hx_target_ops *t, bool stress, bool verify, char *first_fail, size_t fl)
 {
     char *dir = conformance_dir();
     DIR *dh = opendir(dir);
@@ -89,6 +89,7 @@ static int run_dir(bool stress, bool verify, char *first_fail, size_t fl)
         ck_assert_msg(hx_parse(buf, len, path, &p, &d), "%s: %s", path, d.msg);
         hx_exec_options o;
         hx_exec_options_default(&o);
+        o.target = t;
         o.stress = stress;
         o.verify_each = verify;
         o.no_views = true;
@@ -112,15 +113,18 @@ static int run_dir(bool stress, bool verify, char *first_fail, size_t fl)
 START_TEST(test_conformance_pass)
 {
     char first[800] = "";
-    int failed = run_dir(false, false, first, sizeof first);
+    int failed = run_dir(&hx_target_mgc, false, false, first, sizeof first);
     ck_assert_msg(failed == 0, "%d scenarios failed; first: %s", failed, first);
+    /* the non-moving configuration of the runtime is a second target */
+    failed = run_dir(&hx_target_mgc_sweep, false, false, first, sizeof first);
+    ck_assert_msg(failed == 0, "mgc-sweep: %d scenarios failed; first: %s", failed, first);
 }
 END_TEST
 
 START_TEST(test_conformance_stress_verify)
 {
     char first[800] = "";
-    int failed = run_dir(true, true, first, sizeof first);
+    int failed = run_dir(&hx_target_mgc, true, true, first, sizeof first);
     ck_assert_msg(failed == 0, "%d scenarios failed under --stress --verify; first: %s", failed, first);
 }
 END_TEST
