@@ -1,0 +1,46 @@
+/* gcfuzz.h -- what the gcfuzz subcommands share: exit statuses, the
+ * command table and small helpers (tools/gcfuzz.c, tools/cmd_format.c). */
+#ifndef GCF_GCFUZZ_H
+#define GCF_GCFUZZ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "program.h"
+
+#define GCF_VERSION "0.1.0"
+
+/* .dec.exit (docs/decisions.md) */
+enum {
+    GCF_EXIT_OK = 0,            /* everything passed */
+    GCF_EXIT_FAIL = 1,          /* a check or an expectation failed */
+    GCF_EXIT_BAD_PROGRAM = 2,   /* syntax error or program error (file:line:col) */
+    GCF_EXIT_USAGE = 64,        /* bad command line */
+    GCF_EXIT_NOINPUT = 66,      /* an input file cannot be read */
+    GCF_EXIT_CANTCREAT = 73     /* an output file cannot be written */
+};
+
+/* One declaration per command of commands.def. */
+#define GCF_CMD(name, fn, help) int fn(int argc, char **argv);
+#include "commands.def"
+#undef GCF_CMD
+
+/* ---- helpers (gcfuzz.c) ---- */
+/* "gcfuzz CMD: message" and a pointer to --help on stderr; returns 64. */
+int gcf_usage_error(const char *cmd, const char *fmt, ...);
+/* Is any argument --help or -h? */
+bool gcf_wants_help(int argc, char **argv);
+/* Parse a decimal (or 0x hex) unsigned number; false if malformed. */
+bool gcf_parse_u64(const char *s, uint64_t *out);
+
+/* ---- program files (cmd_format.c) ---- */
+/* Read and parse a .gcp file ("-" = stdin).  On failure prints the reason
+   (file:line:col: message for syntax errors) and returns
+   GCF_EXIT_BAD_PROGRAM or GCF_EXIT_NOINPUT; 0 on success. */
+int gcf_load_text(const char *path, hx_program *p);
+/* Read and decode a binary input (always valid); 0 or GCF_EXIT_NOINPUT. */
+int gcf_load_binary(const char *path, hx_program *p);
+/* Write bytes to path ("-" = stdout); 0 or GCF_EXIT_CANTCREAT. */
+int gcf_write_output(const char *path, const void *data, size_t len);
+
+#endif /* GCF_GCFUZZ_H */
