@@ -1,0 +1,470 @@
+/* cmd_run.c -- the executor's commands of gcfuzz: run, repro, minimize,
+ * conformance, heap.
+ *
+ * Exit statuses (.dec.exit): 0 everything passed, 1 a check or an
+ * expectation failed, 2 a bad program, 64 a usage error, 66 an input file
+ * that cannot be read.
+ */
+#include "gcfuzz.h"
+#include "exec.h"
+#include "text.h"
+#include "codec.h"
+#include "minimize.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define GCF_EX_USAGE GCF_EXIT_USAGE
+#define GCF_EX_NOINPUT GCF_EXIT_NOINPUT
+
+/* ---- shared options ------------------------------------------------------ */
+
+static const char gcf_exec_opts_help[] =
+    "  --profile strict|clr  override the program's profile\n"
+    "  --stress              a collection before every allocation (like GCStress;\n"
+    "                        the oracle is told; expectations are not checked)\n"
+    "  --verify              the target's heap verification after every step (C9)\n"
+    "  --trace               print each step with its collection events\n"
+    "  --target NAME         mgc (default) or faulty:<fault> (executor self-tests)\n"
+    "  --fuzz                run as the fuzzers do: skip statements whose operands\n"
+    "                        are null at run time, ignore expect lines\n"
+    "  -q, --quiet           print only failures and the summary\n";
+
+typedef struct gcf_run_args {
+    hx_exec_options o;
+    bool quiet;
+    const char *out;      /* minimize -o */
+    int rounds;           /* minimize: re-runs before accepting */
+    char **files;
+    int nfiles;
+} gcf_run_args;
+
+/* Parses the options; returns -1 to go on, else an exit status. */
+static int gcf_parse_args(int argc, char **argv, const char *usage, gcf_run_args *a,
+                          bool want_out)
+{
+    memset(a, 0, sizeof *a);
+    hx_exec_options_default(&a->o);
+    a->rounds = 5;
+    a->files = calloc((size_t)argc + 1, sizeof *a->files);
+    if (!a->files)
+        return 1;
+    for (int i = 1; i < argc; i++) {
+        const char *s = argv[i];
+        if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
+            printf("%s%s", usage, gcf_exec_opts_help);
+            return 0;
+        } else if (strcmp(s, "--profile") == 0 && i + 1 < argc) {
+            const char *v = argv[++i];
+            if (strcmp(v, "strict") == 0)
+                a->o.profile = HX_PROFILE_STRICT;
+            else if (strcmp(v, "clr") == 0)
+                a->o.profile = HX_PROFILE_CLR;
+            else {
+                fprintf(stderr, "gcfuzz: --profile takes strict or clr, not '%s'\n", v);
+                return GCF_EX_USAGE;
+            }
+        } else if (strcmp(s, "--stress") == 0) {
+            a->o.stress = true;
+        } else if (strcmp(s, "--verify") == 0) {
+            a->o.verify_each = true;
+        } else if (strcmp(s, "--fuzz") == 0) {
+            a->o.fuzz = true;
+        } else if (strcmp(s, "--trace") == 0) {
+            a->o.trace = true;
+        } else if (strcmp(s, "-q") == 0 || strcmp(s, "--quiet") == 0) {
+            a->quiet = true;
+        } else if (strcmp(s, "--target") == 0 && i + 1 < argc) {
+            a->o.target = hx_target_by_name(argv[++i]);
+            if (!a->o.target) {
+                fprintf(stderr, "gcfuzz: unknown target '%s'\n", argv[i]);
+                return GCF_EX_USAGE;
+            }
+        } else if (want_out && strcmp(s, "-o") == 0 && i + 1 < argc) {
+            a->out = argv[++i];
+        } else if (want_out && strcmp(s, "--rounds") == 0 && i + 1 < argc) {
+            a->rounds = atoi(argv[++i]);
+            if (a->rounds < 1)
+                a->rounds = 1;
+        } else if (s[0] == '-' && s[1] != '\0') {
+            fprintf(stderr, "gcfuzz: unknown option '%s' (see --help)\n", s);
+            return GCF_EX_USAGE;
+        } else {
+            a->files[a->nfiles++] = argv[i];
+        }
+    }
+    return -1;
+}
+
+/* Load a program: text (.gcp) or, with binary, decoded bytes.  Returns 0,
+   2 (bad program, diagnostic printed) or 66. */
+static int gcf_load(const char *path, bool binary, hx_program *p)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    int err = hx_read_file(path, &buf, &len);
+    if (err) {
+        fprintf(stderr, "gcfuzz: cannot read %s: %s\n", path, strerror(err));
+        return GCF_EX_NOINPUT;
+    }
+    int rc = 0;
+    if (binary) {
+        if (!hx_decode((const uint8_t *)buf, len, p)) {
+            fprintf(stderr, "%s: cannot decode\n", path);
+            rc = 2;
+        }
+    } else {
+        hx_diag d;
+        if (!hx_parse(buf, len, path, p, &d)) {
+            char msg[400];
+            hx_diag_format(&d, msg, sizeof msg);
+            fprintf(stderr, "%s\n", msg);
+            rc = 2;
+        }
+    }
+    free(buf);
+    return rc;
+}
+
+static bool gcf_is_text_name(const char *path)
+{
+    size_t n = strlen(path);
+    return n > 4 && strcmp(path + n - 4, ".gcp") == 0;
+}
+
+static int gcf_status_exit(hx_exec_status s)
+{
+    return s == HX_EXEC_PASS ? 0 : s == HX_EXEC_FAIL ? 1 : 2;
+}
+
+static int gcf_worse(int a, int b)
+{
+    int rank_a = a == 0 ? 0 : a == 1 ? 1 : 2, rank_b = b == 0 ? 0 : b == 1 ? 1 : 2;
+    return rank_b > rank_a ? b : a;
+}
+
+static double gcf_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Run one loaded program and print its result; returns the exit status. */
+static int gcf_run_one(const char *path, const hx_program *p, const gcf_run_args *a,
+                       bool views_at_end)
+{
+    hx_exec_outcome r;
+    hx_exec_status s = views_at_end ? hx_exec_run_views(p, path, &a->o, &r)
+                                    : hx_exec_run(p, path, &a->o, &r);
+    if (s == HX_EXEC_PASS) {
+        if (!a->quiet)
+            printf("PASS %s (%zu steps, %llu collections, %llu finalizer calls)\n", path, r.steps,
+                   (unsigned long long)r.gcs, (unsigned long long)r.fin_calls);
+        if (views_at_end && r.final_views)
+            fputs(r.final_views, stdout);
+    } else if (s == HX_EXEC_BAD_PROGRAM) {
+        hx_report_program_error(stderr, path, &r);
+    } else {
+        hx_report_print(stdout, path, &r);
+    }
+    hx_exec_outcome_free(&r);
+    return gcf_status_exit(s);
+}
+
+/* ---- run ----------------------------------------------------------------- */
+
+int gcf_cmd_run(int argc, char **argv)
+{
+    gcf_run_args a;
+    int rc = gcf_parse_args(argc, argv,
+                            "usage: gcfuzz run [options] FILE...\n"
+                            "Runs .gcp programs on the runtime and the oracle in lockstep,\n"
+                            "checking C1-C9 after every step and every expect line.\n"
+                            "Exit: 0 all passed, 1 a check or expectation failed, 2 a bad program.\n",
+                            &a, false);
+    if (rc >= 0) {
+        free(a.files);
+        return rc;
+    }
+    if (a.nfiles == 0) {
+        fprintf(stderr, "gcfuzz run: no program given (see --help)\n");
+        free(a.files);
+        return GCF_EX_USAGE;
+    }
+    int worst = 0;
+    double t0 = gcf_now(), last = t0;
+    for (int i = 0; i < a.nfiles; i++) {
+        hx_program p;
+        hx_program_init(&p);
+        int lr = gcf_load(a.files[i], false, &p);
+        if (lr == GCF_EX_NOINPUT) {
+            hx_program_free(&p);
+            free(a.files);
+            return GCF_EX_NOINPUT;
+        }
+        int r = lr ? lr : gcf_run_one(a.files[i], &p, &a, false);
+        worst = gcf_worse(worst, r);
+        hx_program_free(&p);
+        double now = gcf_now();
+        if (a.nfiles > 1 && now - last > 3.0) {
+            fprintf(stderr, "gcfuzz run: %d/%d programs (%.0f s)\n", i + 1, a.nfiles, now - t0);
+            last = now;
+        }
+    }
+    free(a.files);
+    return worst;
+}
+
+/* ---- repro ------------------------------------------------------------------ */
+
+int gcf_cmd_repro(int argc, char **argv)
+{
+    gcf_run_args a;
+    int rc = gcf_parse_args(argc, argv,
+                            "usage: gcfuzz repro [options] FILE\n"
+                            "Decodes a fuzzer input (any bytes), prints it as .gcp text, then runs\n"
+                            "it as the fuzzer does (statements whose operands are null are skipped).\n",
+                            &a, false);
+    if (rc >= 0) {
+        free(a.files);
+        return rc;
+    }
+    if (a.nfiles != 1) {
+        fprintf(stderr, "gcfuzz repro: exactly one input file (see --help)\n");
+        free(a.files);
+        return GCF_EX_USAGE;
+    }
+    hx_program p;
+    hx_program_init(&p);
+    int lr = gcf_load(a.files[0], true, &p);
+    if (lr) {
+        hx_program_free(&p);
+        free(a.files);
+        return lr;
+    }
+    hx_print(&p, stdout);
+    printf("# ---- run ----\n");
+    fflush(stdout);
+    a.o.fuzz = true;
+    int r = gcf_run_one(a.files[0], &p, &a, false);
+    hx_program_free(&p);
+    free(a.files);
+    return r;
+}
+
+/* ---- heap -------------------------------------------------------------------- */
+
+int gcf_cmd_heap(int argc, char **argv)
+{
+    gcf_run_args a;
+    int rc = gcf_parse_args(argc, argv,
+                            "usage: gcfuzz heap [options] FILE\n"
+                            "Runs a .gcp program and prints the runtime's SOS-style views\n"
+                            "(eeheap, finalizequeue) after the last step.\n",
+                            &a, false);
+    if (rc >= 0) {
+        free(a.files);
+        return rc;
+    }
+    if (a.nfiles != 1) {
+        fprintf(stderr, "gcfuzz heap: exactly one program (see --help)\n");
+        free(a.files);
+        return GCF_EX_USAGE;
+    }
+    hx_program p;
+    hx_program_init(&p);
+    int lr = gcf_load(a.files[0], false, &p);
+    int r = lr ? lr : gcf_run_one(a.files[0], &p, &a, true);
+    hx_program_free(&p);
+    free(a.files);
+    return r;
+}
+
+/* ---- conformance ----------------------------------------------------------- */
+
+static int gcf_strcmp_ptr(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int gcf_cmd_conformance(int argc, char **argv)
+{
+    gcf_run_args a;
+    int rc = gcf_parse_args(argc, argv,
+                            "usage: gcfuzz conformance [options] [DIR]\n"
+                            "Runs every NNN-topic.gcp scenario in DIR (default: conformance)\n"
+                            "and prints `N passed, M failed`.  Exit 0 when all passed.\n",
+                            &a, false);
+    if (rc >= 0) {
+        free(a.files);
+        return rc;
+    }
+    const char *dir = a.nfiles ? a.files[0] : "conformance";
+    DIR *d = opendir(dir);
+    if (!d) {
+        fprintf(stderr, "gcfuzz conformance: cannot open %s: %s\n", dir, strerror(errno));
+        free(a.files);
+        return GCF_EX_NOINPUT;
+    }
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (!gcf_is_text_name(e->d_name))
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 32;
+            char **nn = realloc(names, cap * sizeof *nn);
+            if (!nn)
+                break;
+            names = nn;
+        }
+        names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    if (n)
+        qsort(names, n, sizeof *names, gcf_strcmp_ptr);
+    size_t passed = 0, failed = 0;
+    int worst = 0;
+    double t0 = gcf_now(), last = t0;
+    for (size_t i = 0; i < n; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        hx_program p;
+        hx_program_init(&p);
+        int lr = gcf_load(path, false, &p);
+        int r = lr ? (lr == GCF_EX_NOINPUT ? 2 : lr) : gcf_run_one(path, &p, &a, false);
+        hx_program_free(&p);
+        if (r == 0)
+            passed++;
+        else
+            failed++;
+        worst = gcf_worse(worst, r);
+        double now = gcf_now();
+        if (a.quiet && now - last > 3.0) {
+            fprintf(stderr, "gcfuzz conformance: %zu/%zu scenarios (%.0f s)\n", i + 1, n, now - t0);
+            last = now;
+        }
+        free(names[i]);
+    }
+    free(names);
+    printf("%zu passed, %zu failed\n", passed, failed);
+    free(a.files);
+    return failed ? (worst ? worst : 1) : 0;
+}
+
+/* ---- minimize --------------------------------------------------------------- */
+
+typedef struct gcf_min_ctx {
+    const gcf_run_args *a;
+    char signature[HX_SIG_MAX];
+    unsigned long runs;
+    double t0, last;
+} gcf_min_ctx;
+
+/* The predicate: the candidate still fails with the same signature. */
+static bool gcf_min_pred(const hx_program *cand, void *vctx)
+{
+    gcf_min_ctx *c = vctx;
+    hx_exec_options o = c->a->o;
+    o.no_views = true;
+    o.trace = false;
+    hx_exec_outcome r;
+    hx_exec_status s = hx_exec_run(cand, NULL, &o, &r);
+    bool same = s == HX_EXEC_FAIL && strcmp(r.fail.signature, c->signature) == 0;
+    hx_exec_outcome_free(&r);
+    c->runs++;
+    double now = gcf_now();
+    if (now - c->last > 3.0) {
+        fprintf(stderr, "gcfuzz minimize: %lu runs, current program %zu statements (%.0f s)\n",
+                c->runs, cand->nstmts, now - c->t0);
+        c->last = now;
+    }
+    return same;
+}
+
+int gcf_cmd_minimize(int argc, char **argv)
+{
+    gcf_run_args a;
+    int rc = gcf_parse_args(argc, argv,
+                            "usage: gcfuzz minimize [options] FILE -o OUT [--rounds N]\n"
+                            "Shrinks a failing program (text .gcp, or fuzzer bytes) while it keeps\n"
+                            "failing with the same signature; the result is re-run N times (5)\n"
+                            "before it is accepted and written to OUT as text.\n",
+                            &a, true);
+    if (rc >= 0) {
+        free(a.files);
+        return rc;
+    }
+    if (a.nfiles != 1 || !a.out) {
+        fprintf(stderr, "gcfuzz minimize: need FILE and -o OUT (see --help)\n");
+        free(a.files);
+        return GCF_EX_USAGE;
+    }
+    bool binary = !gcf_is_text_name(a.files[0]);
+    hx_program p;
+    hx_program_init(&p);
+    int lr = gcf_load(a.files[0], binary, &p);
+    if (lr) {
+        hx_program_free(&p);
+        free(a.files);
+        return lr;
+    }
+    a.o.fuzz = a.o.fuzz || binary;
+    hx_exec_outcome r;
+    hx_exec_options o = a.o;
+    o.no_views = true;
+    hx_exec_status s = hx_exec_run(&p, a.files[0], &o, &r);
+    if (s != HX_EXEC_FAIL) {
+        fprintf(stderr, "gcfuzz minimize: %s does not fail a check (%s); nothing to minimize\n",
+                a.files[0], s == HX_EXEC_PASS ? "it passes" : "it is a bad program");
+        hx_exec_outcome_free(&r);
+        hx_program_free(&p);
+        free(a.files);
+        return s == HX_EXEC_PASS ? 1 : 2;
+    }
+    gcf_min_ctx c = {0};
+    c.a = &a;
+    snprintf(c.signature, sizeof c.signature, "%s", r.fail.signature);
+    hx_exec_outcome_free(&r);
+    c.t0 = c.last = gcf_now();
+    fprintf(stderr, "gcfuzz minimize: signature `%s`, %zu statements\n", c.signature, p.nstmts);
+    hx_program best;
+    hx_min_opts mo = {0};
+    mo.rechecks = (unsigned)a.rounds;   /* accepted only if it fails every re-run */
+    hx_min_stats ms;
+    hx_min_status st = hx_minimize(&p, gcf_min_pred, &c, &mo, &best, &ms);
+    if (st == HX_MIN_NOMEM || st == HX_MIN_NOT_FAILING) {
+        fprintf(stderr, "gcfuzz minimize: %s\n", hx_min_status_name(st));
+        if (st != HX_MIN_NOMEM)
+            hx_program_free(&best);
+        hx_program_free(&p);
+        free(a.files);
+        return 1;
+    }
+    if (st == HX_MIN_FLAKY)
+        fprintf(stderr, "gcfuzz minimize: the minimized program did not fail on every "
+                        "re-run; keeping the input\n");
+    hx_program_renumber(&best);
+    FILE *f = fopen(a.out, "w");
+    if (!f) {
+        fprintf(stderr, "gcfuzz minimize: cannot write %s: %s\n", a.out, strerror(errno));
+        hx_program_free(&best);
+        hx_program_free(&p);
+        free(a.files);
+        return GCF_EXIT_CANTCREAT;
+    }
+    fprintf(f, "# minimized: %s\n", c.signature);
+    hx_print(&best, f);
+    fclose(f);
+    fprintf(stderr, "gcfuzz minimize: %zu -> %zu statements in %lu runs, written to %s\n",
+            p.nstmts, best.nstmts, c.runs, a.out);
+    hx_program_free(&best);
+    hx_program_free(&p);
+    free(a.files);
+    return 0;
+}
