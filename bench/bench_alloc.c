@@ -1260,6 +1260,9 @@ static int bench_parse(int argc, char **argv, bench_options *opt)
         opt->work[w] = true;
     for (int a = 0; a < BA_COUNT; a++)
         opt->alloc[a] = true;
+#ifndef HAVE_BOEHM
+    opt->alloc[BA_BOEHM] = false;       /* not built: left out */
+#endif
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -1326,7 +1329,18 @@ static int bench_parse(int argc, char **argv, bench_options *opt)
                             " (mgc, malloc, boehm)\n", tok);
                     return -1;
                 }
+#ifndef HAVE_BOEHM
+                if (found == BA_BOEHM) {
+                    fprintf(stderr, "bench_alloc: --alloc: boehm was not built"
+                            " (libgc not found at configure time)\n");
+                    return -1;
+                }
+#endif
                 want[found] = true;
+            }
+            if (!want[BA_MGC] && !want[BA_MALLOC] && !want[BA_BOEHM]) {
+                fprintf(stderr, "bench_alloc: --alloc names no allocator: '%s'\n", val);
+                return -1;
             }
             memcpy(opt->alloc, want, sizeof want);
         } else {
@@ -1362,7 +1376,7 @@ int main(int argc, char **argv)
                MIXED_MAX_SIZE, MIXED_SURVIVE_ONE_IN, MIXED_RING, MIXED_LARGE_ONE_IN,
                MIXED_LARGE_MIN, MIXED_LARGE_MAX);
 #ifndef HAVE_BOEHM
-        printf("boehm: not built (libgc not found at configure time)\n");
+        printf("boehm: left out (libgc not found at configure time)\n");
 #endif
     }
     /* Repeats are interleaved so slow drift of the machine hits every
