@@ -651,7 +651,7 @@ static bool parse_assignment(parser *ps)
                 kind = k;
         if (kind < 0)
             return expected(ps, &ps->tk[3], "a handle kind (strong, pinned, weak, weak_long)");
-        uint32_t obj, h;
+        uint32_t obj = 0, h = 0;
         if (!local_ref(ps, 4, false, "a local name", &obj) || !want_eol(ps, 5) ||
             !handle_bind(ps, 0, &h))
             return false;
