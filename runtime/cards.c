@@ -101,7 +101,15 @@ static void scan_card_runs(mgc_heap *heap, mgc_segment *seg, uint8_t *hi, mgc_sl
     size_t k = 0;
     while (k < kend) {
         if (!seg->cards[k]) {
+            /* skip clear cards a word at a time */
             k++;
+            while (k + 8 <= kend) {
+                uint64_t w;
+                memcpy(&w, seg->cards + k, 8);
+                if (w)
+                    break;
+                k += 8;
+            }
             continue;
         }
         size_t k2 = k;

@@ -157,13 +157,34 @@ bool mgc_segment_commit_to(mgc_heap *heap, mgc_segment *seg, uint8_t *upto);
 /* Decommit pages beyond used (keeping policy slack). */
 void mgc_segment_trim(mgc_heap *heap, mgc_segment *seg);
 /* The segment whose reserved range holds p, or NULL. */
-mgc_segment *mgc_segment_of(const mgc_heap *heap, const void *p);
+mgc_segment *mgc_segment_of_slow(const mgc_heap *heap, const void *p);
+static inline mgc_segment *mgc_segment_of(const mgc_heap *heap, const void *p)
+{
+    size_t h = ((uintptr_t)p >> 16) % MGC_SEG_CACHE;
+    mgc_segment *s = atomic_load_explicit(&((mgc_heap *)heap)->seg_cache[h], memory_order_relaxed);
+    if (s && (const uint8_t *)p >= s->base && (const uint8_t *)p < s->reserved_end)
+        return s;
+    return mgc_segment_of_slow(heap, p);
+}
 /* Position of that segment in heap->index (sorted by address), or SIZE_MAX. */
 size_t mgc_segment_index_of(const mgc_heap *heap, const void *p);
 /* Walk support (.seg.walk): the end of the block starting at p (p < used).
    Unused parts of live allocation windows (zero type word) are skipped as
    one block; *obj receives the object reference or NULL for such a gap. */
-uint8_t *mgc_segment_block_end(const mgc_heap *heap, const mgc_segment *seg, uint8_t *p, void **obj);
+uint8_t *mgc_segment_block_end_slow(const mgc_heap *heap, const mgc_segment *seg, uint8_t *p, void **obj);
+static inline uint8_t *mgc_segment_block_end(const mgc_heap *heap, const mgc_segment *seg, uint8_t *p, void **obj)
+{
+#if MGC_ASSERT_LEVEL >= 2
+    return mgc_segment_block_end_slow(heap, seg, p, obj);
+#else
+    const mgc_type *t = *(const mgc_type **)(p + 8);
+    if (t == NULL || t->sig != MGC_SIG_TYPE)
+        return mgc_segment_block_end_slow(heap, seg, p, obj);
+    *obj = p + 8;
+    size_t size = mgc_obj_size(p + 8);
+    return size <= (size_t)(seg->used - p) ? p + size : NULL;
+#endif
+}
 /* The same with a full type-pointer check (loader heap membership): verify. */
 uint8_t *mgc_segment_block_end_checked(const mgc_heap *heap, const mgc_segment *seg, uint8_t *p, void **obj);
 /* Generation of a block start inside an SOH segment. */

@@ -48,13 +48,17 @@ static size_t index_lower(const mgc_heap *heap, const void *p)
     return lo;   /* first segment with base > p */
 }
 
-mgc_segment *mgc_segment_of(const mgc_heap *heap, const void *p)
+mgc_segment *mgc_segment_of_slow(const mgc_heap *heap, const void *p)
 {
     size_t i = index_lower(heap, p);
     if (i == 0)
         return NULL;
     mgc_segment *s = heap->index[i - 1];
-    return (const uint8_t *)p < s->reserved_end ? s : NULL;
+    if ((const uint8_t *)p >= s->reserved_end)
+        return NULL;
+    atomic_store_explicit(&((mgc_heap *)heap)->seg_cache[((uintptr_t)p >> 16) % MGC_SEG_CACHE], s,
+                          memory_order_relaxed);
+    return s;
 }
 
 size_t mgc_segment_index_of(const mgc_heap *heap, const void *p)
@@ -82,8 +86,15 @@ static bool index_add(mgc_heap *heap, mgc_segment *seg)
     return true;
 }
 
+static void cache_clear(mgc_heap *heap)
+{
+    for (size_t i = 0; i < MGC_SEG_CACHE; i++)
+        atomic_store_explicit(&heap->seg_cache[i], NULL, memory_order_relaxed);
+}
+
 static void index_remove(mgc_heap *heap, mgc_segment *seg)
 {
+    cache_clear(heap);
     for (size_t i = 0; i < heap->nindex; i++)
         if (heap->index[i] == seg) {
             memmove(heap->index + i, heap->index + i + 1, (heap->nindex - i - 1) * sizeof *heap->index);
@@ -261,6 +272,7 @@ void mgc_segment_destroy_all(mgc_heap *heap)
     heap->soh = heap->loh = heap->spare = NULL;
     free(heap->index);
     heap->index = NULL;
+    cache_clear(heap);
     free(heap->card_scratch);
     heap->card_scratch = NULL;
     heap->card_scratch_cap = 0;
@@ -293,7 +305,7 @@ static uint8_t *block_end(const mgc_heap *heap, const mgc_segment *seg, uint8_t 
     return p + size;
 }
 
-uint8_t *mgc_segment_block_end(const mgc_heap *heap, const mgc_segment *seg, uint8_t *p, void **obj)
+uint8_t *mgc_segment_block_end_slow(const mgc_heap *heap, const mgc_segment *seg, uint8_t *p, void **obj)
 {
     return block_end(heap, seg, p, obj, MGC_ASSERT_LEVEL >= 2);
 }

@@ -88,6 +88,7 @@ struct mgc_finq {
 /* (segments, generations, allocation contexts, card table, struct mgc_heap:
    owned by CORE; struct mgc_heap embeds the FIN structs above) */
 #include <pthread.h>
+#include <stdatomic.h>
 
 /* Contract assertions (.aver): level 1 checks cheap preconditions of public
    calls, level 2 adds internal consistency checks, level 3 also verifies the
@@ -229,6 +230,9 @@ struct mgc_heap {
     /* segments */
     mgc_segment *soh, *loh;           /* lists in creation order */
     mgc_segment *spare;               /* empty segments kept for reuse */
+#define MGC_SEG_CACHE 512
+    _Atomic(mgc_segment *) seg_cache[MGC_SEG_CACHE]; /* segment lookups, direct-mapped
+                                         by address >> 16 */
     mgc_segment **index;              /* every live segment, sorted by base */
     size_t nindex, capindex;
     uint64_t seg_seq;
