@@ -295,74 +295,14 @@ static uint64_t size_dist(const hx_heap_config *h, const hx_type *t, uint8_t s)
 
 /* ==== Decoder ========================================================= */
 
-/* Names of locals and handles already used (one namespace, .prog.names):
-   an open-addressing set of FNV-1a hashes -> "local i" (2i) or "handle i"
-   (2i + 1), so name picking stays linear in the number of names. */
-typedef struct nameset {
-    uint32_t *slot;         /* 0 = empty, else 1 + code */
-    size_t cap, n;
-} nameset;
-
 typedef struct decoder {
     reader r;
     hx_program *p;
     hx_cstate cs;
-    nameset names;
+    hx_name_index names;    /* locals and handles (.prog.names) */
     bool exact, expect;
     bool oom;
 } decoder;
-
-static uint64_t name_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 1099511628211ULL;
-    return h;
-}
-
-static const char *ns_name(const hx_program *p, uint32_t code)
-{
-    return (code & 1) ? p->handles[code >> 1] : p->locals[code >> 1];
-}
-
-static bool ns_contains(const nameset *ns, const hx_program *p, const char *s)
-{
-    if (!ns->cap)
-        return false;
-    for (size_t i = name_hash(s) & (ns->cap - 1);; i = (i + 1) & (ns->cap - 1)) {
-        if (!ns->slot[i])
-            return false;
-        if (strcmp(ns_name(p, ns->slot[i] - 1), s) == 0)
-            return true;
-    }
-}
-
-static bool ns_insert(nameset *ns, const hx_program *p, uint32_t code)
-{
-    if ((ns->n + 1) * 2 > ns->cap) {
-        size_t nc = ns->cap ? ns->cap * 2 : 64;
-        uint32_t *n = calloc(nc, sizeof *n);
-        if (!n)
-            return false;
-        for (size_t i = 0; i < ns->cap; i++) {
-            if (!ns->slot[i])
-                continue;
-            size_t j = name_hash(ns_name(p, ns->slot[i] - 1)) & (nc - 1);
-            while (n[j])
-                j = (j + 1) & (nc - 1);
-            n[j] = ns->slot[i];
-        }
-        free(ns->slot);
-        ns->slot = n;
-        ns->cap = nc;
-    }
-    size_t j = name_hash(ns_name(p, code)) & (ns->cap - 1);
-    while (ns->slot[j])
-        j = (j + 1) & (ns->cap - 1);
-    ns->slot[j] = code + 1;
-    ns->n++;
-    return true;
-}
 
 static bool valid_name(const char *s)
 {
@@ -382,12 +322,12 @@ static bool valid_name(const char *s)
 static void pick_name(decoder *dc, const char *want, const char *prefix, uint32_t idx,
                       char out[HX_NAME_MAX + 1])
 {
-    if (want && valid_name(want) && !ns_contains(&dc->names, dc->p, want)) {
+    if (want && valid_name(want) && hx_name_index_find(&dc->names, dc->p, want) == HX_NONE) {
         snprintf(out, HX_NAME_MAX + 1, "%s", want);
         return;
     }
     snprintf(out, HX_NAME_MAX + 1, "%s%u", prefix, (unsigned)idx);
-    for (unsigned k = 1; ns_contains(&dc->names, dc->p, out); k++)
+    for (unsigned k = 1; hx_name_index_find(&dc->names, dc->p, out) != HX_NONE; k++)
         snprintf(out, HX_NAME_MAX + 1, "%s%u_%u", prefix, (unsigned)idx, k);
 }
 
@@ -397,7 +337,7 @@ static uint32_t new_local(decoder *dc, const char *want)
     char name[HX_NAME_MAX + 1];
     pick_name(dc, want, "l", dc->p->nlocals, name);
     uint32_t x = hx_program_add_local(dc->p, name);
-    if (x == HX_NONE || !ns_insert(&dc->names, dc->p, 2 * x) ||
+    if (x == HX_NONE || !hx_name_index_add(&dc->names, dc->p, 2 * x) ||
         !hx_cstate_reserve(&dc->cs, dc->p)) {
         dc->oom = true;
         return HX_NONE;
@@ -410,7 +350,7 @@ static uint32_t new_handle(decoder *dc, const char *want)
     char name[HX_NAME_MAX + 1];
     pick_name(dc, want, "h", dc->p->nhandles, name);
     uint32_t x = hx_program_add_handle(dc->p, name);
-    if (x == HX_NONE || !ns_insert(&dc->names, dc->p, 2 * x + 1) ||
+    if (x == HX_NONE || !hx_name_index_add(&dc->names, dc->p, 2 * x + 1) ||
         !hx_cstate_reserve(&dc->cs, dc->p)) {
         dc->oom = true;
         return HX_NONE;
@@ -893,7 +833,7 @@ bool hx_decode(const uint8_t *data, size_t len, hx_program *out)
     while (ok && rd_more(&dc.r))
         ok = decode_stmt(&dc);
     hx_cstate_free(&dc.cs);
-    free(dc.names.slot);
+    hx_name_index_free(&dc.names);
     if (!ok) {
         hx_program_free(out);
         return false;

@@ -352,6 +352,72 @@ void hx_program_remove(hx_program *p, size_t from, size_t n)
     p->nstmts -= n;
 }
 
+/* ==== Name index ===================================================== */
+/* Open addressing on FNV-1a hashes, at most half full. */
+
+static uint64_t name_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 1099511628211ULL;
+    return h;
+}
+
+static const char *code_name(const hx_program *p, uint32_t code)
+{
+    return (code & 1) ? p->handles[code >> 1] : p->locals[code >> 1];
+}
+
+void hx_name_index_init(hx_name_index *ix)
+{
+    memset(ix, 0, sizeof *ix);
+}
+
+void hx_name_index_free(hx_name_index *ix)
+{
+    free(ix->slot);
+    hx_name_index_init(ix);
+}
+
+uint32_t hx_name_index_find(const hx_name_index *ix, const hx_program *p, const char *name)
+{
+    if (!ix->cap)
+        return HX_NONE;
+    for (size_t i = name_hash(name) & (ix->cap - 1);; i = (i + 1) & (ix->cap - 1)) {
+        if (!ix->slot[i])
+            return HX_NONE;
+        if (strcmp(code_name(p, ix->slot[i] - 1), name) == 0)
+            return ix->slot[i] - 1;
+    }
+}
+
+bool hx_name_index_add(hx_name_index *ix, const hx_program *p, uint32_t code)
+{
+    if ((ix->n + 1) * 2 > ix->cap) {
+        size_t nc = ix->cap ? ix->cap * 2 : 64;
+        uint32_t *n = calloc(nc, sizeof *n);
+        if (!n)
+            return false;
+        for (size_t i = 0; i < ix->cap; i++) {
+            if (!ix->slot[i])
+                continue;
+            size_t j = name_hash(code_name(p, ix->slot[i] - 1)) & (nc - 1);
+            while (n[j])
+                j = (j + 1) & (nc - 1);
+            n[j] = ix->slot[i];
+        }
+        free(ix->slot);
+        ix->slot = n;
+        ix->cap = nc;
+    }
+    size_t j = name_hash(code_name(p, code)) & (ix->cap - 1);
+    while (ix->slot[j])
+        j = (j + 1) & (ix->cap - 1);
+    ix->slot[j] = code + 1;
+    ix->n++;
+    return true;
+}
+
 /* ==== Equality ======================================================= */
 
 static bool type_equal(const hx_type *a, const hx_type *b)

@@ -293,6 +293,22 @@ hx_stmt *hx_program_append(hx_program *p, hx_stmt_kind k);
 /* Remove statements [from, from + n). */
 void hx_program_remove(hx_program *p, size_t from, size_t n);
 
+/* A hash index over the names of locals and handles (one namespace,
+   .prog.names), for builders that look names up often (the parser, the
+   decoder).  Codes: 2 * i for local i, 2 * i + 1 for handle i.  The index
+   points into the program's tables, which must not be renamed while it is
+   in use. */
+typedef struct hx_name_index {
+    uint32_t *slot;         /* 0 = empty, else 1 + code */
+    size_t cap, n;
+} hx_name_index;
+
+void hx_name_index_init(hx_name_index *ix);
+void hx_name_index_free(hx_name_index *ix);
+bool hx_name_index_add(hx_name_index *ix, const hx_program *p, uint32_t code);
+/* The code of name, or HX_NONE. */
+uint32_t hx_name_index_find(const hx_name_index *ix, const hx_program *p, const char *name);
+
 /* Normal form (.prog.normal): drop types, locals and handles no statement
    refers to (types reached via alloc:T stay), keep the types' order, put
    locals and handles in order of first mention in the text (the order

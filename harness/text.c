@@ -65,6 +65,7 @@ typedef struct parser {
     size_t nfixes, fixes_cap;
     local_state *ls;
     size_t ls_cap;
+    hx_name_index names;    /* locals and handles */
 } parser;
 
 static bool perr(parser *ps, uint32_t col, const char *fmt, ...)
@@ -244,10 +245,15 @@ static bool local_ref(parser *ps, unsigned i, bool allow_null, const char *what,
     }
     char name[HX_NAME_MAX + 1];
     tk_name(t, name);
-    if (hx_program_find_handle(ps->p, name) != HX_NONE)
+    uint32_t code = hx_name_index_find(&ps->names, ps->p, name);
+    if (code != HX_NONE && (code & 1))
         return perr(ps, t->col, "'%s' is a handle, not a local", name);
-    uint32_t x = hx_program_local(ps->p, name);
-    if (x == HX_NONE || !ls_reserve(ps))
+    if (code != HX_NONE) {
+        *out = code >> 1;
+        return true;
+    }
+    uint32_t x = hx_program_add_local(ps->p, name);
+    if (x == HX_NONE || !hx_name_index_add(&ps->names, ps->p, 2 * x) || !ls_reserve(ps))
         return oom(ps, t->col);
     *out = x;
     return true;
@@ -268,12 +274,12 @@ static bool handle_ref(parser *ps, unsigned i, uint32_t *out)
         return expected(ps, t, "a handle name");
     char name[HX_NAME_MAX + 1];
     tk_name(t, name);
-    uint32_t h = hx_program_find_handle(ps->p, name);
-    if (h != HX_NONE) {
-        *out = h;
+    uint32_t code = hx_name_index_find(&ps->names, ps->p, name);
+    if (code != HX_NONE && (code & 1)) {
+        *out = code >> 1;
         return true;
     }
-    if (hx_program_find_local(ps->p, name) != HX_NONE)
+    if (code != HX_NONE)
         return perr(ps, t->col, "'%s' is a local, not a handle", name);
     return perr(ps, t->col, "unknown handle '%s' (no earlier '%s = handle KIND x')", name, name);
 }
@@ -285,10 +291,15 @@ static bool handle_bind(parser *ps, unsigned i, uint32_t *out)
         return perr(ps, t->col, "'null' cannot name a handle");
     char name[HX_NAME_MAX + 1];
     tk_name(t, name);
-    if (hx_program_find_local(ps->p, name) != HX_NONE)
+    uint32_t code = hx_name_index_find(&ps->names, ps->p, name);
+    if (code != HX_NONE && !(code & 1))
         return perr(ps, t->col, "'%s' is a local, not a handle", name);
-    uint32_t h = hx_program_handle(ps->p, name);
-    if (h == HX_NONE)
+    if (code != HX_NONE) {
+        *out = code >> 1;
+        return true;
+    }
+    uint32_t h = hx_program_add_handle(ps->p, name);
+    if (h == HX_NONE || !hx_name_index_add(&ps->names, ps->p, 2 * h + 1))
         return oom(ps, t->col);
     *out = h;
     return true;
@@ -930,6 +941,7 @@ bool hx_parse(const char *text, size_t len, const char *file, hx_program *out, h
     }
     free(ps.fixes);
     free(ps.ls);
+    hx_name_index_free(&ps.names);
     if (!ok)
         hx_program_free(out);
     return ok;
