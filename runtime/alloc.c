@@ -82,6 +82,8 @@ static uint64_t budget_available(const mgc_heap *heap)
    memory (OS, hard limit). */
 static bool ctx_refill(mgc_heap *heap, mgc_alloc_ctx *c, size_t s)
 {
+    if (s > MGC_MAX_OBJECT)
+        return false;                     /* no segment can hold it */
     uint64_t avail = budget_available(heap);
     if (avail < s) {
         /* other windows hold the reservation this object needs */
@@ -186,12 +188,8 @@ mgc_status mgc_alloc(mgc_heap *heap, unsigned tid, const mgc_type *type, size_t 
         *out = NULL;
         return MGC_E_STATE;
     }
-    size_t raw = mgc_type_raw_size(type, length);
-    if (raw == SIZE_MAX) {
-        *out = NULL;
-        return MGC_E_OOM;
-    }
-    size_t s = mgc_align8(raw);
+    size_t raw = mgc_type_raw_size(type, length);     /* saturating */
+    size_t s = mgc_type_instance_size(type, length);
     mgc_alloc_ctx *c = &heap->ctx[tid];
     bool large = raw >= heap->cfg.loh_threshold;          /* SEMANTICS 1, unaligned */
     uint8_t *block = large ? NULL : alloc_fast(c, s);

@@ -35,13 +35,11 @@ bool mgc_heap_check(const mgc_heap *heap)
 void mgc_heap_lock(mgc_heap *heap) { pthread_mutex_lock(&heap->lock); }
 void mgc_heap_unlock(mgc_heap *heap) { pthread_mutex_unlock(&heap->lock); }
 
-static mgc_status config_check(const mgc_config *cfg, size_t page)
+static mgc_status config_check(const mgc_config *cfg)
 {
     if (cfg->threads < 1 || cfg->threads > MGC_MAX_THREADS)
         return MGC_E_BAD_ARG;
     if (cfg->loh_threshold < 85000u)                    /* SEMANTICS 1: upward only */
-        return MGC_E_BAD_ARG;
-    if (cfg->segment_size < 4u * page || cfg->segment_size > ((size_t)1 << 34))
         return MGC_E_BAD_ARG;
     if (cfg->profile != MGC_PROFILE_STRICT && cfg->profile != MGC_PROFILE_CLR)
         return MGC_E_BAD_ARG;
@@ -60,7 +58,7 @@ mgc_status mgc_heap_create(const mgc_config *cfg, mgc_heap **out)
         mgc_config_default(&def);
         cfg = &def;
     }
-    mgc_status st = config_check(cfg, mgc_os_page());
+    mgc_status st = config_check(cfg);
     if (st != MGC_OK)
         return st;
     mgc_heap *heap = calloc(1, sizeof *heap);
@@ -68,7 +66,7 @@ mgc_status mgc_heap_create(const mgc_config *cfg, mgc_heap **out)
         return MGC_E_OOM;
     heap->sig = MGC_SIG_HEAP;
     heap->cfg = *cfg;
-    heap->cfg.segment_size = (cfg->segment_size + mgc_os_page() - 1) / mgc_os_page() * mgc_os_page();
+    heap->cfg.segment_size = mgc_policy_segment_size(cfg->segment_size, mgc_os_page());
     mgc_os_init(&heap->os, cfg->fail_reserve_nth, cfg->fail_commit_nth);
     pthread_mutexattr_t attr;
     pthread_mutexattr_init(&attr);

@@ -102,6 +102,7 @@ size_t mgc_policy_committed_slack(const mgc_heap *heap);
 int mgc_policy_budget_gen(const mgc_heap *heap);
 bool mgc_policy_gen0_exceeded(const mgc_heap *heap, uint64_t allocated, size_t s);
 bool mgc_policy_loh_exceeded(const mgc_heap *heap, size_t s);
+size_t mgc_policy_segment_size(size_t requested, size_t page);
 size_t mgc_policy_loader_reserve(void);
 
 /* --- loader_heap.c --- */

@@ -107,6 +107,8 @@ static uint8_t *take(mgc_heap *heap, mgc_segment *seg, size_t size)
 void *mgc_loh_alloc(mgc_heap *heap, size_t size)
 {
     MGC_AVER(size % 8 == 0 && size >= MGC_MIN_OBJ);
+    if (size > MGC_MAX_OBJECT)
+        return NULL;                      /* no segment can hold it: out of memory */
     uint8_t *p = NULL;
     for (mgc_segment *s = heap->loh; s && !p; s = s->next)
         p = take(heap, s, size);

@@ -81,14 +81,30 @@ int mgc_policy_budget_gen(const mgc_heap *heap)
     return gen;
 }
 
+/* "allocated + s > budget" without overflow for huge s */
+static bool exceeds(uint64_t allocated, size_t s, size_t budget)
+{
+    return budget != 0 && (s > budget || allocated > budget - s);
+}
+
 bool mgc_policy_gen0_exceeded(const mgc_heap *heap, uint64_t allocated, size_t s)
 {
-    return heap->cfg.gen0_budget != 0 && allocated + s > heap->cfg.gen0_budget;
+    return exceeds(allocated, s, heap->cfg.gen0_budget);
 }
 
 bool mgc_policy_loh_exceeded(const mgc_heap *heap, size_t s)
 {
-    return heap->cfg.loh_budget != 0 && heap->loh_alloc + s > heap->cfg.loh_budget;
+    return exceeds(heap->loh_alloc, s, heap->cfg.loh_budget);
+}
+
+/* .policy.segment-size: the configured segment size is a tuning knob, not a
+   rule: it is rounded to pages and kept between 4 pages and 1 GiB (a
+   segment is still sized to fit one bigger object). */
+size_t mgc_policy_segment_size(size_t requested, size_t page)
+{
+    size_t lo = 4u * page, hi = (size_t)1 << 30;
+    size_t s = requested < lo ? lo : requested > hi ? hi : requested;
+    return (s + page - 1) / page * page;
 }
 
 /* .policy.loader: a loader heap block reserves 64 KiB (and commits a page at

@@ -98,17 +98,18 @@ size_t mgc_type_raw_size(const mgc_type *t, size_t length)
 {
     if (t->kind == MGC_KIND_FIXED)
         return t->size;
+    /* saturating: a size that does not fit is "too big for any heap" and
+       goes through the large-object path to MGC_E_OOM (.dec.oom) */
     if (length > (SIZE_MAX - 64u) / t->elem)
-        return SIZE_MAX;
-    size_t s = MGC_ARRAY_BASE + length * t->elem;
-    return s > ((size_t)1 << 34) ? SIZE_MAX : s;   /* crossing map: 8-byte units in 32 bits */
+        return SIZE_MAX & ~(size_t)7u;
+    return MGC_ARRAY_BASE + length * t->elem;
 }
 
 size_t mgc_type_instance_size(const mgc_type *t, size_t length)
 {
     MGC_AVER(t && t->sig == MGC_SIG_TYPE);
     size_t raw = mgc_type_raw_size(t, length);
-    return raw == SIZE_MAX ? SIZE_MAX : mgc_align8(raw);
+    return raw > SIZE_MAX - 7u ? SIZE_MAX & ~(size_t)7u : mgc_align8(raw);
 }
 
 /* ===================== object accessors ============================== */

@@ -107,6 +107,8 @@ void mgc_aver_fail(const char *cond, const char *file, int line);
 #define MGC_ALIGN 8u
 #define MGC_MIN_OBJ 24u             /* .obj.min: header + type + one word */
 #define MGC_ARRAY_BASE 24u          /* header + type + length */
+/* Largest object (the crossing map keeps offsets in 8-byte units in 32 bits). */
+#define MGC_MAX_OBJECT ((size_t)1 << 34)
 static inline size_t mgc_align8(size_t n) { return (n + 7u) & ~(size_t)7u; }
 
 /* Header bits the collector uses during a collection (.hdr.gc-bits).  Outside
