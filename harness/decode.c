@@ -810,11 +810,21 @@ bool hx_decode(const uint8_t *data, size_t len, hx_program *out)
         decode_preset_types(&dc);
     bool names = dc.exact && (flags & HX_CODEC_F_NAMES);
     if (dc.exact && !dc.oom) {
-        uint64_t nl = rd_var(&dc.r), nh = rd_var(&dc.r);
+        /* .codec.predecl: at most one name per byte left (an encoded
+           program mentions each name in some statement, so it never has
+           more), which keeps random inputs cheap */
+        uint64_t nl = rd_var(&dc.r);
+        uint64_t left = dc.r.i < dc.r.n ? dc.r.n - dc.r.i : 0;
         if (nl > HX_CODEC_MAX_PREDECL)
             nl %= HX_CODEC_MAX_PREDECL + 1;
+        if (nl > left)
+            nl %= left + 1;
+        uint64_t nh = rd_var(&dc.r);
+        left = dc.r.i < dc.r.n ? dc.r.n - dc.r.i : 0;
         if (nh > HX_CODEC_MAX_PREDECL)
             nh %= HX_CODEC_MAX_PREDECL + 1;
+        if (nh > left)
+            nh %= left + 1;
         if (names)
             decode_names(&dc);
         char want[HX_NAME_MAX + 1];

@@ -230,6 +230,8 @@ static const struct err_case {
     { "expect collections 0\n", true, "t.gcp:3:21: expected a collection count, got end of line" },
     { "expect pinned_count\n", true, "t.gcp:3:20: expected a count of pinned objects, got end of line" },
     { "drop\n", true, "t.gcp:3:5: expected a local name, got end of line" },
+    { "a = new Node\nnull = handle weak a\n", true, "t.gcp:4:1: 'null' cannot name a handle" },
+    { "free 3\n", true, "t.gcp:3:6: expected a handle name, got '3'" },
     { "a = new Node\nb = new Blob[1099511627770]\n", true, "t.gcp:4:1: array length out of range" },
     { "a = new Node\n\nb = a # ok\nc = a d\n", true, "t.gcp:6:7: expected end of line, got 'd'" },
 };
