@@ -375,8 +375,10 @@ static bool tmgc_walk_one(const mgc_object_info *info, void *vctx)
         t->scratch = n;
         t->scratch_cap = cap;
     }
-    for (size_t i = 0; i < o.nslots; i++)
-        t->scratch[i] = (hx_addr)mgc_load(t->heap, info->obj, i);
+    /* the slot array in one copy (internal.h layout; mgc_load per slot is
+       the same read with a contract check each time) */
+    if (o.nslots)
+        memcpy(t->scratch, mgc_obj_slots(info->obj), o.nslots * sizeof *t->scratch);
     o.slots = t->scratch;
     o.payload = mgc_payload(info->obj, &o.payload_len);
     w->fn(w->ctx, &o);
