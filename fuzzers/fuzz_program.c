@@ -1,0 +1,40 @@
+/* fuzz_program.c -- libFuzzer driver: bytes -> program -> lockstep run.
+ *
+ * Glue only (ARCHITECTURE.md, curl-fuzzer style): decoding is
+ * harness/decode.c (total: every input is a program), execution and the
+ * checks C1-C9 are harness/exec.c.  A divergence prints the failure report
+ * (its first line is the signature) and aborts, so libFuzzer saves the
+ * input; `gcfuzz repro FILE` replays it and `gcfuzz minimize FILE -o OUT`
+ * shrinks it.  GCF_FUZZ_VERIFY=1 adds the runtime's heap verification
+ * after every step.
+ */
+#include "codec.h"
+#include "exec.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    hx_program p;
+    if (!hx_decode(data, size, &p))
+        return 0;
+    hx_exec_options o;
+    hx_exec_options_default(&o);
+    o.fuzz = true;                 /* skip statements with null operands */
+    const char *v = getenv("GCF_FUZZ_VERIFY");
+    o.verify_each = v && v[0] == '1';
+    hx_exec_outcome r;
+    hx_exec_status s = hx_exec_run(&p, "fuzz-input", &o, &r);
+    if (s == HX_EXEC_FAIL) {
+        fprintf(stderr, "\n==gcfuzz== divergence: %s\n", r.fail.signature);
+        hx_report_print(stderr, "fuzz-input", &r);
+        fflush(stderr);
+        abort();
+    }
+    hx_exec_outcome_free(&r);
+    hx_program_free(&p);
+    return 0;
+}
