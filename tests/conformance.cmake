@@ -17,7 +17,7 @@ endif()
 
 # The fuzz_program seed corpus and its regressions replay without a failure
 # (standalone replay main; under the fuzz preset the driver is libFuzzer's).
-if(TARGET fuzz_program AND NOT GCF_FUZZ)
+if(NOT GCF_FUZZ AND EXISTS ${PROJECT_SOURCE_DIR}/fuzzers/fuzz_program.c)
   file(GLOB GCF_FZ_SEEDS CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/corpora/fuzz_program/*.bin
        ${PROJECT_SOURCE_DIR}/corpora/fuzz_program/regressions/*.bin)
   if(GCF_FZ_SEEDS)
