@@ -248,6 +248,35 @@ START_TEST(test_injected_commit_failure)
 }
 END_TEST
 
+/* An array too big for any segment follows the large-object path: the LOH
+   budget collection, then one out-of-memory collection, then MGC_E_OOM. */
+START_TEST(test_oversized_allocation)
+{
+    mgc_config cfg = gcf_core_config();
+    cfg.loh_budget = 1u << 20;
+    cfg.segment_size = 1;                 /* clamped up to a few pages */
+    mgc_heap *h = gcf_core_heap(&cfg);
+    const mgc_type *refs = gcf_core_array(h, "Refs", MGC_KIND_REF_ARRAY);
+    static gcf_core_events ev;
+    memset(&ev, 0, sizeof ev);
+    mgc_set_event_callback(h, gcf_core_event_fn, &ev);
+    mgc_ref r = (mgc_ref)0x10;
+    ck_assert_int_eq(mgc_alloc(h, 0, refs, (size_t)22394988348ull, &r), MGC_E_OOM);
+    ck_assert_ptr_eq(r, NULL);
+    ck_assert_uint_eq(ev.n, 2);
+    ck_assert_int_eq(ev.reason[0], MGC_REASON_ALLOC_LARGE);
+    ck_assert_int_eq(ev.reason[1], MGC_REASON_OOM);
+    ck_assert_int_eq(ev.gen[0], 2);
+    ck_assert_int_eq(ev.gen[1], 2);
+    r = (mgc_ref)0x10;
+    ck_assert_int_eq(mgc_alloc(h, 0, refs, SIZE_MAX / 2, &r), MGC_E_OOM);   /* size overflows */
+    ck_assert_ptr_eq(r, NULL);
+    ck_assert_int_eq(mgc_alloc(h, 0, refs, 10, &r), MGC_OK);
+    gcf_core_verify(h);
+    mgc_heap_destroy(h);
+}
+END_TEST
+
 /* hard_limit bounds the committed GC heap: allocation fails with MGC_E_OOM
    (never aborts) once live data fills it; the heap verifies. */
 START_TEST(test_hard_limit)
@@ -328,6 +357,7 @@ Suite *make_alloc_suite(void)
     tcase_add_test(tc, test_budget_trigger_exact);
     tcase_add_test(tc, test_loh_budget_trigger);
     tcase_add_test(tc, test_injected_commit_failure);
+    tcase_add_test(tc, test_oversized_allocation);
     tcase_add_test(tc, test_hard_limit);
     tcase_add_test(tc, test_loader_heaps);
     suite_add_tcase(s, tc);
