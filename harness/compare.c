@@ -58,10 +58,10 @@ bool hx_stamp_check(const uint8_t *p, size_t len, uint32_t id, bool full)
         for (size_t i = 0; i < tail; i++)
             if (p[len - tail + i] != (uint8_t)(~w >> (8 * i)))
                 return false;
-        if (full)
-            for (size_t i = 8; i < len - tail; i++)
-                if (p[i])
-                    return false;
+        /* the middle is zero: p[8] == 0 and every byte equals the next */
+        if (full && len - tail > 8 &&
+            (p[8] != 0 || memcmp(p + 8, p + 9, len - tail - 9) != 0))
+            return false;
     }
     return true;
 }

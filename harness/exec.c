@@ -271,12 +271,17 @@ static void hx_find_one(void *vctx, const hx_tobject *o)
 /* Write the identity stamp into a new object (.exec.stamp).  The payload
    is found through the walk (the interface has no direct accessor); a
    fresh object is not moved before this runs. */
-static void hx_stamp_new(hx_exec *x, hx_addr a, orc_id id)
+static void hx_stamp_new(hx_exec *x, hx_addr a, uint32_t local, orc_id id)
 {
     if (!a || !id || !hx_exec_ids_reserve(x, id))
         return;
     hx_find_ctx f = {a, NULL, 0, false};
-    x->ops->walk(x->t, hx_find_one, &f);
+    if (x->ops->payload && local != HX_NO_LOCAL) {
+        f.payload = x->ops->payload(x->t, local, &f.len);
+        f.found = true;
+    } else {
+        x->ops->walk(x->t, hx_find_one, &f);
+    }
     if (!f.found) {
         hx_exec_fail(x, "C1", "alloc-missing", id,
                      "the object just allocated (%#lx) is not in the heap walk", (unsigned long)a);
@@ -317,7 +322,7 @@ static void hx_end_fin_alloc(hx_exec *x, hx_addr obj, bool reported)
         return;
     }
     if (obj)
-        hx_stamp_new(x, obj, id);
+        hx_stamp_new(x, obj, HX_NO_LOCAL, id);
 }
 
 static void hx_on_event(void *ctx, const hx_event *ev)
@@ -528,7 +533,7 @@ static void hx_st_new(hx_exec *x, const hx_stmt *s)
         return;
     }
     if (!x->last_oom)
-        hx_stamp_new(x, x->ops->get_local(x->t, s->dst), id);
+        hx_stamp_new(x, x->ops->get_local(x->t, s->dst), s->dst, id);
 }
 
 static void hx_st_collect(hx_exec *x, const hx_stmt *s)

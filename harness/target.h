@@ -163,6 +163,8 @@ typedef struct hx_target_ops {
     int (*fin_bit)(hx_target *t, hx_addr obj);      /* finalizer-run bit: 0/1, -1 unknown */
     hx_tstatus (*verify)(hx_target *t, char *err, size_t errlen);
     hx_tstatus (*dump)(hx_target *t, hx_view view, FILE *out);
+    /* the payload bytes of the object in a local (NULL: found via walk) */
+    uint8_t *(*payload)(hx_target *t, uint32_t local, size_t *len);
 } hx_target_ops;
 
 /* Our runtime (target_mgc.c), compacting; and the same runtime configured

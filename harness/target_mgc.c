@@ -456,6 +456,13 @@ static hx_tstatus tmgc_dump(hx_target *t, hx_view view, FILE *out)
     return mgc_dump(t->heap, (mgc_view)view, NULL, out) == MGC_OK ? HX_T_OK : HX_T_ERROR;
 }
 
+static uint8_t *tmgc_payload(hx_target *t, uint32_t local, size_t *len)
+{
+    mgc_ref r = tmgc_src(t, local);
+    *len = 0;
+    return r ? mgc_payload(r, len) : NULL;
+}
+
 void *hx_target_mgc_heap(hx_target *t) { return tmgc_check(t) ? t->heap : NULL; }
 void **hx_target_mgc_locals(hx_target *t) { return tmgc_check(t) ? (void **)t->locals : NULL; }
 
@@ -488,6 +495,7 @@ const hx_target_ops hx_target_mgc = {
     .fin_bit = tmgc_fin_bit,
     .verify = tmgc_verify,
     .dump = tmgc_dump,
+    .payload = tmgc_payload,
 };
 
 const hx_target_ops hx_target_mgc_sweep = {
@@ -519,6 +527,7 @@ const hx_target_ops hx_target_mgc_sweep = {
     .fin_bit = tmgc_fin_bit,
     .verify = tmgc_verify,
     .dump = tmgc_dump,
+    .payload = tmgc_payload,
 };
 
 const hx_target_ops *hx_target_by_name(const char *name)
