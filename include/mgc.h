@@ -81,6 +81,14 @@ void mgc_heap_destroy(mgc_heap *heap);
 /* Change fault injection on a live heap: the Nth call from now fails. */
 void mgc_fault_inject(mgc_heap *heap, unsigned reserve_nth, unsigned commit_nth);
 
+/* The heap lock (recursive).  Collections, the synchronous finalizer drain
+   and the finalizer thread hold it.  Mutator threads are not otherwise
+   synchronised: an embedder that runs the finalizer thread
+   (mgc_finalizer_thread_start) brackets its own heap calls and raw object
+   accesses with these, so they never overlap a drain on that thread. */
+void mgc_heap_lock(mgc_heap *heap);
+void mgc_heap_unlock(mgc_heap *heap);
+
 /* ---- types --------------------------------------------------------- */
 typedef enum mgc_type_kind {
     MGC_KIND_FIXED = 0,       /* fixed size; nrefs reference slots first */

@@ -241,8 +241,6 @@ static inline void *mgc_forward(void *obj)
 
 /* --- heap.c / stats.c --- */
 bool mgc_heap_check(const mgc_heap *heap);
-void mgc_heap_lock(mgc_heap *heap);
-void mgc_heap_unlock(mgc_heap *heap);
 /* Run one collection (lock held, not in a GC). */
 void mgc_gc_run(mgc_heap *heap, int gen, mgc_gc_reason reason, unsigned flags);
 
