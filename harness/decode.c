@@ -452,8 +452,11 @@ static void decode_explicit_types(decoder *dc)
 {
     char name[HX_NAME_MAX + 1];
     uint64_t n = rd_var(&dc->r);
+    uint64_t left = dc->r.i < dc->r.n ? dc->r.n - dc->r.i : 0;
     if (n > HX_CODEC_MAX_TYPES)
         n %= HX_CODEC_MAX_TYPES + 1;
+    if (n > left)                       /* every type takes a byte at least */
+        n %= left + 1;
     for (uint32_t i = 0; i < n && !dc->oom; i++) {
         hx_type t;
         memset(&t, 0, sizeof t);

@@ -521,9 +521,6 @@ static bool type_check(const hx_program *p, uint32_t i, hx_diag *d)
     const hx_type *t = &p->types[i];
     if (!t->name || !name_ok(t->name))
         return fail(d, t->pos, "type %u has an invalid name", (unsigned)i);
-    for (uint32_t j = 0; j < i; j++)
-        if (strcmp(p->types[j].name, t->name) == 0)
-            return fail(d, t->pos, "type '%s' declared twice", t->name);
     switch (t->kind) {
     case HX_TYPE_FIXED:
         if (t->size < HX_MIN_OBJECT || t->size > HX_NUMBER_MAX)
@@ -663,6 +660,32 @@ static int cmp_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static int cmp_type_name(const void *a, const void *b)
+{
+    const hx_type *const *x = a, *const *y = b;
+    return strcmp((*x)->name, (*y)->name);
+}
+
+static bool types_unique(const hx_program *p, hx_diag *d)
+{
+    if (p->ntypes < 2)
+        return true;
+    const hx_type **all = malloc(p->ntypes * sizeof *all);
+    if (!all)
+        return fail(d, (hx_pos){0, 0}, "out of memory");
+    for (uint32_t i = 0; i < p->ntypes; i++)
+        all[i] = &p->types[i];
+    qsort(all, p->ntypes, sizeof *all, cmp_type_name);
+    bool ok = true;
+    for (uint32_t i = 1; i < p->ntypes && ok; i++)
+        if (strcmp(all[i - 1]->name, all[i]->name) == 0) {
+            const hx_type *later = all[i - 1] > all[i] ? all[i - 1] : all[i];
+            ok = fail(d, later->pos, "type '%s' declared twice", later->name);
+        }
+    free(all);
+    return ok;
+}
+
 /* Locals and handles share one namespace (.prog.names): sort all names
    and look for neighbours that are equal. */
 static bool names_unique(const hx_program *p, hx_diag *d)
@@ -704,6 +727,8 @@ bool hx_program_check(const hx_program *p, hx_diag *d)
     for (uint32_t i = 0; i < p->ntypes; i++)
         if (!type_check(p, i, d))
             return false;
+    if (!types_unique(p, d))
+        return false;
     for (uint32_t i = 0; i < p->nlocals; i++)
         if (!p->locals[i] || !name_ok(p->locals[i]) || strcmp(p->locals[i], "null") == 0)
             return fail(d, none, "local %u has an invalid name", (unsigned)i);
