@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# cli_test.sh GCFUZZ -- the gcfuzz command line: exit statuses, error
+# positions, round trips and determinism.  Each check compares a computed
+# result with the documented one (docs/decisions.md .dec.exit).
+set -u
+G=$1
+T=$(mktemp -d /tmp/gcf-cli.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+pass=0; fail=0
+ok()  { pass=$((pass+1)); }
+bad() { fail=$((fail+1)); echo "FAIL: $*"; }
+# expect_status WANT DESCRIPTION -- CMD...
+expect_status() {
+  local want=$1 what=$2; shift 3
+  "$@" >"$T/out" 2>"$T/err"; local got=$?
+  if [ "$got" = "$want" ]; then ok; else bad "$what: exit $got, want $want"; cat "$T/err"; fi
+}
+expect_err() {   # expect_err PATTERN DESCRIPTION (on the last command's stderr)
+  if grep -qF -- "$1" "$T/err"; then ok; else bad "$2: stderr lacks '$1'"; cat "$T/err"; fi
+}
+
+printf 'type Node size=32 refs=2\na = new Node\nb = new = x\n' > "$T/syntax.gcp"
+expect_status 2 "syntax error" -- "$G" run "$T/syntax.gcp"
+expect_err "syntax.gcp:3:9: expected a type name after 'new', got '='" "syntax error position"
+
+printf 'type Node size=32 refs=2\na = new Node\ndrop a\nb = a.0\n' > "$T/dropped.gcp"
+expect_status 2 "use of a dropped local" -- "$G" run "$T/dropped.gcp"
+expect_err "dropped.gcp:4:1:" "dropped local position"
+
+printf 'type Node size=32 refs=2\na = new Node\nh = handle weak a\nfree h\nfree h\n' > "$T/freed.gcp"
+expect_status 2 "double free of a handle" -- "$G" run "$T/freed.gcp"
+expect_err "freed.gcp:5:1:" "freed handle position"
+
+printf 'type Node size=32 refs=2\na = new Node\nexpect gen a 2\n' > "$T/expect.gcp"
+expect_status 1 "failed expectation" -- "$G" run "$T/expect.gcp"
+
+printf 'type Node size=32 refs=2\na = new Node\ncollect 0\nexpect gen a 1\ncollect\nexpect gen a 2\nexpect collections 0 2\n' > "$T/pass.gcp"
+expect_status 0 "passing program" -- "$G" run "$T/pass.gcp"
+
+expect_status 66 "missing input" -- "$G" run "$T/nosuch.gcp"
+expect_status 64 "unknown command" -- "$G" frobnicate
+expect_status 64 "bad option" -- "$G" run --no-such-option "$T/pass.gcp"
+expect_status 0 "--version" -- "$G" --version
+for c in run repro decode encode gen minimize conformance heap fmt demo; do
+  expect_status 0 "$c --help" -- "$G" "$c" --help
+done
+
+# gen is deterministic per seed, and different seeds give different programs
+"$G" gen --seed 7 --ops 60 > "$T/g1.gcp"; "$G" gen --seed 7 --ops 60 > "$T/g2.gcp"
+"$G" gen --seed 8 --ops 60 > "$T/g3.gcp"
+if cmp -s "$T/g1.gcp" "$T/g2.gcp"; then ok; else bad "gen not deterministic"; fi
+if cmp -s "$T/g1.gcp" "$T/g3.gcp"; then bad "gen ignores its seed"; else ok; fi
+
+# encode then decode gives the canonical text back
+"$G" fmt "$T/pass.gcp" > "$T/canon.gcp"
+expect_status 0 "encode" -- "$G" encode "$T/pass.gcp" -o "$T/pass.bin"
+"$G" decode "$T/pass.bin" > "$T/back.gcp"
+if cmp -s "$T/canon.gcp" "$T/back.gcp"; then ok; else bad "decode(encode(p)) differs from fmt(p)"; diff "$T/canon.gcp" "$T/back.gcp"; fi
+
+# any bytes decode to a program that parses again (arbitrary but fixed
+# bytes: slices of the gcfuzz binary itself)
+for off in 0 4096 20000 65536; do
+  dd if="$G" of="$T/random.bin" bs=1 skip=$off count=700 2>/dev/null
+  "$G" decode "$T/random.bin" > "$T/random.gcp"
+  expect_status 0 "decoded bytes at offset $off re-parse" -- "$G" fmt "$T/random.gcp"
+done
+
+echo "cli: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
