@@ -81,6 +81,15 @@ static double bench_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* CPU time of the calling thread: a pause measured with it leaves out the
+   time the process was preempted (the machine may be shared). */
+static double bench_thread_cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 /* splitmix64: small, fast, fully determined by the seed. */
 typedef struct bench_rng { uint64_t s; } bench_rng;
 
@@ -173,6 +182,7 @@ typedef struct bench_result {
                                  for gens 0..N (SEMANTICS 3 step 9) */
     bench_pause_summary young;   /* mgc: gen0 GCs; Boehm: every GC */
     bench_pause_summary all;     /* every collection */
+    bench_pause_summary young_cpu;  /* mgc gen0 GCs, thread CPU time */
     double lib_gc_ms;         /* Boehm GC_get_full_gc_total_time, else -1 */
     int have_stats;
     mgc_stats stats;          /* mgc: counters at the end of the workload */
@@ -367,9 +377,10 @@ typedef struct bench_mgc {
     const mgc_type *bytes, *refs;
     const mgc_type *record[MIXED_RECORD_TYPES];
     /* collection clock (.bench.pause) */
-    double gc_t0;
+    double gc_t0, gc_c0;
     int gc_gen;
     bench_pauses pauses[3];
+    bench_pauses gen0_cpu;
     bench_meter meter;
 } bench_mgc;
 
@@ -379,9 +390,12 @@ static void bench_mgc_event(mgc_heap *heap, const mgc_event *ev, void *ctx)
     (void)heap;
     if (ev->kind == MGC_EV_GC_START) {
         m->gc_gen = ev->gen;
+        m->gc_c0 = bench_thread_cpu();
         m->gc_t0 = bench_now();
     } else if (ev->kind == MGC_EV_GC_END && ev->gen >= 0 && ev->gen <= 2) {
         bench_pauses_push(&m->pauses[ev->gen], bench_now() - m->gc_t0);
+        if (ev->gen == 0)
+            bench_pauses_push(&m->gen0_cpu, bench_thread_cpu() - m->gc_c0);
     }
 }
 
@@ -655,6 +669,7 @@ static void bench_run_mgc(bench_work_id w, const bench_options *opt, bench_resul
         for (size_t i = 0; i < m.pauses[g].n; i++)
             bench_pauses_push(&all, m.pauses[g].v[i]);
     bench_pauses_summarize(&m.pauses[0], &res->young);
+    bench_pauses_summarize(&m.gen0_cpu, &res->young_cpu);
     bench_pauses_summarize(&all, &res->all);
     res->lib_gc_ms = -1;
     mgc_get_stats(m.heap, &res->stats);
@@ -1117,6 +1132,16 @@ static void bench_print_text(const bench_options *opt, bench_result *runs[BW_COU
     printf("\npauses: mgc gen0 collections (GC_START..GC_END events); boehm every collection"
            " (GC_EVENT_START..END).\n");
     for (int w = 0; w < BW_COUNT; w++) {
+        if (!opt->work[w] || !opt->alloc[BA_MGC])
+            continue;
+        double spread;
+        const bench_result *r = bench_median(runs[w][BA_MGC], opt->repeat, &spread);
+        if (r->ok && r->young_cpu.n)
+            printf("mgc %s: gen0 pause on-CPU (thread CPU clock) mean %.3f p50 %.3f p99 %.3f"
+                   " max %.3f ms\n", bench_work_names[w], MS(r->young_cpu.mean),
+                   MS(r->young_cpu.p50), MS(r->young_cpu.p99), MS(r->young_cpu.max));
+    }
+    for (int w = 0; w < BW_COUNT; w++) {
         if (!opt->work[w] || !opt->alloc[BA_BOEHM])
             continue;
         double spread;
@@ -1131,7 +1156,8 @@ static void bench_print_csv(const bench_options *opt, bench_result *runs[BW_COUN
 {
     printf("workload,allocator,ok,wall_s,spread_pct,cpu_s,allocs,bytes,allocs_per_s,mb_per_s,"
            "rss_peak_mb,heap_peak_mb,gen0_gcs,gen1_gcs,gen2_gcs,young_n,young_mean_ms,young_p50_ms,"
-           "young_p99_ms,young_max_ms,all_max_ms,gc_total_s,lib_gc_ms,checksum\n");
+           "young_p99_ms,young_max_ms,young_cpu_p50_ms,young_cpu_p99_ms,young_cpu_max_ms,"
+           "all_max_ms,gc_total_s,lib_gc_ms,checksum\n");
     for (int w = 0; w < BW_COUNT; w++) {
         if (!opt->work[w])
             continue;
@@ -1142,15 +1168,16 @@ static void bench_print_csv(const bench_options *opt, bench_result *runs[BW_COUN
             const bench_result *r = bench_median(runs[w][a], opt->repeat, &spread);
             double wall = r->wall > 0 ? r->wall : 1;
             printf("%s,%s,%d,%.4f,%.1f,%.4f,%" PRIu64 ",%" PRIu64 ",%.0f,%.1f,%.1f,%.1f,"
-                   "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.4f,%.4f,%.4f,%.4f,%.4f,"
-                   "%.4f,%.0f,%016" PRIx64 "\n",
+                   "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.4f,%.4f,%.4f,%.4f,"
+                   "%.4f,%.4f,%.4f,%.4f,%.4f,%.0f,%016" PRIx64 "\n",
                    bench_work_names[w], bench_alloc_names[a], r->ok, r->wall, spread, r->cpu,
                    r->allocs,
                    r->bytes, (double)r->allocs / wall, (double)r->bytes / MB / wall,
                    r->rss_peak / MB, r->heap_peak / MB, r->gcs[0] - r->gcs[1],
                    r->gcs[1] - r->gcs[2], r->gcs[2],
                    r->young.n, MS(r->young.mean), MS(r->young.p50), MS(r->young.p99),
-                   MS(r->young.max), MS(r->all.max), r->all.total, r->lib_gc_ms, r->checksum);
+                   MS(r->young.max), MS(r->young_cpu.p50), MS(r->young_cpu.p99),
+                   MS(r->young_cpu.max), MS(r->all.max), r->all.total, r->lib_gc_ms, r->checksum);
         }
     }
 }
