@@ -9,7 +9,11 @@
  * hx_decode gives it back (hx_program_equal).
  *
  * Two modes share one layout (docs/format.md has the byte-level layout):
- *   - fuzz mode (any flags byte whose high nibble is not 0xA): the heap is
+ *   - fuzz mode (any flags byte whose high nibble is not 0xA): valid in
+ *     every execution (.codec.valid: no statement can make a program error
+ *     at run time; decode.c tracks bound, dropped and certainly non-null
+ *     locals and live handles, and `new` under a hard limit gives a local
+ *     that may be null, .codec.oom); the heap is
  *     drawn from small configurations, the types are a preset table plus a
  *     few drawn ones, operands are chosen among locals that are bound and
  *     statically non-null (and have reference slots when a slot is used),
@@ -33,6 +37,21 @@
 #define HX_CODEC_MAX_TYPES    256     /* types an input can declare */
 #define HX_CODEC_MAX_PREDECL  16384   /* pre-declared locals / handles */
 #define HX_CODEC_ESC          0xF8u   /* operand bytes >= this: exact index */
+
+/* Size limits (.codec.limits, docs/format.md): no decoded instance, fixed
+   or array, exceeds HX_CODEC_MAX_OBJECT bytes (explicit type sizes and
+   exact array lengths beyond it are reduced modulo, so programs with larger
+   objects do not survive encode/decode; hx_codec_within_limits tells).  In
+   fuzz mode instances stay within HX_CODEC_FUZZ_MAX_OBJECT, and once a
+   program's `new` statements have allocated HX_CODEC_FUZZ_MAX_TOTAL bytes
+   its further arrays have lengths below 64. */
+#define HX_CODEC_MAX_OBJECT       ((uint64_t)64 << 20)          /* 64 MiB */
+#define HX_CODEC_FUZZ_MAX_OBJECT  (((uint64_t)8 << 20) + 4096)  /* 8 MiB + 4 KiB */
+#define HX_CODEC_FUZZ_MAX_TOTAL   ((uint64_t)64 << 20)          /* 64 MiB */
+
+/* Whether every fixed type and every `new` of p is within HX_CODEC_MAX_OBJECT
+   (then decode(encode(p)) == p for p in normal form). */
+bool hx_codec_within_limits(const hx_program *p);
 
 /* Decode data[0..len) into *out (initialised by the call).  Returns false
    only when memory runs out (*out is then empty).  Positions are those of

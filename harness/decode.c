@@ -9,7 +9,16 @@
  * satisfied is decoded as an allocation instead (or `finalize` when the
  * program has no type), so every input gives a program that passes
  * hx_program_check.  hx_encode never writes a byte sequence that takes one
- * of these repair paths, which is what makes decode(encode(p)) == p hold.
+ * of these repair paths, which is what makes decode(encode(p)) == p hold
+ * (for programs within the format's size limits, .codec.limits).
+ *
+ * .codec.valid: in fuzz mode the decoder also tracks, statically and
+ * conservatively, what every statement leaves behind (locals bound,
+ * dropped, certainly non-null with their type and length; handles live or
+ * freed) and only emits statements whose operands are valid in every
+ * execution, so a fuzz-mode program never makes a program error at run
+ * time.  `new` is certainly non-null only when the heap has no hard limit
+ * (.codec.oom); sizes are bounded so nothing else can run out of memory.
  */
 #include "codec.h"
 
@@ -201,7 +210,9 @@ static const uint64_t preset_gen2[] = { 64 * K, 256 * K, 1 * M, 10 * M, 0 };
 static const uint64_t preset_loh[] = { 100 * K, 256 * K, 512 * K, 1 * M, 16 * M, 0 };
 static const uint64_t preset_thr[] = { 85000, 85000, 85000, 100000, 128 * K };
 static const uint64_t preset_seg[] = { 16 * K, 32 * K, 64 * K, 128 * K, 256 * K, 4 * M };
-static const uint64_t preset_hard[] = { 0, 0, 0, 0, 1 * M, 4 * M, 16 * M };
+/* hard limits: 3 programs in 10, since under a hard limit every `new` may
+   give null (.codec.oom) and the program cannot use what it allocates */
+static const uint64_t preset_hard[] = { 0, 0, 0, 0, 0, 0, 0, 1 * M, 4 * M, 16 * M };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 static const uint64_t *const presets[HX_KEY_COUNT] = {
@@ -293,6 +304,56 @@ static uint64_t size_dist(const hx_heap_config *h, const hx_type *t, uint8_t s)
     return (total - HX_ARRAY_BASE + elem - 1) / elem;
 }
 
+/* ==== Size limits (.codec.limits) ===================================== */
+
+/* Largest array length whose instance stays within max bytes. */
+static uint64_t max_length(const hx_type *t, uint64_t max)
+{
+    uint64_t elem = t->kind == HX_TYPE_REF_ARRAY ? 8 : 1;
+    return max > HX_ARRAY_BASE ? (max - HX_ARRAY_BASE) / elem : 0;
+}
+
+/* A length reduced so that the instance is at most max bytes. */
+static uint64_t clamp_length(const hx_type *t, uint64_t len, uint64_t max)
+{
+    uint64_t m = max_length(t, max);
+    return len > m ? len % (m + 1) : len;
+}
+
+/* Fuzz-mode heap value from a 0xFF selector: budgets, segment size and
+   hard limit at most 8 MiB, 8 MiB and 64 MiB, the LOH threshold in
+   85000..1 MiB + 85000, so every size the distribution derives from them
+   stays within HX_CODEC_FUZZ_MAX_OBJECT. */
+static uint64_t fuzz_heap_value(unsigned k, uint64_t v)
+{
+    switch (k) {
+    case HX_KEY_LOH_THRESHOLD:
+        v %= (uint64_t)M + 1;
+        return v < 85000 ? v + 85000 : v;
+    case HX_KEY_SEGMENT_SIZE:
+        v %= 8 * (uint64_t)M + 1;
+        return v ? v : hx_heap_default_value(HX_KEY_SEGMENT_SIZE);
+    case HX_KEY_HARD_LIMIT:
+        return v % (64 * (uint64_t)M + 1);
+    default:
+        return v % (8 * (uint64_t)M + 1);
+    }
+}
+
+bool hx_codec_within_limits(const hx_program *p)
+{
+    for (uint32_t i = 0; i < p->ntypes; i++)
+        if (p->types[i].kind == HX_TYPE_FIXED && p->types[i].size > HX_CODEC_MAX_OBJECT)
+            return false;
+    for (size_t i = 0; i < p->nstmts; i++) {
+        const hx_stmt *s = &p->stmts[i];
+        if (s->kind == HX_ST_NEW && s->type < p->ntypes &&
+            hx_type_instance_size(&p->types[s->type], s->length) > HX_CODEC_MAX_OBJECT)
+            return false;
+    }
+    return true;
+}
+
 /* ==== Decoder ========================================================= */
 
 typedef struct decoder {
@@ -302,6 +363,8 @@ typedef struct decoder {
     hx_name_index names;    /* locals and handles (.prog.names) */
     bool exact, expect;
     bool oom;
+    bool may_oom;           /* fuzz: hard limit set, `new` may give null */
+    uint64_t allocated;     /* fuzz: bytes of the `new` statements so far */
 } decoder;
 
 static bool valid_name(const char *s)
@@ -379,16 +442,21 @@ static void decode_heap(decoder *dc)
         uint64_t v;
         if (sel == 0xFF) {
             v = rd_var(&dc->r);
-            if (k == HX_KEY_LOH_THRESHOLD && v < 85000)
-                v += 85000;
-            if (k == HX_KEY_SEGMENT_SIZE && v == 0)
-                v = hx_heap_default_value(HX_KEY_SEGMENT_SIZE);
+            if (!dc->exact) {
+                v = fuzz_heap_value(k, v);
+            } else {
+                if (k == HX_KEY_LOH_THRESHOLD && v < 85000)
+                    v += 85000;
+                if (k == HX_KEY_SEGMENT_SIZE && v == 0)
+                    v = hx_heap_default_value(HX_KEY_SEGMENT_SIZE);
+            }
         } else {
             v = hx_codec_heap_preset((hx_heap_key)k, sel);
         }
         h->value[k] = v;
     }
     h->profile = rd_u8(&dc->r) % 4 == 3 ? HX_PROFILE_CLR : HX_PROFILE_STRICT;
+    dc->may_oom = !dc->exact && h->value[HX_KEY_HARD_LIMIT] != 0;   /* .codec.oom */
 }
 
 static bool add_type(decoder *dc, hx_type *t, const char *name)
@@ -463,6 +531,8 @@ static void decode_explicit_types(decoder *dc)
         t.kind = (hx_type_kind)(rd_u8(&dc->r) % 3);
         if (t.kind == HX_TYPE_FIXED) {
             uint64_t size = rd_var(&dc->r);
+            if (size > HX_CODEC_MAX_OBJECT)             /* .codec.limits */
+                size %= HX_CODEC_MAX_OBJECT + 1;
             if (size < HX_MIN_OBJECT)
                 size += HX_MIN_OBJECT;
             t.size = size;
@@ -538,23 +608,62 @@ static uint32_t op_dst(decoder *dc)
     return new_local(dc, NULL);
 }
 
+/* Fuzz mode (.codec.valid): the bound locals, null or not (what a value
+   operand may read: copy, drop, a stored value); fills cs.list. */
+static uint32_t bound_locals(decoder *dc)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < dc->p->nlocals; i++)
+        if (dc->cs.locals[i].bound)
+            dc->cs.list[n++] = i;
+    return n;
+}
+
+/* A local that must name an object.  Exact mode: the escape gives any
+   local.  Fuzz mode: the escape's var also picks a candidate, so the
+   operand is bound and certainly non-null in every execution. */
 static uint32_t op_obj(decoder *dc, hx_cand c, uint8_t *byte)
 {
     uint8_t x = rd_u8(&dc->r);
     *byte = x;
     uint32_t n = dc->p->nlocals;
+    uint64_t v = x;
     if (x >= ESC) {
-        uint64_t v = rd_var(&dc->r);
-        return n ? (uint32_t)(v % n) : CONVERT;
+        v = rd_var(&dc->r);
+        if (dc->exact)
+            return n ? (uint32_t)(v % n) : CONVERT;
     }
     uint32_t k = hx_cstate_locals(&dc->cs, dc->p, c);
-    return k ? dc->cs.list[x % k] : CONVERT;
+    return k ? dc->cs.list[v % k] : CONVERT;
+}
+
+/* A local read as a value, null allowed (copy source, drop).  Exact mode:
+   as op_obj with HX_CAND_OBJECT; fuzz mode: any bound local. */
+static uint32_t op_bound(decoder *dc, uint8_t *byte)
+{
+    if (dc->exact)
+        return op_obj(dc, HX_CAND_OBJECT, byte);
+    uint8_t x = rd_u8(&dc->r);
+    *byte = x;
+    uint64_t v = x >= ESC ? rd_var(&dc->r) : x;
+    uint32_t k = bound_locals(dc);
+    return k ? dc->cs.list[v % k] : CONVERT;
 }
 
 static uint32_t op_val(decoder *dc)
 {
     uint8_t x = rd_u8(&dc->r);
     uint32_t n = dc->p->nlocals;
+    if (!dc->exact) {                   /* .codec.valid: bound locals */
+        if (x < 0x20)
+            return HX_NULL;
+        uint32_t k = bound_locals(dc);
+        if (x >= ESC) {
+            uint64_t v = rd_var(&dc->r) % ((uint64_t)k + 1);
+            return v == k ? HX_NULL : dc->cs.list[v];
+        }
+        return k ? dc->cs.list[(x - 0x20u) % k] : HX_NULL;
+    }
     if (x >= ESC) {
         uint64_t v = rd_var(&dc->r) % ((uint64_t)n + 1);
         return v == n ? HX_NULL : (uint32_t)v;
@@ -581,15 +690,19 @@ static uint32_t op_handle_use(decoder *dc, uint8_t *byte)
     uint8_t x = rd_u8(&dc->r);
     *byte = x;
     uint32_t n = dc->p->nhandles;
+    uint64_t v = x;
     if (x >= ESC) {
-        uint64_t v = rd_var(&dc->r);
-        if (!n)
-            return CONVERT;
-        uint32_t h = (uint32_t)(v % n);
-        return dc->cs.handle_named[h] ? h : CONVERT;
+        v = rd_var(&dc->r);
+        if (dc->exact) {
+            if (!n)
+                return CONVERT;
+            uint32_t h = (uint32_t)(v % n);
+            return dc->cs.handle_named[h] ? h : CONVERT;
+        }
     }
+    /* fuzz mode: the escape too picks a live handle (.codec.valid) */
     uint32_t k = hx_cstate_live_handles(&dc->cs, dc->p);
-    return k ? dc->cs.list[x % k] : CONVERT;
+    return k ? dc->cs.list[v % k] : CONVERT;
 }
 
 static uint32_t op_small(decoder *dc, uint32_t limit)
@@ -609,8 +722,8 @@ static uint64_t op_slot(decoder *dc, uint32_t obj)
     const hx_type *t = &dc->p->types[l->type];
     if (t->kind == HX_TYPE_FIXED)
         return v % t->nrefs;             /* nrefs > 0: checked by the caller */
-    if (!esc && l->length > 0)
-        return v % l->length;
+    if ((!esc || !dc->exact) && l->length > 0)
+        return v % l->length;            /* fuzz mode: always in range */
     return v;
 }
 
@@ -639,13 +752,6 @@ static hx_stmt_kind opcode_kind(uint8_t b)
     return HX_ST_FINALIZE;
 }
 
-static uint64_t clamp_length(const hx_type *t, uint64_t len)
-{
-    uint64_t max = t->kind == HX_TYPE_REF_ARRAY ? (HX_NUMBER_MAX - HX_ARRAY_BASE) / 8
-                                                : HX_NUMBER_MAX - HX_ARRAY_BASE;
-    return len > max ? len % (max + 1) : len;
-}
-
 /* dst = new T[len]; tsel chooses the type when given (conversions). */
 static bool decode_new(decoder *dc, hx_stmt *tmp, int tsel)
 {
@@ -664,8 +770,20 @@ static bool decode_new(decoder *dc, hx_stmt *tmp, int tsel)
     tmp->length = 0;
     if (hx_type_is_array(t)) {
         uint8_t s = rd_u8(&dc->r);
-        tmp->length = clamp_length(t, s == 0xFF ? rd_var(&dc->r) : size_dist(&p->heap, t, s));
+        uint64_t len = s == 0xFF ? rd_var(&dc->r) : size_dist(&p->heap, t, s);
+        if (dc->exact) {
+            len = clamp_length(t, len, HX_CODEC_MAX_OBJECT);
+        } else {
+            len = clamp_length(t, len, HX_CODEC_FUZZ_MAX_OBJECT);
+            /* .codec.limits: past the program's allocation budget, arrays
+               are small */
+            if (dc->allocated + hx_type_instance_size(t, len) > HX_CODEC_FUZZ_MAX_TOTAL)
+                len %= 64;
+        }
+        tmp->length = len;
     }
+    if (!dc->exact)
+        dc->allocated += hx_type_instance_size(t, tmp->length);
     return true;
 }
 
@@ -698,12 +816,16 @@ static bool decode_stmt(decoder *dc)
             tmp.dst = op_dst(dc);
         break;
     case HX_ST_COPY:
-        tmp.src = op_obj(dc, HX_CAND_OBJECT, &byte);
+        tmp.src = op_bound(dc, &byte);
         conv = tmp.src == CONVERT;
         if (!conv)
             tmp.dst = op_dst(dc);
         break;
-    case HX_ST_DROP: case HX_ST_SUPPRESS: case HX_ST_REREGISTER:
+    case HX_ST_DROP:
+        tmp.obj = op_bound(dc, &byte);
+        conv = tmp.obj == CONVERT;
+        break;
+    case HX_ST_SUPPRESS: case HX_ST_REREGISTER:
     case HX_ST_EXPECT_LOH: case HX_ST_EXPECT_SOH: case HX_ST_EXPECT_NULL:
         tmp.obj = op_obj(dc, HX_CAND_OBJECT, &byte);
         conv = tmp.obj == CONVERT;
@@ -788,6 +910,8 @@ static bool decode_stmt(decoder *dc)
         return false;
     *s = tmp;
     hx_cstate_step(&dc->cs, p, s);
+    if (s->kind == HX_ST_NEW && dc->may_oom)
+        dc->cs.locals[s->dst].nonnull = false;      /* .codec.oom */
     return true;
 }
 

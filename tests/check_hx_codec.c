@@ -197,7 +197,7 @@ START_TEST(test_fuzz_distribution)
     uint64_t seed = gcf_test_seed("fuzz distribution");
     gcf_rng r = { seed };
     int iters = gcf_under_valgrind() ? 100 : 1000;
-    size_t uses = 0, live_uses = 0, near_loh = 0, small_seg = 0, news = 0;
+    size_t uses = 0, live_uses = 0, obj_uses = 0, near_loh = 0, small_seg = 0, news = 0;
     size_t kinds[HX_ST_KIND_COUNT] = {0};
     for (int it = 0; it < iters; it++) {
         uint8_t b[200];
@@ -213,15 +213,17 @@ START_TEST(test_fuzz_distribution)
         for (size_t i = 0; i < p.nstmts; i++) {
             const hx_stmt *s = &p.stmts[i];
             kinds[s->kind]++;
+            /* object operands: bound and non-null; values (copy, drop, a
+               stored value): bound, null allowed (.codec.valid) */
             uint32_t rd[2];
             unsigned k = hx_stmt_reads_locals(s, rd);
-            if (s->kind == HX_ST_STORE)
-                k = 1;                                  /* the stored value may be null */
-            if (s->kind == HX_ST_STATIC_SET)
-                k = 0;
             for (unsigned j = 0; j < k; j++) {
+                bool value = s->kind == HX_ST_COPY || s->kind == HX_ST_DROP ||
+                             s->kind == HX_ST_STATIC_SET || (s->kind == HX_ST_STORE && j == 1);
+                const hx_cstate_local *l = &cs.locals[rd[j]];
                 uses++;
-                live_uses += cs.locals[rd[j]].bound && cs.locals[rd[j]].nonnull;
+                live_uses += l->bound && (value || l->nonnull);
+                obj_uses += !value;
             }
             if (s->kind == HX_ST_NEW) {
                 news++;
@@ -231,12 +233,15 @@ START_TEST(test_fuzz_distribution)
                     near_loh++;
             }
             hx_cstate_step(&cs, &p, s);
+            if (s->kind == HX_ST_NEW && p.heap.value[HX_KEY_HARD_LIMIT] != 0)
+                cs.locals[s->dst].nonnull = false;      /* .codec.oom */
         }
         hx_cstate_free(&cs);
         hx_program_free(&p);
     }
     ck_assert_uint_gt(uses, 1000);
-    ck_assert_msg(live_uses * 100 >= uses * 95, "live operands %zu of %zu", live_uses, uses);
+    ck_assert_msg(live_uses == uses, "valid operands %zu of %zu", live_uses, uses);
+    ck_assert_msg(obj_uses * 100 >= uses * 30, "object operands %zu of %zu", obj_uses, uses);
     ck_assert_msg(near_loh * 100 >= news * 2, "LOH-edge sizes %zu of %zu", near_loh, news);
     ck_assert_uint_ge(small_seg * 100, (size_t)iters * 60);
     for (int k = 0; k < HX_ST_FIRST_EXPECT; k++)
