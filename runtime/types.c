@@ -71,8 +71,13 @@ mgc_status mgc_type_register(mgc_heap *heap, const mgc_type_desc *desc, const mg
         return MGC_E_BAD_ARG;
     switch (desc->kind) {
     case MGC_KIND_FIXED:
-        if (desc->size < MGC_MIN_OBJ || desc->size > ((size_t)1 << 34) ||
-            desc->nrefs > (desc->size - 16u) / 8u)
+        /* No upper bound on the declared size: a type too big for any
+           segment (above MGC_MAX_OBJECT) is still a valid type, as with
+           arrays; each allocation of it takes the large-object path and
+           fails with MGC_E_OOM after one out-of-memory collection
+           (.dec.oom, .dec.oom-size).  Refusing it here made valid
+           programs (format: sizes up to 2^40) fail at setup. */
+        if (desc->size < MGC_MIN_OBJ || desc->nrefs > (desc->size - 16u) / 8u)
             return MGC_E_BAD_ARG;
         break;
     case MGC_KIND_BYTE_ARRAY:

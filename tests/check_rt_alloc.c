@@ -272,6 +272,22 @@ START_TEST(test_oversized_allocation)
     ck_assert_int_eq(mgc_alloc(h, 0, refs, SIZE_MAX / 2, &r), MGC_E_OOM);   /* size overflows */
     ck_assert_ptr_eq(r, NULL);
     ck_assert_int_eq(mgc_alloc(h, 0, refs, 10, &r), MGC_OK);
+    /* .dec.oom-size: a fixed type bigger than any object the heap can hold
+       is accepted; allocating it is an out-of-memory allocation (one
+       out_of_memory collection, MGC_E_OOM) and the heap goes on. */
+    mgc_type_desc bd = { .name = "Giant", .kind = MGC_KIND_FIXED,
+                         .size = ((size_t)1 << 40) - 16u, .nrefs = 4 };
+    const mgc_type *giant = NULL;
+    ck_assert_int_eq(mgc_type_register(h, &bd, &giant), MGC_OK);
+    ck_assert_ptr_nonnull(giant);
+    ck_assert_uint_eq(mgc_type_instance_size(giant, 0), bd.size);
+    size_t before = ev.n;
+    r = (mgc_ref)0x10;
+    ck_assert_int_eq(mgc_alloc(h, 0, giant, 0, &r), MGC_E_OOM);
+    ck_assert_ptr_eq(r, NULL);
+    ck_assert_uint_eq(ev.n, before + 2);                 /* budget + out_of_memory */
+    ck_assert_int_eq(ev.reason[before + 1], MGC_REASON_OOM);
+    ck_assert_int_eq(mgc_alloc(h, 0, refs, 10, &r), MGC_OK);
     gcf_core_verify(h);
     mgc_heap_destroy(h);
 }
