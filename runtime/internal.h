@@ -86,7 +86,8 @@ size_t mgc_os_page(void);
 void *mgc_os_reserve(mgc_os *os, size_t size);          /* PROT_NONE; NULL on failure */
 bool mgc_os_commit(mgc_os *os, void *p, size_t size);   /* read/write; false on failure */
 void mgc_os_decommit(mgc_os *os, void *p, size_t size); /* back to PROT_NONE, pages dropped */
-void mgc_os_release(mgc_os *os, void *p, size_t size);
+/* Release a reservation of which [p, p + committed) is committed. */
+void mgc_os_release(mgc_os *os, void *p, size_t size, size_t committed);
 /* Poisoning (.os.poison): free and reclaimed space is no-access for ASan and
    memcheck; unpoisoned when handed out again. */
 void mgc_os_poison(void *p, size_t size);

@@ -32,7 +32,8 @@ void mgc_loader_destroy(mgc_loader_heap *lh, mgc_os *os)
     mgc_loader_block *b = lh->blocks;
     while (b) {
         mgc_loader_block *n = b->next;
-        mgc_os_release(os, b->base, (size_t)(b->reserved_end - b->base));
+        mgc_os_release(os, b->base, (size_t)(b->reserved_end - b->base),
+                       (size_t)(b->committed_end - b->base));
         free(b);
         b = n;
     }

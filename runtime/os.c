@@ -74,12 +74,16 @@ void mgc_os_decommit(mgc_os *os, void *p, size_t size)
     (void)mprotect(p, size, PROT_NONE);
 }
 
-void mgc_os_release(mgc_os *os, void *p, size_t size)
+void mgc_os_release(mgc_os *os, void *p, size_t size, size_t committed)
 {
     (void)os;
     if (!p)
         return;
-    mgc_os_unpoison(p, size);      /* shadow must be clean before the range is reused */
+    /* The shadow must be clean before the range is reused.  Only committed
+       pages were ever poisoned (decommit unpoisons); unpoisoning the whole
+       reservation would touch shadow memory for every reserved byte, which
+       for a huge reservation costs gigabytes of resident memory. */
+    mgc_os_unpoison(p, committed);
     (void)munmap(p, size);
 }
 

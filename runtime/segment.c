@@ -168,7 +168,7 @@ static void segment_free(mgc_heap *heap, mgc_segment *seg)
     size_t size = (size_t)(seg->reserved_end - seg->base);
     heap->committed -= (size_t)(seg->committed_end - seg->base);
     heap->reserved -= size;
-    mgc_os_release(&heap->os, seg->base, size);
+    mgc_os_release(&heap->os, seg->base, size, (size_t)(seg->committed_end - seg->base));
     free(seg->cards);
     free(seg->crossing);
     free(seg->free);
@@ -189,6 +189,11 @@ mgc_segment *mgc_segment_acquire(mgc_heap *heap, mgc_seg_kind kind, size_t need)
             return s;
         }
     }
+    /* .dec.oom: a segment whose first commit cannot fit under the hard
+       limit is not even reserved (nor are its card tables allocated) */
+    if (heap->cfg.hard_limit != 0 &&
+        (heap->committed > heap->cfg.hard_limit || need > heap->cfg.hard_limit - heap->committed))
+        return NULL;
     size_t size = mgc_policy_segment_reserve(heap, kind, need);
     mgc_segment *seg = calloc(1, sizeof *seg);
     if (!seg)
@@ -200,7 +205,7 @@ mgc_segment *mgc_segment_acquire(mgc_heap *heap, mgc_seg_kind kind, size_t need)
     seg->base = mgc_os_reserve(&heap->os, size);
     if (!seg->cards || !seg->crossing || !seg->base) {
         if (seg->base)
-            mgc_os_release(&heap->os, seg->base, size);
+            mgc_os_release(&heap->os, seg->base, size, 0);
         free(seg->cards);
         free(seg->crossing);
         free(seg);
@@ -220,7 +225,7 @@ mgc_segment *mgc_segment_acquire(mgc_heap *heap, mgc_seg_kind kind, size_t need)
     }
     if (seg->ncards > heap->card_scratch_cap || !index_add(heap, seg)) {
         heap->reserved -= size;
-        mgc_os_release(&heap->os, seg->base, size);
+        mgc_os_release(&heap->os, seg->base, size, 0);
         free(seg->cards);
         free(seg->crossing);
         free(seg);

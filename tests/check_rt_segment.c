@@ -76,6 +76,36 @@ START_TEST(test_object_bigger_than_segment)
 }
 END_TEST
 
+/* .dec.oom: a multi-gigabyte allocation under a 1 MiB hard limit fails with
+   MGC_E_OOM after one full collection, leaves reserved and committed bytes
+   where they were, and the heap goes on working.  (Under ASan this test
+   also used to cost gigabytes of shadow memory: the runtime now refuses such
+   a segment before reserving it and unpoisons only committed pages.) */
+START_TEST(test_hard_limit_huge_allocation_reserves_nothing)
+{
+    mgc_config cfg = gcf_core_config();
+    cfg.segment_size = 128u * 1024u;
+    cfg.hard_limit = 1024u * 1024u;
+    mgc_heap *h = gcf_core_heap(&cfg);
+    const mgc_type *blob = gcf_core_array(h, "Blob", MGC_KIND_BYTE_ARRAY);
+    mgc_ref r[2] = { NULL, NULL };
+    ck_assert_int_eq(mgc_thread_set_locals(h, 0, r, 2), MGC_OK);
+    ck_assert_int_eq(mgc_alloc(h, 0, blob, 100, &r[0]), MGC_OK);
+    mgc_stats before, after;
+    mgc_get_stats(h, &before);
+    r[1] = r[0];
+    ck_assert_int_eq(mgc_alloc(h, 0, blob, (size_t)8858370023ULL, &r[1]), MGC_E_OOM);
+    ck_assert_ptr_null(r[1]);
+    mgc_get_stats(h, &after);
+    ck_assert_uint_le(after.gc_reserved, before.gc_reserved);
+    ck_assert_uint_le(after.gc_committed, cfg.hard_limit);
+    ck_assert_uint_eq(after.collections[2], before.collections[2] + 1);  /* the OOM GC */
+    ck_assert_int_eq(mgc_alloc(h, 0, blob, 100, &r[1]), MGC_OK);
+    gcf_core_verify(h);
+    mgc_heap_destroy(h);
+}
+END_TEST
+
 /* .os.poison: a stale read of reclaimed memory is reported by ASan or
    memcheck.  The read happens in a forked child; the parent checks that the
    child was stopped (ASan) or reported an invalid read (memcheck). */
@@ -165,6 +195,7 @@ Suite *make_segment_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_segment_growth_and_release);
     tcase_add_test(tc, test_object_bigger_than_segment);
+    tcase_add_test(tc, test_hard_limit_huge_allocation_reserves_nothing);
     tcase_add_test(tc, test_stale_read_reported);
     suite_add_tcase(s, tc);
     return s;
