@@ -251,6 +251,54 @@ START_TEST(test_fuzz_distribution)
 }
 END_TEST
 
+/* .codec.limits: no decoded instance exceeds HX_CODEC_MAX_OBJECT, in
+   either mode, and hx_codec_within_limits tells programs beyond it. */
+START_TEST(test_decode_size_limits)
+{
+    uint64_t seed = gcf_test_seed("decode size limits");
+    gcf_rng r = { seed };
+    int iters = gcf_under_valgrind() ? 100 : 2000;
+    size_t big_types = 0;
+    for (int it = 0; it < iters; it++) {
+        uint8_t b[160];
+        fill_random(&r, b, sizeof b);
+        /* exact mode with explicit types; var bytes made large often */
+        b[1] = (uint8_t)(HX_CODEC_EXACT_TAG | HX_CODEC_F_TYPES | (b[1] & 0x0b));
+        for (size_t k = 2; k < sizeof b; k++)
+            if (gcf_rng_below(&r, 3) == 0)
+                b[k] |= 0x80;
+        hx_program p;
+        ck_assert(hx_decode(b, sizeof b, &p));
+        ck_assert(hx_codec_within_limits(&p));
+        for (uint32_t t = 0; t < p.ntypes; t++)
+            big_types += p.types[t].size > (1u << 20);
+        for (size_t k = 0; k < p.nstmts; k++)
+            if (p.stmts[k].kind == HX_ST_NEW)
+                ck_assert_uint_le(hx_type_instance_size(&p.types[p.stmts[k].type],
+                                                        p.stmts[k].length),
+                                  HX_CODEC_MAX_OBJECT);
+        hx_program_free(&p);
+    }
+    ck_assert_uint_gt(big_types, 0);           /* the limit is reached, not avoided */
+    static const struct { const char *text; bool within; } cases[] = {
+        { "type A size=64m\na = new A\n", true },
+        { "type A size=67108865\na = new A\n", false },
+        { "type B array elem=1\nb = new B[67108840]\n", true },
+        { "type B array elem=1\nb = new B[67108841]\n", false },
+        { "type R array elem=ref\nb = new R[8388605]\n", true },
+        { "type R array elem=ref\nb = new R[8388606]\n", false },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        hx_program p;
+        hx_t_parse_ok(cases[i].text, &p);
+        ck_assert_int_eq(hx_codec_within_limits(&p), cases[i].within);
+        if (cases[i].within)
+            assert_exact(&p);
+        hx_program_free(&p);
+    }
+}
+END_TEST
+
 START_TEST(test_encode_rejects_invalid)
 {
     hx_program p;
@@ -279,6 +327,7 @@ Suite *make_hx_codec_suite(void)
     tcase_add_test(tc, test_encode_decoded_exact_inputs);
     tcase_add_test(tc, test_mutated_encodings_stay_valid);
     tcase_add_test(tc, test_fuzz_distribution);
+    tcase_add_test(tc, test_decode_size_limits);
     tcase_add_test(tc, test_encode_rejects_invalid);
     suite_add_tcase(s, tc);
     return s;

@@ -292,7 +292,7 @@ END_TEST
 START_TEST(test_gen_statically_valid)
 {
     uint64_t seed = gcf_test_seed("gen static validity");
-    int n = gcf_under_valgrind() ? 100 : 2000;
+    int n = gcf_under_valgrind() ? 100 : 1500;
     size_t objuses = 0, stmts = 0, maybe_null_uses = 0;
     for (int i = 0; i < n; i++) {
         hx_program p;
@@ -349,7 +349,7 @@ END_TEST
 START_TEST(test_gen_runs_without_program_errors)
 {
     uint64_t seed = gcf_test_seed("gen runs clean");
-    int n = gcf_under_valgrind() ? 3 : 60;
+    int n = gcf_under_valgrind() ? 3 : 45;
     size_t objects = 0;
     for (int i = 0; i < n; i++) {
         hx_program p;
@@ -382,7 +382,7 @@ Suite *make_hx_gen_suite(void)
 {
     Suite *s = suite_create("hx_gen");
     TCase *tc = tcase_create("gen");
-    tcase_set_timeout(tc, 60);
+    tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_gen_deterministic);
     tcase_add_test(tc, test_gen_seeds_differ);
     tcase_add_test(tc, test_gen_exact_count_and_valid);
