@@ -38,19 +38,22 @@
 #define HX_CODEC_MAX_PREDECL  16384   /* pre-declared locals / handles */
 #define HX_CODEC_ESC          0xF8u   /* operand bytes >= this: exact index */
 
-/* Size limits (.codec.limits, docs/format.md): no decoded instance, fixed
-   or array, exceeds HX_CODEC_MAX_OBJECT bytes (explicit type sizes and
-   exact array lengths beyond it are reduced modulo, so programs with larger
-   objects do not survive encode/decode; hx_codec_within_limits tells).  In
-   fuzz mode instances stay within HX_CODEC_FUZZ_MAX_OBJECT, and once a
+/* Size limits (.codec.limits, docs/format.md).  Both modes: an explicit
+   fixed type is at most HX_CODEC_MAX_FIXED bytes (larger sizes are reduced
+   modulo, so programs with larger fixed types do not survive
+   encode/decode; hx_codec_within_limits tells).  Fuzz mode without a hard
+   limit: instances stay within HX_CODEC_FUZZ_MAX_OBJECT, and once a
    program's `new` statements have allocated HX_CODEC_FUZZ_MAX_TOTAL bytes
-   its further arrays have lengths below 64. */
-#define HX_CODEC_MAX_OBJECT       ((uint64_t)64 << 20)          /* 64 MiB */
+   its further arrays have lengths below 64, so it cannot run out of
+   memory.  Array lengths are otherwise bounded by HX_NUMBER_MAX only (exact
+   mode, and fuzz mode under a hard limit: huge arrays reach the
+   out-of-memory path of oversized allocations). */
+#define HX_CODEC_MAX_FIXED        ((uint64_t)64 << 20)          /* 64 MiB */
 #define HX_CODEC_FUZZ_MAX_OBJECT  (((uint64_t)8 << 20) + 4096)  /* 8 MiB + 4 KiB */
 #define HX_CODEC_FUZZ_MAX_TOTAL   ((uint64_t)64 << 20)          /* 64 MiB */
 
-/* Whether every fixed type and every `new` of p is within HX_CODEC_MAX_OBJECT
-   (then decode(encode(p)) == p for p in normal form). */
+/* Whether every fixed type of p is within HX_CODEC_MAX_FIXED (then
+   decode(encode(p)) == p for p in normal form). */
 bool hx_codec_within_limits(const hx_program *p);
 
 /* Decode data[0..len) into *out (initialised by the call).  Returns false

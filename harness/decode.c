@@ -343,14 +343,8 @@ static uint64_t fuzz_heap_value(unsigned k, uint64_t v)
 bool hx_codec_within_limits(const hx_program *p)
 {
     for (uint32_t i = 0; i < p->ntypes; i++)
-        if (p->types[i].kind == HX_TYPE_FIXED && p->types[i].size > HX_CODEC_MAX_OBJECT)
+        if (p->types[i].kind == HX_TYPE_FIXED && p->types[i].size > HX_CODEC_MAX_FIXED)
             return false;
-    for (size_t i = 0; i < p->nstmts; i++) {
-        const hx_stmt *s = &p->stmts[i];
-        if (s->kind == HX_ST_NEW && s->type < p->ntypes &&
-            hx_type_instance_size(&p->types[s->type], s->length) > HX_CODEC_MAX_OBJECT)
-            return false;
-    }
     return true;
 }
 
@@ -531,8 +525,8 @@ static void decode_explicit_types(decoder *dc)
         t.kind = (hx_type_kind)(rd_u8(&dc->r) % 3);
         if (t.kind == HX_TYPE_FIXED) {
             uint64_t size = rd_var(&dc->r);
-            if (size > HX_CODEC_MAX_OBJECT)             /* .codec.limits */
-                size %= HX_CODEC_MAX_OBJECT + 1;
+            if (size > HX_CODEC_MAX_FIXED)             /* .codec.limits */
+                size %= HX_CODEC_MAX_FIXED + 1;
             if (size < HX_MIN_OBJECT)
                 size += HX_MIN_OBJECT;
             t.size = size;
@@ -771,8 +765,12 @@ static bool decode_new(decoder *dc, hx_stmt *tmp, int tsel)
     if (hx_type_is_array(t)) {
         uint8_t s = rd_u8(&dc->r);
         uint64_t len = s == 0xFF ? rd_var(&dc->r) : size_dist(&p->heap, t, s);
-        if (dc->exact) {
-            len = clamp_length(t, len, HX_CODEC_MAX_OBJECT);
+        if (dc->exact || dc->may_oom) {
+            /* any length a text program can write: a huge array is how the
+               out-of-memory path of oversized allocations is reached; in
+               fuzz mode only under a hard limit, where `new` may give null
+               anyway (.codec.oom) */
+            len = clamp_length(t, len, HX_NUMBER_MAX);
         } else {
             len = clamp_length(t, len, HX_CODEC_FUZZ_MAX_OBJECT);
             /* .codec.limits: past the program's allocation budget, arrays

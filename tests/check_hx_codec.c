@@ -251,19 +251,25 @@ START_TEST(test_fuzz_distribution)
 }
 END_TEST
 
-/* .codec.limits: no decoded instance exceeds HX_CODEC_MAX_OBJECT, in
-   either mode, and hx_codec_within_limits tells programs beyond it. */
+/* .codec.limits: no decoded fixed type exceeds HX_CODEC_MAX_FIXED, in
+   either mode; hx_codec_within_limits tells programs beyond it; fuzz-mode
+   programs without a hard limit stay within the fuzz-mode sizes; huge
+   arrays still round trip in exact mode. */
 START_TEST(test_decode_size_limits)
 {
     uint64_t seed = gcf_test_seed("decode size limits");
     gcf_rng r = { seed };
     int iters = gcf_under_valgrind() ? 100 : 2000;
-    size_t big_types = 0;
+    size_t big_types = 0, fuzz_news = 0;
     for (int it = 0; it < iters; it++) {
         uint8_t b[160];
         fill_random(&r, b, sizeof b);
-        /* exact mode with explicit types; var bytes made large often */
-        b[1] = (uint8_t)(HX_CODEC_EXACT_TAG | HX_CODEC_F_TYPES | (b[1] & 0x0b));
+        /* exact mode with explicit types, or fuzz mode; var bytes made
+           large often */
+        if (it % 2)
+            b[1] = (uint8_t)(HX_CODEC_EXACT_TAG | HX_CODEC_F_TYPES | (b[1] & 0x0b));
+        else
+            b[1] &= 0x7f;
         for (size_t k = 2; k < sizeof b; k++)
             if (gcf_rng_below(&r, 3) == 0)
                 b[k] |= 0x80;
@@ -272,21 +278,30 @@ START_TEST(test_decode_size_limits)
         ck_assert(hx_codec_within_limits(&p));
         for (uint32_t t = 0; t < p.ntypes; t++)
             big_types += p.types[t].size > (1u << 20);
-        for (size_t k = 0; k < p.nstmts; k++)
-            if (p.stmts[k].kind == HX_ST_NEW)
-                ck_assert_uint_le(hx_type_instance_size(&p.types[p.stmts[k].type],
-                                                        p.stmts[k].length),
-                                  HX_CODEC_MAX_OBJECT);
+        if (it % 2 == 0 && p.heap.value[HX_KEY_HARD_LIMIT] == 0) {
+            uint64_t total = 0;
+            for (size_t k = 0; k < p.nstmts; k++) {
+                const hx_stmt *s = &p.stmts[k];
+                if (s->kind != HX_ST_NEW)
+                    continue;
+                uint64_t size = hx_type_instance_size(&p.types[s->type], s->length);
+                ck_assert_uint_le(size, HX_CODEC_FUZZ_MAX_OBJECT);
+                if (total > HX_CODEC_FUZZ_MAX_TOTAL && hx_type_is_array(&p.types[s->type]))
+                    ck_assert_uint_lt(s->length, 64);
+                total += size;
+                fuzz_news++;
+            }
+        }
         hx_program_free(&p);
     }
     ck_assert_uint_gt(big_types, 0);           /* the limit is reached, not avoided */
+    ck_assert_uint_gt(fuzz_news, 0);
     static const struct { const char *text; bool within; } cases[] = {
         { "type A size=64m\na = new A\n", true },
         { "type A size=67108865\na = new A\n", false },
-        { "type B array elem=1\nb = new B[67108840]\n", true },
-        { "type B array elem=1\nb = new B[67108841]\n", false },
-        { "type R array elem=ref\nb = new R[8388605]\n", true },
-        { "type R array elem=ref\nb = new R[8388606]\n", false },
+        { "type A size=1000000000 refs=3\n", false },
+        { "heap hard_limit=1m\ntype B array elem=1\nb = new B[8858370023]\n", true },
+        { "type R array elem=ref\nb = new R[1000000000]\n", true },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         hx_program p;
