@@ -508,6 +508,16 @@ static void decode_preset_types(decoder *dc)
         snprintf(name, sizeof name, "X%u", i);
         add_type(dc, &t, name);
     }
+    /* .codec.fin-chain: a finalizer never allocates an object whose own
+       finalizer allocates.  Otherwise (alloc:T on T itself, or T and U
+       allocating each other) every finalizer call allocates an object that
+       dies at once and is finalized in the same drain, after the collection
+       the allocation triggers: `finalize` would never end.  Such targets
+       are redirected to Node, the first preset. */
+    hx_program *p = dc->p;
+    for (uint32_t i = 0; i < p->ntypes && !dc->oom; i++)
+        if (p->types[i].fin == HX_FIN_ALLOC && p->types[p->types[i].fin_alloc].fin == HX_FIN_ALLOC)
+            p->types[i].fin_alloc = 0;
 }
 
 static void decode_explicit_types(decoder *dc)

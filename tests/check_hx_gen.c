@@ -139,6 +139,13 @@ static long chk_program(const hx_program *p, const char **why)
     bool may_oom = p->heap.value[HX_KEY_HARD_LIMIT] != 0;
     long bad = -1;
     *why = "";
+    /* termination: no finalizer allocates an object whose finalizer
+       allocates (else a drain can go on for ever) */
+    for (uint32_t t = 0; t < p->ntypes; t++)
+        if (p->types[t].fin == HX_FIN_ALLOC && p->types[p->types[t].fin_alloc].fin == HX_FIN_ALLOC) {
+            *why = "a chain of allocating finalizers";
+            bad = (long)p->nstmts;
+        }
     for (size_t i = 0; i < p->nstmts && bad < 0; i++) {
         const hx_stmt *s = &p->stmts[i];
         const char *w = NULL;
@@ -242,8 +249,9 @@ static void assert_statically_valid(const hx_program *p, const char *what, uint6
     const char *why;
     long bad = chk_program(p, &why);
     if (bad >= 0) {
-        char line[256];
-        hx_stmt_format(p, &p->stmts[bad], line, sizeof line);
+        char line[256] = "(types)";
+        if ((size_t)bad < p->nstmts)
+            hx_stmt_format(p, &p->stmts[bad], line, sizeof line);
         ck_abort_msg("%s %llu: statement %ld `%s`: %s", what, (unsigned long long)seed, bad,
                      line, why);
     }
@@ -263,6 +271,9 @@ START_TEST(test_gen_checker_finds_violations)
         { "heap hard_limit=1m\ntype N size=32 refs=2\na = new N\nstatic s0 = a\na.0 = null\n", 2 },
         { "type N size=32 refs=2\na = new N\nstatic s0 = x\n", 1 },
         { "type N size=32 refs=2\na = new N\nb = a\nexpect gen b 0\n", 2 },
+        { "type M size=24 finalizer=alloc:M\na = new M\n", 1 },
+        { "type M size=24 finalizer=alloc:K\ntype K size=24 finalizer=alloc:N\n"
+          "type N size=32\na = new M\ndrop a\n", 2 },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         hx_program p;
