@@ -1,4 +1,7 @@
-/* gen.c -- random valid programs by decoding random bytes (.gen.decode). */
+/* gen.c -- random valid programs by decoding random bytes (.gen.decode).
+ * Validity comes from the decoder's fuzz mode (.codec.valid); cutting the
+ * program to its first ops statements keeps it, since every statement's
+ * operands depend only on the statements before it. */
 #include "gen.h"
 #include "codec.h"
 

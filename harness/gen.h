@@ -7,6 +7,11 @@
  * segment size.  The byte stream grows until the program has the requested
  * number of statements; it is then cut to exactly that many and unused
  * table entries are dropped.  Same seed and count, same program.
+ *
+ * Generated programs are valid in every execution (.codec.valid): no
+ * statement can make a program error at run time, so they run in the
+ * strict executor (no fuzz skipping), under --stress too, and every
+ * `finalize` ends (.codec.fin-chain).
  */
 #ifndef HX_GEN_H
 #define HX_GEN_H
