@@ -236,9 +236,46 @@ typedef struct hx_mctx {
     size_t qn;
 } hx_mctx;
 
-static bool hx_pair(hx_mctx *c, orc_id id, size_t ti, const char *check, const char *what)
+/* Where a reference was found, formatted only when a check fails (the
+   comparison after every step must not pay for messages it never prints). */
+typedef enum hx_where_kind {
+    HX_W_TEXT, HX_W_LOCAL, HX_W_STATIC, HX_W_HANDLE, HX_W_SLOT
+} hx_where_kind;
+
+typedef struct hx_where {
+    hx_where_kind kind;
+    uint32_t a;             /* local, static, handle or object id */
+    uint32_t b;             /* slot index; handle kind */
+    const char *text;       /* HX_W_TEXT */
+} hx_where;
+
+static const char *hx_where_format(const hx_exec *x, const hx_where *w, char *buf, size_t cap)
+{
+    switch (w->kind) {
+    case HX_W_LOCAL:
+        snprintf(buf, cap, "local %s", x->p->locals[w->a]);
+        break;
+    case HX_W_STATIC:
+        snprintf(buf, cap, "static s%u", w->a);
+        break;
+    case HX_W_HANDLE:
+        snprintf(buf, cap, "%s handle %s", hx_handle_kind_name((hx_handle_kind)w->b),
+                 x->p->handles[w->a]);
+        break;
+    case HX_W_SLOT:
+        snprintf(buf, cap, "object %u slot %u", w->a, w->b);
+        break;
+    default:
+        snprintf(buf, cap, "%s", w->text);
+        break;
+    }
+    return buf;
+}
+
+static bool hx_pair(hx_mctx *c, orc_id id, size_t ti, const char *check, const hx_where *w)
 {
     hx_exec *x = c->x;
+    char what[96];
     hx_tobj *t = &x->hv.objs[ti];
     if (id >= c->nids)
         return false;
@@ -246,14 +283,15 @@ static bool hx_pair(hx_mctx *c, orc_id id, size_t ti, const char *check, const c
         if (c->report)
             hx_exec_fail(x, check, "identity-mismatch", id,
                          "%s: model object %u is target object %#lx here but %#lx elsewhere",
-                         what, id, (unsigned long)t->addr,
+                         hx_where_format(x, w, what, sizeof what), id, (unsigned long)t->addr,
                          (unsigned long)x->hv.objs[c->midx[id] - 1].addr);
         return false;
     }
     if (t->id && t->id != id) {
         if (c->report)
             hx_exec_fail(x, check, "identity-mismatch", id,
-                         "%s: target object %#lx stands for model objects %u and %u", what,
+                         "%s: target object %#lx stands for model objects %u and %u",
+                         hx_where_format(x, w, what, sizeof what),
                          (unsigned long)t->addr, t->id, id);
         return false;
     }
@@ -266,9 +304,10 @@ static bool hx_pair(hx_mctx *c, orc_id id, size_t ti, const char *check, const c
 }
 
 /* A root: model id m (may be 0) against target address a (may be 0). */
-static void hx_root(hx_mctx *c, orc_id m, hx_addr a, const char *check, const char *what)
+static void hx_root(hx_mctx *c, orc_id m, hx_addr a, const char *check, const hx_where *w)
 {
     hx_exec *x = c->x;
+    char what[96];
     if (x->stop && c->report)
         return;
     if (!m && !a)
@@ -278,7 +317,8 @@ static void hx_root(hx_mctx *c, orc_id m, hx_addr a, const char *check, const ch
             bool weak = strcmp(check, "C7") == 0;
             hx_exec_fail(x, check, weak ? (a ? "not-cleared" : "cleared-early")
                                         : (a ? "root-not-null" : "root-null"),
-                         m, "%s: model holds %s%u, target holds %#lx", what, m ? "object " : "null ",
+                         m, "%s: model holds %s%u, target holds %#lx",
+                         hx_where_format(x, w, what, sizeof what), m ? "object " : "null ",
                          m, (unsigned long)a);
         }
         return;
@@ -288,10 +328,10 @@ static void hx_root(hx_mctx *c, orc_id m, hx_addr a, const char *check, const ch
         if (c->report)
             hx_exec_fail(x, "C1", "dangling-root", m,
                          "%s: target address %#lx is not an object of the heap walk (model object %u)",
-                         what, (unsigned long)a, m);
+                         hx_where_format(x, w, what, sizeof what), (unsigned long)a, m);
         return;
     }
-    hx_pair(c, m, ti, check, what);
+    hx_pair(c, m, ti, check, w);
 }
 
 /* Follow the slots of every matched pair (breadth first). */
@@ -339,12 +379,13 @@ static void hx_propagate(hx_mctx *c)
             hx_addr a = x->hv.slots[t->slot_off + i];
             if (!mid && !a)
                 continue;
+            hx_where w = {HX_W_SLOT, t->id, i, NULL};
             char what[64];
-            snprintf(what, sizeof what, "object %u slot %u", t->id, i);
             if (!mid || !a) {
                 if (c->report) {
                     hx_exec_fail(x, "C1", "slot-mismatch", t->id,
-                                 "%s: model holds %s%u, target holds %#lx", what,
+                                 "%s: model holds %s%u, target holds %#lx",
+                                 hx_where_format(x, &w, what, sizeof what),
                                  mid ? "object " : "null ", mid, (unsigned long)a);
                     return;
                 }
@@ -355,12 +396,13 @@ static void hx_propagate(hx_mctx *c)
                 if (c->report) {
                     hx_exec_fail(x, "C1", "dangling-slot", t->id,
                                  "%s: target address %#lx is not an object (model object %u)",
-                                 what, (unsigned long)a, mid);
+                                 hx_where_format(x, &w, what, sizeof what), (unsigned long)a,
+                                 mid);
                     return;
                 }
                 continue;
             }
-            if (!hx_pair(c, mid, ti, "C1", what) && c->report)
+            if (!hx_pair(c, mid, ti, "C1", &w) && c->report)
                 return;
         }
     }
@@ -385,7 +427,6 @@ static bool hx_do_match(hx_exec *x, bool report, size_t **midx_out, size_t *nids
         free(c.queue);
         return false;
     }
-    char what[96];
     const hx_program *p = x->p;
     /* roots in a fixed order: locals, statics, handles */
     for (uint32_t l = 0; l < p->nlocals; l++) {
@@ -393,21 +434,20 @@ static bool hx_do_match(hx_exec *x, bool report, size_t **midx_out, size_t *nids
         orc_local_state st = orc_local_get(x->m, l, &id);
         if (st != ORC_LOCAL_BOUND)
             id = ORC_NULL;
-        snprintf(what, sizeof what, "local %s", p->locals[l]);
-        hx_root(&c, id, x->ops->get_local(x->t, l), "C1", what);
+        hx_where w = {HX_W_LOCAL, l, 0, NULL};
+        hx_root(&c, id, x->ops->get_local(x->t, l), "C1", &w);
     }
     for (uint32_t s = 0; s < ORC_STATICS; s++) {
-        snprintf(what, sizeof what, "static s%u", s);
-        hx_root(&c, orc_static_value(x->m, s), x->ops->static_peek(x->t, s), "C1", what);
+        hx_where w = {HX_W_STATIC, s, 0, NULL};
+        hx_root(&c, orc_static_value(x->m, s), x->ops->static_peek(x->t, s), "C1", &w);
     }
     for (uint32_t h = 0; h < p->nhandles; h++) {
         orc_handle_info hi;
         if (!x->thandle_live[h] || orc_handle_get(x->m, h, &hi) != ORC_OK || !hi.bound || hi.freed)
             continue;
         bool weak = hi.kind == ORC_HANDLE_WEAK || hi.kind == ORC_HANDLE_WEAK_LONG;
-        snprintf(what, sizeof what, "%s handle %s", hx_handle_kind_name((hx_handle_kind)hi.kind),
-                 p->handles[h]);
-        hx_root(&c, hi.target, x->ops->handle_peek(x->t, x->thandle[h]), weak ? "C7" : "C1", what);
+        hx_where w = {HX_W_HANDLE, h, (uint32_t)hi.kind, NULL};
+        hx_root(&c, hi.target, x->ops->handle_peek(x->t, x->thandle[h]), weak ? "C7" : "C1", &w);
     }
     hx_propagate(&c);
     /* payload stamps identify objects no root reaches */
@@ -415,8 +455,9 @@ static bool hx_do_match(hx_exec *x, bool report, size_t **midx_out, size_t *nids
         hx_tobj *t = &x->hv.objs[i];
         if (t->stamp && !t->id && t->stamp < c.nids) {
             orc_obj_info info;
+            hx_where w = {HX_W_TEXT, 0, 0, "payload stamp"};
             if (orc_obj_get(x->m, t->stamp, &info) == ORC_OK && info.alive)
-                hx_pair(&c, t->stamp, i, "C1", "payload stamp");
+                hx_pair(&c, t->stamp, i, "C1", &w);
         }
     }
     hx_propagate(&c);
@@ -433,7 +474,8 @@ static bool hx_do_match(hx_exec *x, bool report, size_t **midx_out, size_t *nids
                 orc_obj_info info;
                 if (id < c.nids && !c.midx[id] && orc_obj_get(x->m, id, &info) == ORC_OK &&
                     info.type == x->hv.objs[ti].type) {
-                    hx_pair(&c, id, ti, "C6", "f-reachable entry");
+                    hx_where w = {HX_W_TEXT, 0, 0, "f-reachable entry"};
+                    hx_pair(&c, id, ti, "C6", &w);
                     done = true;
                 }
             }
