@@ -225,6 +225,84 @@ static bool hx_hv_build(hx_exec *x)
     return !hv->oom;
 }
 
+/* ==== the model slot cache (.exec.slot-cache) =================================== */
+
+const orc_id *hx_mslots_get(hx_exec *x, orc_id id, uint32_t n)
+{
+    if (!n || !hx_exec_ids_reserve(x, id))
+        return NULL;
+    if (x->mslots[id])
+        return x->mslots[id];
+    if (x->nmcached == x->mcached_cap) {
+        size_t cap = x->mcached_cap ? x->mcached_cap * 2 : 64;
+        orc_id *l = realloc(x->mcached, cap * sizeof *l);
+        if (!l)
+            return NULL;
+        x->mcached = l;
+        x->mcached_cap = cap;
+    }
+    orc_id *v = malloc(n * sizeof *v);
+    if (!v)
+        return NULL;
+    for (uint32_t i = 0; i < n; i++)
+        v[i] = orc_obj_slot(x->m, id, i);
+    x->mslots[id] = v;
+    x->mcached[x->nmcached++] = id;
+    return v;
+}
+
+void hx_mslots_store(hx_exec *x, uint32_t obj_local, uint64_t slot)
+{
+    orc_id id = ORC_NULL;
+    if (orc_local_get(x->m, obj_local, &id) != ORC_LOCAL_BOUND || !id || id >= x->ids_cap ||
+        !x->mslots[id])
+        return;
+    x->mslots[id][slot] = orc_obj_slot(x->m, id, slot);
+}
+
+void hx_mslots_sweep(hx_exec *x)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < x->nmcached; i++) {
+        orc_id id = x->mcached[i];
+        orc_obj_info info;
+        if (orc_obj_get(x->m, id, &info) == ORC_OK && info.alive) {
+            x->mcached[k++] = id;
+        } else {
+            free(x->mslots[id]);
+            x->mslots[id] = NULL;
+        }
+    }
+    x->nmcached = k;
+}
+
+bool hx_mslots_valid(const hx_exec *x)
+{
+    for (size_t i = 0; i < x->nmcached; i++) {
+        orc_id id = x->mcached[i];
+        orc_obj_info info;
+        if (orc_obj_get(x->m, id, &info) != ORC_OK || !info.alive)
+            continue;   /* swept after the collection that reclaimed it */
+        for (uint32_t k = 0; k < info.nslots; k++)
+            if (x->mslots[id][k] != orc_obj_slot(x->m, id, k))
+                return false;
+    }
+    return true;
+}
+
+void hx_mslots_free(hx_exec *x)
+{
+    for (size_t i = 0; i < x->nmcached; i++) {
+        free(x->mslots[x->mcached[i]]);
+        x->mslots[x->mcached[i]] = NULL;
+    }
+    free(x->mcached);
+    free(x->mslots);
+    x->mcached = NULL;
+    x->mslots = NULL;
+    x->nmcached = x->mcached_cap = 0;
+}
+
 /* ==== matching =============================================================== */
 
 typedef struct hx_mctx {
@@ -334,6 +412,21 @@ static void hx_root(hx_mctx *c, orc_id m, hx_addr a, const char *check, const hx
     hx_pair(c, m, ti, check, w);
 }
 
+/* True when HX_SLOT_BLOCK model slots and target slots are all null: one
+   pass over both blocks of memory (a fixed trip count the compiler turns
+   into wide loads), instead of a branch per slot. */
+#define HX_SLOT_BLOCK 64u
+static bool hx_block_null(const orc_id *ms, const hx_addr *ts)
+{
+    orc_id m = 0;
+    hx_addr a = 0;
+    for (unsigned k = 0; k < HX_SLOT_BLOCK; k++) {
+        m |= ms[k];
+        a |= ts[k];
+    }
+    return (m | a) == 0;
+}
+
 /* Follow the slots of every matched pair (breadth first). */
 static void hx_propagate(hx_mctx *c)
 {
@@ -374,9 +467,19 @@ static void hx_propagate(hx_mctx *c)
                 return;
             }
         }
+        /* one pass over both slot arrays: the model's from the cache
+           (.exec.slot-cache), the target's from the heap view */
+        const orc_id *ms = hx_mslots_get(x, t->id, t->nslots);
+        const hx_addr *ts = t->nslots ? x->hv.slots + t->slot_off : NULL;
         for (uint32_t i = 0; i < t->nslots; i++) {
-            orc_id mid = orc_obj_slot(x->m, t->id, i);
-            hx_addr a = x->hv.slots[t->slot_off + i];
+            /* a block where both sides hold only nulls agrees slot by slot */
+            if (ms && (i & (HX_SLOT_BLOCK - 1)) == 0 && t->nslots - i >= HX_SLOT_BLOCK &&
+                hx_block_null(ms + i, ts + i)) {
+                i += HX_SLOT_BLOCK - 1;
+                continue;
+            }
+            orc_id mid = ms ? ms[i] : orc_obj_slot(x->m, t->id, i);
+            hx_addr a = ts[i];
             if (!mid && !a)
                 continue;
             hx_where w = {HX_W_SLOT, t->id, i, NULL};
@@ -634,6 +737,9 @@ static void hx_check_object(hx_exec *x, const hx_tobj *t, const orc_obj_info *in
 void hx_compare(hx_exec *x)
 {
     HX_AVER(hx_exec_check(x));
+    if (x->gc_in_step)
+        hx_mslots_sweep(x);
+    HX_AVER(hx_mslots_valid(x));
     /* C8: collection counts */
     for (int g = 0; g < ORC_GENS; g++) {
         uint64_t mc = orc_collection_count(x->m, g), tc = x->ops->collection_count(x->t, g);

@@ -120,9 +120,15 @@ bool hx_exec_ids_reserve(hx_exec *x, orc_id id)
     if (!a)
         return false;
     x->pinaddr = a;
+    orc_id **ms = realloc(x->mslots, cap * sizeof *ms);
+    if (!ms)
+        return false;
+    x->mslots = ms;
     memset(s + x->ids_cap, 0, cap - x->ids_cap);
     memset(c + x->ids_cap, 0, (cap - x->ids_cap) * sizeof *c);
     memset(a + x->ids_cap, 0, (cap - x->ids_cap) * sizeof *a);
+    for (size_t i = x->ids_cap; i < cap; i++)
+        ms[i] = NULL;
     x->ids_cap = cap;
     return true;
 }
@@ -763,8 +769,10 @@ static void hx_step(hx_exec *x, const hx_stmt *s)
         break;
     case HX_ST_STORE:
         os = orc_store(x->m, s->obj, s->slot, src);
-        if (!hx_program_error(x, os))
+        if (!hx_program_error(x, os)) {
+            hx_mslots_store(x, s->obj, s->slot);
             x->ops->store(x->t, s->obj, s->slot, src);
+        }
         break;
     case HX_ST_LOAD:
         os = orc_load(x->m, s->dst, s->obj, s->slot);
@@ -897,6 +905,7 @@ done:
     free(x.stamped);
     free(x.tcalls);
     free(x.pinaddr);
+    hx_mslots_free(&x);
     return out->status;
 }
 

@@ -84,6 +84,11 @@ typedef struct hx_exec {
     uint32_t *tcalls;       /* finalizer calls the target reported */
     hx_addr *pinaddr;       /* address at the end of the last step (pinned/large) */
     size_t ids_cap;
+    /* the model slot cache (.exec.slot-cache, compare.c): per model id,
+       its reference slots as the model holds them, or NULL */
+    orc_id **mslots;
+    orc_id *mcached;        /* ids with a cache entry */
+    size_t nmcached, mcached_cap;
     /* the last comparison's identity map (model id -> target address) */
     hx_heapview hv;
     /* the outcome */
@@ -117,5 +122,23 @@ void hx_match(hx_exec *x);
 orc_id hx_lookup_id(hx_exec *x, hx_addr a);
 /* The full comparison after a step (C1-C9). */
 void hx_compare(hx_exec *x);
+
+/* The model slot cache (.exec.slot-cache).  The model changes an object's
+   reference slots only in orc_store (allocation creates them null, a
+   collection never rewrites them: model ids do not move), so the slots
+   of object id are read through orc_obj_slot once and then kept, and the
+   executor refreshes the one slot an orc_store changed.  The comparison
+   then reads the model side of a 10,000-slot array as plain memory; the
+   target side is still read in full after every step. */
+/* The model's n slots of live object id (NULL: no memory; read them
+   through orc_obj_slot). */
+const orc_id *hx_mslots_get(hx_exec *x, orc_id id, uint32_t n);
+/* After orc_store(obj_local, slot) succeeded. */
+void hx_mslots_store(hx_exec *x, uint32_t obj_local, uint64_t slot);
+/* Drop the entries of objects the model reclaimed (after a collection). */
+void hx_mslots_sweep(hx_exec *x);
+/* Every entry equals the model (debug builds check this every step). */
+bool hx_mslots_valid(const hx_exec *x);
+void hx_mslots_free(hx_exec *x);
 
 #endif /* HX_EXEC_INTERNAL_H */
