@@ -210,9 +210,12 @@ static const uint64_t preset_gen2[] = { 64 * K, 256 * K, 1 * M, 10 * M, 0 };
 static const uint64_t preset_loh[] = { 100 * K, 256 * K, 512 * K, 1 * M, 16 * M, 0 };
 static const uint64_t preset_thr[] = { 85000, 85000, 85000, 100000, 128 * K };
 static const uint64_t preset_seg[] = { 16 * K, 32 * K, 64 * K, 128 * K, 256 * K, 4 * M };
-/* hard limits: 3 programs in 10, since under a hard limit every `new` may
-   give null (.codec.oom) and the program cannot use what it allocates */
-static const uint64_t preset_hard[] = { 0, 0, 0, 0, 0, 0, 0, 1 * M, 4 * M, 16 * M };
+static const uint64_t preset_hard[] = { 0, 0, 0, 0, 1 * M, 4 * M, 16 * M };
+/* Fuzz mode draws the hard limit from its own table: 3 programs in 10,
+   since under a hard limit every `new` may give null (.codec.oom) and the
+   program cannot use what it allocates.  The table above stays what exact
+   mode (and so every encoded input) means by a selector. */
+static const uint64_t fuzz_preset_hard[] = { 0, 0, 0, 0, 0, 0, 0, 1 * M, 4 * M, 16 * M };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 static const uint64_t *const presets[HX_KEY_COUNT] = {
@@ -444,6 +447,8 @@ static void decode_heap(decoder *dc)
                 if (k == HX_KEY_SEGMENT_SIZE && v == 0)
                     v = hx_heap_default_value(HX_KEY_SEGMENT_SIZE);
             }
+        } else if (!dc->exact && k == HX_KEY_HARD_LIMIT) {
+            v = fuzz_preset_hard[sel % NELEM(fuzz_preset_hard)];
         } else {
             v = hx_codec_heap_preset((hx_heap_key)k, sel);
         }
