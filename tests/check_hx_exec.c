@@ -302,6 +302,59 @@ START_TEST(test_minimize_planted_failure)
 }
 END_TEST
 
+/* ---- the slot comparison of large reference arrays (.exec.slot-cache) ---- */
+/* A wrong target: a load also clears the slot it read.  No statement of
+   the model changes that slot, so only a full comparison of the array's
+   slots after the load step sees it. */
+static hx_target_ops clear_on_load_ops;
+
+static void clear_on_load(hx_target *t, uint32_t dst, uint32_t obj, uint64_t slot)
+{
+    hx_target_mgc.load(t, dst, obj, slot);
+    hx_target_mgc.store(t, obj, slot, HX_NO_LOCAL);
+}
+
+START_TEST(test_large_array_slot_corruption_caught)
+{
+    clear_on_load_ops = hx_target_mgc;
+    clear_on_load_ops.name = "clear-on-load";
+    clear_on_load_ops.load = clear_on_load;
+    /* 12000 slots: 187 blocks of 64 and a partial block of 32 */
+    static const uint32_t slots[] = {0, 63, 64, 5000, 11967, 11968, 11999};
+    for (size_t k = 0; k < sizeof slots / sizeof slots[0]; k++) {
+        char text[512];
+        snprintf(text, sizeof text,
+                 "type Refs array elem=ref\ntype Node size=24\n"
+                 "a = new Refs[12000]\nn = new Node\nm = new Node\n"
+                 "a.1 = m\na.%u = n\na.11000 = m\ncollect 0\na.2 = n\n"
+                 "x = a.%u\ncollect 1\n", slots[k], slots[k]);
+        hx_program p;
+        parse_ok(text, &p);
+        hx_exec_options o;
+        hx_exec_options_default(&o);
+        o.no_views = true;
+        hx_exec_outcome r;
+        /* the runtime agrees with the model at every step */
+        ck_assert_msg(run_prog(&p, &o, &r) == HX_EXEC_PASS, "slot %u: `%s` %s", slots[k],
+                      r.fail.signature, r.fail.message);
+        ck_assert_uint_eq(r.steps, p.nstmts);
+        hx_exec_outcome_free(&r);
+        /* the wrong target is caught at the load, on the slot it cleared */
+        o.target = &clear_on_load_ops;
+        ck_assert_int_eq(run_prog(&p, &o, &r), HX_EXEC_FAIL);
+        ck_assert_msg(strcmp(r.fail.signature, "C1 load slot-mismatch") == 0, "slot %u: got `%s`",
+                      slots[k], r.fail.signature);
+        ck_assert_uint_eq(r.fail.pos.line, 11);
+        char want[64];
+        snprintf(want, sizeof want, "slot %u: model holds object", slots[k]);
+        ck_assert_msg(strstr(r.fail.message, want) != NULL, "slot %u: message `%s`", slots[k],
+                      r.fail.message);
+        hx_exec_outcome_free(&r);
+        hx_program_free(&p);
+    }
+}
+END_TEST
+
 Suite *make_hx_exec_suite(void)
 {
     Suite *s = suite_create("hx_exec");
@@ -316,6 +369,7 @@ Suite *make_hx_exec_suite(void)
     tcase_add_test(tc, test_trace_lists_steps_and_events);
     tcase_add_test(tc, test_encoded_conformance_replays);
     tcase_add_test(tc, test_minimize_planted_failure);
+    tcase_add_test(tc, test_large_array_slot_corruption_caught);
     suite_add_tcase(s, tc);
     return s;
 }
