@@ -13,7 +13,9 @@
  *     every execution (.codec.valid: no statement can make a program error
  *     at run time; decode.c tracks bound, dropped and certainly non-null
  *     locals and live handles, and `new` under a hard limit gives a local
- *     that may be null, .codec.oom); the heap is
+ *     that may be null, .codec.oom; no finalizer allocates an object whose
+ *     own finalizer allocates, so every drain ends, .codec.fin-chain); the
+ *     heap is
  *     drawn from small configurations, the types are a preset table plus a
  *     few drawn ones, operands are chosen among locals that are bound and
  *     statically non-null (and have reference slots when a slot is used),
