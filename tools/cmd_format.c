@@ -160,13 +160,30 @@ int gcf_cmd_encode(int argc, char **argv)
     if (!rc) {
         uint8_t *b;
         size_t n;
-        if (!hx_encode(&p, &b, &n)) {
+        if (!hx_codec_within_limits(&p)) {
+            fprintf(stderr, "gcfuzz encode: %s: a fixed type is larger than the binary "
+                    "format's limit (%llu bytes)\n", a.in,
+                    (unsigned long long)HX_CODEC_MAX_FIXED);
+            rc = GCF_EXIT_BAD_PROGRAM;
+        } else if (!hx_encode(&p, &b, &n)) {
             fprintf(stderr, "gcfuzz encode: %s: program too large for the binary format "
                     "(more than %d types or %d names)\n", a.in, HX_CODEC_MAX_TYPES,
                     HX_CODEC_MAX_PREDECL);
             rc = GCF_EXIT_BAD_PROGRAM;
         } else {
-            rc = gcf_write_output(a.out, b, n);
+            /* .codec.exact: refuse rather than write bytes that decode to a
+               different program */
+            hx_program back;
+            bool same = hx_decode(b, n, &back) && hx_program_equal(&p, &back);
+            if (same)
+                hx_program_free(&back);
+            if (!same) {
+                fprintf(stderr, "gcfuzz encode: %s: the program has no exact binary form "
+                        "(decode(encode(p)) would differ; see docs/format.md)\n", a.in);
+                rc = GCF_EXIT_BAD_PROGRAM;
+            } else {
+                rc = gcf_write_output(a.out, b, n);
+            }
             free(b);
         }
     }

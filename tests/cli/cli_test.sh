@@ -57,6 +57,11 @@ expect_status 0 "encode" -- "$G" encode "$T/pass.gcp" -o "$T/pass.bin"
 "$G" decode "$T/pass.bin" > "$T/back.gcp"
 if cmp -s "$T/canon.gcp" "$T/back.gcp"; then ok; else bad "decode(encode(p)) differs from fmt(p)"; diff "$T/canon.gcp" "$T/back.gcp"; fi
 
+# a program the binary format cannot hold exactly is refused, not altered
+printf 'type Big size=999999999999 refs=1\na = new Big\n' > "$T/big.gcp"
+expect_status 2 "encode refuses an oversized fixed type" -- "$G" encode "$T/big.gcp" -o "$T/big.bin"
+if [ -e "$T/big.bin" ]; then bad "encode wrote output for a refused program"; else ok; fi
+
 # any bytes decode to a program that parses again (arbitrary but fixed
 # bytes: slices of the gcfuzz binary itself)
 for off in 0 4096 20000 65536; do
