@@ -396,6 +396,7 @@ static bool hx_setup(hx_exec *x)
     tc.clr_profile = oc.profile == ORC_PROFILE_CLR;
     tc.threads = hx_program_threads(p);
     tc.nlocals = p->nlocals;
+    tc.fin_drain_limit = HX_FIN_DRAIN_BASE + HX_FIN_DRAIN_PER_STMT * (uint64_t)p->nstmts;
     x->t = x->ops->create(&tc, hx_on_event, x);
     if (!x->t) {
         snprintf(x->out->fail.message, sizeof x->out->fail.message,
@@ -564,6 +565,19 @@ static void hx_st_finalize(hx_exec *x, const hx_stmt *s)
     x->ctx = HX_CTX_NONE;
     if (x->stop)
         return;
+    if (ts == HX_T_LIMIT) {
+        /* .tgt.drain-limit: the program does not terminate; the target
+           stopped running behaviours, so the two sides part here */
+        char text[160];
+        hx_stmt_format(x->p, x->st, text, sizeof text);
+        hx_exec_fail(x, "PE", "drain-limit", 0,
+                     "`%s`: the finalizer drain did not end within %llu finalizer calls "
+                     "(finalizers keep allocating and every allocation collects)",
+                     text, (unsigned long long)(HX_FIN_DRAIN_BASE +
+                                                HX_FIN_DRAIN_PER_STMT * (uint64_t)x->p->nstmts));
+        x->out->status = HX_EXEC_BAD_PROGRAM;
+        return;
+    }
     hx_end_call(x);
     if (x->stop)
         return;

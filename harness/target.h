@@ -50,8 +50,24 @@ typedef enum hx_tstatus {
     HX_T_OK = 0,
     HX_T_OOM = 1,            /* allocation failed after the target's last-ditch GC */
     HX_T_BAD_HANDLE = 2,     /* freed or never-issued handle */
-    HX_T_ERROR = 3           /* anything else (bad argument, internal failure) */
+    HX_T_ERROR = 3,          /* anything else (bad argument, internal failure) */
+    HX_T_LIMIT = 4           /* run_finalizers: a runaway drain was cut short */
 } hx_tstatus;
+
+/* .tgt.drain-limit: finalizers that allocate can keep a drain going for
+   ever (two dead objects whose finalizer allocates, with a budget so small
+   that every allocation collects: each call's collection finds the object
+   the previous call allocated).  .NET would never return from
+   GC.WaitForPendingFinalizers; a harness must.  After fin_drain_limit
+   (hx_target_config) finalizer calls within one run_finalizers, a target
+   stops running behaviours and reporting events, lets the drain finish, and
+   returns HX_T_LIMIT; the executor then reports a program error (the
+   program does not terminate) and stops.  The executor sets the limit to
+   HX_FIN_DRAIN_BASE + HX_FIN_DRAIN_PER_STMT * statements: a program cannot
+   make more finalizable objects than it has statements, and without a
+   runaway chain every object is finalized at most a few times per drain. */
+#define HX_FIN_DRAIN_BASE 256u
+#define HX_FIN_DRAIN_PER_STMT 4u
 
 /* ---- configuration ------------------------------------------------- */
 typedef struct hx_target_config {
@@ -60,6 +76,7 @@ typedef struct hx_target_config {
     bool clr_profile;        /* false: strict profile */
     unsigned threads;        /* mutator threads (allocation contexts) */
     uint32_t nlocals;        /* local slots 0..nlocals-1, all null at start */
+    uint64_t fin_drain_limit;/* .tgt.drain-limit; 0 = none */
 } hx_target_config;
 
 /* ---- types ---------------------------------------------------------- */

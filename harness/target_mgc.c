@@ -38,6 +38,8 @@ struct hx_target {
     hx_event_fn ev;
     void *ev_ctx;
     unsigned fin_tid;            /* thread of the running run_finalizers */
+    uint64_t fin_calls;          /* finalizer calls in the running drain */
+    uint64_t fin_limit;          /* .tgt.drain-limit (0 = none) */
     bool pending_compact;        /* the collect in progress asked compact_loh */
     hx_addr *scratch;            /* slot values handed to walk callbacks */
     size_t scratch_cap;
@@ -83,6 +85,8 @@ static void tmgc_finalizer(mgc_heap *heap, mgc_ref *self, void *ctx)
 {
     tmgc_type *ty = ctx;
     hx_target *t = ty->t;
+    if (++t->fin_calls > t->fin_limit && t->fin_limit != 0)
+        return;                       /* .tgt.drain-limit: let the drain end */
     tmgc_emit(t, HX_EV_FINALIZER_CALL, (hx_addr)*self);
     switch (ty->desc.fin) {
     case HX_TF_RESURRECT:
@@ -121,6 +125,7 @@ static hx_target *tmgc_create_mode(const hx_target_config *cfg, hx_event_fn ev, 
     t->sig = HX_TMGC_SIG;
     t->ev = ev;
     t->ev_ctx = ev_ctx;
+    t->fin_limit = cfg->fin_drain_limit;
     mgc_config mc;
     mgc_config_default(&mc);
     mc.gen0_budget = (size_t)cfg->gen0_budget;
@@ -327,8 +332,11 @@ static hx_tstatus tmgc_collect(hx_target *t, int gen, bool compact_loh)
 static hx_tstatus tmgc_run_finalizers(hx_target *t, unsigned tid)
 {
     t->fin_tid = tid;
+    t->fin_calls = 0;
     mgc_status st = mgc_run_finalizers(t->heap, tid);
-    return st == MGC_OK ? HX_T_OK : HX_T_ERROR;
+    if (st != MGC_OK)
+        return HX_T_ERROR;
+    return t->fin_limit != 0 && t->fin_calls > t->fin_limit ? HX_T_LIMIT : HX_T_OK;
 }
 
 /* ---- queries ------------------------------------------------------------- */

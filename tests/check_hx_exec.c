@@ -154,6 +154,38 @@ START_TEST(test_program_error_position)
 }
 END_TEST
 
+/* .tgt.drain-limit: a finalizer chain that never ends (every allocation
+   collects and finds the object the previous finalizer allocated) is cut
+   short and reported as a program error at the `finalize` line, in fuzz
+   mode too; one allocating finalizer without a chain finishes normally. */
+START_TEST(test_runaway_finalizer_drain_limited)
+{
+    const char *runaway = "heap gen0_budget=50\ntype A size=64 finalizer=alloc:A\n"
+                          "a = new A\nb = new A\ndrop a\ndrop b\ncollect\nfinalize\n";
+    hx_program p;
+    parse_ok(runaway, &p);
+    hx_exec_outcome r;
+    ck_assert_int_eq(run_prog(&p, NULL, &r), HX_EXEC_BAD_PROGRAM);
+    ck_assert_str_eq(r.fail.check, "PE");
+    ck_assert_str_eq(r.fail.detail, "drain-limit");
+    ck_assert_uint_eq(r.fail.pos.line, 8);
+    hx_exec_outcome_free(&r);
+    hx_exec_options o;
+    hx_exec_options_default(&o);
+    o.fuzz = true;
+    o.no_views = true;
+    ck_assert_int_eq(run_prog(&p, &o, &r), HX_EXEC_BAD_PROGRAM);
+    hx_exec_outcome_free(&r);
+    hx_program_free(&p);
+
+    parse_ok("heap gen0_budget=50\ntype A size=64 finalizer=alloc:A\n"
+             "a = new A\ndrop a\ncollect\nfinalize\nexpect finalized a 1\n", &p);
+    ck_assert_int_eq(run_prog(&p, NULL, &r), HX_EXEC_PASS);
+    hx_exec_outcome_free(&r);
+    hx_program_free(&p);
+}
+END_TEST
+
 START_TEST(test_expectation_failures)
 {
     static const struct { const char *line; const char *sig; } cases[] = {
@@ -370,6 +402,7 @@ Suite *make_hx_exec_suite(void)
     tcase_add_test(tc, test_encoded_conformance_replays);
     tcase_add_test(tc, test_minimize_planted_failure);
     tcase_add_test(tc, test_large_array_slot_corruption_caught);
+    tcase_add_test(tc, test_runaway_finalizer_drain_limited);
     suite_add_tcase(s, tc);
     return s;
 }
