@@ -474,70 +474,47 @@ static uint8_t *tmgc_payload(hx_target *t, uint32_t local, size_t *len)
 void *hx_target_mgc_heap(hx_target *t) { return tmgc_check(t) ? t->heap : NULL; }
 void **hx_target_mgc_locals(hx_target *t) { return tmgc_check(t) ? (void **)t->locals : NULL; }
 
+/* Every operation but create is shared by the two modes. */
+#define TMGC_OPS_SHARED \
+    .destroy = tmgc_destroy, \
+    .register_type = tmgc_register_type, \
+    .alloc = tmgc_alloc, \
+    .set_local = tmgc_set_local, \
+    .get_local = tmgc_get_local, \
+    .store = tmgc_store, \
+    .load = tmgc_load, \
+    .handle_alloc = tmgc_handle_alloc, \
+    .handle_free = tmgc_handle_free, \
+    .handle_get = tmgc_handle_get, \
+    .handle_peek = tmgc_handle_peek, \
+    .static_set = tmgc_static_set, \
+    .static_get = tmgc_static_get, \
+    .static_peek = tmgc_static_peek, \
+    .suppress = tmgc_suppress, \
+    .reregister = tmgc_reregister, \
+    .collect = tmgc_collect, \
+    .run_finalizers = tmgc_run_finalizers, \
+    .generation = tmgc_generation, \
+    .is_large = tmgc_is_large, \
+    .collection_count = tmgc_collection_count, \
+    .walk = tmgc_walk, \
+    .fin_walk = tmgc_fin_walk, \
+    .fin_bit = tmgc_fin_bit, \
+    .verify = tmgc_verify, \
+    .dump = tmgc_dump, \
+    .payload = tmgc_payload,
+
 const hx_target_ops hx_target_mgc = {
     .name = "mgc",
     .create = tmgc_create,
-    .destroy = tmgc_destroy,
-    .register_type = tmgc_register_type,
-    .alloc = tmgc_alloc,
-    .set_local = tmgc_set_local,
-    .get_local = tmgc_get_local,
-    .store = tmgc_store,
-    .load = tmgc_load,
-    .handle_alloc = tmgc_handle_alloc,
-    .handle_free = tmgc_handle_free,
-    .handle_get = tmgc_handle_get,
-    .handle_peek = tmgc_handle_peek,
-    .static_set = tmgc_static_set,
-    .static_get = tmgc_static_get,
-    .static_peek = tmgc_static_peek,
-    .suppress = tmgc_suppress,
-    .reregister = tmgc_reregister,
-    .collect = tmgc_collect,
-    .run_finalizers = tmgc_run_finalizers,
-    .generation = tmgc_generation,
-    .is_large = tmgc_is_large,
-    .collection_count = tmgc_collection_count,
-    .walk = tmgc_walk,
-    .fin_walk = tmgc_fin_walk,
-    .fin_bit = tmgc_fin_bit,
-    .verify = tmgc_verify,
-    .dump = tmgc_dump,
-    .payload = tmgc_payload,
+    TMGC_OPS_SHARED
 };
 
 const hx_target_ops hx_target_mgc_sweep = {
     .name = "mgc-sweep",
     .create = tmgc_create_sweep,
-    .destroy = tmgc_destroy,
-    .register_type = tmgc_register_type,
-    .alloc = tmgc_alloc,
-    .set_local = tmgc_set_local,
-    .get_local = tmgc_get_local,
-    .store = tmgc_store,
-    .load = tmgc_load,
-    .handle_alloc = tmgc_handle_alloc,
-    .handle_free = tmgc_handle_free,
-    .handle_get = tmgc_handle_get,
-    .handle_peek = tmgc_handle_peek,
-    .static_set = tmgc_static_set,
-    .static_get = tmgc_static_get,
-    .static_peek = tmgc_static_peek,
-    .suppress = tmgc_suppress,
-    .reregister = tmgc_reregister,
-    .collect = tmgc_collect,
-    .run_finalizers = tmgc_run_finalizers,
-    .generation = tmgc_generation,
-    .is_large = tmgc_is_large,
-    .collection_count = tmgc_collection_count,
-    .walk = tmgc_walk,
-    .fin_walk = tmgc_fin_walk,
-    .fin_bit = tmgc_fin_bit,
-    .verify = tmgc_verify,
-    .dump = tmgc_dump,
-    .payload = tmgc_payload,
+    TMGC_OPS_SHARED
 };
-
 const hx_target_ops *hx_target_by_name(const char *name)
 {
     if (!name || strcmp(name, "mgc") == 0)
