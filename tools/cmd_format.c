@@ -115,6 +115,22 @@ static int write_text(const hx_program *p, const char *out)
     return rc;
 }
 
+/* decode and fmt: load FILE (binary or .gcp text) and print it as
+   canonical text. */
+static int print_as_text(const char *cmd, int argc, char **argv, bool text_input)
+{
+    io_args a = {0};
+    int rc = parse_io(cmd, argc, argv, &a, text_input);
+    if (rc)
+        return rc;
+    hx_program p;
+    rc = text_input ? gcf_load_text(a.in, &p) : gcf_load_binary(a.in ? a.in : "-", &p);
+    if (!rc)
+        rc = write_text(&p, a.out);
+    hx_program_free(&p);
+    return rc;
+}
+
 /* ==== decode ============================================================ */
 
 int gcf_cmd_decode(int argc, char **argv)
@@ -126,16 +142,7 @@ int gcf_cmd_decode(int argc, char **argv)
                "output.  docs/format.md describes the binary format.\n");
         return GCF_EXIT_OK;
     }
-    io_args a = {0};
-    int rc = parse_io("decode", argc, argv, &a, false);
-    if (rc)
-        return rc;
-    hx_program p;
-    rc = gcf_load_binary(a.in ? a.in : "-", &p);
-    if (!rc)
-        rc = write_text(&p, a.out);
-    hx_program_free(&p);
-    return rc;
+    return print_as_text("decode", argc, argv, false);
 }
 
 /* ==== encode ============================================================ */
@@ -203,16 +210,7 @@ int gcf_cmd_fmt(int argc, char **argv)
                "syntax error.\n");
         return GCF_EXIT_OK;
     }
-    io_args a = {0};
-    int rc = parse_io("fmt", argc, argv, &a, true);
-    if (rc)
-        return rc;
-    hx_program p;
-    rc = gcf_load_text(a.in, &p);
-    if (!rc)
-        rc = write_text(&p, a.out);
-    hx_program_free(&p);
-    return rc;
+    return print_as_text("fmt", argc, argv, true);
 }
 
 /* ==== gen =============================================================== */
