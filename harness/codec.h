@@ -2,10 +2,12 @@
  *
  * Total (.codec.total): every byte string, the empty one included, decodes
  * into a program that passes hx_program_check.  Versioned (.codec.version):
- * the first byte is the format version; the current one is 1 and every
- * other value (0, or a version this build does not know) is decoded with
- * the newest layout this build knows, so old and unknown inputs still
- * decode.  Exact (.codec.exact): hx_encode writes any valid program so that
+ * the first byte is the format version (HX_CODEC_VERSION), bumped with
+ * every layout change.  hx_decode itself reads every value with this
+ * build's layout (the fuzzers feed it any bytes); the tools that read a
+ * file a user gives (gcfuzz decode, repro, minimize, triage) ask
+ * hx_codec_version_ok first and refuse an input of another version with a
+ * clear message (docs/format.md, .dec.exit 65).  Exact (.codec.exact): hx_encode writes any valid program so that
  * hx_decode gives it back (hx_program_equal).
  *
  * Two modes share one layout (docs/format.md has the byte-level layout):
@@ -31,7 +33,7 @@
 
 #include "program.h"
 
-#define HX_CODEC_VERSION      1
+#define HX_CODEC_VERSION      2
 #define HX_CODEC_EXACT_TAG    0xA0u   /* flags high nibble of exact mode */
 #define HX_CODEC_F_NAMES      0x01u   /* exact: a names section follows */
 #define HX_CODEC_F_EXPECT     0x02u   /* exact: expectations decode */
@@ -57,6 +59,11 @@
 /* Whether every fixed type of p is within HX_CODEC_MAX_FIXED (then
    decode(encode(p)) == p for p in normal form). */
 bool hx_codec_within_limits(const hx_program *p);
+
+/* Whether data[0..len) carries this build's format version (the empty
+   input counts as current).  *version gets byte 0 (HX_CODEC_VERSION for
+   the empty input). */
+bool hx_codec_version_ok(const uint8_t *data, size_t len, unsigned *version);
 
 /* Decode data[0..len) into *out (initialised by the call).  Returns false
    only when memory runs out (*out is then empty).  Positions are those of

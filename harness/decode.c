@@ -1,4 +1,4 @@
-/* decode.c -- bytes -> program (the binary format, version 1).
+/* decode.c -- bytes -> program (the binary format, HX_CODEC_VERSION).
  *
  * Sections: byte reader, decoder state (.codec.state, shared with
  * encode.c), fuzz-mode presets and size distribution, header, names,
@@ -930,6 +930,14 @@ static bool decode_stmt(decoder *dc)
 
 /* ==== Driver ========================================================== */
 
+bool hx_codec_version_ok(const uint8_t *data, size_t len, unsigned *version)
+{
+    unsigned v = data && len ? data[0] : HX_CODEC_VERSION;
+    if (version)
+        *version = v;
+    return v == HX_CODEC_VERSION;
+}
+
 bool hx_decode(const uint8_t *data, size_t len, hx_program *out)
 {
     decoder dc;
@@ -939,7 +947,7 @@ bool hx_decode(const uint8_t *data, size_t len, hx_program *out)
     dc.p = out;
     hx_program_init(out);
     hx_cstate_init(&dc.cs);
-    (void)rd_u8(&dc.r);                     /* version: every value -> layout 1 */
+    (void)rd_u8(&dc.r);                     /* version: every value -> this layout */
     uint8_t flags = rd_u8(&dc.r);
     dc.exact = (flags & 0xF0u) == HX_CODEC_EXACT_TAG;
     dc.expect = dc.exact && (flags & HX_CODEC_F_EXPECT);

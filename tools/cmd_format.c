@@ -40,7 +40,17 @@ int gcf_load_text(const char *path, hx_program *p)
     return GCF_EXIT_OK;
 }
 
-int gcf_load_binary(const char *path, hx_program *p)
+void gcf_version_error(const char *path, unsigned version)
+{
+    fprintf(stderr,
+            "%s: binary format version %u, but this build reads version %d\n"
+            "  (an input written by %s build: re-encode it from its .gcp source with\n"
+            "  'gcfuzz encode'; a fuzzer artifact whose first byte was mutated decodes\n"
+            "  with --any-version)\n",
+            path, version, HX_CODEC_VERSION, version < HX_CODEC_VERSION ? "an older" : "another");
+}
+
+int gcf_load_binary(const char *path, hx_program *p, bool any_version)
 {
     char *buf;
     size_t len;
@@ -49,6 +59,12 @@ int gcf_load_binary(const char *path, hx_program *p)
     if (err) {
         fprintf(stderr, "gcfuzz: cannot read %s: %s\n", path, strerror(err));
         return GCF_EXIT_NOINPUT;
+    }
+    unsigned version;
+    if (!any_version && !hx_codec_version_ok((const uint8_t *)buf, len, &version)) {
+        free(buf);
+        gcf_version_error(strcmp(path, "-") == 0 ? "<stdin>" : path, version);
+        return GCF_EXIT_VERSION;
     }
     bool ok = hx_decode((const uint8_t *)buf, len, p);
     free(buf);
@@ -80,6 +96,7 @@ int gcf_write_output(const char *path, const void *data, size_t len)
 typedef struct io_args {
     const char *in;
     const char *out;
+    bool any_version;
 } io_args;
 
 static int parse_io(const char *cmd, int argc, char **argv, io_args *a, bool need_in)
@@ -89,6 +106,8 @@ static int parse_io(const char *cmd, int argc, char **argv, io_args *a, bool nee
             if (i + 1 >= argc)
                 return gcf_usage_error(cmd, "%s needs a file name", argv[i]);
             a->out = argv[++i];
+        } else if (strcmp(argv[i], "--any-version") == 0) {
+            a->any_version = true;
         } else if (argv[i][0] == '-' && argv[i][1] != 0) {
             return gcf_usage_error(cmd, "unknown option '%s'", argv[i]);
         } else if (!a->in) {
@@ -124,7 +143,7 @@ static int print_as_text(const char *cmd, int argc, char **argv, bool text_input
     if (rc)
         return rc;
     hx_program p;
-    rc = text_input ? gcf_load_text(a.in, &p) : gcf_load_binary(a.in ? a.in : "-", &p);
+    rc = text_input ? gcf_load_text(a.in, &p) : gcf_load_binary(a.in ? a.in : "-", &p, a.any_version);
     if (!rc)
         rc = write_text(&p, a.out);
     hx_program_free(&p);
@@ -136,10 +155,12 @@ static int print_as_text(const char *cmd, int argc, char **argv, bool text_input
 int gcf_cmd_decode(int argc, char **argv)
 {
     if (gcf_wants_help(argc, argv)) {
-        printf("usage: gcfuzz decode [FILE|-] [-o OUT]\n\n"
-               "Decode a binary fuzzer input (any bytes are a valid input) and print it\n"
-               "as a .gcp program.  FILE defaults to standard input; OUT to standard\n"
-               "output.  docs/format.md describes the binary format.\n");
+        printf("usage: gcfuzz decode [--any-version] [FILE|-] [-o OUT]\n\n"
+               "Decode a binary fuzzer input and print it as a .gcp program.  FILE\n"
+               "defaults to standard input; OUT to standard output.  An input whose\n"
+               "first byte is not this build's format version (%d) is refused (exit 65)\n"
+               "unless --any-version is given: then any bytes decode, as in the fuzzers.\n"
+               "docs/format.md describes the binary format.\n", HX_CODEC_VERSION);
         return GCF_EXIT_OK;
     }
     return print_as_text("decode", argc, argv, false);

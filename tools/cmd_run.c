@@ -31,13 +31,17 @@ static const char gcf_exec_opts_help[] =
     "  --target NAME         mgc (default) or faulty:<fault> (executor self-tests)\n"
     "  --fuzz                run as the fuzzers do: skip statements whose operands\n"
     "                        are null at run time, ignore expect lines\n"
-    "  -q, --quiet           print only failures and the summary\n";
+    "  -q, --quiet           print only failures and the summary\n"
+    "  --any-version         (repro, minimize) decode a binary input whatever its\n"
+    "                        format version byte (fuzzer artifacts); else an input\n"
+    "                        of another version is refused with exit status 65\n";
 
 typedef struct gcf_run_args {
     hx_exec_options o;
     bool quiet;
     const char *out;      /* minimize -o */
     int rounds;           /* minimize: re-runs before accepting */
+    bool any_version;     /* binary inputs of any format version */
     char **files;
     int nfiles;
 } gcf_run_args;
@@ -73,6 +77,8 @@ static int gcf_parse_args(int argc, char **argv, const char *usage, gcf_run_args
             a->o.verify_each = true;
         } else if (strcmp(s, "--fuzz") == 0) {
             a->o.fuzz = true;
+        } else if (strcmp(s, "--any-version") == 0) {
+            a->any_version = true;
         } else if (strcmp(s, "--trace") == 0) {
             a->o.trace = true;
         } else if (strcmp(s, "-q") == 0 || strcmp(s, "--quiet") == 0) {
@@ -101,7 +107,7 @@ static int gcf_parse_args(int argc, char **argv, const char *usage, gcf_run_args
 
 /* Load a program: text (.gcp) or, with binary, decoded bytes.  Returns 0,
    2 (bad program, diagnostic printed) or 66. */
-static int gcf_load(const char *path, bool binary, hx_program *p)
+static int gcf_load(const char *path, bool binary, bool any_version, hx_program *p)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -111,7 +117,11 @@ static int gcf_load(const char *path, bool binary, hx_program *p)
         return GCF_EX_NOINPUT;
     }
     int rc = 0;
-    if (binary) {
+    unsigned version;
+    if (binary && !any_version && !hx_codec_version_ok((const uint8_t *)buf, len, &version)) {
+        gcf_version_error(path, version);
+        rc = GCF_EXIT_VERSION;
+    } else if (binary) {
         if (!hx_decode((const uint8_t *)buf, len, p)) {
             fprintf(stderr, "%s: cannot decode\n", path);
             rc = 2;
@@ -200,7 +210,7 @@ int gcf_cmd_run(int argc, char **argv)
     for (int i = 0; i < a.nfiles; i++) {
         hx_program p;
         hx_program_init(&p);
-        int lr = gcf_load(a.files[i], false, &p);
+        int lr = gcf_load(a.files[i], false, false, &p);
         if (lr == GCF_EX_NOINPUT) {
             hx_program_free(&p);
             free(a.files);
@@ -240,7 +250,7 @@ int gcf_cmd_repro(int argc, char **argv)
     }
     hx_program p;
     hx_program_init(&p);
-    int lr = gcf_load(a.files[0], true, &p);
+    int lr = gcf_load(a.files[0], true, a.any_version, &p);
     if (lr) {
         hx_program_free(&p);
         free(a.files);
@@ -277,7 +287,7 @@ int gcf_cmd_heap(int argc, char **argv)
     }
     hx_program p;
     hx_program_init(&p);
-    int lr = gcf_load(a.files[0], false, &p);
+    int lr = gcf_load(a.files[0], false, false, &p);
     int r = lr ? lr : gcf_run_one(a.files[0], &p, &a, true);
     hx_program_free(&p);
     free(a.files);
@@ -336,7 +346,7 @@ int gcf_cmd_conformance(int argc, char **argv)
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         hx_program p;
         hx_program_init(&p);
-        int lr = gcf_load(path, false, &p);
+        int lr = gcf_load(path, false, false, &p);
         int r = lr ? (lr == GCF_EX_NOINPUT ? 2 : lr) : gcf_run_one(path, &p, &a, false);
         hx_program_free(&p);
         if (r == 0)
@@ -408,7 +418,7 @@ int gcf_cmd_minimize(int argc, char **argv)
     bool binary = !gcf_is_text_name(a.files[0]);
     hx_program p;
     hx_program_init(&p);
-    int lr = gcf_load(a.files[0], binary, &p);
+    int lr = gcf_load(a.files[0], binary, a.any_version, &p);
     if (lr) {
         hx_program_free(&p);
         free(a.files);

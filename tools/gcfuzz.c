@@ -7,6 +7,7 @@
  * Exit statuses follow docs/decisions.md .dec.exit (tools/gcfuzz.h).
  */
 #include "gcfuzz.h"
+#include "codec.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -69,7 +70,8 @@ static void list_commands(FILE *f)
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].help);
     fprintf(f, "\nexit status: 0 passed, 1 a check or expectation failed, 2 bad program,\n"
-               "64 usage error, 66 input unreadable, 73 output unwritable\n");
+               "64 usage error, 65 binary input of another format version,\n"
+               "66 input unreadable, 73 output unwritable\n");
 }
 
 int main(int argc, char **argv)
@@ -94,7 +96,8 @@ int main(int argc, char **argv)
         return GCF_EXIT_OK;
     }
     if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
-        printf("gcfuzz %s (program format: text .gcp, binary version 1)\n", GCF_VERSION);
+        printf("gcfuzz %s (program format: text .gcp, binary version %d)\n", GCF_VERSION,
+               HX_CODEC_VERSION);
         return GCF_EXIT_OK;
     }
     for (size_t i = 0; i < NCOMMANDS; i++)

@@ -16,6 +16,7 @@ enum {
     GCF_EXIT_FAIL = 1,          /* a check or an expectation failed */
     GCF_EXIT_BAD_PROGRAM = 2,   /* syntax error or program error (file:line:col) */
     GCF_EXIT_USAGE = 64,        /* bad command line */
+    GCF_EXIT_VERSION = 65,      /* a binary input of another format version */
     GCF_EXIT_NOINPUT = 66,      /* an input file cannot be read */
     GCF_EXIT_CANTCREAT = 73     /* an output file cannot be written */
 };
@@ -38,8 +39,12 @@ bool gcf_parse_u64(const char *s, uint64_t *out);
    (file:line:col: message for syntax errors) and returns
    GCF_EXIT_BAD_PROGRAM or GCF_EXIT_NOINPUT; 0 on success. */
 int gcf_load_text(const char *path, hx_program *p);
-/* Read and decode a binary input (always valid); 0 or GCF_EXIT_NOINPUT. */
-int gcf_load_binary(const char *path, hx_program *p);
+/* Read and decode a binary input (always valid); 0, GCF_EXIT_NOINPUT, or
+   GCF_EXIT_VERSION when byte 0 is not this build's format version and
+   any_version is false (the message says which version it is). */
+int gcf_load_binary(const char *path, hx_program *p, bool any_version);
+/* The message for an input of another format version. */
+void gcf_version_error(const char *path, unsigned version);
 /* Write bytes to path ("-" = stdout); 0 or GCF_EXIT_CANTCREAT. */
 int gcf_write_output(const char *path, const void *data, size_t len);
 

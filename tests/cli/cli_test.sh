@@ -66,9 +66,16 @@ if [ -e "$T/big.bin" ]; then bad "encode wrote output for a refused program"; el
 # bytes: slices of the gcfuzz binary itself)
 for off in 0 4096 20000 65536; do
   dd if="$G" of="$T/random.bin" bs=1 skip=$off count=700 2>/dev/null
-  "$G" decode "$T/random.bin" > "$T/random.gcp"
+  "$G" decode --any-version "$T/random.bin" > "$T/random.gcp"
   expect_status 0 "decoded bytes at offset $off re-parse" -- "$G" fmt "$T/random.gcp"
 done
+
+# a binary input of another format version: a clear message and exit 65
+printf '\001\240' > "$T/v1.bin"
+expect_status 65 "decode of a version-1 input" -- "$G" decode "$T/v1.bin"
+expect_err "binary format version 1, but this build reads version" "version message"
+expect_status 65 "repro of a version-1 input" -- "$G" repro "$T/v1.bin"
+expect_status 0 "decode --any-version" -- "$G" decode --any-version "$T/v1.bin"
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
