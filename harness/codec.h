@@ -42,23 +42,39 @@
 #define HX_CODEC_MAX_PREDECL  16384   /* pre-declared locals / handles */
 #define HX_CODEC_ESC          0xF8u   /* operand bytes >= this: exact index */
 
-/* Size limits (.codec.limits, docs/format.md).  Both modes: an explicit
-   fixed type is at most HX_CODEC_MAX_FIXED bytes (larger sizes are reduced
-   modulo, so programs with larger fixed types do not survive
-   encode/decode; hx_codec_within_limits tells).  Fuzz mode without a hard
-   limit: instances stay within HX_CODEC_FUZZ_MAX_OBJECT, and once a
-   program's `new` statements have allocated HX_CODEC_FUZZ_MAX_TOTAL bytes
-   its further arrays have lengths below 64, so it cannot run out of
-   memory.  Array lengths are otherwise bounded by HX_NUMBER_MAX only (exact
-   mode, and fuzz mode under a hard limit: huge arrays reach the
-   out-of-memory path of oversized allocations). */
-#define HX_CODEC_MAX_FIXED        ((uint64_t)64 << 20)          /* 64 MiB */
-#define HX_CODEC_FUZZ_MAX_OBJECT  (((uint64_t)8 << 20) + 4096)  /* 8 MiB + 4 KiB */
-#define HX_CODEC_FUZZ_MAX_TOTAL   ((uint64_t)64 << 20)          /* 64 MiB */
+/* Bounds (.codec.limits, docs/format.md "Bounds").  Every decoded input,
+   in either mode, stays within them, so no byte string (and no mutation of
+   one) can make a program that needs more than a bounded amount of memory
+   or time; hand-written .gcp programs keep the full ranges of the text
+   form, and hx_encode refuses programs beyond the bounds
+   (hx_codec_within_limits tells).
+   - at most HX_CODEC_MAX_STMTS statements (the rest of the input is
+     ignored);
+   - an instance (fixed type or array) is at most HX_CODEC_MAX_OBJECT bytes:
+     larger fixed sizes and array lengths are reduced modulo;
+   - the `new` statements, with what the allocating finalizers they arm can
+     allocate, allocate at most HX_CODEC_MAX_TOTAL bytes in objects with at
+     most HX_CODEC_MAX_SLOTS reference slots in all: past either an array's
+     length is reduced modulo 64 (then to 0), and a `new` that still does
+     not fit (or a `reregister` of an allocating finalizer) decodes as
+     `collect 0`;
+   - segment_size at most HX_CODEC_MAX_SEGMENT (0 means the default),
+     hard_limit at most HX_CODEC_MAX_HARD;
+   - no allocating finalizer allocates an object whose own finalizer
+     allocates (.codec.fin-chain), so every drain allocates at most once per
+     pending entry. */
+#define HX_CODEC_MAX_STMTS        1024u
+#define HX_CODEC_MAX_SLOTS        65536u
+#define HX_CODEC_MAX_OBJECT       (((uint64_t)8 << 20) + 4096)  /* 8 MiB + 4 KiB */
+#define HX_CODEC_MAX_TOTAL        ((uint64_t)16 << 20)          /* 16 MiB */
+#define HX_CODEC_MAX_SEGMENT      ((uint64_t)8 << 20)           /* 8 MiB */
+#define HX_CODEC_MAX_HARD         ((uint64_t)64 << 20)          /* 64 MiB */
 
-/* Whether every fixed type of p is within HX_CODEC_MAX_FIXED (then
-   decode(encode(p)) == p for p in normal form). */
+/* Whether p is within the bounds above (then decode(encode(p)) == p for p
+   in normal form). */
 bool hx_codec_within_limits(const hx_program *p);
+/* NULL when p is within them, else which bound it passes (static text). */
+const char *hx_codec_beyond_limits(const hx_program *p);
 
 /* Whether data[0..len) carries this build's format version (the empty
    input counts as current).  *version gets byte 0 (HX_CODEC_VERSION for
@@ -69,6 +85,16 @@ bool hx_codec_version_ok(const uint8_t *data, size_t len, unsigned *version);
    only when memory runs out (*out is then empty).  Positions are those of
    the canonical text (hx_program_renumber). */
 bool hx_decode(const uint8_t *data, size_t len, hx_program *out);
+
+/* The same with options: max_stmts replaces HX_CODEC_MAX_STMTS when not 0
+   (`gcfuzz gen --ops N` asks for N statements; the other bounds stay);
+   steps, when not NULL, receives the decoder's count of elementary steps
+   (bytes read, candidate-tree steps, statements: the complexity test). */
+typedef struct hx_decode_opts {
+    size_t max_stmts;
+    uint64_t *steps;
+} hx_decode_opts;
+bool hx_decode_opt(const uint8_t *data, size_t len, const hx_decode_opts *o, hx_program *out);
 
 /* Encode a valid program (hx_program_check) into a malloc'd buffer.
    Returns false if p is invalid or memory runs out. */
@@ -84,14 +110,27 @@ typedef struct hx_cstate_local {
     uint64_t length;        /* array length when type is an array type */
 } hx_cstate_local;
 
+/* Candidate sets (.codec.linear): the decoder picks the k-th member of a
+   set in table order and the encoder asks for a member's position, each in
+   O(log n) through a Fenwick tree of member counts per set, so decoding
+   and encoding take time O(n log n) in the input length. */
+typedef enum hx_cset {
+    HX_SET_OBJECT = 0,      /* locals bound and certainly non-null */
+    HX_SET_SLOTTED,         /* ... whose static type has reference slots */
+    HX_SET_BOUND,           /* locals bound (null or not) */
+    HX_SET_LIVE,            /* handles named and not freed since */
+    HX_SET_COUNT
+} hx_cset;
+
 typedef struct hx_cstate {
     hx_cstate_local *locals;
-    size_t locals_cap;
+    size_t locals_cap;      /* a power of two (or 0) */
     bool *handle_named;     /* named by an earlier handle statement */
     bool *handle_live;      /* named and not freed since */
-    size_t handles_cap;
-    uint32_t *list;         /* scratch: candidate list */
-    size_t list_cap;
+    size_t handles_cap;     /* a power of two (or 0) */
+    uint32_t *tree[HX_SET_COUNT];   /* Fenwick trees, 1-based, cap + 1 */
+    uint32_t count[HX_SET_COUNT];   /* members of each set */
+    uint64_t ops;           /* tree steps so far (the complexity test) */
 } hx_cstate;
 
 /* Candidate filters for object operands. */
@@ -102,13 +141,18 @@ typedef enum hx_cand {
 
 void hx_cstate_init(hx_cstate *cs);
 void hx_cstate_free(hx_cstate *cs);
+/* Room for every local and handle of p (call after adding any). */
 bool hx_cstate_reserve(hx_cstate *cs, const hx_program *p);
-/* Fill cs->list with the candidates; returns their number. */
-uint32_t hx_cstate_locals(hx_cstate *cs, const hx_program *p, hx_cand c);
-uint32_t hx_cstate_live_handles(hx_cstate *cs, const hx_program *p);
-uint32_t hx_cstate_named_handles(hx_cstate *cs, const hx_program *p);
+/* Members of set s. */
+static inline uint32_t hx_cstate_count(const hx_cstate *cs, hx_cset s) { return cs->count[s]; }
+/* The member at position k (k < hx_cstate_count) in table order. */
+uint32_t hx_cstate_nth(hx_cstate *cs, hx_cset s, uint64_t k);
+/* The position of x in set s, or HX_NONE when x is not a member. */
+uint32_t hx_cstate_rank(hx_cstate *cs, const hx_program *p, hx_cset s, uint32_t x);
 /* Apply statement s (already in p) to the state. */
 void hx_cstate_step(hx_cstate *cs, const hx_program *p, const hx_stmt *s);
+/* Local x may hold null from now on (.codec.oom). */
+void hx_cstate_maybe_null(hx_cstate *cs, const hx_program *p, uint32_t x);
 /* Can a store / load use local x with the given slot in a valid program? */
 bool hx_cstate_has_slots(const hx_cstate *cs, const hx_program *p, uint32_t x);
 

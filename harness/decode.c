@@ -61,14 +61,120 @@ void hx_cstate_free(hx_cstate *cs)
     free(cs->locals);
     free(cs->handle_named);
     free(cs->handle_live);
-    free(cs->list);
+    for (unsigned s = 0; s < HX_SET_COUNT; s++)
+        free(cs->tree[s]);
     hx_cstate_init(cs);
+}
+
+static bool slotted(const hx_cstate_local *l, const hx_program *p)
+{
+    if (l->type == HX_NONE)
+        return false;
+    const hx_type *t = &p->types[l->type];
+    return (t->kind == HX_TYPE_FIXED && t->nrefs > 0) ||
+           (t->kind == HX_TYPE_REF_ARRAY && l->length > 0);
+}
+
+/* The sets local l belongs to, as bits (1u << hx_cset). */
+static unsigned local_sets(const hx_cstate_local *l, const hx_program *p)
+{
+    if (!l->bound)
+        return 0;
+    unsigned m = 1u << HX_SET_BOUND;
+    if (l->nonnull) {
+        m |= 1u << HX_SET_OBJECT;
+        if (slotted(l, p))
+            m |= 1u << HX_SET_SLOTTED;
+    }
+    return m;
+}
+
+static size_t set_cap(const hx_cstate *cs, hx_cset s)
+{
+    return s == HX_SET_LIVE ? cs->handles_cap : cs->locals_cap;
+}
+
+static void tree_add(hx_cstate *cs, hx_cset s, uint32_t x, int delta)
+{
+    uint32_t *t = cs->tree[s];
+    size_t cap = set_cap(cs, s);
+    for (size_t j = (size_t)x + 1; j <= cap; j += j & (~j + 1)) {
+        t[j] += (uint32_t)delta;
+        cs->ops++;
+    }
+    cs->count[s] += (uint32_t)delta;
+}
+
+/* Members before position x. */
+static uint32_t tree_prefix(hx_cstate *cs, hx_cset s, uint32_t x)
+{
+    const uint32_t *t = cs->tree[s];
+    uint32_t n = 0;
+    for (size_t j = x; j > 0; j -= j & (~j + 1)) {
+        n += t[j];
+        cs->ops++;
+    }
+    return n;
+}
+
+uint32_t hx_cstate_nth(hx_cstate *cs, hx_cset s, uint64_t k)
+{
+    const uint32_t *t = cs->tree[s];
+    size_t cap = set_cap(cs, s), pos = 0;
+    for (size_t step = cap; step > 0; step >>= 1) {
+        cs->ops++;
+        if (pos + step <= cap && t[pos + step] <= k) {
+            pos += step;
+            k -= t[pos];
+        }
+    }
+    return (uint32_t)pos;       /* 0-based: the tree's position pos + 1 */
+}
+
+static bool is_member(const hx_cstate *cs, const hx_program *p, hx_cset s, uint32_t x)
+{
+    if (s == HX_SET_LIVE)
+        return x < cs->handles_cap && cs->handle_live[x];
+    return x < cs->locals_cap && (local_sets(&cs->locals[x], p) >> s & 1u);
+}
+
+uint32_t hx_cstate_rank(hx_cstate *cs, const hx_program *p, hx_cset s, uint32_t x)
+{
+    return is_member(cs, p, s, x) ? tree_prefix(cs, s, x) : HX_NONE;
+}
+
+/* Rebuild set s's tree for a new capacity in O(cap). */
+static bool tree_rebuild(hx_cstate *cs, const hx_program *p, hx_cset s, size_t cap)
+{
+    uint32_t *t = calloc(cap + 1, sizeof *t);
+    if (!t)
+        return false;
+    for (size_t i = 0; i < cap; i++)
+        t[i + 1] = is_member(cs, p, s, (uint32_t)i) ? 1 : 0;
+    for (size_t j = 1; j <= cap; j++) {
+        size_t up = j + (j & (~j + 1));
+        if (up <= cap)
+            t[up] += t[j];
+    }
+    free(cs->tree[s]);
+    cs->tree[s] = t;
+    return true;
+}
+
+/* Set local x to state nl, keeping the trees in step. */
+static void set_local(hx_cstate *cs, const hx_program *p, uint32_t x, hx_cstate_local nl)
+{
+    unsigned before = local_sets(&cs->locals[x], p), after = local_sets(&nl, p);
+    cs->locals[x] = nl;
+    for (unsigned s = 0; s < HX_SET_LIVE; s++)
+        if ((before ^ after) >> s & 1u)
+            tree_add(cs, (hx_cset)s, x, (after >> s & 1u) ? 1 : -1);
 }
 
 bool hx_cstate_reserve(hx_cstate *cs, const hx_program *p)
 {
     size_t nl = p->nlocals, nh = p->nhandles;
-    if (nl > cs->locals_cap) {
+    if (nl > cs->locals_cap || !cs->tree[HX_SET_OBJECT]) {
         size_t nc = cs->locals_cap ? cs->locals_cap : 16;
         while (nc < nl)
             nc *= 2;
@@ -80,8 +186,11 @@ bool hx_cstate_reserve(hx_cstate *cs, const hx_program *p)
             n[i].type = HX_NONE;
         cs->locals = n;
         cs->locals_cap = nc;
+        for (unsigned s = 0; s < HX_SET_LIVE; s++)
+            if (!tree_rebuild(cs, p, (hx_cset)s, nc))
+                return false;
     }
-    if (nh > cs->handles_cap) {
+    if (nh > cs->handles_cap || !cs->tree[HX_SET_LIVE]) {
         size_t nc = cs->handles_cap ? cs->handles_cap : 16;
         while (nc < nh)
             nc *= 2;
@@ -96,57 +205,10 @@ bool hx_cstate_reserve(hx_cstate *cs, const hx_program *p)
         memset(a + cs->handles_cap, 0, nc - cs->handles_cap);
         memset(b + cs->handles_cap, 0, nc - cs->handles_cap);
         cs->handles_cap = nc;
-    }
-    size_t need = nl > nh ? nl : nh;
-    if (need > cs->list_cap) {
-        size_t nc = cs->list_cap ? cs->list_cap : 16;
-        while (nc < need)
-            nc *= 2;
-        uint32_t *l = realloc(cs->list, nc * sizeof *l);
-        if (!l)
+        if (!tree_rebuild(cs, p, HX_SET_LIVE, nc))
             return false;
-        cs->list = l;
-        cs->list_cap = nc;
     }
     return true;
-}
-
-static bool slotted(const hx_cstate_local *l, const hx_program *p)
-{
-    if (l->type == HX_NONE)
-        return false;
-    const hx_type *t = &p->types[l->type];
-    return (t->kind == HX_TYPE_FIXED && t->nrefs > 0) ||
-           (t->kind == HX_TYPE_REF_ARRAY && l->length > 0);
-}
-
-uint32_t hx_cstate_locals(hx_cstate *cs, const hx_program *p, hx_cand c)
-{
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < p->nlocals; i++) {
-        const hx_cstate_local *l = &cs->locals[i];
-        if (l->bound && l->nonnull && (c == HX_CAND_OBJECT || slotted(l, p)))
-            cs->list[n++] = i;
-    }
-    return n;
-}
-
-uint32_t hx_cstate_live_handles(hx_cstate *cs, const hx_program *p)
-{
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < p->nhandles; i++)
-        if (cs->handle_live[i])
-            cs->list[n++] = i;
-    return n;
-}
-
-uint32_t hx_cstate_named_handles(hx_cstate *cs, const hx_program *p)
-{
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < p->nhandles; i++)
-        if (cs->handle_named[i])
-            cs->list[n++] = i;
-    return n;
 }
 
 bool hx_cstate_has_slots(const hx_cstate *cs, const hx_program *p, uint32_t x)
@@ -160,42 +222,50 @@ bool hx_cstate_has_slots(const hx_cstate *cs, const hx_program *p, uint32_t x)
     return t->kind == HX_TYPE_REF_ARRAY || t->nrefs > 0;
 }
 
+void hx_cstate_maybe_null(hx_cstate *cs, const hx_program *p, uint32_t x)
+{
+    hx_cstate_local l = cs->locals[x];
+    l.nonnull = false;
+    set_local(cs, p, x, l);
+}
+
+static void set_live(hx_cstate *cs, uint32_t h, bool live)
+{
+    if (cs->handle_live[h] != live)
+        tree_add(cs, HX_SET_LIVE, h, live ? 1 : -1);
+    cs->handle_live[h] = live;
+}
+
 void hx_cstate_step(hx_cstate *cs, const hx_program *p, const hx_stmt *s)
 {
-    hx_cstate_local *L = cs->locals;
+    const hx_cstate_local unbound = { false, false, HX_NONE, 0 };
     switch (s->kind) {
-    case HX_ST_NEW:
-        L[s->dst].bound = true;
-        L[s->dst].nonnull = true;
-        L[s->dst].type = s->type;
-        L[s->dst].length = s->length;
+    case HX_ST_NEW: {
+        hx_cstate_local l = { true, true, s->type, s->length };
+        set_local(cs, p, s->dst, l);
         break;
+    }
     case HX_ST_COPY:
-        L[s->dst] = L[s->src];
+        set_local(cs, p, s->dst, cs->locals[s->src]);
         break;
-    case HX_ST_LOAD: case HX_ST_TARGET: case HX_ST_STATIC_GET:
-        L[s->dst].bound = true;
-        L[s->dst].nonnull = false;
-        L[s->dst].type = HX_NONE;
-        L[s->dst].length = 0;
+    case HX_ST_LOAD: case HX_ST_TARGET: case HX_ST_STATIC_GET: {
+        hx_cstate_local l = { true, false, HX_NONE, 0 };
+        set_local(cs, p, s->dst, l);
         break;
+    }
     case HX_ST_DROP:
-        L[s->obj].bound = false;
-        L[s->obj].nonnull = false;
-        L[s->obj].type = HX_NONE;
-        L[s->obj].length = 0;
+        set_local(cs, p, s->obj, unbound);
         break;
     case HX_ST_HANDLE:
         cs->handle_named[s->handle] = true;
-        cs->handle_live[s->handle] = true;
+        set_live(cs, s->handle, true);
         break;
     case HX_ST_FREE:
-        cs->handle_live[s->handle] = false;
+        set_live(cs, s->handle, false);
         break;
     default:
         break;
     }
-    (void)p;
 }
 
 /* ==== Fuzz-mode presets =============================================== */
@@ -326,7 +396,7 @@ static uint64_t clamp_length(const hx_type *t, uint64_t len, uint64_t max)
 /* Fuzz-mode heap value from a 0xFF selector: budgets, segment size and
    hard limit at most 8 MiB, 8 MiB and 64 MiB, the LOH threshold in
    85000..1 MiB + 85000, so every size the distribution derives from them
-   stays within HX_CODEC_FUZZ_MAX_OBJECT. */
+   stays within HX_CODEC_MAX_OBJECT. */
 static uint64_t fuzz_heap_value(unsigned k, uint64_t v)
 {
     switch (k) {
@@ -334,21 +404,113 @@ static uint64_t fuzz_heap_value(unsigned k, uint64_t v)
         v %= (uint64_t)M + 1;
         return v < 85000 ? v + 85000 : v;
     case HX_KEY_SEGMENT_SIZE:
-        v %= 8 * (uint64_t)M + 1;
+        v %= HX_CODEC_MAX_SEGMENT + 1;
         return v ? v : hx_heap_default_value(HX_KEY_SEGMENT_SIZE);
     case HX_KEY_HARD_LIMIT:
-        return v % (64 * (uint64_t)M + 1);
+        return v % (HX_CODEC_MAX_HARD + 1);
     default:
         return v % (8 * (uint64_t)M + 1);
     }
 }
 
+/* What a `new` of type t charges to the program's totals: the instance,
+   and for an allocating finalizer what one call allocates (an array target
+   is allocated with length 0, .dec.alloc-finalizer); bytes and reference
+   slots. */
+typedef struct charge {
+    uint64_t bytes, slots;
+} charge;
+
+static uint64_t type_slots(const hx_type *t, uint64_t len)
+{
+    return t->kind == HX_TYPE_FIXED ? t->nrefs : t->kind == HX_TYPE_REF_ARRAY ? len : 0;
+}
+
+static charge alloc_charge(const hx_program *p, const hx_type *t, uint64_t len)
+{
+    charge c = { hx_type_instance_size(t, len), type_slots(t, len) };
+    if (t->kind == HX_TYPE_FIXED && t->fin == HX_FIN_ALLOC && t->fin_alloc < p->ntypes) {
+        const hx_type *a = &p->types[t->fin_alloc];
+        c.bytes += hx_type_instance_size(a, 0);
+        c.slots += type_slots(a, 0);
+    }
+    return c;
+}
+
+/* What a `reregister` charges: one more call of the largest allocating
+   finalizer of the program (0 when none allocates). */
+static charge rereg_charge(const hx_program *p)
+{
+    charge m = { 0, 0 };
+    for (uint32_t i = 0; i < p->ntypes; i++) {
+        const hx_type *t = &p->types[i];
+        if (t->kind == HX_TYPE_FIXED && t->fin == HX_FIN_ALLOC && t->fin_alloc < p->ntypes) {
+            const hx_type *a = &p->types[t->fin_alloc];
+            uint64_t b = hx_type_instance_size(a, 0), n = type_slots(a, 0);
+            m.bytes = b > m.bytes ? b : m.bytes;
+            m.slots = n > m.slots ? n : m.slots;
+        }
+    }
+    return m;
+}
+
+/* Whether c still fits after the totals so far. */
+static bool fits(charge so_far, charge c)
+{
+    return so_far.bytes + c.bytes <= HX_CODEC_MAX_TOTAL &&
+           so_far.slots + c.slots <= HX_CODEC_MAX_SLOTS;
+}
+
+static void add_charge(charge *so_far, charge c)
+{
+    so_far->bytes += c.bytes;
+    so_far->slots += c.slots;
+}
+
+/* .codec.fin-chain */
+static bool fin_chained(const hx_program *p, const hx_type *t)
+{
+    return t->kind == HX_TYPE_FIXED && t->fin == HX_FIN_ALLOC && t->fin_alloc < p->ntypes &&
+           p->types[t->fin_alloc].fin == HX_FIN_ALLOC;
+}
+
+const char *hx_codec_beyond_limits(const hx_program *p)
+{
+    if (p->nstmts > HX_CODEC_MAX_STMTS)
+        return "more statements than the binary format's bound";
+    if (p->heap.value[HX_KEY_SEGMENT_SIZE] > HX_CODEC_MAX_SEGMENT ||
+        p->heap.value[HX_KEY_SEGMENT_SIZE] == 0)
+        return "segment_size beyond the binary format's bound";
+    if (p->heap.value[HX_KEY_HARD_LIMIT] > HX_CODEC_MAX_HARD)
+        return "hard_limit beyond the binary format's bound";
+    for (uint32_t i = 0; i < p->ntypes; i++) {
+        if (p->types[i].kind == HX_TYPE_FIXED && p->types[i].size > HX_CODEC_MAX_OBJECT)
+            return "a fixed type larger than the binary format's largest object";
+        if (fin_chained(p, &p->types[i]))
+            return "an allocating finalizer allocates a type whose finalizer allocates";
+    }
+    charge total = { 0, 0 }, rereg = rereg_charge(p);
+    for (size_t i = 0; i < p->nstmts; i++) {
+        const hx_stmt *s = &p->stmts[i];
+        charge c = { 0, 0 };
+        if (s->kind == HX_ST_NEW) {
+            const hx_type *t = &p->types[s->type];
+            if (hx_type_instance_size(t, s->length) > HX_CODEC_MAX_OBJECT)
+                return "an allocation larger than the binary format's largest object";
+            c = alloc_charge(p, t, s->length);
+        } else if (s->kind == HX_ST_REREGISTER) {
+            c = rereg;
+        }
+        if (!fits(total, c))
+            return "allocations beyond the binary format's totals (bytes or reference slots)";
+        add_charge(&total, c);
+    }
+    return NULL;
+}
+
 bool hx_codec_within_limits(const hx_program *p)
 {
-    for (uint32_t i = 0; i < p->ntypes; i++)
-        if (p->types[i].kind == HX_TYPE_FIXED && p->types[i].size > HX_CODEC_MAX_FIXED)
-            return false;
-    return true;
+    return hx_codec_beyond_limits(p) == NULL;
 }
 
 /* ==== Decoder ========================================================= */
@@ -361,7 +523,8 @@ typedef struct decoder {
     bool exact, expect;
     bool oom;
     bool may_oom;           /* fuzz: hard limit set, `new` may give null */
-    uint64_t allocated;     /* fuzz: bytes of the `new` statements so far */
+    charge allocated;       /* charged to the allocation totals so far */
+    charge rereg;           /* what a `reregister` charges */
 } decoder;
 
 static bool valid_name(const char *s)
@@ -444,8 +607,11 @@ static void decode_heap(decoder *dc)
             } else {
                 if (k == HX_KEY_LOH_THRESHOLD && v < 85000)
                     v += 85000;
-                if (k == HX_KEY_SEGMENT_SIZE && v == 0)
-                    v = hx_heap_default_value(HX_KEY_SEGMENT_SIZE);
+                /* .codec.limits: segment size and hard limit bounded */
+                if (k == HX_KEY_SEGMENT_SIZE)
+                    v = fuzz_heap_value(k, v);
+                if (k == HX_KEY_HARD_LIMIT)
+                    v = fuzz_heap_value(k, v);
             }
         } else if (!dc->exact && k == HX_KEY_HARD_LIMIT) {
             v = fuzz_preset_hard[sel % NELEM(fuzz_preset_hard)];
@@ -540,8 +706,8 @@ static void decode_explicit_types(decoder *dc)
         t.kind = (hx_type_kind)(rd_u8(&dc->r) % 3);
         if (t.kind == HX_TYPE_FIXED) {
             uint64_t size = rd_var(&dc->r);
-            if (size > HX_CODEC_MAX_FIXED)             /* .codec.limits */
-                size %= HX_CODEC_MAX_FIXED + 1;
+            if (size > HX_CODEC_MAX_OBJECT)            /* .codec.limits */
+                size %= HX_CODEC_MAX_OBJECT + 1;
             if (size < HX_MIN_OBJECT)
                 size += HX_MIN_OBJECT;
             t.size = size;
@@ -559,6 +725,14 @@ static void decode_explicit_types(decoder *dc)
         snprintf(name, sizeof name, "T%u", i);
         add_type(dc, &t, name);
     }
+    /* .codec.fin-chain: an `alloc:` finalizer whose target's finalizer
+       allocates too only counts */
+    hx_program *p = dc->p;
+    for (uint32_t i = 0; i < p->ntypes && !dc->oom; i++)
+        if (fin_chained(p, &p->types[i])) {
+            p->types[i].fin = HX_FIN_COUNT;
+            p->types[i].fin_alloc = 0;
+        }
 }
 
 /* Names section, types part: rename the types in table order.  A name
@@ -617,16 +791,8 @@ static uint32_t op_dst(decoder *dc)
     return new_local(dc, NULL);
 }
 
-/* Fuzz mode (.codec.valid): the bound locals, null or not (what a value
-   operand may read: copy, drop, a stored value); fills cs.list. */
-static uint32_t bound_locals(decoder *dc)
-{
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < dc->p->nlocals; i++)
-        if (dc->cs.locals[i].bound)
-            dc->cs.list[n++] = i;
-    return n;
-}
+/* Fuzz mode (.codec.valid): the bound locals, null or not, are what a
+   value operand may read (copy, drop, a stored value): HX_SET_BOUND. */
 
 /* A local that must name an object.  Exact mode: the escape gives any
    local.  Fuzz mode: the escape's var also picks a candidate, so the
@@ -642,8 +808,9 @@ static uint32_t op_obj(decoder *dc, hx_cand c, uint8_t *byte)
         if (dc->exact)
             return n ? (uint32_t)(v % n) : CONVERT;
     }
-    uint32_t k = hx_cstate_locals(&dc->cs, dc->p, c);
-    return k ? dc->cs.list[v % k] : CONVERT;
+    hx_cset set = c == HX_CAND_SLOTTED ? HX_SET_SLOTTED : HX_SET_OBJECT;
+    uint32_t k = hx_cstate_count(&dc->cs, set);
+    return k ? hx_cstate_nth(&dc->cs, set, v % k) : CONVERT;
 }
 
 /* A local read as a value, null allowed (copy source, drop).  Exact mode:
@@ -655,8 +822,8 @@ static uint32_t op_bound(decoder *dc, uint8_t *byte)
     uint8_t x = rd_u8(&dc->r);
     *byte = x;
     uint64_t v = x >= ESC ? rd_var(&dc->r) : x;
-    uint32_t k = bound_locals(dc);
-    return k ? dc->cs.list[v % k] : CONVERT;
+    uint32_t k = hx_cstate_count(&dc->cs, HX_SET_BOUND);
+    return k ? hx_cstate_nth(&dc->cs, HX_SET_BOUND, v % k) : CONVERT;
 }
 
 static uint32_t op_val(decoder *dc)
@@ -666,12 +833,12 @@ static uint32_t op_val(decoder *dc)
     if (!dc->exact) {                   /* .codec.valid: bound locals */
         if (x < 0x20)
             return HX_NULL;
-        uint32_t k = bound_locals(dc);
+        uint32_t k = hx_cstate_count(&dc->cs, HX_SET_BOUND);
         if (x >= ESC) {
             uint64_t v = rd_var(&dc->r) % ((uint64_t)k + 1);
-            return v == k ? HX_NULL : dc->cs.list[v];
+            return v == k ? HX_NULL : hx_cstate_nth(&dc->cs, HX_SET_BOUND, v);
         }
-        return k ? dc->cs.list[(x - 0x20u) % k] : HX_NULL;
+        return k ? hx_cstate_nth(&dc->cs, HX_SET_BOUND, (x - 0x20u) % k) : HX_NULL;
     }
     if (x >= ESC) {
         uint64_t v = rd_var(&dc->r) % ((uint64_t)n + 1);
@@ -679,8 +846,8 @@ static uint32_t op_val(decoder *dc)
     }
     if (x < 0x20)
         return HX_NULL;
-    uint32_t k = hx_cstate_locals(&dc->cs, dc->p, HX_CAND_OBJECT);
-    return k ? dc->cs.list[(x - 0x20u) % k] : HX_NULL;
+    uint32_t k = hx_cstate_count(&dc->cs, HX_SET_OBJECT);
+    return k ? hx_cstate_nth(&dc->cs, HX_SET_OBJECT, (x - 0x20u) % k) : HX_NULL;
 }
 
 static uint32_t op_handle_dst(decoder *dc)
@@ -710,8 +877,8 @@ static uint32_t op_handle_use(decoder *dc, uint8_t *byte)
         }
     }
     /* fuzz mode: the escape too picks a live handle (.codec.valid) */
-    uint32_t k = hx_cstate_live_handles(&dc->cs, dc->p);
-    return k ? dc->cs.list[v % k] : CONVERT;
+    uint32_t k = hx_cstate_count(&dc->cs, HX_SET_LIVE);
+    return k ? hx_cstate_nth(&dc->cs, HX_SET_LIVE, v % k) : CONVERT;
 }
 
 static uint32_t op_small(decoder *dc, uint32_t limit)
@@ -761,7 +928,10 @@ static hx_stmt_kind opcode_kind(uint8_t b)
     return HX_ST_FINALIZE;
 }
 
-/* dst = new T[len]; tsel chooses the type when given (conversions). */
+/* dst = new T[len]; tsel chooses the type when given (conversions).
+   .codec.limits: an instance is at most HX_CODEC_MAX_OBJECT bytes; past
+   the allocation total an array is small, and a `new` that still does not
+   fit becomes `collect 0`. */
 static bool decode_new(decoder *dc, hx_stmt *tmp, int tsel)
 {
     hx_program *p = dc->p;
@@ -780,23 +950,22 @@ static bool decode_new(decoder *dc, hx_stmt *tmp, int tsel)
     if (hx_type_is_array(t)) {
         uint8_t s = rd_u8(&dc->r);
         uint64_t len = s == 0xFF ? rd_var(&dc->r) : size_dist(&p->heap, t, s);
-        if (dc->exact || dc->may_oom) {
-            /* any length a text program can write: a huge array is how the
-               out-of-memory path of oversized allocations is reached; in
-               fuzz mode only under a hard limit, where `new` may give null
-               anyway (.codec.oom) */
-            len = clamp_length(t, len, HX_NUMBER_MAX);
-        } else {
-            len = clamp_length(t, len, HX_CODEC_FUZZ_MAX_OBJECT);
-            /* .codec.limits: past the program's allocation budget, arrays
-               are small */
-            if (dc->allocated + hx_type_instance_size(t, len) > HX_CODEC_FUZZ_MAX_TOTAL)
-                len %= 64;
-        }
+        len = clamp_length(t, len, HX_CODEC_MAX_OBJECT);
+        if (!fits(dc->allocated, alloc_charge(p, t, len)))
+            len %= 64;
+        if (!fits(dc->allocated, alloc_charge(p, t, len)))
+            len = 0;
         tmp->length = len;
     }
-    if (!dc->exact)
-        dc->allocated += hx_type_instance_size(t, tmp->length);
+    charge c = alloc_charge(p, t, tmp->length);
+    if (!fits(dc->allocated, c)) {
+        memset(tmp, 0, sizeof *tmp);
+        tmp->src = HX_NULL;
+        tmp->kind = HX_ST_COLLECT;
+        tmp->gen = 0;
+        return true;
+    }
+    add_charge(&dc->allocated, c);
     return true;
 }
 
@@ -838,7 +1007,20 @@ static bool decode_stmt(decoder *dc)
         tmp.obj = op_bound(dc, &byte);
         conv = tmp.obj == CONVERT;
         break;
-    case HX_ST_SUPPRESS: case HX_ST_REREGISTER:
+    case HX_ST_REREGISTER:
+        tmp.obj = op_obj(dc, HX_CAND_OBJECT, &byte);
+        conv = tmp.obj == CONVERT;
+        if (!conv && dc->rereg.bytes) {
+            if (!fits(dc->allocated, dc->rereg)) {
+                tmp.kind = HX_ST_COLLECT;       /* .codec.limits */
+                tmp.gen = 0;
+                tmp.obj = 0;
+            } else {
+                add_charge(&dc->allocated, dc->rereg);
+            }
+        }
+        break;
+    case HX_ST_SUPPRESS:
     case HX_ST_EXPECT_LOH: case HX_ST_EXPECT_SOH: case HX_ST_EXPECT_NULL:
         tmp.obj = op_obj(dc, HX_CAND_OBJECT, &byte);
         conv = tmp.obj == CONVERT;
@@ -924,7 +1106,7 @@ static bool decode_stmt(decoder *dc)
     *s = tmp;
     hx_cstate_step(&dc->cs, p, s);
     if (s->kind == HX_ST_NEW && dc->may_oom)
-        dc->cs.locals[s->dst].nonnull = false;      /* .codec.oom */
+        hx_cstate_maybe_null(&dc->cs, p, s->dst);   /* .codec.oom */
     return true;
 }
 
@@ -940,6 +1122,12 @@ bool hx_codec_version_ok(const uint8_t *data, size_t len, unsigned *version)
 
 bool hx_decode(const uint8_t *data, size_t len, hx_program *out)
 {
+    return hx_decode_opt(data, len, NULL, out);
+}
+
+bool hx_decode_opt(const uint8_t *data, size_t len, const hx_decode_opts *o, hx_program *out)
+{
+    size_t max_stmts = o && o->max_stmts ? o->max_stmts : HX_CODEC_MAX_STMTS;
     decoder dc;
     memset(&dc, 0, sizeof dc);
     dc.r.p = data;
@@ -987,9 +1175,12 @@ bool hx_decode(const uint8_t *data, size_t len, hx_program *out)
             new_handle(&dc, names ? want : NULL);
         }
     }
+    dc.rereg = rereg_charge(out);
     bool ok = !dc.oom && hx_cstate_reserve(&dc.cs, out);
-    while (ok && rd_more(&dc.r))
+    while (ok && rd_more(&dc.r) && out->nstmts < max_stmts)
         ok = decode_stmt(&dc);
+    if (o && o->steps)
+        *o->steps = dc.r.i + dc.cs.ops + out->nstmts;
     hx_cstate_free(&dc.cs);
     hx_name_index_free(&dc.names);
     if (!ok) {

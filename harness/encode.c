@@ -59,14 +59,6 @@ static void wr_name(writer *w, const char *s)
 
 #define ESC HX_CODEC_ESC
 
-static int position(const hx_cstate *cs, uint32_t k, uint32_t x)
-{
-    for (uint32_t j = 0; j < k; j++)
-        if (cs->list[j] == x)
-            return (int)j;
-    return -1;
-}
-
 static void enc_escape(writer *w, uint64_t idx)
 {
     wr_u8(w, ESC);
@@ -75,8 +67,8 @@ static void enc_escape(writer *w, uint64_t idx)
 
 static void enc_obj(writer *w, hx_cstate *cs, const hx_program *p, hx_cand c, uint32_t x)
 {
-    int j = position(cs, hx_cstate_locals(cs, p, c), x);
-    if (j >= 0 && j < (int)ESC)
+    uint32_t j = hx_cstate_rank(cs, p, c == HX_CAND_SLOTTED ? HX_SET_SLOTTED : HX_SET_OBJECT, x);
+    if (j < ESC)
         wr_u8(w, (uint8_t)j);
     else
         enc_escape(w, x);
@@ -88,8 +80,8 @@ static void enc_val(writer *w, hx_cstate *cs, const hx_program *p, uint32_t x)
         wr_u8(w, 0);
         return;
     }
-    int j = position(cs, hx_cstate_locals(cs, p, HX_CAND_OBJECT), x);
-    if (j >= 0 && j < (int)(ESC - 0x20))
+    uint32_t j = hx_cstate_rank(cs, p, HX_SET_OBJECT, x);
+    if (j < ESC - 0x20)
         wr_u8(w, (uint8_t)(0x20 + j));
     else
         enc_escape(w, x);
@@ -97,8 +89,8 @@ static void enc_val(writer *w, hx_cstate *cs, const hx_program *p, uint32_t x)
 
 static void enc_handle_use(writer *w, hx_cstate *cs, const hx_program *p, uint32_t h)
 {
-    int j = position(cs, hx_cstate_live_handles(cs, p), h);
-    if (j >= 0 && j < (int)ESC)
+    uint32_t j = hx_cstate_rank(cs, p, HX_SET_LIVE, h);
+    if (j < ESC)
         wr_u8(w, (uint8_t)j);
     else
         enc_escape(w, h);

@@ -32,7 +32,8 @@ bool hx_gen(uint64_t seed, size_t ops, hx_program *out)
         }
         bytes[1] = (uint8_t)(bytes[1] & 0x7f);   /* flags: always fuzz mode */
         hx_program_free(out);
-        bool ok = hx_decode(bytes, len, out);
+        hx_decode_opts o = { ops, NULL };   /* the statement bound is ops */
+        bool ok = hx_decode_opt(bytes, len, &o, out);
         free(bytes);
         if (!ok)
             return false;

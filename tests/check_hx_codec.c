@@ -234,7 +234,7 @@ START_TEST(test_fuzz_distribution)
             }
             hx_cstate_step(&cs, &p, s);
             if (s->kind == HX_ST_NEW && p.heap.value[HX_KEY_HARD_LIMIT] != 0)
-                cs.locals[s->dst].nonnull = false;      /* .codec.oom */
+                hx_cstate_maybe_null(&cs, &p, s->dst);  /* .codec.oom */
         }
         hx_cstate_free(&cs);
         hx_program_free(&p);
@@ -251,18 +251,18 @@ START_TEST(test_fuzz_distribution)
 }
 END_TEST
 
-/* .codec.limits: no decoded fixed type exceeds HX_CODEC_MAX_FIXED, in
-   either mode; hx_codec_within_limits tells programs beyond it; fuzz-mode
-   programs without a hard limit stay within the fuzz-mode sizes; huge
-   arrays still round trip in exact mode. */
+/* .codec.limits: every decoded input, in either mode, is within the
+   bounds (hx_codec_within_limits, which also checks the allocation total
+   and the statement count); the bounds are reached, not avoided; programs
+   beyond them are told apart, and those within round trip exactly. */
 START_TEST(test_decode_size_limits)
 {
     uint64_t seed = gcf_test_seed("decode size limits");
     gcf_rng r = { seed };
     int iters = gcf_under_valgrind() ? 100 : 2000;
-    size_t big_types = 0, fuzz_news = 0;
+    size_t big_types = 0, big_news = 0, collects_past_total = 0;
     for (int it = 0; it < iters; it++) {
-        uint8_t b[160];
+        uint8_t b[400];
         fill_random(&r, b, sizeof b);
         /* exact mode with explicit types, or fuzz mode; var bytes made
            large often */
@@ -275,41 +275,131 @@ START_TEST(test_decode_size_limits)
                 b[k] |= 0x80;
         hx_program p;
         ck_assert(hx_decode(b, sizeof b, &p));
-        ck_assert(hx_codec_within_limits(&p));
+        const char *why = hx_codec_beyond_limits(&p);
+        ck_assert_msg(why == NULL, "input %d (seed %llu): %s", it, (unsigned long long)seed, why);
         for (uint32_t t = 0; t < p.ntypes; t++)
             big_types += p.types[t].size > (1u << 20);
-        if (it % 2 == 0 && p.heap.value[HX_KEY_HARD_LIMIT] == 0) {
-            uint64_t total = 0;
-            for (size_t k = 0; k < p.nstmts; k++) {
-                const hx_stmt *s = &p.stmts[k];
-                if (s->kind != HX_ST_NEW)
-                    continue;
-                uint64_t size = hx_type_instance_size(&p.types[s->type], s->length);
-                ck_assert_uint_le(size, HX_CODEC_FUZZ_MAX_OBJECT);
-                if (total > HX_CODEC_FUZZ_MAX_TOTAL && hx_type_is_array(&p.types[s->type]))
-                    ck_assert_uint_lt(s->length, 64);
-                total += size;
-                fuzz_news++;
-            }
+        for (size_t k = 0; k < p.nstmts; k++) {
+            const hx_stmt *s = &p.stmts[k];
+            if (s->kind == HX_ST_NEW)
+                big_news += hx_type_instance_size(&p.types[s->type], s->length) > (4u << 20);
         }
         hx_program_free(&p);
     }
-    ck_assert_uint_gt(big_types, 0);           /* the limit is reached, not avoided */
-    ck_assert_uint_gt(fuzz_news, 0);
+    ck_assert_uint_gt(big_types, 0);           /* the limits are reached, not avoided */
+    ck_assert_uint_gt(big_news, 0);
+    (void)collects_past_total;
     static const struct { const char *text; bool within; } cases[] = {
-        { "type A size=64m\na = new A\n", true },
-        { "type A size=67108865\na = new A\n", false },
+        { "type A size=8m\na = new A\n", true },
+        { "type A size=8392705\na = new A\n", false },             /* 8 MiB + 4 KiB + 1 */
         { "type A size=1000000000 refs=3\n", false },
-        { "heap hard_limit=1m\ntype B array elem=1\nb = new B[8858370023]\n", true },
-        { "type R array elem=ref\nb = new R[1000000000]\n", true },
+        { "type B array elem=1\nb = new B[8m]\nc = new B[8m]\nd = new B[8m]\ne = new B[8m]\n",
+          false },                                  /* 4 x (24 + 8 MiB): 96 bytes too many */
+        { "type B array elem=1\nb = new B[8m]\nc = new B[8m]\nd = new B[8m]\ne = new B[8388512]\n",
+          true },                                   /* exactly 32 MiB */
+        { "heap hard_limit=1m\ntype B array elem=1\nb = new B[8858370023]\n", false },
+        { "type R array elem=ref\nb = new R[1000000000]\n", false },
+        { "heap segment_size=16m\n", false },
+        { "heap hard_limit=65m\n", false },
+        { "heap hard_limit=64m segment_size=8m\n", true },
+        { "type M finalizer=alloc:M\n", false },
+        { "type M finalizer=alloc:N\ntype N finalizer=alloc:L\ntype L\n", false },
+        { "type M finalizer=alloc:N\ntype N finalizer=count\n", true },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         hx_program p;
         hx_t_parse_ok(cases[i].text, &p);
-        ck_assert_int_eq(hx_codec_within_limits(&p), cases[i].within);
+        ck_assert_msg(hx_codec_within_limits(&p) == cases[i].within, "case %zu", i);
         if (cases[i].within)
             assert_exact(&p);
         hx_program_free(&p);
+    }
+}
+END_TEST
+
+/* The allocation total: past it an array is small (length modulo 64); a
+   fixed type that no longer fits, and a reregister of an allocating
+   finalizer, decode as `collect 0`. */
+START_TEST(test_decode_total_bound)
+{
+    hx_program p;
+    hx_t_parse_ok("type B array elem=1\ntype F size=3m\ntype M size=24 finalizer=alloc:F\n"
+                  "b0 = new B[8m]\nb1 = new B[8m]\nb2 = new B[8m]\nf = new F\n"
+                  "m = new M\n", &p);
+    ck_assert(hx_codec_within_limits(&p));
+    uint8_t *b;
+    size_t n;
+    ck_assert(hx_encode(&p, &b, &n));
+    hx_program_free(&p);
+    /* append, in exact form: b3 = new B[8m] (opcode new, fresh dst escape,
+       type 0, length escape + var), then f2 = new F, then reregister m */
+    uint8_t tail[] = { 0xE8, 0xF8, 0x05, 0x00, 0xFF, 0x80, 0x80, 0x80, 0x04,
+                       0xE8, 0xF8, 0x06, 0x01,
+                       0xE8 + HX_ST_REREGISTER, 0xF8, 0x04 };
+    uint8_t *all = malloc(n + sizeof tail);
+    ck_assert_ptr_nonnull(all);
+    memcpy(all, b, n);
+    memcpy(all + n, tail, sizeof tail);
+    ck_assert(hx_decode(all, n + sizeof tail, &p));
+    ck_assert_uint_eq(p.nstmts, 8);
+    ck_assert_int_eq(p.stmts[5].kind, HX_ST_NEW);
+    ck_assert_uint_eq(p.stmts[5].length, (8u << 20) % 64);
+    ck_assert_int_eq(p.stmts[6].kind, HX_ST_COLLECT);
+    ck_assert_int_eq(p.stmts[6].gen, 0);
+    ck_assert_int_eq(p.stmts[7].kind, HX_ST_COLLECT);
+    ck_assert(hx_codec_within_limits(&p));
+    hx_program_free(&p);
+    free(all);
+    free(b);
+}
+END_TEST
+
+/* The statement bound: a long input gives HX_CODEC_MAX_STMTS statements,
+   and hx_decode_opt can lift it (gcfuzz gen). */
+START_TEST(test_decode_stmt_bound)
+{
+    size_t n = 8 * HX_CODEC_MAX_STMTS + 16;   /* collect: opcode + 1 byte */
+    uint8_t *b = calloc(n, 1);
+    ck_assert_ptr_nonnull(b);
+    for (size_t i = 10; i < n; i++)
+        b[i] = 0xE8 + HX_ST_COLLECT;        /* every byte a statement */
+    hx_program p;
+    ck_assert(hx_decode(b, n, &p));
+    ck_assert_uint_eq(p.nstmts, HX_CODEC_MAX_STMTS);
+    hx_program_free(&p);
+    hx_decode_opts o = { 3 * HX_CODEC_MAX_STMTS, NULL };
+    ck_assert(hx_decode_opt(b, n, &o, &p));
+    ck_assert_uint_eq(p.nstmts, 3 * HX_CODEC_MAX_STMTS);
+    hx_program_free(&p);
+    free(b);
+}
+END_TEST
+
+/* .codec.linear: decoding takes O(n log n) steps; random inputs four times
+   longer take less than 5 times the steps (the old decoder, which rescanned
+   every local for each operand, took about 16 times).  Counts steps, not
+   time. */
+START_TEST(test_decode_linear)
+{
+    uint64_t seed = gcf_test_seed("decode linear");
+    for (int mode = 0; mode < 2; mode++) {
+        uint64_t steps[2];
+        size_t sizes[2] = { 64 * 1024, 256 * 1024 };
+        for (int k = 0; k < 2; k++) {
+            gcf_rng r = { seed };
+            uint8_t *b = malloc(sizes[k]);
+            ck_assert_ptr_nonnull(b);
+            fill_random(&r, b, sizes[k]);
+            b[1] = mode ? (uint8_t)(HX_CODEC_EXACT_TAG | HX_CODEC_F_EXPECT) : (uint8_t)(b[1] & 0x7f);
+            hx_program p;
+            hx_decode_opts o = { SIZE_MAX, &steps[k] };
+            ck_assert(hx_decode_opt(b, sizes[k], &o, &p));
+            ck_assert_uint_gt(p.nstmts, sizes[k] / 16);
+            hx_program_free(&p);
+            free(b);
+        }
+        ck_assert_msg(steps[1] < 5 * steps[0], "mode %d: %llu steps for 64 KiB, %llu for 256 KiB",
+                      mode, (unsigned long long)steps[0], (unsigned long long)steps[1]);
     }
 }
 END_TEST
@@ -343,6 +433,9 @@ Suite *make_hx_codec_suite(void)
     tcase_add_test(tc, test_mutated_encodings_stay_valid);
     tcase_add_test(tc, test_fuzz_distribution);
     tcase_add_test(tc, test_decode_size_limits);
+    tcase_add_test(tc, test_decode_total_bound);
+    tcase_add_test(tc, test_decode_stmt_bound);
+    tcase_add_test(tc, test_decode_linear);
     tcase_add_test(tc, test_encode_rejects_invalid);
     suite_add_tcase(s, tc);
     return s;

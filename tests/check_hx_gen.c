@@ -334,13 +334,12 @@ START_TEST(test_gen_statically_valid)
         ck_assert(hx_decode(b, len, &p));
         assert_statically_valid(&p, "random input", (uint64_t)i);
         for (uint32_t t = 0; t < p.ntypes; t++)
-            ck_assert_uint_le(hx_type_instance_size(&p.types[t], 0), HX_CODEC_FUZZ_MAX_OBJECT);
-        bool limited = p.heap.value[HX_KEY_HARD_LIMIT] == 0;   /* else OOM is fine */
+            ck_assert_uint_le(hx_type_instance_size(&p.types[t], 0), HX_CODEC_MAX_OBJECT);
         for (size_t k = 0; k < p.nstmts; k++) {
             const hx_stmt *s = &p.stmts[k];
-            if (s->kind == HX_ST_NEW && limited)
+            if (s->kind == HX_ST_NEW)
                 ck_assert_uint_le(hx_type_instance_size(&p.types[s->type], s->length),
-                                  HX_CODEC_FUZZ_MAX_OBJECT);
+                                  HX_CODEC_MAX_OBJECT);
             if (s->kind == HX_ST_COPY || s->kind == HX_ST_DROP)
                 maybe_null_uses++;
         }

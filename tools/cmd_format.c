@@ -188,10 +188,10 @@ int gcf_cmd_encode(int argc, char **argv)
     if (!rc) {
         uint8_t *b;
         size_t n;
-        if (!hx_codec_within_limits(&p)) {
-            fprintf(stderr, "gcfuzz encode: %s: a fixed type is larger than the binary "
-                    "format's limit (%llu bytes)\n", a.in,
-                    (unsigned long long)HX_CODEC_MAX_FIXED);
+        const char *why = hx_codec_beyond_limits(&p);
+        if (why) {
+            fprintf(stderr, "gcfuzz encode: %s: %s (docs/format.md, \"Bounds\"); "
+                    "the program can run as text only\n", a.in, why);
             rc = GCF_EXIT_BAD_PROGRAM;
         } else if (!hx_encode(&p, &b, &n)) {
             fprintf(stderr, "gcfuzz encode: %s: program too large for the binary format "
