@@ -59,7 +59,8 @@
      not fit (or a `reregister` of an allocating finalizer) decodes as
      `collect 0`;
    - segment_size at most HX_CODEC_MAX_SEGMENT (0 means the default),
-     hard_limit at most HX_CODEC_MAX_HARD;
+     hard_limit at most HX_CODEC_MAX_HARD, loh_threshold at most
+     HX_CODEC_MAX_LOH_THRESHOLD (larger values are reduced modulo);
    - no allocating finalizer allocates an object whose own finalizer
      allocates (.codec.fin-chain), so every drain allocates at most once per
      pending entry. */
@@ -69,6 +70,7 @@
 #define HX_CODEC_MAX_TOTAL        ((uint64_t)16 << 20)          /* 16 MiB */
 #define HX_CODEC_MAX_SEGMENT      ((uint64_t)8 << 20)           /* 8 MiB */
 #define HX_CODEC_MAX_HARD         ((uint64_t)64 << 20)          /* 64 MiB */
+#define HX_CODEC_MAX_LOH_THRESHOLD ((uint64_t)1 << 20)          /* 1 MiB */
 
 /* Whether p is within the bounds above (then decode(encode(p)) == p for p
    in normal form). */

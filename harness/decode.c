@@ -401,7 +401,7 @@ static uint64_t fuzz_heap_value(unsigned k, uint64_t v)
 {
     switch (k) {
     case HX_KEY_LOH_THRESHOLD:
-        v %= (uint64_t)M + 1;
+        v %= HX_CODEC_MAX_LOH_THRESHOLD + 1;
         return v < 85000 ? v + 85000 : v;
     case HX_KEY_SEGMENT_SIZE:
         v %= HX_CODEC_MAX_SEGMENT + 1;
@@ -483,6 +483,8 @@ const char *hx_codec_beyond_limits(const hx_program *p)
         return "segment_size beyond the binary format's bound";
     if (p->heap.value[HX_KEY_HARD_LIMIT] > HX_CODEC_MAX_HARD)
         return "hard_limit beyond the binary format's bound";
+    if (p->heap.value[HX_KEY_LOH_THRESHOLD] > HX_CODEC_MAX_LOH_THRESHOLD)
+        return "loh_threshold beyond the binary format's bound";
     for (uint32_t i = 0; i < p->ntypes; i++) {
         if (p->types[i].kind == HX_TYPE_FIXED && p->types[i].size > HX_CODEC_MAX_OBJECT)
             return "a fixed type larger than the binary format's largest object";
@@ -607,10 +609,10 @@ static void decode_heap(decoder *dc)
             } else {
                 if (k == HX_KEY_LOH_THRESHOLD && v < 85000)
                     v += 85000;
-                /* .codec.limits: segment size and hard limit bounded */
-                if (k == HX_KEY_SEGMENT_SIZE)
-                    v = fuzz_heap_value(k, v);
-                if (k == HX_KEY_HARD_LIMIT)
+                /* .codec.limits: LOH threshold, segment size and hard
+                   limit bounded */
+                if ((k == HX_KEY_LOH_THRESHOLD && v > HX_CODEC_MAX_LOH_THRESHOLD) ||
+                    k == HX_KEY_SEGMENT_SIZE || k == HX_KEY_HARD_LIMIT)
                     v = fuzz_heap_value(k, v);
             }
         } else if (!dc->exact && k == HX_KEY_HARD_LIMIT) {
