@@ -93,16 +93,6 @@ static void mark_roots(orc_model *m, mark_stack *st, int gen)
                 mark_push(m, st, m->live[i]);
 }
 
-bool orc_fqueue_push(orc_fqueue *q, orc_id id, uint64_t gc)
-{
-    if (!orc_grow((void **)&q->v, &q->cap, q->n + 1, sizeof *q->v))
-        return false;
-    q->v[q->n].id = id;
-    q->v[q->n].gc = gc;
-    q->n++;
-    return true;
-}
-
 /* Rebuilds the live id list after reclamation, keeping increasing order. */
 void orc_live_rebuild(orc_model *m)
 {
@@ -127,30 +117,25 @@ static void clear_weak(orc_model *m, orc_handle_kind kind, int gen, orc_gc_recor
     }
 }
 
-/* .fin.follow: after promotion, the partitions are rebuilt by taking the
-   entries of partitions 2, 1 and 0, in that order and each in queue order,
-   and appending each to the partition of its object's new generation. */
-static bool finq_follow(orc_model *m)
+/* .fin.follow: for generations N down to 0, each generation sequence from
+   first to last: an entry whose object is now in another generation moves
+   to that generation's sequence (.fin.chain-move).  The entry taking the
+   moved one's place has not been looked at yet when it came from the end
+   (a younger destination), and was already looked at when it came from the
+   front, which the removal of the front entry shifted away. */
+static void finq_follow(orc_model *m, int gen)
 {
-    orc_qentry *v = NULL;
-    uint32_t cap = 0, n = 0;
-    if (m->nfinq == 0)
-        return true;
-    if (!orc_grow((void **)&v, &cap, m->nfinq, sizeof *v))
-        return false;
-    for (int dest = 0; dest <= 2; dest++)          /* output grouped by partition */
-        for (int src = 2; src >= 0; src--)
-            for (uint32_t i = 0; i < m->nfinq; i++) {
-                const orc_qentry *e = &m->finq[i];
-                if (e->part == src && m->objs[e->id].gen == dest) {
-                    v[n].id = e->id;
-                    v[n].part = dest;
-                    n++;
-                }
-            }
-    memcpy(m->finq, v, (size_t)n * sizeof *v);
-    free(v);
-    return true;
+    for (int g = gen; g >= 0; g--) {
+        orc_fqueue *q = &m->regq[g];
+        uint32_t i = 0;
+        while (i < q->n) {
+            int ng = m->objs[q->v[i].id].gen;
+            if (ng == g)
+                i++;
+            else
+                orc_chain_move(m, ORC_CHAIN_GEN(g), i, ORC_CHAIN_GEN(ng));
+        }
+    }
 }
 
 orc_status orc_collect_apply(orc_model *m, const orc_gc_request *rq)
@@ -192,40 +177,32 @@ orc_status orc_collect_apply(orc_model *m, const orc_gc_request *rq)
     /* Phase 2: short weak handles (.weak.short). */
     clear_weak(m, ORC_HANDLE_WEAK, gen, &rec);
 
-    /* Phase 3: finalization scan (.fin.scan): partition 0 first to last,
-       then 1, then 2 (.fin.partitions).  A set bit drops one entry and
-       clears the bit (.fin.scan-bit); the object's next entry, if any,
-       then moves (.fin.reregister-dup).  Taken entries become tombstones. */
-    for (int part = 0; part <= 2; part++) {
-        for (uint32_t i = 0; i < m->nfinq; i++) {
-            orc_qentry *e = &m->finq[i];
-            if (e->id == ORC_NULL || e->part != part)
-                continue;
-            orc_obj *o = &m->objs[e->id];
-            if (!orc_condemned(o, gen) || marked(m, e->id))
+    /* Phase 3: finalization scan (.fin.scan): the generation sequences of
+       gens N..0 in chain order, each from its last entry to its first.  A
+       set bit drops one entry and clears the bit (.fin.scan-bit); the
+       object's next entry, if any, then moves (.fin.reregister-dup).  Every
+       move follows .fin.chain-move; the entry taking a moved one's place
+       came from the end and was looked at already. */
+    if (!orc_chain_reserve(m, 0))
+        return orc_fail(m, ORC_E_STATE, "model out of memory during a collection");
+    for (int g = gen; g >= 0; g--) {
+        orc_fqueue *q = &m->regq[g];
+        for (uint32_t i = q->n; i-- > 0;) {
+            orc_id id = q->v[i].id;
+            orc_obj *o = &m->objs[id];
+            if (!orc_condemned(o, gen) || marked(m, id))
                 continue;
             if (o->bit) {
                 o->bit = false;
                 rec.entries_dropped++;
+                orc_chain_move(m, ORC_CHAIN_GEN(g), i, ORC_CHAIN_NONE);
             } else {
-                orc_fqueue *q = &m->freach[m->types[o->type].d.critical ? ORC_FQ_CRITICAL
-                                                                         : ORC_FQ_NORMAL];
-                if (!orc_fqueue_push(q, e->id, rec.index)) {
-                    st.oom = true;
-                    continue;                  /* stays registered: model consistent */
-                }
-                o->freach_entries++;
+                orc_chain_move(m, ORC_CHAIN_GEN(g), i, m->types[o->type].d.critical
+                                                           ? ORC_CHAIN_CRITICAL : ORC_CHAIN_NORMAL);
                 rec.new_freachable++;
             }
-            o->fin_entries--;
-            e->id = ORC_NULL;
         }
     }
-    uint32_t k = 0;
-    for (uint32_t i = 0; i < m->nfinq; i++)
-        if (m->finq[i].id != ORC_NULL)
-            m->finq[k++] = m->finq[i];
-    m->nfinq = k;
 
     /* Phase 4: resurrection marking from every f-reachable entry (M'). */
     for (int l = 0; l < 2; l++)
@@ -268,8 +245,7 @@ orc_status orc_collect_apply(orc_model *m, const orc_gc_request *rq)
     }
     orc_live_rebuild(m);
     (void)strict;
-    if (!finq_follow(m))
-        return orc_fail(m, ORC_E_STATE, "model out of memory during a collection");
+    finq_follow(m, gen);
 
     /* .gc.count: a gen N collection counts for every g <= N. */
     for (int g = 0; g <= gen; g++)

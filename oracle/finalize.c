@@ -1,23 +1,135 @@
-/* finalize.c -- the `finalize` drain (.fin.drain) as a sequence of events.
+/* finalize.c -- the queue chain (.fin.chain) and the `finalize` drain
+ * (.fin.drain) as a sequence of events.
+ *
+ * The chain: five sequences in chain order -- the registered entries of
+ * gen2, gen1 and gen0, then the critical and the normal f-reachable lists.
+ * An entry changes sequence only by the moves of docs/semantics.md
+ * (.fin.chain-move): going later in the chain, its place is taken by its
+ * sequence's last entry, every non-empty sequence it passes moves its last
+ * entry to its front, and it is put at the front of its destination; going
+ * earlier, its place is taken by its sequence's first entry, every non-empty
+ * sequence it passes moves its first entry to its end, and it is put at the
+ * end of its destination.  Registration (.fin.chain-register) rotates each
+ * non-empty f-reachable list by one (first entry to the end) and appends to
+ * gen0.  The drain takes from the end of a list (.fin.take).
  *
  * The target reports its finalizer calls one by one; the model checks each
  * is legal and follows it.  Entries whose object has the finalizer-run bit
  * set are skipped by the target without a report (.fin.skip): the first
- * such entry of an object clears the bit and is dropped.  The model applies
- * skips lazily, when a reported call or the end of the drain shows they
- * must have happened; which entries are skips never depends on the order,
- * only on the bit and the number of entries of each object.
+ * such entry of an object (in take order) clears the bit and is dropped.
+ * The model applies skips lazily, when a reported call or the end of the
+ * drain shows they must have happened.
  *
  * Legal next call (.fin.order): an entry that would run (not a skip) in the
  * current list -- the normal list while it holds any entry that would run,
- * then the critical list.  Strict profile (.dec.finalizer-order): exactly
- * the first such entry; the lists are FIFO and entries joined them in the
- * documented scan order (collect.c, .fin.partitions), so every entry ahead
- * of it is a skip the target took silently.  clr (.clr.fin-order): any.
+ * then the critical list.  Strict profile (.fin.take): exactly the first
+ * such entry in take order (from the end of the list), so every entry
+ * behind it is a skip the target took silently.  clr (.clr.fin-order): any.
  */
 #include "model.h"
 
 #include <string.h>
+
+/* ===================== the queue chain ============================== */
+
+orc_fqueue *orc_chain_seq(orc_model *m, int pos)
+{
+    switch (pos) {
+    case 0: case 1: case 2:
+        return &m->regq[2 - pos];
+    case ORC_CHAIN_CRITICAL:
+        return &m->freach[ORC_FQ_CRITICAL];
+    default:
+        return &m->freach[ORC_FQ_NORMAL];
+    }
+}
+
+/* Room for `extra` more entries in every sequence, so no move fails. */
+bool orc_chain_reserve(orc_model *m, uint32_t extra)
+{
+    uint32_t total = extra;
+    for (int p = 0; p < ORC_CHAIN_NONE; p++)
+        total += orc_chain_seq(m, p)->n;
+    for (int p = 0; p < ORC_CHAIN_NONE; p++) {
+        orc_fqueue *q = orc_chain_seq(m, p);
+        if (!orc_grow((void **)&q->v, &q->cap, total, sizeof *q->v))
+            return false;
+    }
+    return true;
+}
+
+static void seq_rotate_first_to_end(orc_fqueue *q)
+{
+    if (q->n < 2)
+        return;
+    orc_fentry t = q->v[0];
+    memmove(&q->v[0], &q->v[1], (size_t)(q->n - 1) * sizeof *q->v);
+    q->v[q->n - 1] = t;
+}
+
+static void seq_rotate_last_to_front(orc_fqueue *q)
+{
+    if (q->n < 2)
+        return;
+    orc_fentry t = q->v[q->n - 1];
+    memmove(&q->v[1], &q->v[0], (size_t)(q->n - 1) * sizeof *q->v);
+    q->v[0] = t;
+}
+
+static void count_entry(orc_model *m, orc_id id, int pos, int delta)
+{
+    orc_obj *o = &m->objs[id];
+    if (pos <= ORC_CHAIN_GEN(0))
+        o->fin_entries = (uint32_t)((int)o->fin_entries + delta);
+    else if (pos < ORC_CHAIN_NONE)
+        o->freach_entries = (uint32_t)((int)o->freach_entries + delta);
+}
+
+/* .fin.chain-register (room reserved by the caller). */
+bool orc_chain_register(orc_model *m, orc_id id)
+{
+    if (!orc_chain_reserve(m, 1))
+        return false;
+    seq_rotate_first_to_end(orc_chain_seq(m, ORC_CHAIN_CRITICAL));
+    seq_rotate_first_to_end(orc_chain_seq(m, ORC_CHAIN_NORMAL));
+    orc_fqueue *g0 = orc_chain_seq(m, ORC_CHAIN_GEN(0));
+    g0->v[g0->n].id = id;
+    g0->v[g0->n].gc = m->nlog;
+    g0->n++;
+    count_entry(m, id, ORC_CHAIN_GEN(0), +1);
+    return true;
+}
+
+/* .fin.chain-move: entry i of sequence `from` goes to `to` (room reserved
+   by orc_chain_reserve). */
+void orc_chain_move(orc_model *m, int from, uint32_t i, int to)
+{
+    orc_fqueue *src = orc_chain_seq(m, from);
+    orc_fentry e = src->v[i];
+    e.gc = m->nlog;
+    count_entry(m, e.id, from, -1);
+    if (to > from) {
+        src->v[i] = src->v[src->n - 1];
+        src->n--;
+        for (int p = from + 1; p < to && p < ORC_CHAIN_NONE; p++)
+            seq_rotate_last_to_front(orc_chain_seq(m, p));
+        if (to == ORC_CHAIN_NONE)
+            return;
+        orc_fqueue *dst = orc_chain_seq(m, to);
+        memmove(&dst->v[1], &dst->v[0], (size_t)dst->n * sizeof *dst->v);
+        dst->v[0] = e;
+        dst->n++;
+    } else {
+        src->v[i] = src->v[0];
+        memmove(&src->v[0], &src->v[1], (size_t)(src->n - 1) * sizeof *src->v);
+        src->n--;
+        for (int p = from - 1; p > to; p--)
+            seq_rotate_first_to_end(orc_chain_seq(m, p));
+        orc_fqueue *dst = orc_chain_seq(m, to);
+        dst->v[dst->n++] = e;
+    }
+    count_entry(m, e.id, to, +1);
+}
 
 /* Scratch marks on a const model: the model is always heap-allocated and
    mutable, the marks are not part of its observable state. */
@@ -38,7 +150,7 @@ static bool list_has_runnable(const orc_model *m, orc_fq_list l)
     orc_model *w = scratch(m);
     orc_next_epoch(w);
     const orc_fqueue *q = &m->freach[l];
-    for (uint32_t i = 0; i < q->n; i++)
+    for (uint32_t i = q->n; i-- > 0;)              /* take order (.fin.take) */
         if (!visit_is_skip(w, q->v[i].id))
             return true;
     return false;
@@ -66,7 +178,7 @@ orc_id orc_finalize_next(const orc_model *m)
     orc_model *w = scratch(m);
     orc_next_epoch(w);
     const orc_fqueue *q = &m->freach[l];
-    for (uint32_t i = 0; i < q->n; i++)
+    for (uint32_t i = q->n; i-- > 0;)              /* take order (.fin.take) */
         if (!visit_is_skip(w, q->v[i].id))
             return q->v[i].id;
     return ORC_NULL;
@@ -110,10 +222,11 @@ orc_status orc_finalize_call_begin(orc_model *m, orc_id obj, orc_fin_call *out)
     orc_fq_list l = current_list(m);
     orc_fqueue *q = &m->freach[l];
 
-    /* Find X's first entry that would run, and the first runnable entry. */
+    /* Find X's first entry that would run, and the first runnable entry,
+       in take order (.fin.take). */
     orc_next_epoch(m);
     uint32_t p = q->n, first = q->n;
-    for (uint32_t i = 0; i < q->n; i++) {
+    for (uint32_t i = q->n; i-- > 0;) {
         if (visit_is_skip(m, q->v[i].id))
             continue;
         if (first == q->n)
@@ -135,7 +248,7 @@ orc_status orc_finalize_call_begin(orc_model *m, orc_id obj, orc_fin_call *out)
     const bool strict = m->cfg.profile == ORC_PROFILE_STRICT;
     if (strict && p != first)
         legal = orc_fail(m, ORC_E_ILLEGAL, "finalizer call on #%u while #%u comes first in the "
-                         "%s f-reachable list (.dec.finalizer-order)", obj, q->v[first].id,
+                         "%s f-reachable list (.fin.take)", obj, q->v[first].id,
                          l == ORC_FQ_CRITICAL ? "critical" : "normal");
 
     /* Apply: the normal list is exhausted before critical calls; X's own
@@ -143,8 +256,7 @@ orc_status orc_finalize_call_begin(orc_model *m, orc_id obj, orc_fin_call *out)
     if (l == ORC_FQ_CRITICAL)
         consume_skips(m, ORC_FQ_NORMAL);
     orc_next_epoch(m);
-    uint32_t i = 0;
-    for (;;) {
+    for (uint32_t i = q->n; i-- > 0;) {        /* take order; removing i keeps 0..i-1 */
         orc_fentry e = q->v[i];
         bool skip = visit_is_skip(m, e.id);
         if (!skip && e.id == obj) {
@@ -154,9 +266,7 @@ orc_status orc_finalize_call_begin(orc_model *m, orc_id obj, orc_fin_call *out)
         if (skip && (e.id == obj || strict)) {
             m->objs[e.id].bit = false;         /* .fin.skip */
             fq_remove(m, l, i);
-            continue;
         }
-        i++;
     }
 
     /* The call (.fin.call): `this` is a root until call_end. */
@@ -224,7 +334,7 @@ orc_status orc_finalize_end(orc_model *m)
     for (int l = 0; l < 2; l++) {
         orc_fqueue *q = &m->freach[l];
         orc_next_epoch(m);
-        for (uint32_t i = 0; i < q->n; i++) {
+        for (uint32_t i = q->n; i-- > 0;) {
             orc_id id = q->v[i].id;
             if (visit_is_skip(m, id))
                 continue;

@@ -129,7 +129,8 @@ void orc_destroy(orc_model *m)
     free(m->locals);
     free(m->handles);
     free(m->hindex);
-    free(m->finq);
+    for (int g = 0; g < ORC_GENS; g++)
+        free(m->regq[g].v);
     free(m->freach[0].v);
     free(m->freach[1].v);
     free(m->log);
@@ -428,22 +429,10 @@ orc_status orc_suppress(orc_model *m, uint32_t obj_local)
     return ORC_OK;
 }
 
-/* Appends an entry for id to partition part (counts it on the object). */
-bool orc_finq_append(orc_model *m, orc_id id, int part)
-{
-    if (!orc_grow((void **)&m->finq, &m->finq_cap, m->nfinq + 1, sizeof *m->finq))
-        return false;
-    m->finq[m->nfinq].id = id;
-    m->finq[m->nfinq].part = part;
-    m->nfinq++;
-    m->objs[id].fin_entries++;
-    return true;
-}
-
 /* .fin.reregister: bit set -> clear it, add nothing; else append a new entry
    (.fin.reregister-dup), whatever entries the object already has.  The
-   entry goes to the partition of the object's generation
-   (.dec.rereg-partition). */
+   entry goes to the gen0 sequence whatever the object's generation
+   (.fin.chain-register). */
 orc_status orc_reregister_id(orc_model *m, orc_id id)
 {
     orc_obj *o = orc_obj_at(m, id);
@@ -453,7 +442,7 @@ orc_status orc_reregister_id(orc_model *m, orc_id id)
         o->bit = false;
         return ORC_OK;
     }
-    if (!orc_finq_append(m, id, o->gen))            /* .dec.rereg-partition */
+    if (!orc_chain_register(m, id))                 /* .fin.chain-register */
         return orc_fail(m, ORC_E_STATE, "model out of memory");
     return ORC_OK;
 }
@@ -729,7 +718,7 @@ static orc_status create_object(orc_model *m, orc_id *out)
         !orc_grow((void **)&m->live, &m->live_cap, m->nlive + 1, sizeof *m->live))
         return orc_fail(m, ORC_E_STATE, "model out of memory");
     bool has_fin = orc_type_has_fin(m, st->type);
-    if (has_fin && !orc_grow((void **)&m->finq, &m->finq_cap, m->nfinq + 1, sizeof *m->finq))
+    if (has_fin && !orc_chain_reserve(m, 1))
         return orc_fail(m, ORC_E_STATE, "model out of memory");
     uint64_t nslots = type_slots(m, st->type, st->length);
     orc_id *slots = NULL;
@@ -755,7 +744,7 @@ static orc_status create_object(orc_model *m, orc_id *out)
     o->birth_gc = m->nlog;
     m->live[m->nlive++] = id;                   /* ids increase: stays sorted */
     if (has_fin)                                /* .fin.register: one entry */
-        (void)orc_finq_append(m, id, o->gen);   /* room reserved above */
+        (void)orc_chain_register(m, id);        /* room reserved above */
     if (o->large)                               /* .dec.loh-reset, .dec.gen0-reset */
         m->budget.loh_allocated += o->aligned;
     else

@@ -61,16 +61,7 @@ typedef struct orc_handle {
     uint32_t name;            /* harness index it was bound to */
 } orc_handle;
 
-/* A finalization-queue entry and its partition (a generation): the order the
-   runtime documents (docs/runtime-finalization.md .fin.partitions,
-   .fin.follow) decides the scan order, and so the strict finalizer order. */
-typedef struct orc_qentry {
-    orc_id id;
-    int part;
-} orc_qentry;
-
-/* An f-reachable entry remembers the GC that queued it (.dec.finalizer-order:
-   FIFO across collections). */
+/* A queue entry remembers the GC that put it where it is (diagnostics). */
 typedef struct orc_fentry {
     orc_id id;
     uint64_t gc;
@@ -126,9 +117,10 @@ struct orc_model {
     uint32_t *hindex;         /* harness handle index -> handles[] + 1 (0: unbound) */
     uint32_t nhindex, hindex_cap;
 
-    orc_qentry *finq;         /* the finalization queue: within one partition,
-                                 array order is queue order (.fin.partitions) */
-    uint32_t nfinq, finq_cap;
+    /* The queue chain (docs/semantics.md .fin.chain): the registered
+       entries by generation segment (regq[g]) and the f-reachable lists;
+       in chain order regq[2], regq[1], regq[0], critical, normal. */
+    orc_fqueue regq[ORC_GENS];
     orc_fqueue freach[2];     /* ORC_FQ_NORMAL, ORC_FQ_CRITICAL */
 
     uint32_t thread;          /* current allocation context (bookkeeping) */
@@ -165,9 +157,17 @@ orc_status orc_collect_apply(orc_model *m, const orc_gc_request *rq);
 void orc_live_rebuild(orc_model *m);
 
 /* finalize.c */
-bool orc_fqueue_push(orc_fqueue *q, orc_id id, uint64_t gc);
 
 /* model.c */
-bool orc_finq_append(orc_model *m, orc_id id, int part);
+/* The queue chain (.fin.chain; finalize.c): positions 0..4 are gen2, gen1,
+   gen0, critical, normal; ORC_CHAIN_NONE drops an entry. */
+#define ORC_CHAIN_GEN(g)   (2 - (g))
+#define ORC_CHAIN_CRITICAL 3
+#define ORC_CHAIN_NORMAL   4
+#define ORC_CHAIN_NONE     5
+orc_fqueue *orc_chain_seq(orc_model *m, int pos);
+bool orc_chain_reserve(orc_model *m, uint32_t extra);
+bool orc_chain_register(orc_model *m, orc_id id);
+void orc_chain_move(orc_model *m, int from, uint32_t i, int to);
 
 #endif /* ORC_MODEL_H */

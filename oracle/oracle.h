@@ -360,14 +360,15 @@ uint32_t orc_handle_all_count(const orc_model *m);
 orc_status orc_handle_all_get(const orc_model *m, uint32_t i, orc_handle_info *out,
                               uint32_t *index);
 
-/* f-reachable lists (.fin.freachable), in the model's queue order. */
+/* f-reachable lists (.fin.freachable), front to end; the drain takes from
+   the end (.fin.take). */
 typedef enum orc_fq_list { ORC_FQ_NORMAL = 0, ORC_FQ_CRITICAL = 1 } orc_fq_list;
 uint32_t orc_freachable_count(const orc_model *m, orc_fq_list list);
 orc_id orc_freachable_get(const orc_model *m, orc_fq_list list, uint32_t i);
 /* Entries in the finalization queue (registered, not yet f-reachable). */
 uint32_t orc_finq_count(const orc_model *m);
-/* The finalization queue by partition (generation 0..2), in queue order
-   (docs/runtime-finalization.md .fin.partitions, .fin.follow). */
+/* The finalization queue by generation sequence (0..2), front to end
+   (docs/semantics.md .fin.chain). */
 uint32_t orc_finq_partition_count(const orc_model *m, int gen);
 orc_id orc_finq_partition_get(const orc_model *m, int gen, uint32_t i);
 bool orc_in_finalize(const orc_model *m);       /* inside a drain */

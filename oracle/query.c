@@ -155,22 +155,21 @@ orc_id orc_freachable_get(const orc_model *m, orc_fq_list list, uint32_t i)
     return m->freach[list].v[i].id;
 }
 
-uint32_t orc_finq_count(const orc_model *m) { return m->nfinq; }
+uint32_t orc_finq_count(const orc_model *m)
+{
+    return m->regq[0].n + m->regq[1].n + m->regq[2].n;
+}
 
 uint32_t orc_finq_partition_count(const orc_model *m, int gen)
 {
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < m->nfinq; i++)
-        n += m->finq[i].part == gen;
-    return n;
+    return gen >= 0 && gen < ORC_GENS ? m->regq[gen].n : 0;
 }
 
 orc_id orc_finq_partition_get(const orc_model *m, int gen, uint32_t i)
 {
-    for (uint32_t k = 0; k < m->nfinq; k++)
-        if (m->finq[k].part == gen && i-- == 0)
-            return m->finq[k].id;
-    return ORC_NULL;
+    if (gen < 0 || gen >= ORC_GENS || i >= m->regq[gen].n)
+        return ORC_NULL;
+    return m->regq[gen].v[i].id;
 }
 bool orc_in_finalize(const orc_model *m) { return m->drain.open; }
 orc_id orc_finalizing(const orc_model *m) { return m->drain.calling; }
@@ -451,15 +450,18 @@ orc_status orc_check(const orc_model *m)
         w->objs[id].parent = 0;
         w->objs[id].parent_slot = 0;
     }
-    for (uint32_t i = 0; i < m->nfinq; i++) {
-        orc_id id = m->finq[i].id;
-        if (!ref_ok(m, id) || id == ORC_NULL)
-            return orc_fail(m, ORC_E_STATE, "finalization entry names reclaimed #%u", id);
-        if (m->cfg.profile == ORC_PROFILE_STRICT && m->finq[i].part != m->objs[id].gen)
-            return orc_fail(m, ORC_E_STATE, "entry of #%u in partition %d, object in gen %d",
-                            id, m->finq[i].part, m->objs[id].gen);
-        w->objs[id].parent++;
-    }
+    for (int g = 0; g < ORC_GENS; g++)
+        for (uint32_t i = 0; i < m->regq[g].n; i++) {
+            orc_id id = m->regq[g].v[i].id;
+            if (!ref_ok(m, id) || id == ORC_NULL)
+                return orc_fail(m, ORC_E_STATE, "finalization entry names reclaimed #%u", id);
+            /* .fin.chain: an entry is never in a sequence older than its
+               object (registration uses gen0, .fin.follow the exact one) */
+            if (m->objs[id].gen < g)
+                return orc_fail(m, ORC_E_STATE, "entry of #%u in the gen%d sequence, object "
+                                "in gen %d", id, g, m->objs[id].gen);
+            w->objs[id].parent++;
+        }
     for (int l = 0; l < 2; l++)
         for (uint32_t i = 0; i < m->freach[l].n; i++) {
             orc_id id = m->freach[l].v[i].id;
@@ -467,8 +469,6 @@ orc_status orc_check(const orc_model *m)
                 return orc_fail(m, ORC_E_STATE, "f-reachable entry names reclaimed #%u", id);
             if (m->types[m->objs[id].type].d.critical != (l == ORC_FQ_CRITICAL))
                 return orc_fail(m, ORC_E_STATE, "#%u in the wrong f-reachable list", id);
-            if (i > 0 && m->freach[l].v[i - 1].gc > m->freach[l].v[i].gc)
-                return orc_fail(m, ORC_E_STATE, "f-reachable list out of queue order");
             w->objs[id].parent_slot++;
         }
     for (uint32_t id = 1; id <= m->nobjs; id++) {

@@ -166,35 +166,38 @@ static mgc_status view_dumpheap_stat(mgc_heap *heap, FILE *out)
 
 /* ===================== finalizequeue ================================ */
 
-static void finq_stats_list(const mgc_finlist *l, dump_stats *d)
+static void finq_stats_seg(mgc_heap *heap, int seg, dump_stats *d)
 {
-    for (size_t i = l->head; i < l->len; i++)
-        if (l->objs[i])
-            stats_add(d, mgc_obj_type(l->objs[i]), mgc_obj_size(l->objs[i]));
+    for (size_t i = 0; i < mgc_finq_seg_count(heap, seg); i++) {
+        void *obj = mgc_finq_seg_get(heap, seg, i);
+        stats_add(d, mgc_obj_type(obj), mgc_obj_size(obj));
+    }
 }
 
-static void finq_print_list(const mgc_finlist *l, const char *name, FILE *out)
+/* f-reachable entries in the order the drain takes them (.fin.take). */
+static void finq_print_seg(mgc_heap *heap, int seg, const char *name, FILE *out)
 {
-    fprintf(out, "%s: %zu\n", name, l->len - l->head);
-    for (size_t i = l->head; i < l->len; i++)
-        fprintf(out, "  0x%016llx %s\n", PTR(l->objs[i]),
-                l->objs[i] ? mgc_type_name(mgc_obj_type(l->objs[i])) : "(null)");
+    size_t n = mgc_finq_seg_count(heap, seg);
+    fprintf(out, "%s: %zu\n", name, n);
+    for (size_t i = n; i-- > 0;) {
+        void *obj = mgc_finq_seg_get(heap, seg, i);
+        fprintf(out, "  0x%016llx %s\n", PTR(obj), mgc_type_name(mgc_obj_type(obj)));
+    }
 }
 
 static mgc_status view_finalizequeue(mgc_heap *heap, FILE *out)
 {
-    struct mgc_finq *q = heap->finq;
     for (int g = 0; g < 3; g++)
-        fprintf(out, "generation %d has %zu finalizable objects\n", g, q->part[g].len);
-    size_t nn = q->normal.len - q->normal.head, nc = q->critical.len - q->critical.head;
+        fprintf(out, "generation %d has %zu finalizable objects\n", g,
+                mgc_finq_seg_count(heap, MGC_FSEG_OF_GEN(g)));
+    size_t nn = mgc_finq_seg_count(heap, MGC_FSEG_NORMAL);
+    size_t nc = mgc_finq_seg_count(heap, MGC_FSEG_CRITICAL);
     fprintf(out, "Ready for finalization %zu objects (normal %zu, critical %zu)\n", nn + nc, nn, nc);
-    finq_print_list(&q->normal, "f-reachable normal", out);
-    finq_print_list(&q->critical, "f-reachable critical", out);
+    finq_print_seg(heap, MGC_FSEG_NORMAL, "f-reachable normal", out);
+    finq_print_seg(heap, MGC_FSEG_CRITICAL, "f-reachable critical", out);
     dump_stats d = {NULL, 0, false};
-    for (int g = 0; g < 3; g++)
-        finq_stats_list(&q->part[g], &d);
-    finq_stats_list(&q->normal, &d);
-    finq_stats_list(&q->critical, &d);
+    for (int k = 0; k < MGC_FSEG_COUNT; k++)
+        finq_stats_seg(heap, k, &d);
     if (d.oom) {
         free(d.rows);
         return MGC_E_OOM;
@@ -433,10 +436,10 @@ static mgc_status view_gcroot(mgc_heap *heap, void *target, FILE *out)
     for (unsigned i = 0; i < MGC_STATIC_SLOTS; i++)
         gcr_add(&c, heap->handles->statics[i], SIZE_MAX, ROOT_STATIC, i, 0);
     mgc_handles_visit(heap, gcr_handle, &c);
-    for (size_t i = q->normal.head; i < q->normal.len; i++)
-        gcr_add(&c, q->normal.objs[i], SIZE_MAX, ROOT_FR_NORMAL, 0, 0);
-    for (size_t i = q->critical.head; i < q->critical.len; i++)
-        gcr_add(&c, q->critical.objs[i], SIZE_MAX, ROOT_FR_CRITICAL, 0, 0);
+    for (size_t i = mgc_finq_seg_count(heap, MGC_FSEG_NORMAL); i-- > 0;)
+        gcr_add(&c, mgc_finq_seg_get(heap, MGC_FSEG_NORMAL, i), SIZE_MAX, ROOT_FR_NORMAL, 0, 0);
+    for (size_t i = mgc_finq_seg_count(heap, MGC_FSEG_CRITICAL); i-- > 0;)
+        gcr_add(&c, mgc_finq_seg_get(heap, MGC_FSEG_CRITICAL, i), SIZE_MAX, ROOT_FR_CRITICAL, 0, 0);
     gcr_add(&c, q->running, SIZE_MAX, ROOT_FINALIZING, 0, 0);
     gcr_bfs(&c, 0);
     /* not reachable from a true root: from older generations (what a

@@ -3,125 +3,119 @@
  * Main invariant (.fin.invariant): every object of a type with a finalizer
  * has, between collections, one registered entry per pending finalizer call
  * (one from allocation, one per re-registration of an object whose bit was
- * clear), in the partition of its current generation; the f-reachable
- * lists hold the entries the last scans found dead, oldest first.
+ * clear) in a generation segment not older than its object's generation;
+ * the f-reachable segments hold the entries the scans found dead.
  *
- * Sections: queue lists; registration; the scan (SEMANTICS 3 step 3);
- * after a collection (.fin.follow); the drain (SEMANTICS 4); public API;
+ * Sections: segments and moves; registration; the scan (SEMANTICS 3 step
+ * 3); after a collection (.fin.follow); the drain (SEMANTICS 4); public API;
  * enumeration for the collector; verification; counters.
  *
- * Design notes cited in the code (the order is documented for users in
- * docs/runtime-finalization.md):
- *   .fin.partitions  one list per generation 0, 1, 2.
- *   .fin.order       the scan visits partition 0, 1, 2 in list order; the
- *                    f-reachable lists are FIFO; the drain takes normal
- *                    entries before critical ones.  No address is ever a key.
- *   .fin.follow      after a collection, each partition is rebuilt from the
- *                    entries of partitions 2, 1, 0 in that order (list
- *                    order within each): entries already there come first,
- *                    promoted arrivals after them.
- *   .fin.reserve     every list (and the scratch array) keeps capacity for
- *                    every entry in existence, reserved when an entry is
- *                    created, so nothing allocates inside a collection.
- *   .fin.drain       the synchronous drain; one at a time per heap; the
- *                    object being finalized is held in q->running, a root
- *                    slot enumerated with the f-reachable entries.
+ * The queue is laid out as CoreCLR's finalization queue is (the order is
+ * documented for users in docs/runtime-finalization.md):
+ *   .fin.segments  one array, consecutive segments gen2 | gen1 | gen0 |
+ *                  critical | normal | free, separated by fill pointers.
+ *   .fin.move      an entry changes segment only by crossing boundaries one
+ *                  at a time: to reach a later segment it is swapped with
+ *                  the last entry of its segment and the boundary moves down
+ *                  by one (it becomes the first entry of the next segment);
+ *                  to reach an earlier segment it is swapped with the first
+ *                  entry and the boundary moves up (it becomes the last entry
+ *                  of the previous segment).  These swaps are the order.
+ *   .fin.register  a new entry (allocation or re-registration) goes to the
+ *                  end of the gen0 segment; every non-empty segment after
+ *                  gen0 first gives its first slot to the next one by copying
+ *                  that entry to its own end.
+ *   .fin.scan      segments of the condemned generations, oldest first, each
+ *                  from its last entry to its first; a dead entry moves to
+ *                  the critical or normal segment, or, bit set, to free.
+ *   .fin.follow    after promotion, for generations N down to 0, each
+ *                  segment from first to last: an entry whose object is now
+ *                  in another generation moves to that generation's segment.
+ *   .fin.take      the drain takes the last normal entry, else the last
+ *                  critical one.
+ *   .fin.reserve   a slot is reserved when an entry is created, so nothing
+ *                  allocates inside a collection.
+ *   .fin.drain     the synchronous drain; one at a time per heap; the
+ *                  object being finalized is held in q->running, a root
+ *                  slot enumerated with the f-reachable entries.
  */
 #include "internal.h"
 #include <stdlib.h>
 #include <string.h>
 
-/* ===================== queue lists ================================== */
+/* ===================== segments and moves ============================ */
 
-static size_t finlist_count(const mgc_finlist *l) { return l->len - l->head; }
+static size_t seg_lo(const struct mgc_finq *q, int k) { return MGC_FSEG_LO(q, k); }
+static size_t seg_len(const struct mgc_finq *q, int k) { return q->fill[k] - seg_lo(q, k); }
+static size_t finq_used(const struct mgc_finq *q) { return q->fill[MGC_FSEG_NORMAL]; }
 
-static bool finlist_check(const mgc_finlist *l)
+static void slot_swap(struct mgc_finq *q, size_t a, size_t b)
 {
-    return l->head <= l->len && l->len <= l->cap && (l->cap == 0 || l->objs != NULL);
+    void *t = q->slots[a];
+    q->slots[a] = q->slots[b];
+    q->slots[b] = t;
 }
 
-static void finlist_compact(mgc_finlist *l)
+/* .fin.move: moves the entry at index i from segment `from` to segment
+   `to` (MGC_FSEG_FREE drops it); returns its new index. */
+static size_t finq_move(struct mgc_finq *q, size_t i, int from, int to)
 {
-    if (l->head == 0)
-        return;
-    memmove(l->objs, l->objs + l->head, finlist_count(l) * sizeof *l->objs);
-    l->len -= l->head;
-    l->head = 0;
+    MGC_AVER(from != to && from < MGC_FSEG_COUNT && to <= MGC_FSEG_FREE);
+    if (to > from) {
+        for (int k = from; k < to; k++) {
+            size_t last = q->fill[k] - 1;          /* the entry is in segment k */
+            slot_swap(q, i, last);
+            q->fill[k]--;                          /* now first of segment k+1 */
+            i = last;
+        }
+    } else {
+        for (int k = from; k > to; k--) {
+            size_t first = q->fill[k - 1];
+            slot_swap(q, i, first);
+            q->fill[k - 1]++;                      /* now last of segment k-1 */
+            i = first;
+        }
+    }
+    if (to == MGC_FSEG_FREE)
+        q->slots[i] = NULL;
+    return i;
 }
 
-/* Make room for `want` entries in total (.fin.reserve). */
-static bool finlist_reserve(mgc_finlist *l, size_t want)
-{
-    if (want <= l->cap)
-        return true;                   /* finlist_push compacts when needed */
-    finlist_compact(l);
-    size_t ncap = l->cap ? l->cap * 2u : 32u;
-    if (ncap < want)
-        ncap = want;
-    void **n = realloc(l->objs, ncap * sizeof *n);
-    if (!n)
-        return false;
-    l->objs = n;
-    l->cap = ncap;
-    return true;
-}
-
-/* Append; capacity was reserved (.fin.reserve). */
-static void finlist_push(mgc_finlist *l, void *obj)
-{
-    if (l->len == l->cap)
-        finlist_compact(l);
-    MGC_AVER(l->len < l->cap);
-    l->objs[l->len++] = obj;
-}
-
-static bool finlist_pop(mgc_finlist *l, void **out)
-{
-    if (l->head == l->len)
-        return false;
-    *out = l->objs[l->head];
-    l->objs[l->head++] = NULL;
-    if (l->head == l->len)
-        l->head = l->len = 0;
-    return true;
-}
-
-static size_t finq_total(const struct mgc_finq *q)
-{
-    return q->part[0].len + q->part[1].len + q->part[2].len + finlist_count(&q->normal) +
-           finlist_count(&q->critical);
-}
-
-/* .fin.reserve: room for one more entry in every list. */
+/* .fin.reserve: room for one more entry. */
 static bool finq_reserve_one(struct mgc_finq *q)
 {
-    size_t want = finq_total(q) + 1u;
-    for (int g = 0; g < 3; g++)
-        if (!finlist_reserve(&q->part[g], want))
-            return false;
-    if (!finlist_reserve(&q->normal, want) || !finlist_reserve(&q->critical, want))
+    if (finq_used(q) < q->cap)
+        return true;
+    size_t ncap = q->cap ? q->cap * 2u : 32u;
+    void **n = realloc(q->slots, ncap * sizeof *n);
+    if (!n)
         return false;
-    if (q->scratch_cap < want) {
-        size_t ncap = q->scratch_cap ? q->scratch_cap * 2u : 32u;
-        if (ncap < want)
-            ncap = want;
-        void **n = realloc(q->scratch, ncap * sizeof *n);
-        if (!n)
-            return false;
-        q->scratch = n;
-        q->scratch_cap = ncap;
-    }
+    memset(n + q->cap, 0, (ncap - q->cap) * sizeof *n);
+    q->slots = n;
+    q->cap = ncap;
     return true;
+}
+
+/* .fin.register: append obj to the gen0 segment (room reserved). */
+static void finq_register(struct mgc_finq *q, void *obj)
+{
+    MGC_AVER(finq_used(q) < q->cap);
+    for (int k = MGC_FSEG_NORMAL; k > MGC_FSEG_GEN0; k--) {
+        if (seg_len(q, k) > 0)
+            q->slots[q->fill[k]] = q->slots[seg_lo(q, k)];
+        q->fill[k]++;
+    }
+    q->slots[q->fill[MGC_FSEG_GEN0]++] = obj;
 }
 
 bool mgc_finq_check(const struct mgc_finq *q)
 {
     if (!q || q->sig != MGC_SIG_FINQ)
         return false;
-    for (int g = 0; g < 3; g++)
-        if (!finlist_check(&q->part[g]) || q->part[g].head != 0)
+    for (int k = 1; k < MGC_FSEG_COUNT; k++)
+        if (q->fill[k] < q->fill[k - 1])
             return false;
-    return finlist_check(&q->normal) && finlist_check(&q->critical);
+    return q->fill[MGC_FSEG_NORMAL] <= q->cap && (q->cap == 0 || q->slots != NULL);
 }
 
 static bool fin_has_finalizer(const void *obj)
@@ -162,11 +156,7 @@ void mgc_finalize_destroy(mgc_heap *heap)
         return;
     MGC_AVER(mgc_finq_check(q));
     mgc_finthread_destroy(heap);
-    for (int g = 0; g < 3; g++)
-        free(q->part[g].objs);
-    free(q->normal.objs);
-    free(q->critical.objs);
-    free(q->scratch);
+    free(q->slots);
     q->sig = 0;
     free(q);
     heap->finq = NULL;
@@ -183,39 +173,37 @@ mgc_status mgc_finalize_register(mgc_heap *heap, void *obj)
     if (!finq_reserve_one(q))
         st = MGC_E_OOM;
     else
-        finlist_push(&q->part[fin_gen(heap, obj)], obj);
+        finq_register(q, obj);         /* .fin.register: gen0 whatever the object's generation */
     mgc_heap_unlock(heap);
     return st;
 }
 
 /* ===================== the scan (SEMANTICS 3 step 3) ================ */
 
-/* .fin.order: partitions 0, 1, 2, each in list order.  Entries of live or
-   uncondemned objects stay in place (relative order kept). */
+/* .fin.scan: the segments of generations N..0, each from its last entry to
+   its first.  A moved entry's slot receives the segment's last entry, which
+   was already visited. */
 size_t mgc_finalize_scan(mgc_heap *heap)
 {
     struct mgc_finq *q = heap->finq;
     MGC_AVER(mgc_finq_check(q));
     size_t moved = 0;
-    for (int g = 0; g < 3; g++) {
-        mgc_finlist *l = &q->part[g];
-        size_t keep = 0;
-        for (size_t i = 0; i < l->len; i++) {
-            void *obj = l->objs[i];
-            if (!mgc_gc_is_condemned(heap, obj) || mgc_gc_is_live(heap, obj)) {
-                l->objs[keep++] = obj;
+    for (int k = MGC_FSEG_OF_GEN(heap->condemned); k <= MGC_FSEG_GEN0; k++) {
+        size_t lo = seg_lo(q, k);
+        for (size_t i = q->fill[k]; i-- > lo;) {
+            void *obj = q->slots[i];
+            if (!mgc_gc_is_condemned(heap, obj) || mgc_gc_is_live(heap, obj))
                 continue;
-            }
             uint64_t *h = mgc_obj_header(obj);
             if (*h & MGC_HDR_FINALIZER_RUN) {
                 *h &= ~MGC_HDR_FINALIZER_RUN;      /* suppressed: drop the entry */
+                finq_move(q, i, k, MGC_FSEG_FREE);
                 continue;
             }
             const mgc_type *t = mgc_obj_type(obj);
-            finlist_push(t->cls->critical ? &q->critical : &q->normal, obj);
+            finq_move(q, i, k, t->cls->critical ? MGC_FSEG_CRITICAL : MGC_FSEG_NORMAL);
             moved++;
         }
-        l->len = keep;
     }
     return moved;
 }
@@ -227,36 +215,22 @@ void mgc_finalize_after_gc(mgc_heap *heap, int condemned_gen)
     struct mgc_finq *q = heap->finq;
     MGC_AVER(mgc_finq_check(q));
     MGC_AVER(condemned_gen >= 0 && condemned_gen <= 2);
-    size_t total = q->part[0].len + q->part[1].len + q->part[2].len;
-    if (total == 0)
-        return;
-    MGC_AVER(q->scratch_cap >= total);
-    /* Count entries per destination; partitions older than the condemned
-       generation cannot change. */
-    size_t cnt[3] = {0, 0, 0};
-    for (int p = 0; p < 3; p++) {
-        if (p > condemned_gen) {
-            cnt[p] += q->part[p].len;
-            continue;
+    for (int g = condemned_gen; g >= 0; g--) {
+        int k = MGC_FSEG_OF_GEN(g);
+        size_t i = seg_lo(q, k);
+        while (i < q->fill[k]) {
+            int ng = fin_gen(heap, q->slots[i]);
+            if (ng > g) {
+                /* the slot receives the segment's first entry (visited) */
+                finq_move(q, i, k, MGC_FSEG_OF_GEN(ng));
+                i++;
+            } else if (ng < g) {
+                /* the slot receives the segment's last entry: visit it */
+                finq_move(q, i, k, MGC_FSEG_OF_GEN(ng));
+            } else {
+                i++;
+            }
         }
-        for (size_t i = 0; i < q->part[p].len; i++)
-            cnt[fin_gen(heap, q->part[p].objs[i])]++;
-    }
-    size_t off[3] = {0, cnt[0], cnt[0] + cnt[1]};
-    for (int p = 2; p >= 0; p--) {
-        for (size_t i = 0; i < q->part[p].len; i++) {
-            void *obj = q->part[p].objs[i];
-            int g = p > condemned_gen ? p : fin_gen(heap, obj);
-            q->scratch[off[g]++] = obj;
-        }
-    }
-    size_t start = 0;
-    for (int g = 0; g < 3; g++) {
-        MGC_AVER(q->part[g].cap >= cnt[g] || cnt[g] == 0);
-        if (cnt[g])
-            memcpy(q->part[g].objs, q->scratch + start, cnt[g] * sizeof *q->scratch);
-        q->part[g].len = cnt[g];
-        start += cnt[g];
     }
 }
 
@@ -272,10 +246,17 @@ mgc_status mgc_finalize_drain(mgc_heap *heap, unsigned tid)
     q->drain_tid = tid;
     for (;;) {
         void *obj;
-        /* .fin.order: every normal entry before any critical one; a
-           collection inside a finalizer may add entries to either list. */
-        if (!finlist_pop(&q->normal, &obj) && !finlist_pop(&q->critical, &obj))
+        /* .fin.take: the last normal entry, else the last critical one; a
+           collection inside a finalizer may add entries to either. */
+        if (seg_len(q, MGC_FSEG_NORMAL) > 0) {
+            obj = q->slots[--q->fill[MGC_FSEG_NORMAL]];
+        } else if (seg_len(q, MGC_FSEG_CRITICAL) > 0) {
+            obj = q->slots[--q->fill[MGC_FSEG_CRITICAL]];
+            q->fill[MGC_FSEG_NORMAL]--;
+        } else {
             break;
+        }
+        q->slots[finq_used(q)] = NULL;
         q->running = obj;              /* the entry left the queue; obj stays a root */
         uint64_t *h = mgc_obj_header(obj);
         if (*h & MGC_HDR_FINALIZER_RUN) {
@@ -308,7 +289,7 @@ unsigned mgc_finalize_current_tid(mgc_heap *heap)
 bool mgc_finalize_freachable_empty(mgc_heap *heap)
 {
     struct mgc_finq *q = heap->finq;
-    return finlist_count(&q->normal) == 0 && finlist_count(&q->critical) == 0;
+    return seg_len(q, MGC_FSEG_NORMAL) == 0 && seg_len(q, MGC_FSEG_CRITICAL) == 0;
 }
 
 /* ===================== public API =================================== */
@@ -345,8 +326,8 @@ mgc_status mgc_reregister_for_finalize(mgc_heap *heap, mgc_ref obj)
         *h &= ~MGC_HDR_FINALIZER_RUN;  /* SEMANTICS 4: clear, add nothing */
     else if (!finq_reserve_one(q))
         st = MGC_E_OOM;
-    else                               /* .dec.rereg-partition */
-        finlist_push(&q->part[fin_gen(heap, obj)], obj);
+    else                               /* .fin.register: the gen0 segment */
+        finq_register(q, obj);
     mgc_heap_unlock(heap);
     return st;
 }
@@ -363,29 +344,40 @@ mgc_status mgc_run_finalizers(mgc_heap *heap, unsigned tid)
 
 /* ===================== enumeration for the collector ================ */
 
-static void finlist_enum(mgc_heap *heap, mgc_finlist *l, mgc_slot_fn fn, void *ctx)
+static void finq_enum(mgc_heap *heap, int from, int to, mgc_slot_fn fn, void *ctx)
 {
-    for (size_t i = l->head; i < l->len; i++)
-        fn(heap, &l->objs[i], ctx);
+    struct mgc_finq *q = heap->finq;
+    for (size_t i = seg_lo(q, from); i < q->fill[to]; i++)
+        fn(heap, &q->slots[i], ctx);
 }
 
-/* Roots: normal list, critical list, then the object being finalized. */
+/* Roots: the critical and normal segments, then the object being finalized. */
 void mgc_finalize_enum_freachable(mgc_heap *heap, mgc_slot_fn fn, void *ctx)
 {
     struct mgc_finq *q = heap->finq;
-    finlist_enum(heap, &q->normal, fn, ctx);
-    finlist_enum(heap, &q->critical, fn, ctx);
+    finq_enum(heap, MGC_FSEG_CRITICAL, MGC_FSEG_NORMAL, fn, ctx);
     if (q->running)
         fn(heap, &q->running, ctx);
 }
 
-/* Relocation: partitions 0, 1, 2, then the f-reachable slots (each once). */
+/* Relocation: every segment in array order, then the running slot. */
 void mgc_finalize_enum_all(mgc_heap *heap, mgc_slot_fn fn, void *ctx)
 {
     struct mgc_finq *q = heap->finq;
-    for (int g = 0; g < 3; g++)
-        finlist_enum(heap, &q->part[g], fn, ctx);
-    mgc_finalize_enum_freachable(heap, fn, ctx);
+    finq_enum(heap, MGC_FSEG_GEN2, MGC_FSEG_NORMAL, fn, ctx);
+    if (q->running)
+        fn(heap, &q->running, ctx);
+}
+
+size_t mgc_finq_seg_count(mgc_heap *heap, int seg)
+{
+    return seg_len(heap->finq, seg);
+}
+
+void *mgc_finq_seg_get(mgc_heap *heap, int seg, size_t i)
+{
+    struct mgc_finq *q = heap->finq;
+    return i < seg_len(q, seg) ? q->slots[seg_lo(q, seg) + i] : NULL;
 }
 
 /* ===================== verification ================================= */
@@ -393,50 +385,38 @@ void mgc_finalize_enum_all(mgc_heap *heap, mgc_slot_fn fn, void *ctx)
 #define FIN_FAIL(...) do { if (err && errlen) snprintf(err, errlen, __VA_ARGS__); \
                            return MGC_E_VERIFY; } while (0)
 
-static mgc_status fin_verify_list(mgc_heap *heap, const mgc_finlist *l, const char *name,
-                                  int part, char *err, size_t errlen)
-{
-    for (size_t i = l->head; i < l->len; i++) {
-        void *obj = l->objs[i];
-        if (!obj)
-            FIN_FAIL("finalize: %s entry %zu is null", name, i);
-        if (!mgc_is_object(heap, obj))
-            FIN_FAIL("finalize: %s entry %zu (%p) is not an object", name, i, obj);
-        if (!fin_has_finalizer(obj))
-            FIN_FAIL("finalize: %s entry %zu (%p) has type %s without a finalizer", name, i,
-                     obj, mgc_type_name(mgc_obj_type(obj)));
-        if (part >= 0) {
-            int g = mgc_gc_gen_of(heap, obj);
-            if (g < part)
-                FIN_FAIL("finalize: %s entry %zu (%p) is gen%d, younger than its partition",
-                         name, i, obj, g);
-        } else {
-            bool crit = mgc_obj_type(obj)->cls->critical;
-            if (crit != (part == -2))
-                FIN_FAIL("finalize: %s entry %zu (%p) is on the wrong f-reachable list",
-                         name, i, obj);
-        }
-    }
-    return MGC_OK;
-}
-
 mgc_status mgc_finalize_verify(mgc_heap *heap, char *err, size_t errlen)
 {
     struct mgc_finq *q = heap->finq;
     if (!mgc_finq_check(q))
         FIN_FAIL("finalize: queue header corrupt");
-    static const char *const names[3] = {"gen0 partition", "gen1 partition", "gen2 partition"};
-    mgc_status st;
-    for (int g = 0; g < 3; g++)
-        if ((st = fin_verify_list(heap, &q->part[g], names[g], g, err, errlen)) != MGC_OK)
-            return st;
-    if ((st = fin_verify_list(heap, &q->normal, "f-reachable normal", -1, err, errlen)) != MGC_OK)
-        return st;
-    if ((st = fin_verify_list(heap, &q->critical, "f-reachable critical", -2, err, errlen)) != MGC_OK)
-        return st;
-    size_t total = finq_total(q);
-    if (total > 0 && q->scratch_cap < q->part[0].len + q->part[1].len + q->part[2].len)
-        FIN_FAIL("finalize: scratch reserve %zu below %zu entries", q->scratch_cap, total);
+    static const char *const names[MGC_FSEG_COUNT] = {
+        "gen2 segment", "gen1 segment", "gen0 segment", "f-reachable critical",
+        "f-reachable normal"};
+    for (int k = 0; k < MGC_FSEG_COUNT; k++) {
+        for (size_t i = seg_lo(q, k); i < q->fill[k]; i++) {
+            void *obj = q->slots[i];
+            if (!obj)
+                FIN_FAIL("finalize: %s entry %zu is null", names[k], i);
+            if (!mgc_is_object(heap, obj))
+                FIN_FAIL("finalize: %s entry %zu (%p) is not an object", names[k], i, obj);
+            if (!fin_has_finalizer(obj))
+                FIN_FAIL("finalize: %s entry %zu (%p) has type %s without a finalizer",
+                         names[k], i, obj, mgc_type_name(mgc_obj_type(obj)));
+            if (k <= MGC_FSEG_GEN0) {
+                int g = mgc_gc_gen_of(heap, obj);
+                if (g < MGC_FSEG_GEN0 - k)
+                    FIN_FAIL("finalize: %s entry %zu (%p) is gen%d, younger than its segment",
+                             names[k], i, obj, g);
+            } else if (mgc_obj_type(obj)->cls->critical != (k == MGC_FSEG_CRITICAL)) {
+                FIN_FAIL("finalize: %s entry %zu (%p) is in the wrong f-reachable segment",
+                         names[k], i, obj);
+            }
+        }
+    }
+    for (size_t i = finq_used(q); i < q->cap; i++)
+        if (q->slots[i])
+            FIN_FAIL("finalize: free slot %zu is not cleared", i);
     if (q->running && !mgc_is_object(heap, q->running))
         FIN_FAIL("finalize: the object being finalized (%p) is not an object", q->running);
     return MGC_OK;

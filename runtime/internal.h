@@ -262,6 +262,9 @@ bool mgc_fin_target_ok(mgc_heap *heap, const void *p);
 
 /* --- finalize.c --- */
 bool mgc_finq_check(const struct mgc_finq *q);
+/* Entries of one segment (.fin.segments, MGC_FSEG_*), in array order. */
+size_t mgc_finq_seg_count(mgc_heap *heap, int seg);
+void *mgc_finq_seg_get(mgc_heap *heap, int seg, size_t i);
 /* Drain the f-reachable queue (lock held by the caller); the body of
    mgc_run_finalizers and of the finalizer thread (.fin.drain). */
 mgc_status mgc_finalize_drain(mgc_heap *heap, unsigned tid);

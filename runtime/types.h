@@ -50,26 +50,27 @@ struct mgc_handles {
     void *statics[MGC_STATIC_SLOTS];  /* .hnd.statics: strong roots */
 };
 
-/* ---- finalization queues (finalize.c) ----
-   .fin.partitions: registered entries live in one list per generation;
-   after each collection an entry follows its object's generation.
-   .fin.freachable: the f-reachable queue is two FIFO lists (normal,
-   critical).  .fin.reserve: every list keeps room for every entry that
-   exists, so the scan and the re-partitioning inside a collection never
-   allocate. */
+/* ---- finalization queues (finalize.c, docs/runtime-finalization.md) ----
+   Entries move between segments only by the documented swaps
+   (.fin.move), which decide the finalizer order.  .fin.reserve: a slot is
+   reserved when an entry is created, so nothing inside a collection
+   allocates. */
 #define MGC_SIG_FINQ 0x4d474651u       /* MGFQ */
 
-typedef struct mgc_finlist {
-    void **objs;                      /* entries [head, len) */
-    size_t head, len, cap;
-} mgc_finlist;
+/* .fin.segments: one array of entries cut into consecutive segments by fill
+   pointers, in this order: the registered entries of gen2, gen1 and gen0,
+   then the f-reachable critical and normal entries, then free slots.
+   Segment k is [MGC_FSEG_LO(q, k), q->fill[k]). */
+enum { MGC_FSEG_GEN2 = 0, MGC_FSEG_GEN1 = 1, MGC_FSEG_GEN0 = 2, MGC_FSEG_CRITICAL = 3,
+       MGC_FSEG_NORMAL = 4, MGC_FSEG_COUNT = 5, MGC_FSEG_FREE = 5 };
+#define MGC_FSEG_OF_GEN(g) (MGC_FSEG_GEN0 - (g))
+#define MGC_FSEG_LO(q, k)  ((k) == 0 ? (size_t)0 : (q)->fill[(k) - 1])
 
 struct mgc_finq {
     uint32_t sig;
-    mgc_finlist part[3];              /* registered entries, by generation */
-    mgc_finlist normal, critical;     /* f-reachable queue */
-    void **scratch;                   /* re-partitioning (.fin.reserve) */
-    size_t scratch_cap;
+    void **slots;                     /* cap entries; [0, fill[NORMAL]) in use */
+    size_t fill[MGC_FSEG_COUNT];      /* end of each segment */
+    size_t cap;
     /* the synchronous drain (.fin.drain) */
     bool draining;                    /* a drain is running finalizers */
     unsigned drain_tid;               /* allocation context of the drain */

@@ -161,18 +161,18 @@ START_TEST(normal_before_critical)
     ck_assert_uint_eq(orc_freachable_get(m, ORC_FQ_CRITICAL, 0), c);
     ORC_T_OK(orc_finalize_begin(m, 0));
     ck_assert(orc_in_finalize(m));
-    ck_assert_uint_eq(orc_finalize_next(m), x);
+    ck_assert_uint_eq(orc_finalize_next(m), y);         /* .fin.take: from the end */
     orc_fin_call call;
     ck_assert_int_eq(orc_finalize_call_begin(m, c, &call), ORC_E_ILLEGAL);
     ck_assert_uint_eq(orc_t_info(m, c).fin_calls, 0);
-    ORC_T_OK(orc_finalize_call_begin(m, y, &call));     /* clr: any normal one */
-    ck_assert_uint_eq(call.obj, y);
+    ORC_T_OK(orc_finalize_call_begin(m, x, &call));     /* clr: any normal one */
+    ck_assert_uint_eq(call.obj, x);
     ck_assert_uint_eq(call.calls, 1);
-    ck_assert_uint_eq(orc_finalizing(m), y);
-    ck_assert_int_eq(orc_finalize_call_begin(m, x, &call), ORC_E_STATE);
+    ck_assert_uint_eq(orc_finalizing(m), x);
+    ck_assert_int_eq(orc_finalize_call_begin(m, y, &call), ORC_E_STATE);
     ORC_T_OK(orc_finalize_call_end(m));
-    ck_assert_int_eq(orc_finalize_call_begin(m, y, &call), ORC_E_ILLEGAL);   /* no entry left */
-    ORC_T_OK(orc_finalize_call_begin(m, x, &call));
+    ck_assert_int_eq(orc_finalize_call_begin(m, x, &call), ORC_E_ILLEGAL);   /* no entry left */
+    ORC_T_OK(orc_finalize_call_begin(m, y, &call));
     ORC_T_OK(orc_finalize_call_end(m));
     ck_assert_uint_eq(orc_finalize_next(m), c);
     ORC_T_OK(orc_finalize_call_begin(m, c, &call));
@@ -185,7 +185,8 @@ START_TEST(normal_before_critical)
 }
 END_TEST
 
-/* .dec.finalizer-order: strict is FIFO across collections (batches) */
+/* .fin.take: the second collection puts y at the front of the normal list,
+   so strict takes x (older batch, at the end) first */
 START_TEST(strict_fifo_batches)
 {
     for (int profile = 0; profile < 2; profile++) {
@@ -221,12 +222,12 @@ START_TEST(missing_call_detected)
     ORC_T_OK(orc_drop(m, B));
     ORC_T_OK(orc_collect(m, 0, false));
     ORC_T_OK(orc_finalize_begin(m, 0));
-    ORC_T_OK(orc_finalize_call_begin(m, x, NULL));
+    ORC_T_OK(orc_finalize_call_begin(m, y, NULL));      /* scanned first, taken first */
     ORC_T_OK(orc_finalize_call_end(m));
     ck_assert_int_eq(orc_finalize_end(m), ORC_E_ILLEGAL);
     ck_assert_ptr_nonnull(strstr(orc_last_error(m), "missing"));
     ck_assert_uint_eq(orc_freachable_count(m, ORC_FQ_NORMAL), 0);
-    ck_assert_uint_eq(orc_t_info(m, y).fin_calls, 0);
+    ck_assert_uint_eq(orc_t_info(m, x).fin_calls, 0);
     ORC_T_CHECK(m);
     /* a call on an object that is not pending at all */
     orc_id z = orc_t_new(m, C, fin, 0);
@@ -422,14 +423,17 @@ START_TEST(scan_order_partitions)
     ck_assert_uint_eq(orc_freachable_get(m, ORC_FQ_NORMAL, 1), c);
     ck_assert_uint_eq(orc_freachable_get(m, ORC_FQ_NORMAL, 2), a);
     ck_assert_uint_eq(orc_freachable_get(m, ORC_FQ_CRITICAL, 0), d);
+    /* take order a, c, b, d (.fin.take) */
     ORC_T_OK(orc_finalize_begin(m, 0));
-    ck_assert_int_eq(orc_finalize_call_begin(m, c, NULL), ORC_E_ILLEGAL);   /* b first */
+    ck_assert_uint_eq(orc_finalize_next(m), a);
+    ck_assert_int_eq(orc_finalize_call_begin(m, c, NULL), ORC_E_ILLEGAL);   /* a first */
     ck_assert_uint_eq(orc_t_info(m, c).fin_calls, 1);   /* reported, so followed */
-    ORC_T_OK(orc_finalize_call_end(m));
-    ORC_T_OK(orc_finalize_call_begin(m, b, NULL));
     ORC_T_OK(orc_finalize_call_end(m));
     ck_assert_uint_eq(orc_finalize_next(m), a);
     ORC_T_OK(orc_finalize_call_begin(m, a, NULL));
+    ORC_T_OK(orc_finalize_call_end(m));
+    ck_assert_uint_eq(orc_finalize_next(m), b);
+    ORC_T_OK(orc_finalize_call_begin(m, b, NULL));
     ORC_T_OK(orc_finalize_call_end(m));
     ck_assert_uint_eq(orc_finalize_next(m), d);
     ORC_T_OK(orc_finalize_call_begin(m, d, NULL));
@@ -440,8 +444,8 @@ START_TEST(scan_order_partitions)
 END_TEST
 
 /* .fin.follow: after a collection the entries of promoted objects are
-   appended to their new partition, after the entries already there;
-   .dec.rereg-partition: re-registration appends to the current one. */
+   appended to their new generation sequence, after the entries already
+   there; .fin.chain-register: re-registration appends to gen0's. */
 START_TEST(partitions_follow_generation)
 {
     orc_model *m = orc_t_model(ORC_PROFILE_STRICT);
@@ -449,18 +453,159 @@ START_TEST(partitions_follow_generation)
     orc_id y = orc_t_new(m, A, fin, 0);
     ORC_T_OK(orc_collect(m, 0, false));                /* y: gen1 */
     orc_id x = orc_t_new(m, B, fin, 0);
-    ORC_T_OK(orc_reregister(m, A));                    /* y again, partition 1 */
-    ck_assert_uint_eq(orc_finq_partition_count(m, 1), 2);
-    ORC_T_OK(orc_collect(m, 0, false));                /* x: gen1, after y's */
+    ORC_T_OK(orc_reregister(m, A));                    /* y again: gen0 sequence */
+    ck_assert_uint_eq(orc_finq_partition_count(m, 1), 1);
+    ck_assert_uint_eq(orc_finq_partition_count(m, 0), 2);
+    ck_assert_uint_eq(orc_finq_partition_get(m, 0, 1), y);
+    ORC_T_OK(orc_collect(m, 0, false));                /* x, then y's entry: to gen1 */
     ck_assert_uint_eq(orc_finq_partition_count(m, 0), 0);
     ck_assert_uint_eq(orc_finq_partition_count(m, 1), 3);
     ck_assert_uint_eq(orc_finq_partition_get(m, 1, 0), y);
-    ck_assert_uint_eq(orc_finq_partition_get(m, 1, 1), y);
-    ck_assert_uint_eq(orc_finq_partition_get(m, 1, 2), x);
+    ck_assert_uint_eq(orc_finq_partition_get(m, 1, 1), x);
+    ck_assert_uint_eq(orc_finq_partition_get(m, 1, 2), y);
     ck_assert_uint_eq(orc_finq_partition_get(m, 1, 3), ORC_NULL);
     ORC_T_OK(orc_collect(m, 1, false));                /* all to gen2, same order */
     ck_assert_uint_eq(orc_finq_partition_count(m, 2), 3);
-    ck_assert_uint_eq(orc_finq_partition_get(m, 2, 2), x);
+    ck_assert_uint_eq(orc_finq_partition_get(m, 2, 1), x);
+    ck_assert_uint_eq(orc_finq_partition_get(m, 2, 2), y);
+    orc_destroy(m);
+}
+END_TEST
+
+/* Drains in the model's order (strict), recording the objects called;
+   alloc:T behaviours allocate as the executor does. */
+static uint32_t drain_order(orc_model *m, orc_id *out, uint32_t max)
+{
+    uint32_t n = 0;
+    ORC_T_OK(orc_finalize_begin(m, 0));
+    orc_id x;
+    while ((x = orc_finalize_next(m)) != ORC_NULL) {
+        orc_fin_call call;
+        ORC_T_OK(orc_finalize_call_begin(m, x, &call));
+        if (n < max)
+            out[n] = x;
+        n++;
+        if (call.alloc_type != ORC_NO_TYPE)
+            ORC_T_OK(orc_alloc(m, ORC_LOCAL_NONE, call.alloc_type, 0, NULL));
+        ORC_T_OK(orc_finalize_call_end(m));
+    }
+    ORC_T_OK(orc_finalize_end(m));
+    return n;
+}
+
+static void expect_order(orc_model *m, const orc_id *want, uint32_t n)
+{
+    orc_id got[32];
+    ck_assert_uint_eq(drain_order(m, got, 32), n);
+    for (uint32_t i = 0; i < n; i++)
+        ck_assert_msg(got[i] == want[i], "call %u: #%u, want #%u", i, got[i], want[i]);
+}
+
+/* .fin.take, .fin.scan, .fin.chain-move: the orders measured on .NET 10. */
+START_TEST(clr_orders)
+{
+    orc_model *m = orc_t_model(ORC_PROFILE_STRICT);
+    orc_type_id fin = orc_t_fixed(m, "Fin", 24, 0, ORC_FIN_COUNT, 0, false);
+    orc_type_id crit = orc_t_fixed(m, "Crit", 24, 0, ORC_FIN_COUNT, 0, true);
+    orc_id o[8];
+    for (uint32_t i = 0; i < 5; i++)
+        o[i] = orc_t_new(m, 10 + i, fin, 0);
+    for (uint32_t i = 0; i < 5; i++)
+        ORC_T_OK(orc_drop(m, 10 + i));
+    ORC_T_OK(orc_collect(m, 0, false));
+    expect_order(m, (const orc_id[]){o[4], o[3], o[2], o[1], o[0]}, 5);
+    for (uint32_t i = 0; i < 8; i++)                   /* N1 C2 N3 C4 N5 C6 N7 C8 */
+        o[i] = orc_t_new(m, 10 + i, i % 2 ? crit : fin, 0);
+    for (uint32_t i = 0; i < 8; i++)
+        ORC_T_OK(orc_drop(m, 10 + i));
+    ORC_T_OK(orc_collect(m, 0, false));
+    expect_order(m, (const orc_id[]){o[6], o[4], o[2], o[0], o[3], o[5], o[1], o[7]}, 8);
+    o[0] = orc_t_new(m, 10, fin, 0);                   /* 101, 102: gen1 */
+    o[1] = orc_t_new(m, 11, fin, 0);
+    ORC_T_OK(orc_collect(m, 0, false));
+    o[2] = orc_t_new(m, 12, fin, 0);                   /* 201, 202: gen0 */
+    o[3] = orc_t_new(m, 13, fin, 0);
+    for (uint32_t i = 0; i < 4; i++)
+        ORC_T_OK(orc_drop(m, 10 + i));
+    ORC_T_OK(orc_collect(m, 1, false));
+    expect_order(m, (const orc_id[]){o[1], o[0], o[3], o[2]}, 4);
+    orc_destroy(m);
+}
+END_TEST
+
+/* .fin.chain-register: registrations while entries wait turn the
+   f-reachable lists; finalizers that allocate finalizable objects too. */
+START_TEST(register_rotates_pending)
+{
+    orc_model *m = orc_t_model(ORC_PROFILE_STRICT);
+    orc_type_desc d;
+    memset(&d, 0, sizeof d);
+    d.name = "Spawn";
+    d.kind = ORC_TYPE_FIXED;
+    d.size = 24;
+    d.fin = ORC_FIN_ALLOC;
+    d.fin_alloc = 1;                                   /* Fin, added next */
+    orc_type_id spawn = ORC_NO_TYPE;
+    ck_assert_int_eq(orc_type_add(m, &d, &spawn), ORC_OK);
+    orc_type_id fin = orc_t_fixed(m, "Fin", 24, 0, ORC_FIN_COUNT, 0, false);
+    ck_assert_uint_eq(fin, 1);
+    orc_id o[5];
+    for (uint32_t i = 0; i < 3; i++)
+        o[i] = orc_t_new(m, 10 + i, fin, 0);
+    for (uint32_t i = 0; i < 3; i++)
+        ORC_T_OK(orc_drop(m, 10 + i));
+    ORC_T_OK(orc_collect(m, 0, false));                /* normal [1, 2, 3] */
+    orc_id late = orc_t_new(m, 15, fin, 0);            /* -> [2, 3, 1] */
+    ck_assert_uint_eq(orc_freachable_get(m, ORC_FQ_NORMAL, 2), o[0]);
+    expect_order(m, (const orc_id[]){o[0], o[2], o[1]}, 3);
+    ORC_T_OK(orc_drop(m, 15));
+    for (uint32_t i = 0; i < 4; i++)
+        o[i] = orc_t_new(m, 10 + i, spawn, 0);
+    for (uint32_t i = 0; i < 4; i++)
+        ORC_T_OK(orc_drop(m, 10 + i));
+    ORC_T_OK(orc_collect(m, 0, false));                /* normal [late, o0..o3] */
+    /* o3's allocation turns [late, o0, o1, o2] into [o0, o1, o2, late];
+       late (count) allocates nothing, so o2 is next; o2's allocation turns
+       [o0, o1] into [o1, o0] */
+    expect_order(m, (const orc_id[]){o[3], late, o[2], o[0], o[1]}, 5);
+    /* the four children, allocated in call order, wait in gen0 */
+    ck_assert_uint_eq(orc_finq_partition_count(m, 0), 4);
+    orc_id kids[4];
+    for (uint32_t i = 0; i < 4; i++)
+        kids[i] = orc_finq_partition_get(m, 0, i);
+    ORC_T_OK(orc_collect(m, 0, false));
+    expect_order(m, (const orc_id[]){kids[3], kids[2], kids[1], kids[0]}, 4);
+    orc_destroy(m);
+}
+END_TEST
+
+/* .fin.chain-register, .fin.follow: a gen2 object's re-registration waits
+   in the gen0 sequence; the next collection moves it to gen2's, turning
+   gen1's on the way ([A, B] -> [B, A]). */
+START_TEST(reregister_old_crosses_gen1)
+{
+    orc_model *m = orc_t_model(ORC_PROFILE_STRICT);
+    orc_type_id fin = orc_t_fixed(m, "Fin", 24, 0, ORC_FIN_COUNT, 0, false);
+    orc_id x = orc_t_new(m, A, fin, 0);
+    ORC_T_OK(orc_collect(m, 0, false));
+    ORC_T_OK(orc_collect(m, 1, false));
+    ck_assert_int_eq(orc_t_info(m, x).gen, 2);
+    orc_id a = orc_t_new(m, B, fin, 0);
+    orc_id b = orc_t_new(m, C, fin, 0);
+    ORC_T_OK(orc_collect(m, 0, false));
+    ORC_T_OK(orc_reregister(m, A));
+    ck_assert_uint_eq(orc_finq_partition_get(m, 0, 0), x);
+    ORC_T_OK(orc_collect(m, 0, false));
+    ck_assert_uint_eq(orc_finq_partition_count(m, 2), 2);
+    ck_assert_uint_eq(orc_finq_partition_get(m, 1, 0), b);
+    ck_assert_uint_eq(orc_finq_partition_get(m, 1, 1), a);
+    ORC_T_OK(orc_drop(m, B));
+    ORC_T_OK(orc_drop(m, C));
+    ORC_T_OK(orc_collect(m, 1, false));
+    expect_order(m, (const orc_id[]){a, b}, 2);
+    ORC_T_OK(orc_drop(m, A));
+    ORC_T_OK(orc_collect(m, 2, false));
+    expect_order(m, (const orc_id[]){x, x}, 2);
     orc_destroy(m);
 }
 END_TEST
@@ -478,6 +623,9 @@ Suite *make_orc_finalize_suite(void)
     tcase_add_test(tc, normal_before_critical);
     tcase_add_test(tc, strict_fifo_batches);
     tcase_add_test(tc, missing_call_detected);
+    tcase_add_test(tc, clr_orders);
+    tcase_add_test(tc, register_rotates_pending);
+    tcase_add_test(tc, reregister_old_crosses_gen1);
     tcase_add_test(tc, skip_when_suppressed_late);
     tcase_add_test(tc, skip_then_run);
     tcase_add_test(tc, alloc_finalizer_nested_gc);

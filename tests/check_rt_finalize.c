@@ -274,7 +274,7 @@ START_TEST(test_gen0_gc_never_finalizes_gen1)
 }
 END_TEST
 
-/* .fin.follow: entries follow their object's generation; .dec.rereg-partition */
+/* .fin.follow: entries follow their object's generation; .fin.register */
 START_TEST(test_partitions_follow_generation)
 {
     gcf_fin_env *e = gcf_fin_env_new();
@@ -285,23 +285,31 @@ START_TEST(test_partitions_follow_generation)
     ck_assert_uint_eq(gcf_part_entries(e->heap, 0, x), 0);
     ck_assert_uint_eq(gcf_part_entries(e->heap, 1, x), 1);
     ck_assert_int_eq(mgc_reregister_for_finalize(e->heap, x), MGC_OK);
-    ck_assert_uint_eq(gcf_part_entries(e->heap, 1, x), 2);
+    ck_assert_uint_eq(gcf_part_entries(e->heap, 1, x), 1);   /* .fin.register: gen0 */
+    ck_assert_uint_eq(gcf_part_entries(e->heap, 0, x), 1);
     ck_assert_int_eq(mgc_collect(e->heap, 1, 0), MGC_OK);
     x = e->loc[0];
     ck_assert_int_eq(mgc_generation(e->heap, x), 2);
     ck_assert_uint_eq(gcf_part_entries(e->heap, 2, x), 2);
     ck_assert_uint_eq(gcf_part_entries(e->heap, 1, NULL), 0);
-    /* a large finalizable object cannot exist (arrays have no finalizer),
-       but a gen2 re-registration goes to partition 2 */
+    /* a gen2 re-registration goes to the gen0 segment too, and follows
+       the object to gen2's at the next collection */
     ck_assert_int_eq(mgc_reregister_for_finalize(e->heap, x), MGC_OK);
+    ck_assert_uint_eq(gcf_part_entries(e->heap, 2, x), 2);
+    ck_assert_uint_eq(gcf_part_entries(e->heap, 0, x), 1);
+    gcf_verify_ok(e);
+    ck_assert_int_eq(mgc_collect(e->heap, 0, 0), MGC_OK);
+    x = e->loc[0];
     ck_assert_uint_eq(gcf_part_entries(e->heap, 2, x), 3);
+    ck_assert_uint_eq(gcf_part_entries(e->heap, 0, NULL), 0);
     gcf_verify_ok(e);
     ck_assert_uint_eq(drain_after_gc(e), 3);
     gcf_fin_env_free(e);
 }
 END_TEST
 
-/* .fin.order: normal before critical, FIFO within each list. */
+/* .fin.order, .fin.take: normal before critical; the backward scan and the
+   swaps across the critical segment decide the order (C100 N1 C101 N2 N3). */
 START_TEST(test_critical_after_normal)
 {
     gcf_fin_env *e = gcf_fin_env_new();
@@ -315,7 +323,7 @@ START_TEST(test_critical_after_normal)
     ck_assert_int_eq(mgc_collect(e->heap, 0, 0), MGC_OK);
     ck_assert_int_eq(mgc_run_finalizers(e->heap, 0), MGC_OK);
     ck_assert_uint_eq(e->ncalls, 5);
-    const uint64_t want[5] = {1, 2, 3, 100, 101};
+    const uint64_t want[5] = {3, 2, 1, 101, 100};
     for (int i = 0; i < 5; i++)
         ck_assert_uint_eq(e->ids[i], want[i]);
     ck_assert_uint_eq(e->fin_events, 5);
@@ -327,7 +335,8 @@ START_TEST(test_critical_after_normal)
 END_TEST
 
 /* The documented example (docs/runtime-finalization.md): a promoted to gen1
-   earlier, b and c in gen0; collect 1 scans partition 0 before 1. */
+   earlier, b, c and the critical d in gen0; collect 1 scans the gen1
+   segment before gen0's, a's move swaps d to the front of gen0's. */
 START_TEST(test_scan_order_partitions)
 {
     gcf_fin_env *e = gcf_fin_env_new();
@@ -341,7 +350,7 @@ START_TEST(test_scan_order_partitions)
     ck_assert_int_eq(mgc_collect(e->heap, 1, 0), MGC_OK);
     ck_assert_int_eq(mgc_run_finalizers(e->heap, 0), MGC_OK);
     ck_assert_uint_eq(e->ncalls, 4);
-    const uint64_t want[4] = {2, 3, 1, 4};
+    const uint64_t want[4] = {1, 3, 2, 4};
     for (int i = 0; i < 4; i++)
         ck_assert_uint_eq(e->ids[i], want[i]);
     gcf_fin_env_free(e);
@@ -464,6 +473,114 @@ START_TEST(test_wait_without_thread_drains)
 }
 END_TEST
 
+/* CoreCLR's orders (docs/runtime-finalization.md .fin.take), as measured on
+   .NET 10; each batch is drained before the next. */
+static void expect_calls(gcf_fin_env *e, const uint64_t *want, unsigned n)
+{
+    ck_assert_int_eq(mgc_run_finalizers(e->heap, 0), MGC_OK);
+    ck_assert_uint_eq(e->ncalls, n);
+    for (unsigned i = 0; i < n; i++)
+        ck_assert_msg(e->ids[i] == want[i], "call %u: id %llu, want %llu", i,
+                      (unsigned long long)e->ids[i], (unsigned long long)want[i]);
+    e->ncalls = 0;
+    gcf_verify_ok(e);
+}
+
+START_TEST(test_clr_orders)
+{
+    gcf_fin_env *e = gcf_fin_env_new();
+    /* five normal objects allocated 1..5 */
+    for (unsigned i = 0; i < 5; i++)
+        gcf_new(e, e->node, i, i + 1);
+    for (unsigned i = 0; i < 5; i++)
+        e->loc[i] = NULL;
+    ck_assert_int_eq(mgc_collect(e->heap, 0, 0), MGC_OK);
+    expect_calls(e, (const uint64_t[]){5, 4, 3, 2, 1}, 5);
+    /* N1 C2 N3 C4 N5 C6 N7 C8 */
+    for (unsigned i = 0; i < 8; i++)
+        gcf_new(e, i % 2 ? e->crit : e->node, i, i + 1);
+    for (unsigned i = 0; i < 8; i++)
+        e->loc[i] = NULL;
+    ck_assert_int_eq(mgc_collect(e->heap, 0, 0), MGC_OK);
+    expect_calls(e, (const uint64_t[]){7, 5, 3, 1, 4, 6, 2, 8}, 8);
+    /* gen1 101, 102 and gen0 201, 202 in one gen1 collection */
+    gcf_new(e, e->node, 0, 101);
+    gcf_new(e, e->node, 1, 102);
+    ck_assert_int_eq(mgc_collect(e->heap, 0, 0), MGC_OK);
+    ck_assert_int_eq(mgc_generation(e->heap, e->loc[1]), 1);
+    gcf_new(e, e->node, 2, 201);
+    gcf_new(e, e->node, 3, 202);
+    for (unsigned i = 0; i < 4; i++)
+        e->loc[i] = NULL;
+    ck_assert_int_eq(mgc_collect(e->heap, 1, 0), MGC_OK);
+    expect_calls(e, (const uint64_t[]){102, 101, 202, 201}, 4);
+    gcf_fin_env_free(e);
+}
+END_TEST
+
+/* .fin.register: a registration while entries wait moves the first entry of
+   the normal segment to its end. */
+START_TEST(test_register_rotates_pending)
+{
+    gcf_fin_env *e = gcf_fin_env_new();
+    for (unsigned i = 0; i < 3; i++)
+        gcf_new(e, e->node, i, i + 1);
+    for (unsigned i = 0; i < 3; i++)
+        e->loc[i] = NULL;
+    ck_assert_int_eq(mgc_collect(e->heap, 0, 0), MGC_OK);   /* normal [1, 2, 3] */
+    gcf_new(e, e->node, 5, 4);                              /* -> [2, 3, 1] */
+    expect_calls(e, (const uint64_t[]){1, 3, 2}, 3);
+    /* finalizers that allocate a finalizable object each: every call's
+       registration turns the entries still waiting */
+    e->loc[5] = NULL;
+    for (unsigned i = 0; i < 4; i++)
+        gcf_new(e, e->node, i, 11 + i);
+    for (unsigned i = 0; i < 4; i++)
+        e->loc[i] = NULL;
+    e->mode = GCF_FIN_ALLOC;
+    e->alloc_count = 0;
+    e->alloc_child_below = 100;
+    e->next_child_id = 50;
+    ck_assert_int_eq(mgc_collect(e->heap, 0, 0), MGC_OK);   /* 4 and 11..14 */
+    /* normal [4, 11, 12, 13, 14]: 14 (rotates [4, 11, 12, 13] to [11, 12, 13, 4]),
+       4, 11 ([12, 13] -> [13, 12]), 12, 13; children 50..54 */
+    expect_calls(e, (const uint64_t[]){14, 4, 11, 12, 13}, 5);
+    e->mode = GCF_FIN_COUNT;
+    ck_assert_int_eq(mgc_collect(e->heap, 0, 0), MGC_OK);
+    expect_calls(e, (const uint64_t[]){54, 53, 52, 51, 50}, 5);
+    ck_assert(!e->id_mismatch);
+    gcf_fin_env_free(e);
+}
+END_TEST
+
+/* .fin.register, .fin.follow: a gen2 object's re-registration waits in the
+   gen0 segment; the next collection moves it to gen2's, and on the way the
+   first entry of gen1's segment moves to its end. */
+START_TEST(test_reregister_old_crosses_gen1)
+{
+    gcf_fin_env *e = gcf_fin_env_new();
+    gcf_new(e, e->node, 0, 1);                               /* X */
+    ck_assert_int_eq(mgc_collect(e->heap, 0, 0), MGC_OK);
+    ck_assert_int_eq(mgc_collect(e->heap, 1, 0), MGC_OK);
+    ck_assert_int_eq(mgc_generation(e->heap, e->loc[0]), 2);
+    gcf_new(e, e->node, 1, 2);                               /* A */
+    gcf_new(e, e->node, 2, 3);                               /* B */
+    ck_assert_int_eq(mgc_collect(e->heap, 0, 0), MGC_OK);   /* gen1 [A, B] */
+    ck_assert_int_eq(mgc_reregister_for_finalize(e->heap, e->loc[0]), MGC_OK);
+    ck_assert_uint_eq(gcf_part_entries(e->heap, 0, e->loc[0]), 1);
+    ck_assert_int_eq(mgc_collect(e->heap, 0, 0), MGC_OK);   /* gen1 [B, A] */
+    ck_assert_uint_eq(gcf_part_entries(e->heap, 2, e->loc[0]), 2);
+    ck_assert_ptr_eq(mgc_finq_seg_get(e->heap, MGC_FSEG_GEN1, 0), e->loc[2]);
+    e->loc[1] = e->loc[2] = NULL;
+    ck_assert_int_eq(mgc_collect(e->heap, 1, 0), MGC_OK);
+    expect_calls(e, (const uint64_t[]){2, 3}, 2);            /* FIFO would be 3, 2 */
+    e->loc[0] = NULL;
+    ck_assert_int_eq(mgc_collect(e->heap, 2, 0), MGC_OK);
+    expect_calls(e, (const uint64_t[]){1, 1}, 2);
+    gcf_fin_env_free(e);
+}
+END_TEST
+
 /* mgc_finalize_verify catches corrupted entries. */
 START_TEST(test_verify_catches_corruption)
 {
@@ -475,42 +592,52 @@ START_TEST(test_verify_catches_corruption)
     x = e->loc[0];
     char err[256];
     struct mgc_finq *q = e->heap->finq;
-    ck_assert_uint_eq(q->part[1].len, 2);
+#define SEG_SLOT(k, i) q->slots[MGC_FSEG_LO(q, (k)) + (i)]
+    ck_assert_uint_eq(mgc_finq_seg_count(e->heap, MGC_FSEG_GEN1), 2);
     /* an interior pointer */
-    void *saved = q->part[1].objs[0];
+    void *saved = SEG_SLOT(MGC_FSEG_GEN1, 0);
     ck_assert_ptr_eq(saved, x);
-    q->part[1].objs[0] = (uint8_t *)saved + 8;
+    SEG_SLOT(MGC_FSEG_GEN1, 0) = (uint8_t *)saved + 8;
     ck_assert_int_eq(mgc_finalize_verify(e->heap, err, sizeof err), MGC_E_VERIFY);
-    ck_assert_msg(strstr(err, "gen1 partition") != NULL, "%s", err);
+    ck_assert_msg(strstr(err, "gen1 segment") != NULL, "%s", err);
     ck_assert_int_eq(mgc_verify(e->heap, err, sizeof err), MGC_E_VERIFY);
-    q->part[1].objs[0] = saved;
+    SEG_SLOT(MGC_FSEG_GEN1, 0) = saved;
     ck_assert_int_eq(mgc_finalize_verify(e->heap, err, sizeof err), MGC_OK);
-    /* a gen0 object in the gen1 partition: younger than its partition */
-    void *young = q->part[0].objs[0];
-    q->part[1].objs[1] = young;
+    /* a gen0 object in the gen1 segment: younger than its segment */
+    void *young = SEG_SLOT(MGC_FSEG_GEN0, 0);
+    void *old1 = SEG_SLOT(MGC_FSEG_GEN1, 1);
+    SEG_SLOT(MGC_FSEG_GEN1, 1) = young;
     ck_assert_int_eq(mgc_finalize_verify(e->heap, err, sizeof err), MGC_E_VERIFY);
     ck_assert_msg(strstr(err, "younger") != NULL, "%s", err);
-    q->part[1].objs[1] = e->loc[1];
+    SEG_SLOT(MGC_FSEG_GEN1, 1) = old1;
     ck_assert_int_eq(mgc_finalize_verify(e->heap, err, sizeof err), MGC_OK);
     /* an object without a finalizer */
     ck_assert_int_eq(mgc_alloc(e->heap, 0, e->plain, 0, &e->loc[3]), MGC_OK);
-    q->part[0].objs[0] = e->loc[3];
+    SEG_SLOT(MGC_FSEG_GEN0, 0) = e->loc[3];
     ck_assert_int_eq(mgc_finalize_verify(e->heap, err, sizeof err), MGC_E_VERIFY);
     ck_assert_msg(strstr(err, "without a finalizer") != NULL, "%s", err);
-    q->part[0].objs[0] = young;
-    /* a normal-list entry that is critical */
+    SEG_SLOT(MGC_FSEG_GEN0, 0) = young;
+    /* a normal-segment entry that is critical */
     gcf_new(e, e->crit, 4, 50);
     e->loc[4] = NULL;
     e->loc[2] = NULL;
     ck_assert_int_eq(mgc_collect(e->heap, 0, 0), MGC_OK);
-    ck_assert_uint_eq(q->normal.len - q->normal.head, 1);
-    ck_assert_uint_eq(q->critical.len - q->critical.head, 1);
-    void *n0 = q->normal.objs[q->normal.head];
-    q->normal.objs[q->normal.head] = q->critical.objs[q->critical.head];
+    ck_assert_uint_eq(mgc_finq_seg_count(e->heap, MGC_FSEG_NORMAL), 1);
+    ck_assert_uint_eq(mgc_finq_seg_count(e->heap, MGC_FSEG_CRITICAL), 1);
+    void *n0 = SEG_SLOT(MGC_FSEG_NORMAL, 0);
+    SEG_SLOT(MGC_FSEG_NORMAL, 0) = SEG_SLOT(MGC_FSEG_CRITICAL, 0);
     ck_assert_int_eq(mgc_finalize_verify(e->heap, err, sizeof err), MGC_E_VERIFY);
-    ck_assert_msg(strstr(err, "wrong f-reachable list") != NULL, "%s", err);
-    q->normal.objs[q->normal.head] = n0;
+    ck_assert_msg(strstr(err, "wrong f-reachable segment") != NULL, "%s", err);
+    SEG_SLOT(MGC_FSEG_NORMAL, 0) = n0;
     ck_assert_int_eq(mgc_finalize_verify(e->heap, err, sizeof err), MGC_OK);
+    /* a stale pointer left in a free slot */
+    ck_assert_uint_lt(q->fill[MGC_FSEG_NORMAL], q->cap);
+    q->slots[q->fill[MGC_FSEG_NORMAL]] = n0;
+    ck_assert_int_eq(mgc_finalize_verify(e->heap, err, sizeof err), MGC_E_VERIFY);
+    ck_assert_msg(strstr(err, "free slot") != NULL, "%s", err);
+    q->slots[q->fill[MGC_FSEG_NORMAL]] = NULL;
+    ck_assert_int_eq(mgc_finalize_verify(e->heap, err, sizeof err), MGC_OK);
+#undef SEG_SLOT
     gcf_fin_env_free(e);
 }
 END_TEST
@@ -609,6 +736,9 @@ Suite *make_finalize_suite(void)
     tcase_add_test(tc, test_nested_drain_refused);
     tcase_add_test(tc, test_wait_without_thread_drains);
     tcase_add_test(tc, test_verify_catches_corruption);
+    tcase_add_test(tc, test_clr_orders);
+    tcase_add_test(tc, test_register_rotates_pending);
+    tcase_add_test(tc, test_reregister_old_crosses_gen1);
     tcase_add_test(tc, test_random_suppress_reregister);
     tcase_add_test(tc, test_finalization_counters);
     suite_add_tcase(s, tc);

@@ -202,12 +202,11 @@ typedef struct gcf_count_ctx { void *obj; size_t n; } gcf_count_ctx;
 static inline size_t gcf_part_entries(mgc_heap *heap, int g, void *obj)
 {
     size_t n = 0;
-    struct mgc_finq *q = heap->finq;
     for (int p = 0; p < 3; p++) {
         if (g >= 0 && p != g)
             continue;
-        for (size_t i = 0; i < q->part[p].len; i++)
-            n += obj == NULL || q->part[p].objs[i] == obj;
+        for (size_t i = 0; i < mgc_finq_seg_count(heap, MGC_FSEG_OF_GEN(p)); i++)
+            n += obj == NULL || mgc_finq_seg_get(heap, MGC_FSEG_OF_GEN(p), i) == obj;
     }
     return n;
 }
