@@ -283,8 +283,8 @@ orc_status orc_finalize_begin(orc_model *m, uint32_t tid);
 /* The target reported a finalizer call on obj.  Legal (.fin.order): obj has
    a pending entry that runs (not skipped for a set bit, .fin.skip) in the
    current list (normal while any normal entry would run, then critical);
-   strict profile: exactly the first such entry, the lists being FIFO and
-   filled in the documented scan order (.dec.finalizer-order, .fin.partitions).
+   strict profile: exactly the first such entry in take order, from the end
+   of the list (docs/semantics.md section 9, .fin.take).
    An illegal call returns ORC_E_ILLEGAL and, if obj has a pending entry that
    runs, is still followed.  Applies the resurrect / reregister side effects;
    obj stays a root until call_end. */

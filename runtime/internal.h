@@ -70,7 +70,8 @@ void mgc_finalize_enum_freachable(mgc_heap *heap, mgc_slot_fn fn, void *ctx);
 size_t mgc_finalize_scan(mgc_heap *heap);
 /* Relocation: every slot the queues hold (registered and f-reachable). */
 void mgc_finalize_enum_all(mgc_heap *heap, mgc_slot_fn fn, void *ctx);
-/* After promotion: move entries to the partition of their object's gen. */
+/* After promotion: move entries to the segment of their object's gen
+   (.fin.follow). */
 void mgc_finalize_after_gc(mgc_heap *heap, int condemned_gen);
 mgc_status mgc_finalize_verify(mgc_heap *heap, char *err, size_t errlen);
 /* Collection finished: wake the finalizer thread if one runs. */

@@ -400,9 +400,10 @@ START_TEST(this_is_a_root)
 }
 END_TEST
 
-/* .dec.finalizer-order .fin.partitions with docs/runtime-finalization.md: the scan takes
-   partition 0, then 1, then 2; the drain is FIFO, normal then critical.
-   a was promoted to gen1 first, so `collect 1` queues b, c, a (and d). */
+/* .fin.scan .fin.take (docs/semantics.md section 9): the scan visits the
+   gen1 sequence before gen0's, each backward; a was promoted to gen1 first,
+   its move swaps d to gen0's front, so `collect 1` leaves normal [b, c, a]
+   and critical [d]: the calls are a, c, b, d. */
 START_TEST(scan_order_partitions)
 {
     orc_model *m = orc_t_model(ORC_PROFILE_STRICT);
