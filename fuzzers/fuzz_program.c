@@ -6,7 +6,9 @@
  * (its first line is the signature) and aborts, so libFuzzer saves the
  * input; `gcfuzz repro FILE` replays it and `gcfuzz minimize FILE -o OUT`
  * shrinks it.  GCF_FUZZ_VERIFY=1 adds the runtime's heap verification
- * after every step.
+ * after every step.  GCF_FUZZ_TARGET=NAME fuzzes another target (the
+ * planted-bug targets faulty:crash, faulty:hang, faulty:oom of the triage
+ * tests); `gcfuzz triage --target NAME` replays its artifacts.
  */
 #include "codec.h"
 #include "exec.h"
@@ -24,6 +26,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     hx_exec_options o;
     hx_exec_options_default(&o);
     o.fuzz = true;                 /* skip statements with null operands */
+    static const hx_target_ops *target;
+    static bool target_read;
+    if (!target_read) {
+        const char *name = getenv("GCF_FUZZ_TARGET");
+        target = name && *name ? hx_target_by_name(name) : NULL;
+        if (name && *name && !target) {
+            fprintf(stderr, "fuzz_program: unknown GCF_FUZZ_TARGET '%s'\n", name);
+            exit(64);
+        }
+        target_read = true;
+    }
+    o.target = target;
     const char *v = getenv("GCF_FUZZ_VERIFY");
     o.verify_each = v && v[0] == '1';
     hx_exec_outcome r;

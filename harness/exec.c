@@ -889,6 +889,8 @@ static hx_exec_status hx_run(const hx_program *p, const char *file, const hx_exe
         const hx_stmt *s = &p->stmts[i];
         x.step = i;
         x.st = s;
+        if (o->progress)
+            *o->progress = i;
         x.gcs_in_step = 0;
         x.gc_in_step = false;
         x.compact_in_step = false;

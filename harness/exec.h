@@ -39,6 +39,10 @@ typedef struct hx_exec_options {
     FILE *trace_out;              /* NULL: stdout */
     bool fuzz;                    /* skip statements with program errors */
     bool no_views;                /* do not capture SOS views on failure */
+    /* when set, the index of the statement about to run is stored here
+       before every step, so a signal handler can tell which statement did
+       not return (gcfuzz triage: timeouts and out-of-memory) */
+    volatile size_t *progress;
 } hx_exec_options;
 
 void hx_exec_options_default(hx_exec_options *o);

@@ -206,6 +206,14 @@ typedef enum hx_fault {
     HX_FAULT_SKIP_BUDGET,      /* C8: ignores the gen0 budget trigger */
     HX_FAULT_NO_BARRIER,       /* C9: stores skip the write barrier (card) */
     HX_FAULT_VERIFY,           /* C9: verify reports a defect */
+    /* planted bugs for the triage tests (.tgt.planted): not wrong answers
+       but a crash, a hang and an unbounded allocation, as a broken
+       collector would have them; only ever reached through
+       --target faulty:<name> or GCF_FUZZ_TARGET */
+    HX_FAULT_CRASH,            /* a gen-2 collection after a pinned handle was made: SEGV */
+    HX_FAULT_HANG,             /* `finalize` after a gen-1 collection: never returns */
+    HX_FAULT_OOM,              /* `new` of a reference array of length >= 100:
+                                  allocates without bound */
     HX_FAULT_KIND_COUNT
 } hx_fault;
 

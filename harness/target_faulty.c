@@ -16,6 +16,7 @@
 static const char *const hx_fault_names[HX_FAULT_KIND_COUNT] = {
     "none", "slot-swap", "payload", "drop-live", "keep-dead", "gen", "loh", "move-pinned",
     "fin-suppressed", "weak-keep", "count-gc", "skip-budget", "no-barrier", "verify",
+    "crash", "hang", "oom",
 };
 
 const char *hx_fault_name(hx_fault f)
@@ -48,6 +49,14 @@ typedef struct hx_faulty {
     void *walk_ctx;
     hx_fin_fn fin_fn;
     void *fin_ctx;
+    /* planted bugs (.tgt.planted) */
+    bool pinned_made;           /* crash: a pinned handle was made */
+    uintptr_t bad_addr;         /* crash: always 0, unknown to the compiler */
+    volatile uint64_t spin;     /* hang */
+    void **hoard;               /* oom: blocks never freed */
+    size_t nhoard, hoard_cap;
+    hx_ttype_kind *types;       /* oom: kind of each registered type */
+    size_t ntypes;
 } hx_faulty;
 
 #define IN (hx_target_mgc)
@@ -101,6 +110,10 @@ static void fz_destroy(hx_target *t)
 {
     hx_faulty *f = FZ(t);
     IN.destroy(f->in);
+    for (size_t i = 0; i < f->nhoard; i++)
+        free(f->hoard[i]);
+    free(f->hoard);
+    free(f->types);
     free(f->weak);
     free(f->scratch);
     f->sig = 0;
@@ -109,12 +122,57 @@ static void fz_destroy(hx_target *t)
 
 static hx_tstatus fz_register_type(hx_target *t, const hx_target_type *ty)
 {
-    return IN.register_type(FZ(t)->in, ty);
+    hx_faulty *f = FZ(t);
+    hx_tstatus st = IN.register_type(f->in, ty);
+    if (st == HX_T_OK && f->fault == HX_FAULT_OOM) {
+        hx_ttype_kind *n = realloc(f->types, (f->ntypes + 1) * sizeof *n);
+        if (!n)
+            return HX_T_ERROR;
+        f->types = n;
+        f->types[f->ntypes++] = ty->kind;
+    }
+    return st;
+}
+
+/* .tgt.planted: the three planted bugs, each in its own function so that
+   a crash signature names it. */
+__attribute__((noinline)) static void fz_planted_crash(hx_faulty *f)
+{
+    *(volatile uint64_t *)f->bad_addr = f->epoch;     /* bad_addr is 0 */
+}
+
+__attribute__((noinline)) static void fz_planted_hang(hx_faulty *f)
+{
+    for (;;)
+        f->spin++;
+}
+
+__attribute__((noinline)) static void fz_planted_oom(hx_faulty *f)
+{
+    for (;;) {
+        if (f->nhoard == f->hoard_cap) {
+            size_t nc = f->hoard_cap ? f->hoard_cap * 2 : 64;
+            void **n = realloc(f->hoard, nc * sizeof *n);
+            if (!n)
+                abort();
+            f->hoard = n;
+            f->hoard_cap = nc;
+        }
+        void *b = malloc((size_t)1 << 20);
+        if (!b)
+            abort();
+        memset(b, 0x5a, (size_t)1 << 20);
+        f->hoard[f->nhoard++] = b;
+    }
 }
 
 static hx_tstatus fz_alloc(hx_target *t, unsigned tid, uint32_t type, uint64_t length, uint32_t dst)
 {
-    return IN.alloc(FZ(t)->in, tid, type, length, dst);
+    hx_faulty *f = FZ(t);
+    if (f->fault == HX_FAULT_OOM && length >= 100 && f->types && type < f->ntypes &&
+        f->types[type] == HX_TT_REFS)
+        fz_planted_oom(f);
+    return IN.alloc(f->in, tid, type, length, dst);
 }
 
 static void fz_set_local(hx_target *t, uint32_t dst, uint32_t src)
@@ -163,7 +221,10 @@ static void fz_load(hx_target *t, uint32_t dst, uint32_t obj, uint64_t slot)
 
 static hx_tstatus fz_handle_alloc(hx_target *t, int kind, uint32_t src, uint32_t *out)
 {
-    return IN.handle_alloc(FZ(t)->in, kind, src, out);
+    hx_faulty *f = FZ(t);
+    if (kind == 1 /* pinned */)
+        f->pinned_made = true;
+    return IN.handle_alloc(f->in, kind, src, out);
 }
 static hx_tstatus fz_handle_free(hx_target *t, uint32_t h) { return IN.handle_free(FZ(t)->in, h); }
 static hx_tstatus fz_handle_get(hx_target *t, uint32_t h, uint32_t dst)
@@ -228,6 +289,8 @@ static void fz_first_payload(void *ctx, const hx_tobject *o)
 static hx_tstatus fz_collect(hx_target *t, int gen, bool compact_loh)
 {
     hx_faulty *f = FZ(t);
+    if (f->fault == HX_FAULT_CRASH && gen == 2 && f->pinned_made)
+        fz_planted_crash(f);
     if (f->fault == HX_FAULT_DROP_LIVE) {
         /* the collector "forgets" the last non-null local */
         mgc_ref *locals = (mgc_ref *)hx_target_mgc_locals(f->in);
@@ -249,7 +312,10 @@ static hx_tstatus fz_collect(hx_target *t, int gen, bool compact_loh)
 
 static hx_tstatus fz_run_finalizers(hx_target *t, unsigned tid)
 {
-    return IN.run_finalizers(FZ(t)->in, tid);
+    hx_faulty *f = FZ(t);
+    if (f->fault == HX_FAULT_HANG && IN.collection_count(f->in, 1) > 0)
+        fz_planted_hang(f);
+    return IN.run_finalizers(f->in, tid);
 }
 
 static int fz_generation(hx_target *t, hx_addr obj)
@@ -360,6 +426,9 @@ FZ_OPS(HX_FAULT_COUNT_GC, count_gc)
 FZ_OPS(HX_FAULT_SKIP_BUDGET, skip_budget)
 FZ_OPS(HX_FAULT_NO_BARRIER, no_barrier)
 FZ_OPS(HX_FAULT_VERIFY, verify)
+FZ_OPS(HX_FAULT_CRASH, crash)
+FZ_OPS(HX_FAULT_HANG, hang)
+FZ_OPS(HX_FAULT_OOM, oom)
 
 #define FZ_TABLE(F)                                                                        \
     {                                                                                      \
@@ -385,6 +454,8 @@ static const hx_target_ops hx_faulty_ops[HX_FAULT_KIND_COUNT] = {
     FZ_TABLE(HX_FAULT_FIN_SUPPRESSED), FZ_TABLE(HX_FAULT_WEAK_KEEP),
     FZ_TABLE(HX_FAULT_COUNT_GC),    FZ_TABLE(HX_FAULT_SKIP_BUDGET),
     FZ_TABLE(HX_FAULT_NO_BARRIER),  FZ_TABLE(HX_FAULT_VERIFY),
+    FZ_TABLE(HX_FAULT_CRASH),       FZ_TABLE(HX_FAULT_HANG),
+    FZ_TABLE(HX_FAULT_OOM),
 };
 
 const hx_target_ops *hx_target_faulty(hx_fault f)
