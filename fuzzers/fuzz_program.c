@@ -6,7 +6,9 @@
  * (its first line is the signature) and aborts, so libFuzzer saves the
  * input; `gcfuzz repro FILE` replays it and `gcfuzz minimize FILE -o OUT`
  * shrinks it.  GCF_FUZZ_VERIFY=1 adds the runtime's heap verification
- * after every step.  GCF_FUZZ_TARGET=NAME fuzzes another target (the
+ * after every step; GCF_FULL_CHECK=1 the complete comparison after every
+ * step instead of the per-statement checks (docs/semantics.md
+ * .exec.schedule).  GCF_FUZZ_TARGET=NAME fuzzes another target (the
  * planted-bug targets faulty:crash, faulty:hang, faulty:oom of the triage
  * tests); `gcfuzz triage --target NAME` replays its artifacts.
  */
@@ -40,6 +42,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.target = target;
     const char *v = getenv("GCF_FUZZ_VERIFY");
     o.verify_each = v && v[0] == '1';
+    /* GCF_FULL_CHECK=1: the complete comparison after every step
+       (.exec.schedule), read once */
+    static int full = -1;
+    if (full < 0) {
+        const char *f = getenv("GCF_FULL_CHECK");
+        full = f && f[0] == '1';
+    }
+    o.full_check = full == 1;
     hx_exec_outcome r;
     hx_exec_status s = hx_exec_run(&p, "fuzz-input", &o, &r);
     if (s == HX_EXEC_FAIL) {

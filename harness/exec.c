@@ -19,6 +19,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 void hx_exec_options_default(hx_exec_options *o)
 {
@@ -854,6 +855,13 @@ static void hx_step(hx_exec *x, const hx_stmt *s)
 
 /* ==== the run loop ======================================================= */
 
+static uint64_t hx_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static hx_exec_status hx_run(const hx_program *p, const char *file, const hx_exec_options *o,
                              hx_exec_outcome *out, bool final_views)
 {
@@ -899,10 +907,27 @@ static hx_exec_status hx_run(const hx_program *p, const char *file, const hx_exe
             hx_stmt_format(p, s, buf, sizeof buf);
             fprintf(x.trace, "step %zu line %u: %s\n", i, s->pos.line, buf);
         }
+        uint64_t t0 = 0;
+        if (o->prof) {
+            o->prof->phase = HX_PROF_STEP;
+            t0 = hx_now_ns();
+        }
         hx_step(&x, s);
         out->steps = i + 1;
-        if (!x.stop && !hx_stmt_is_expect(s->kind))
+        uint64_t t1 = o->prof ? hx_now_ns() : 0;
+        if (!x.stop && !hx_stmt_is_expect(s->kind)) {
+            if (o->prof)
+                o->prof->phase = HX_PROF_CHECK;
             hx_compare(&x);
+            if (o->prof)
+                o->prof->full_checks++;
+        }
+        if (o->prof) {
+            uint64_t t2 = hx_now_ns();
+            o->prof->step_ns += t1 - t0;
+            o->prof->check_ns += t2 - t1;
+            o->prof->phase = HX_PROF_OTHER;
+        }
     }
     if (!x.failed)
         out->status = HX_EXEC_PASS;

@@ -1,0 +1,458 @@
+/* bench_throughput.c -- executions per second of the fuzz harness's
+ * execution path (docs/benchmarks.md, "Fuzzing throughput").
+ *
+ * Input sets: the seed corpus (every .bin file of corpora/fuzz_program) and programs
+ * the generator makes (hx_gen, seeds 1..--programs) of 50, 200, 800 and
+ * 1600 statements, encoded to the binary format.  Every execution goes
+ * through LLVMFuzzerTestOneInput (fuzzers/fuzz_program.c, linked in), the
+ * same code a libFuzzer campaign runs, so decoding, heap set-up and the
+ * checks are all counted.  Rates are CPU time of the process
+ * (CLOCK_PROCESS_CPUTIME_ID).
+ *
+ * A second pass runs the same inputs through hx_exec_run with a timing
+ * target wrapped around the runtime and the executor's step/check timers
+ * (hx_exec_prof) to split the time: runtime (target operations of the
+ * statements, collections included), heap set-up (creating, registering
+ * types and destroying the target's heap), oracle (the model and the executor's
+ * bookkeeping of the statements), checks (the comparison after each step,
+ * including the target walks it makes), rest (decoding, the oracle's set-up, the executor's own set-up).
+ * The split pass reads the monotonic clock around every target call, so
+ * its own rate is lower; only its shares are printed.
+ *
+ * GCF_FULL_CHECK=1 (read by the fuzz driver and by this program) runs the
+ * complete comparison after every step, for the before/after comparison.
+ *
+ * Not a test: it prints a table and exits 0 (2 on a usage or input error,
+ * 1 if an input fails a check, which a benchmark input never should).
+ */
+#include "codec.h"
+#include "exec.h"
+#include "gen.h"
+
+#include <dirent.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#ifndef GCF_SOURCE_DIR
+#define GCF_SOURCE_DIR "."
+#endif
+
+typedef struct bt_input {
+    uint8_t *data;
+    size_t len;
+    size_t stmts;               /* after decoding */
+} bt_input;
+
+typedef struct bt_set {
+    char name[48];
+    bt_input *in;
+    size_t n, cap;
+    size_t stmts;               /* sum over the inputs */
+} bt_set;
+
+static double bt_cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static uint64_t bt_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static bool bt_add(bt_set *s, uint8_t *data, size_t len)
+{
+    hx_program p;
+    if (!hx_decode(data, len, &p)) {
+        free(data);
+        return true;            /* the driver ignores it too */
+    }
+    size_t n = p.nstmts;
+    hx_program_free(&p);
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 16;
+        bt_input *v = realloc(s->in, cap * sizeof *v);
+        if (!v)
+            return false;
+        s->in = v;
+        s->cap = cap;
+    }
+    s->in[s->n++] = (bt_input){data, len, n};
+    s->stmts += n;
+    return true;
+}
+
+static int bt_name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool bt_load_corpus(bt_set *s, const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        fprintf(stderr, "bench_throughput: cannot open %s\n", dir);
+        return false;
+    }
+    char **names = NULL;
+    size_t nn = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        if (l < 5 || strcmp(e->d_name + l - 4, ".bin") != 0)
+            continue;
+        if (nn == cap) {
+            cap = cap ? cap * 2 : 64;
+            char **v = realloc(names, cap * sizeof *v);
+            if (!v)
+                break;
+            names = v;
+        }
+        names[nn++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, nn, sizeof *names, bt_name_cmp);   /* a fixed order */
+    bool ok = true;
+    for (size_t i = 0; i < nn; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        FILE *f = fopen(path, "rb");
+        free(names[i]);
+        if (!f || !ok) {
+            if (f)
+                fclose(f);
+            continue;
+        }
+        fseek(f, 0, SEEK_END);
+        long len = ftell(f);
+        fseek(f, 0, SEEK_SET);
+        uint8_t *buf = malloc(len > 0 ? (size_t)len : 1);
+        if (buf && fread(buf, 1, (size_t)len, f) == (size_t)len)
+            ok = bt_add(s, buf, (size_t)len);
+        else
+            free(buf);
+        fclose(f);
+    }
+    free(names);
+    snprintf(s->name, sizeof s->name, "seed corpus");
+    return ok && s->n > 0;
+}
+
+static bool bt_load_gen(bt_set *s, size_t ops, unsigned programs)
+{
+    snprintf(s->name, sizeof s->name, "generated, %zu stmts", ops);
+    for (unsigned k = 1; k <= programs; k++) {
+        hx_program p;
+        if (!hx_gen(k, ops, &p))
+            return false;
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        bool ok = hx_encode(&p, &buf, &len);
+        hx_program_free(&p);
+        if (!ok || !bt_add(s, buf, len))
+            return false;
+    }
+    return true;
+}
+
+/* ---- the split pass: a target that times the runtime ------------------ */
+
+static const hx_target_ops *bt_in = &hx_target_mgc;
+static hx_exec_prof bt_prof;
+static uint64_t bt_rt_ns[3], bt_ev_ns;
+static int bt_depth;
+static hx_event_fn bt_ev_fn;
+static void *bt_ev_ctx;
+
+/* time spent in the executor's event handler is not the runtime's */
+static void bt_event(void *ctx, const hx_event *ev)
+{
+    (void)ctx;
+    uint64_t t0 = bt_ns();
+    bt_ev_fn(bt_ev_ctx, ev);
+    bt_ev_ns += bt_ns() - t0;
+}
+
+#define BT_BEGIN                                                         \
+    uint64_t t0_ = bt_depth++ == 0 ? bt_ns() : 0, ev0_ = bt_ev_ns
+#define BT_END                                                           \
+    do {                                                                 \
+        if (--bt_depth == 0) {                                           \
+            uint64_t d_ = bt_ns() - t0_ - (bt_ev_ns - ev0_);             \
+            bt_rt_ns[bt_prof.phase] += d_;                               \
+        }                                                                \
+    } while (0)
+#define BT_WRAP(ret, name, params, args)                                 \
+    static ret bt_##name params                                          \
+    {                                                                    \
+        BT_BEGIN;                                                        \
+        ret r_ = bt_in->name args;                                       \
+        BT_END;                                                          \
+        return r_;                                                       \
+    }
+#define BT_WRAPV(name, params, args)                                     \
+    static void bt_##name params                                         \
+    {                                                                    \
+        BT_BEGIN;                                                        \
+        bt_in->name args;                                                \
+        BT_END;                                                          \
+    }
+
+static hx_target *bt_create(const hx_target_config *c, hx_event_fn ev, void *ctx)
+{
+    bt_ev_fn = ev;
+    bt_ev_ctx = ctx;
+    BT_BEGIN;
+    hx_target *t = bt_in->create(c, bt_event, NULL);
+    BT_END;
+    return t;
+}
+BT_WRAPV(destroy, (hx_target *t), (t))
+BT_WRAP(hx_tstatus, register_type, (hx_target *t, const hx_target_type *ty), (t, ty))
+BT_WRAP(hx_tstatus, alloc, (hx_target *t, unsigned tid, uint32_t ty, uint64_t n, uint32_t d),
+        (t, tid, ty, n, d))
+BT_WRAPV(set_local, (hx_target *t, uint32_t d, uint32_t s), (t, d, s))
+BT_WRAP(hx_addr, get_local, (hx_target *t, uint32_t l), (t, l))
+BT_WRAPV(store, (hx_target *t, uint32_t o, uint64_t i, uint32_t s), (t, o, i, s))
+BT_WRAPV(load, (hx_target *t, uint32_t d, uint32_t o, uint64_t i), (t, d, o, i))
+BT_WRAP(hx_tstatus, handle_alloc, (hx_target *t, int k, uint32_t s, uint32_t *o), (t, k, s, o))
+BT_WRAP(hx_tstatus, handle_free, (hx_target *t, uint32_t h), (t, h))
+BT_WRAP(hx_tstatus, handle_get, (hx_target *t, uint32_t h, uint32_t d), (t, h, d))
+BT_WRAP(hx_addr, handle_peek, (hx_target *t, uint32_t h), (t, h))
+BT_WRAPV(static_set, (hx_target *t, uint32_t i, uint32_t s), (t, i, s))
+BT_WRAPV(static_get, (hx_target *t, uint32_t i, uint32_t d), (t, i, d))
+BT_WRAP(hx_addr, static_peek, (hx_target *t, uint32_t i), (t, i))
+BT_WRAPV(suppress, (hx_target *t, uint32_t o), (t, o))
+BT_WRAPV(reregister, (hx_target *t, uint32_t o), (t, o))
+BT_WRAP(hx_tstatus, collect, (hx_target *t, int g, bool c), (t, g, c))
+BT_WRAP(hx_tstatus, run_finalizers, (hx_target *t, unsigned tid), (t, tid))
+BT_WRAP(int, generation, (hx_target *t, hx_addr a), (t, a))
+BT_WRAP(bool, is_large, (hx_target *t, hx_addr a), (t, a))
+BT_WRAP(uint64_t, collection_count, (hx_target *t, int g), (t, g))
+BT_WRAPV(walk, (hx_target *t, hx_walk_fn fn, void *c), (t, fn, c))
+BT_WRAPV(fin_walk, (hx_target *t, hx_fin_fn fn, void *c), (t, fn, c))
+BT_WRAP(int, fin_bit, (hx_target *t, hx_addr a), (t, a))
+BT_WRAP(hx_tstatus, verify, (hx_target *t, char *e, size_t n), (t, e, n))
+BT_WRAP(hx_tstatus, dump, (hx_target *t, hx_view v, FILE *f), (t, v, f))
+BT_WRAP(uint8_t *, payload, (hx_target *t, uint32_t l, size_t *n), (t, l, n))
+
+static hx_target_ops bt_ops = {
+    .name = "mgc (timed)", .create = bt_create, .destroy = bt_destroy,
+    .register_type = bt_register_type, .alloc = bt_alloc, .set_local = bt_set_local,
+    .get_local = bt_get_local, .store = bt_store, .load = bt_load,
+    .handle_alloc = bt_handle_alloc, .handle_free = bt_handle_free,
+    .handle_get = bt_handle_get, .handle_peek = bt_handle_peek, .static_set = bt_static_set,
+    .static_get = bt_static_get, .static_peek = bt_static_peek, .suppress = bt_suppress,
+    .reregister = bt_reregister, .collect = bt_collect, .run_finalizers = bt_run_finalizers,
+    .generation = bt_generation, .is_large = bt_is_large,
+    .collection_count = bt_collection_count, .walk = bt_walk, .fin_walk = bt_fin_walk,
+    .fin_bit = bt_fin_bit, .verify = bt_verify, .dump = bt_dump, .payload = bt_payload,
+};
+
+/* Optional members the runtime's target has beyond the ones wrapped above
+   are passed through untimed only if they exist; the table is completed
+   by bt_ops_init. */
+static void bt_ops_init(void);
+
+/* ---- the passes ------------------------------------------------------- */
+
+typedef struct bt_row {
+    double exec_s, us_exec, us_stmt;
+    unsigned long execs;
+    double rt, setup, orc, chk, rest;   /* shares, percent */
+    double full_per_exec, step_per_exec;
+} bt_row;
+
+static unsigned long bt_rounds_for(const bt_set *s, double min_s)
+{
+    /* one timed round first, then enough rounds for min_s of CPU time */
+    double t0 = bt_cpu();
+    for (size_t i = 0; i < s->n; i++)
+        LLVMFuzzerTestOneInput(s->in[i].data, s->in[i].len);
+    double d = bt_cpu() - t0;
+    if (d <= 0)
+        d = 1e-6;
+    unsigned long r = (unsigned long)(min_s / d) + 1;
+    return r;
+}
+
+static void bt_throughput(const bt_set *s, double min_s, bt_row *row)
+{
+    unsigned long rounds = bt_rounds_for(s, min_s);
+    double t0 = bt_cpu();
+    for (unsigned long r = 0; r < rounds; r++)
+        for (size_t i = 0; i < s->n; i++)
+            LLVMFuzzerTestOneInput(s->in[i].data, s->in[i].len);
+    double d = bt_cpu() - t0;
+    row->execs = rounds * s->n;
+    row->exec_s = (double)row->execs / d;
+    row->us_exec = d * 1e6 / (double)row->execs;
+    row->us_stmt = s->stmts ? d * 1e6 / ((double)rounds * (double)s->stmts) : 0;
+}
+
+static bool bt_split(const bt_set *s, bool full, double min_s, bt_row *row)
+{
+    memset(&bt_prof, 0, sizeof bt_prof);
+    memset(bt_rt_ns, 0, sizeof bt_rt_ns);
+    bt_ev_ns = 0;
+    hx_exec_options o;
+    hx_exec_options_default(&o);
+    o.fuzz = true;
+    o.full_check = full;
+    o.target = &bt_ops;
+    o.prof = &bt_prof;
+    uint64_t t0 = bt_ns(), work = 0;
+    unsigned long execs = 0;
+    do {
+        for (size_t i = 0; i < s->n; i++) {
+            hx_program p;
+            if (!hx_decode(s->in[i].data, s->in[i].len, &p))
+                continue;
+            hx_exec_outcome r;
+            hx_exec_status st = hx_exec_run(&p, "bench-input", &o, &r);
+            if (st == HX_EXEC_FAIL) {
+                fprintf(stderr, "bench_throughput: %s input %zu fails: %s\n", s->name, i,
+                        r.fail.signature);
+                hx_exec_outcome_free(&r);
+                hx_program_free(&p);
+                return false;
+            }
+            hx_exec_outcome_free(&r);
+            hx_program_free(&p);
+            execs++;
+        }
+        work = bt_ns() - t0;
+    } while ((double)work < min_s * 1e9);
+    double total = (double)work;
+    double rt = (double)bt_rt_ns[HX_PROF_STEP];
+    row->setup = 100.0 * (double)bt_rt_ns[HX_PROF_OTHER] / total;
+    double chk = (double)bt_prof.check_ns;
+    double orc = (double)bt_prof.step_ns - rt;
+    if (orc < 0)
+        orc = 0;
+    row->rt = 100.0 * rt / total;
+    row->chk = 100.0 * chk / total;
+    row->orc = 100.0 * orc / total;
+    row->rest = 100.0 - row->rt - row->chk - row->orc - row->setup;
+    row->full_per_exec = (double)bt_prof.full_checks / (double)execs;
+    row->step_per_exec = (double)bt_prof.step_checks / (double)execs;
+    return true;
+}
+
+static void bt_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: bench_throughput [--corpus DIR] [--programs N] [--min-time S] [--full]\n"
+            "Executions per second of the fuzz driver on the seed corpus and on generated\n"
+            "programs of 50/200/800/1600 statements, and where the time goes.\n"
+            "  --corpus DIR    seed corpus (default %s/corpora/fuzz_program)\n"
+            "  --programs N    generated programs per size (default 4)\n"
+            "  --min-time S    CPU seconds per row and pass (default 1.0)\n"
+            "  --full          complete comparison after every step (as GCF_FULL_CHECK=1)\n",
+            GCF_SOURCE_DIR);
+}
+
+int main(int argc, char **argv)
+{
+    const char *corpus = GCF_SOURCE_DIR "/corpora/fuzz_program";
+    unsigned programs = 4;
+    double min_s = 1.0;
+    bool full = false;
+    static const struct option longopts[] = {
+        {"corpus", required_argument, NULL, 'c'}, {"programs", required_argument, NULL, 'n'},
+        {"min-time", required_argument, NULL, 't'}, {"full", no_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    int ch;
+    while ((ch = getopt_long(argc, argv, "c:n:t:fh", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'c':
+            corpus = optarg;
+            break;
+        case 'n':
+            programs = (unsigned)strtoul(optarg, NULL, 10);
+            break;
+        case 't':
+            min_s = strtod(optarg, NULL);
+            break;
+        case 'f':
+            full = true;
+            break;
+        case 'h':
+            bt_usage(stdout);
+            return 0;
+        default:
+            bt_usage(stderr);
+            return 2;
+        }
+    }
+    if (optind != argc || programs == 0 || !(min_s > 0)) {
+        bt_usage(stderr);
+        return 2;
+    }
+    if (full)
+        setenv("GCF_FULL_CHECK", "1", 1);   /* the driver reads it */
+    else if (getenv("GCF_FULL_CHECK") && getenv("GCF_FULL_CHECK")[0] == '1')
+        full = true;
+    bt_ops_init();
+    static const size_t sizes[] = {50, 200, 800, 1600};
+    enum { NSETS = 1 + sizeof sizes / sizeof sizes[0] };
+    bt_set sets[NSETS];
+    memset(sets, 0, sizeof sets);
+    if (!bt_load_corpus(&sets[0], corpus))
+        return 2;
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
+        if (!bt_load_gen(&sets[k + 1], sizes[k], programs)) {
+            fprintf(stderr, "bench_throughput: out of memory generating programs\n");
+            return 2;
+        }
+    printf("fuzz driver throughput (%s checks; CPU time, min %.1f s per row)\n\n",
+           full ? "complete C1-C9 after every step (--full)" : "default", min_s);
+    printf("| input set | inputs | stmts/input | execs | exec/s | us/exec | us/stmt "
+           "| runtime %% | heap set-up %% | oracle %% | checks %% | rest %% | full checks/exec |\n");
+    printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    int rc = 0;
+    for (int k = 0; k < NSETS; k++) {
+        bt_row row;
+        memset(&row, 0, sizeof row);
+        bt_throughput(&sets[k], min_s, &row);
+        if (!bt_split(&sets[k], full, min_s, &row))
+            rc = 1;
+        printf("| %s | %zu | %.1f | %lu | %.0f | %.1f | %.2f | %.0f | %.0f | %.0f | %.0f | %.0f "
+               "| %.1f |\n",
+               sets[k].name, sets[k].n, (double)sets[k].stmts / (double)sets[k].n, row.execs,
+               row.exec_s, row.us_exec, row.us_stmt, row.rt, row.setup, row.orc, row.chk,
+               row.rest,
+               row.full_per_exec);
+        fflush(stdout);
+    }
+    for (int k = 0; k < NSETS; k++) {
+        for (size_t i = 0; i < sets[k].n; i++)
+            free(sets[k].in[i].data);
+        free(sets[k].in);
+    }
+    return rc;
+}
+
+static void bt_ops_init(void)
+{
+    /* a target without an optional member keeps it NULL in the wrapper */
+    if (!bt_in->fin_walk)
+        bt_ops.fin_walk = NULL;
+    if (!bt_in->fin_bit)
+        bt_ops.fin_bit = NULL;
+    if (!bt_in->verify)
+        bt_ops.verify = NULL;
+    if (!bt_in->dump)
+        bt_ops.dump = NULL;
+    if (!bt_in->payload)
+        bt_ops.payload = NULL;
+}
