@@ -1,7 +1,9 @@
 /* bench_throughput.c -- executions per second of the fuzz harness's
  * execution path (docs/benchmarks.md, "Fuzzing throughput").
  *
- * Input sets: the seed corpus (every .bin file of corpora/fuzz_program) and programs
+ * Input sets: the seed corpus (every .bin file of the build's generated
+ * corpora/fuzz_program: the conformance suite, the regressions and eight
+ * generated programs, corpora/CMakeLists.txt) and programs
  * the generator makes (hx_gen, seeds 1..--programs) of 50, 200, 800 and
  * 1600 statements, encoded to the binary format.  Every execution goes
  * through LLVMFuzzerTestOneInput (fuzzers/fuzz_program.c, linked in), the
@@ -38,8 +40,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#ifndef GCF_SOURCE_DIR
-#define GCF_SOURCE_DIR "."
+#ifndef GCF_SEED_DIR
+#define GCF_SEED_DIR "corpora/fuzz_program"
 #endif
 
 typedef struct bt_input {
@@ -244,6 +246,8 @@ BT_WRAP(int, fin_bit, (hx_target *t, hx_addr a), (t, a))
 BT_WRAP(hx_tstatus, verify, (hx_target *t, char *e, size_t n), (t, e, n))
 BT_WRAP(hx_tstatus, dump, (hx_target *t, hx_view v, FILE *f), (t, v, f))
 BT_WRAP(uint8_t *, payload, (hx_target *t, uint32_t l, size_t *n), (t, l, n))
+BT_WRAP(bool, object, (hx_target *t, hx_addr a, hx_tobject *o), (t, a, o))
+BT_WRAPV(fin_counts, (hx_target *t, uint64_t *r, uint64_t *f), (t, r, f))
 
 static hx_target_ops bt_ops = {
     .name = "mgc (timed)", .create = bt_create, .destroy = bt_destroy,
@@ -256,6 +260,7 @@ static hx_target_ops bt_ops = {
     .generation = bt_generation, .is_large = bt_is_large,
     .collection_count = bt_collection_count, .walk = bt_walk, .fin_walk = bt_fin_walk,
     .fin_bit = bt_fin_bit, .verify = bt_verify, .dump = bt_dump, .payload = bt_payload,
+    .object = bt_object, .fin_counts = bt_fin_counts,
 };
 
 /* Optional members the runtime's target has beyond the ones wrapped above
@@ -354,16 +359,16 @@ static void bt_usage(FILE *f)
             "usage: bench_throughput [--corpus DIR] [--programs N] [--min-time S] [--full]\n"
             "Executions per second of the fuzz driver on the seed corpus and on generated\n"
             "programs of 50/200/800/1600 statements, and where the time goes.\n"
-            "  --corpus DIR    seed corpus (default %s/corpora/fuzz_program)\n"
+            "  --corpus DIR    seed corpus (default %s)\n"
             "  --programs N    generated programs per size (default 4)\n"
             "  --min-time S    CPU seconds per row and pass (default 1.0)\n"
             "  --full          complete comparison after every step (as GCF_FULL_CHECK=1)\n",
-            GCF_SOURCE_DIR);
+            GCF_SEED_DIR);
 }
 
 int main(int argc, char **argv)
 {
-    const char *corpus = GCF_SOURCE_DIR "/corpora/fuzz_program";
+    const char *corpus = GCF_SEED_DIR;
     unsigned programs = 4;
     double min_s = 1.0;
     bool full = false;
@@ -455,4 +460,8 @@ static void bt_ops_init(void)
         bt_ops.dump = NULL;
     if (!bt_in->payload)
         bt_ops.payload = NULL;
+    if (!bt_in->object)
+        bt_ops.object = NULL;
+    if (!bt_in->fin_counts)
+        bt_ops.fin_counts = NULL;
 }

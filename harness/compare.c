@@ -758,7 +758,8 @@ void hx_compare(hx_exec *x)
     HX_AVER(hx_exec_check(x));
     if (x->gc_in_step)
         hx_mslots_sweep(x);
-    HX_AVER(hx_mslots_valid(x));
+    HX_AVER_HEAP(hx_mslots_valid(x));
+    x->step_checks = 0;
     /* C8: collection counts */
     for (int g = 0; g < ORC_GENS; g++) {
         uint64_t mc = orc_collection_count(x->m, g), tc = x->ops->collection_count(x->t, g);
@@ -783,22 +784,27 @@ void hx_compare(hx_exec *x)
     }
     x->map_stale = false;
     /* per object, in model id order */
+    size_t matched = 0, unmatched_t = 0;
     for (orc_id id = orc_live_next(x->m, ORC_NULL); id && !x->stop; id = orc_live_next(x->m, id)) {
         if (id >= nids || !midx[id]) {
             if (id < x->ids_cap)
-                x->pinaddr[id] = 0;
+                x->pinaddr[id] = x->taddr[id] = 0;
             continue;
         }
         orc_obj_info info;
         orc_obj_get(x->m, id, &info);
         const hx_tobj *t = &x->hv.objs[midx[id] - 1];
+        matched++;
         hx_check_object(x, t, &info);
-        if (hx_exec_ids_reserve(x, id))
+        if (hx_exec_ids_reserve(x, id)) {
             x->pinaddr[id] = info.pinned || info.large ? t->addr : 0;
+            x->taddr[id] = t->addr;
+        }
     }
     /* unmatched objects must still carry an intact stamp */
     for (size_t i = 0; i < x->hv.n && !x->stop; i++) {
         const hx_tobj *t = &x->hv.objs[i];
+        unmatched_t += !t->id;
         if (!t->id && t->stamp_bad)
             hx_exec_fail(x, "C1", "payload-corrupt", 0,
                          "unreachable object %#lx (%s, %llu bytes): payload stamp broken",
@@ -807,7 +813,12 @@ void hx_compare(hx_exec *x)
     free(midx);
     if (x->stop)
         return;
-    hx_check_counts(x);
+    /* C2 by counting: when the match pairs every live model object with a
+       target object and leaves no target object over, the pairs are a
+       bijection whose type, size and generation were compared above, so
+       the counts by type, size and generation agree (.exec.c2-bijection) */
+    if (matched != orc_live_count(x->m) || unmatched_t != 0)
+        hx_check_counts(x);
     if (x->stop || !x->ops->fin_walk)
         return;
     uint64_t mreg = orc_finq_count(x->m);
@@ -819,4 +830,138 @@ void hx_compare(hx_exec *x)
                      (unsigned long long)mreg, (unsigned long long)mfr,
                      (unsigned long long)x->hv.fin_registered,
                      (unsigned long long)x->hv.fin_freachable);
+}
+
+/* ==== the per-statement check (.exec.schedule) ================================ */
+
+void hx_touch(hx_exec *x, orc_id id)
+{
+    if (!id)
+        return;
+    for (unsigned i = 0; i < x->ntouched; i++)
+        if (x->touched[i] == id)
+            return;
+    HX_AVER(x->ntouched < HX_TOUCH_MAX);
+    if (x->ntouched < HX_TOUCH_MAX)
+        x->touched[x->ntouched++] = id;
+}
+
+/* The target address model object m must have (0 for null); false when
+   the model names an object whose address the executor does not know. */
+static bool hx_expect_addr(const hx_exec *x, orc_id m, hx_addr *a)
+{
+    if (!m) {
+        *a = 0;
+        return true;
+    }
+    *a = m < x->ids_cap ? x->taddr[m] : 0;
+    return *a != 0;
+}
+
+/* A root: the model's id and the target's address agree when the address
+   is the one the model object was matched with (identity through the
+   address map, which is one-to-one because objects do not move between
+   collections). */
+static bool hx_root_ok(const hx_exec *x, orc_id m, hx_addr a)
+{
+    hx_addr want;
+    return hx_expect_addr(x, m, &want) && a == want;
+}
+
+static bool hx_roots_ok(hx_exec *x)
+{
+    const hx_program *p = x->p;
+    for (uint32_t l = 0; l < p->nlocals; l++) {
+        orc_id id = ORC_NULL;
+        if (orc_local_get(x->m, l, &id) != ORC_LOCAL_BOUND)
+            id = ORC_NULL;
+        if (!hx_root_ok(x, id, x->ops->get_local(x->t, l)))
+            return false;
+    }
+    for (uint32_t s = 0; s < ORC_STATICS; s++)
+        if (!hx_root_ok(x, orc_static_value(x->m, s), x->ops->static_peek(x->t, s)))
+            return false;
+    for (uint32_t h = 0; h < p->nhandles; h++) {
+        orc_handle_info hi;
+        if (!x->thandle_live[h] || orc_handle_get(x->m, h, &hi) != ORC_OK || !hi.bound || hi.freed)
+            continue;
+        if (!hx_root_ok(x, hi.target, x->ops->handle_peek(x->t, x->thandle[h])))
+            return false;
+    }
+    return true;
+}
+
+/* One touched object against the model: what hx_check_object and the
+   slot matching of hx_propagate check, through the address map. */
+static bool hx_touched_ok(hx_exec *x, orc_id id)
+{
+    orc_obj_info info;
+    if (orc_obj_get(x->m, id, &info) != ORC_OK)
+        return false;
+    if (!info.alive)
+        return true;    /* a dropped local's last object, reclaimed since */
+    hx_addr a;
+    if (!hx_expect_addr(x, id, &a))
+        return false;
+    hx_tobject o;
+    if (!x->ops->object(x->t, a, &o) || o.addr != a || o.type != info.type)
+        return false;
+    uint64_t tal = (o.size + 7) & ~(uint64_t)7;
+    if ((o.size != info.size && tal != info.aligned) || o.nslots != info.nslots)
+        return false;
+    if (o.gen != info.gen || o.large != info.large)
+        return false;
+    if (o.payload_len && id < x->ids_cap && x->stamped[id] &&
+        !hx_stamp_check(o.payload, o.payload_len, id, false))
+        return false;
+    const orc_id *ms = hx_mslots_get(x, id, info.nslots);
+    uint32_t n = info.nslots;
+    for (uint32_t i = ms ? hx_next_ref(ms, o.slots, 0, n) : 0; i < n;
+         i = ms ? hx_next_ref(ms, o.slots, i + 1, n) : i + 1) {
+        orc_id mid = ms ? ms[i] : orc_obj_slot(x->m, id, i);
+        if (!hx_root_ok(x, mid, o.slots[i]))
+            return false;
+    }
+    if (x->ops->fin_bit && x->p->types[info.type].fin != HX_FIN_NONE) {
+        int bit = x->ops->fin_bit(x->t, a);
+        if (bit >= 0 && (bit != 0) != info.finalizer_run)
+            return false;
+    }
+    return true;
+}
+
+bool hx_check_step(hx_exec *x)
+{
+    HX_AVER(hx_exec_check(x) && x->ops->object && !x->gc_in_step);
+    x->step_checks++;
+    for (int g = 0; g < ORC_GENS; g++)
+        if (orc_collection_count(x->m, g) != x->ops->collection_count(x->t, g))
+            return false;
+    if (x->ops->verify && x->o->verify_each) {
+        char err[256] = "";
+        if (x->ops->verify(x->t, err, sizeof err) != HX_T_OK)
+            return false;
+    }
+    if (!hx_roots_ok(x))
+        return false;
+    for (unsigned i = 0; i < x->ntouched; i++)
+        if (!hx_touched_ok(x, x->touched[i]))
+            return false;
+    if (x->ops->fin_counts && x->ops->fin_walk) {
+        uint64_t reg = 0, fr = 0;
+        x->ops->fin_counts(x->t, &reg, &fr);
+        uint64_t mfr = (uint64_t)orc_freachable_count(x->m, ORC_FQ_NORMAL) +
+                       orc_freachable_count(x->m, ORC_FQ_CRITICAL);
+        if (reg != orc_finq_count(x->m) || fr != mfr)
+            return false;
+    }
+    /* C5 needs the address of every pinned or large object at the end of
+       the step; only a touched object can have been pinned or unpinned */
+    for (unsigned i = 0; i < x->ntouched; i++) {
+        orc_id id = x->touched[i];
+        orc_obj_info info;
+        if (id < x->ids_cap && orc_obj_get(x->m, id, &info) == ORC_OK)
+            x->pinaddr[id] = info.alive && (info.pinned || info.large) ? x->taddr[id] : 0;
+    }
+    return true;
 }

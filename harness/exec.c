@@ -121,6 +121,10 @@ bool hx_exec_ids_reserve(hx_exec *x, orc_id id)
     if (!a)
         return false;
     x->pinaddr = a;
+    hx_addr *ta = realloc(x->taddr, cap * sizeof *ta);
+    if (!ta)
+        return false;
+    x->taddr = ta;
     orc_id **ms = realloc(x->mslots, cap * sizeof *ms);
     if (!ms)
         return false;
@@ -128,6 +132,7 @@ bool hx_exec_ids_reserve(hx_exec *x, orc_id id)
     memset(s + x->ids_cap, 0, cap - x->ids_cap);
     memset(c + x->ids_cap, 0, (cap - x->ids_cap) * sizeof *c);
     memset(a + x->ids_cap, 0, (cap - x->ids_cap) * sizeof *a);
+    memset(ta + x->ids_cap, 0, (cap - x->ids_cap) * sizeof *ta);
     for (size_t i = x->ids_cap; i < cap; i++)
         ms[i] = NULL;
     x->ids_cap = cap;
@@ -283,9 +288,14 @@ static void hx_stamp_new(hx_exec *x, hx_addr a, uint32_t local, orc_id id)
     if (!a || !id || !hx_exec_ids_reserve(x, id))
         return;
     hx_find_ctx f = {a, NULL, 0, false};
+    hx_tobject o;
     if (x->ops->payload && local != HX_NO_LOCAL) {
         f.payload = x->ops->payload(x->t, local, &f.len);
         f.found = true;
+    } else if (x->ops->object) {
+        f.found = x->ops->object(x->t, a, &o);
+        f.payload = o.payload;
+        f.len = f.found ? o.payload_len : 0;
     } else {
         x->ops->walk(x->t, hx_find_one, &f);
     }
@@ -304,6 +314,7 @@ static void hx_stamp_new(hx_exec *x, hx_addr a, uint32_t local, orc_id id)
         hx_stamp_write(f.payload, f.len, id);
     }
     x->stamped[id] = 1;
+    x->taddr[id] = a;   /* where the per-statement checks expect it (.exec.schedule) */
     x->out->objects++;
 }
 
@@ -561,9 +572,15 @@ static void hx_st_finalize(hx_exec *x, const hx_stmt *s)
     orc_status os = orc_finalize_begin(x->m, x->tid);
     if (hx_program_error(x, os))
         return;
+    /* a drain that runs a finalizer gets the complete comparison */
+    x->drain_ran = orc_freachable_count(x->m, ORC_FQ_NORMAL) +
+                   orc_freachable_count(x->m, ORC_FQ_CRITICAL) > 0;
+    uint64_t calls = x->out->fin_calls;
     x->ctx = HX_CTX_FINALIZE;
     hx_tstatus ts = x->ops->run_finalizers(x->t, x->tid);
     x->ctx = HX_CTX_NONE;
+    if (x->out->fin_calls != calls)
+        x->drain_ran = true;
     if (x->stop)
         return;
     if (ts == HX_T_LIMIT) {
@@ -614,6 +631,9 @@ static void hx_st_handle(hx_exec *x, const hx_stmt *s)
 
 static void hx_st_free(hx_exec *x, const hx_stmt *s)
 {
+    orc_handle_info hi;
+    if (orc_handle_get(x->m, s->handle, &hi) == ORC_OK && hi.bound && !hi.freed)
+        hx_touch(x, hi.target);   /* it may no longer be pinned */
     orc_status os = orc_handle_free(x->m, s->handle);
     if (hx_program_error(x, os))
         return;
@@ -853,6 +873,66 @@ static void hx_step(hx_exec *x, const hx_stmt *s)
     }
 }
 
+/* ==== the check schedule (.exec.schedule) ================================ */
+
+/* The objects a statement touched: those its locals name after it (the
+   object created, written, read, loaded, copied, stored, rooted, its
+   finalization state changed).  A dropped local names nothing: the
+   statement changed a root, which the check compares anyway. */
+static void hx_touch_stmt(hx_exec *x, const hx_stmt *s)
+{
+    uint32_t l[3];
+    unsigned n = hx_stmt_reads_locals(s, l);
+    uint32_t d = hx_stmt_binds_local(s);
+    if (d != HX_NONE)
+        l[n++] = d;
+    for (unsigned i = 0; i < n; i++) {
+        orc_id id = ORC_NULL;
+        if (orc_local_get(x->m, l[i], &id) == ORC_LOCAL_BOUND)
+            hx_touch(x, id);
+    }
+}
+
+/* Whether the statement needs the complete comparison: a collection
+   happened in it, it drained finalizers (the model's f-reachable queue was
+   not empty, or the target reported a finalizer call), the options ask
+   for it, or the target cannot describe one object (.exec.schedule).  A
+   `finalize` with nothing to finalize ran nothing; a `thread` statement
+   calls nothing on the target (the executor passes the thread to the next
+   allocation), so no switch retires a context here.  Both get the
+   per-statement check. */
+static bool hx_needs_full(const hx_exec *x, const hx_stmt *s)
+{
+    return x->o->full_check || !x->ops->object || x->gc_in_step ||
+           s->kind == HX_ST_COLLECT || (s->kind == HX_ST_FINALIZE && x->drain_ran);
+}
+
+static void hx_check(hx_exec *x, const hx_stmt *s)
+{
+    hx_exec_prof *pf = x->o->prof;
+    if (pf)
+        pf->phase = HX_PROF_CHECK;
+    if (!hx_needs_full(x, s)) {
+        hx_touch_stmt(x, s);
+        if (pf)
+            pf->step_checks++;
+        if (hx_check_step(x))
+            return;
+        /* a disagreement: the complete comparison names it, with the
+           signature a complete check after this step would give */
+        hx_compare(x);
+        if (pf)
+            pf->full_checks++;
+        /* every disagreement of the per-statement check is one the
+           complete comparison reports (self-check) */
+        HX_AVER_HEAP(x->failed);
+        return;
+    }
+    hx_compare(x);
+    if (pf)
+        pf->full_checks++;
+}
+
 /* ==== the run loop ======================================================= */
 
 static uint64_t hx_now_ns(void)
@@ -902,6 +982,8 @@ static hx_exec_status hx_run(const hx_program *p, const char *file, const hx_exe
         x.gcs_in_step = 0;
         x.gc_in_step = false;
         x.compact_in_step = false;
+        x.ntouched = 0;
+        x.drain_ran = false;
         if (x.trace) {
             char buf[160];
             hx_stmt_format(p, s, buf, sizeof buf);
@@ -915,17 +997,25 @@ static hx_exec_status hx_run(const hx_program *p, const char *file, const hx_exe
         hx_step(&x, s);
         out->steps = i + 1;
         uint64_t t1 = o->prof ? hx_now_ns() : 0;
-        if (!x.stop && !hx_stmt_is_expect(s->kind)) {
-            if (o->prof)
-                o->prof->phase = HX_PROF_CHECK;
-            hx_compare(&x);
-            if (o->prof)
-                o->prof->full_checks++;
-        }
+        if (!x.stop && !hx_stmt_is_expect(s->kind))
+            hx_check(&x, s);
         if (o->prof) {
             uint64_t t2 = hx_now_ns();
             o->prof->step_ns += t1 - t0;
             o->prof->check_ns += t2 - t1;
+            o->prof->phase = HX_PROF_OTHER;
+        }
+    }
+    /* the end of the program: the complete comparison, unless the last
+       check was one (named after the last statement) */
+    if (!x.stop && x.step_checks > 0) {
+        uint64_t t0 = o->prof ? hx_now_ns() : 0;
+        if (o->prof)
+            o->prof->phase = HX_PROF_CHECK;
+        hx_compare(&x);
+        if (o->prof) {
+            o->prof->full_checks++;
+            o->prof->check_ns += hx_now_ns() - t0;
             o->prof->phase = HX_PROF_OTHER;
         }
     }
@@ -946,6 +1036,7 @@ done:
     free(x.stamped);
     free(x.tcalls);
     free(x.pinaddr);
+    free(x.taddr);
     hx_mslots_free(&x);
     return out->status;
 }

@@ -6,6 +6,7 @@
 #include "oracle.h"
 
 #define HX_EXEC_SIG 0x48584543u   /* 'HXEC' */
+#define HX_TOUCH_MAX 8            /* objects one statement can touch (3 at most today) */
 
 /* Step context: which events are legal now (.exec.events). */
 typedef enum hx_ctx {
@@ -83,7 +84,16 @@ typedef struct hx_exec {
     uint8_t *stamped;       /* 1: the harness wrote the payload stamp */
     uint32_t *tcalls;       /* finalizer calls the target reported */
     hx_addr *pinaddr;       /* address at the end of the last step (pinned/large) */
+    hx_addr *taddr;         /* the target address of each live model object, from
+                               the last complete comparison or its allocation
+                               (objects move only in collections, which are
+                               followed by a complete comparison); 0 unknown */
     size_t ids_cap;
+    /* the per-statement check (.exec.schedule) */
+    orc_id touched[HX_TOUCH_MAX];   /* model objects the statement touched */
+    unsigned ntouched;
+    bool drain_ran;         /* this `finalize` had something to finalize */
+    size_t step_checks;     /* per-statement checks since the last complete one */
     /* the model slot cache (.exec.slot-cache, compare.c): per model id,
        its reference slots as the model holds them, or NULL */
     orc_id **mslots;
@@ -122,6 +132,15 @@ void hx_match(hx_exec *x);
 orc_id hx_lookup_id(hx_exec *x, hx_addr a);
 /* The full comparison after a step (C1-C9). */
 void hx_compare(hx_exec *x);
+/* The per-statement check (.exec.schedule) after a statement that did not
+   collect: C8 counts, C9 with verify_each, every root, the objects in
+   x->touched (type, size, slots, payload stamp, C3 gen, C4, C6 bit) and the
+   C6 queue lengths, in time independent of the heap.  Returns false at
+   the first disagreement without recording a failure: the caller then
+   runs hx_compare, which names it. */
+bool hx_check_step(hx_exec *x);
+/* Note that the statement touched model object id (0 is ignored). */
+void hx_touch(hx_exec *x, orc_id id);
 
 /* The model slot cache (.exec.slot-cache).  The model changes an object's
    reference slots only in orc_store (allocation creates them null, a

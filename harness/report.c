@@ -53,3 +53,8 @@ void hx_report_print(FILE *out, const char *file, const hx_exec_outcome *r)
         }
     }
 }
+
+int hx_check_level(void)
+{
+    return GCF_HX_CHECK_LEVEL;
+}

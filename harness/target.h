@@ -37,10 +37,32 @@
 #include <stddef.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <assert.h>
+#include <stdlib.h>
 
-/* Contract assertions of the harness (kept in every build). */
-#define HX_AVER(cond) assert(cond)
+/* Harness self-checks by level (.hx.check-level), independent of NDEBUG:
+   GCF_HX_CHECK_LEVEL (CMake cache variable, default 1) 0 = none, 1 =
+   contract checks in constant time (HX_AVER: every build), 2 = also the
+   self-checks that cost time in the size of the heap (HX_AVER_HEAP: the
+   harness's own caches against the model; the unit tests and the debug
+   and asan presets).  A failed check prints where and aborts. */
+#ifndef GCF_HX_CHECK_LEVEL
+#define GCF_HX_CHECK_LEVEL 1
+#endif
+static inline void hx_aver_fail(const char *cond, const char *file, int line)
+{
+    fprintf(stderr, "%s:%d: harness self-check failed: %s\n", file, line, cond);
+    fflush(stderr);
+    abort();
+}
+#define HX_AVER_AT(level, cond)                                               \
+    do {                                                                      \
+        if (GCF_HX_CHECK_LEVEL >= (level) && !(cond))                         \
+            hx_aver_fail(#cond, __FILE__, __LINE__);                          \
+    } while (0)
+#define HX_AVER(cond) HX_AVER_AT(1, cond)
+#define HX_AVER_HEAP(cond) HX_AVER_AT(2, cond)
+/* The level this harness library was built with (report.c). */
+int hx_check_level(void);
 
 typedef uintptr_t hx_addr;           /* an object address; 0 = null */
 #define HX_NO_LOCAL UINT32_MAX       /* "null" where a source local is taken */
@@ -182,6 +204,15 @@ typedef struct hx_target_ops {
     hx_tstatus (*dump)(hx_target *t, hx_view view, FILE *out);
     /* the payload bytes of the object in a local (NULL: found via walk) */
     uint8_t *(*payload)(hx_target *t, uint32_t local, size_t *len);
+    /* One object as walk would report it (.tgt.object), for the executor's
+       per-statement checks (.exec.schedule).  addr is an address the
+       target reported for an object since its last collection; *out (its
+       slots included) is valid until the next call into the target.  NULL:
+       the executor runs the complete comparison after every step. */
+    bool (*object)(hx_target *t, hx_addr addr, hx_tobject *out);
+    /* The number of entries fin_walk would report as registered and as
+       f-reachable, in time independent of the heap (.tgt.fin-counts). */
+    void (*fin_counts)(hx_target *t, uint64_t *registered, uint64_t *freachable);
 } hx_target_ops;
 
 /* Our runtime (target_mgc.c), compacting; and the same runtime configured
@@ -206,6 +237,9 @@ typedef enum hx_fault {
     HX_FAULT_SKIP_BUDGET,      /* C8: ignores the gen0 budget trigger */
     HX_FAULT_NO_BARRIER,       /* C9: stores skip the write barrier (card) */
     HX_FAULT_VERIFY,           /* C9: verify reports a defect */
+    HX_FAULT_SCRIBBLE,         /* C1: a store breaks the payload of an object
+                                  the statement does not touch (found at the
+                                  next complete comparison, .exec.schedule) */
     /* planted bugs for the triage tests (.tgt.planted): not wrong answers
        but a crash, a hang and an unbounded allocation, as a broken
        collector would have them; only ever reached through

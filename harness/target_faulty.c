@@ -16,6 +16,7 @@
 static const char *const hx_fault_names[HX_FAULT_KIND_COUNT] = {
     "none", "slot-swap", "payload", "drop-live", "keep-dead", "gen", "loh", "move-pinned",
     "fin-suppressed", "weak-keep", "count-gc", "skip-budget", "no-barrier", "verify",
+    "scribble",
     "crash", "hang", "oom",
 };
 
@@ -194,9 +195,30 @@ static hx_addr fz_get_local(hx_target *t, uint32_t local)
     return fz_out(f, IN.get_local(f->in, local));
 }
 
+/* scribble: the first object of the walk with a stamped payload that is
+   neither of two given objects */
+typedef struct fz_other { hx_addr a, b; uint8_t *p; size_t len; } fz_other;
+static void fz_other_payload(void *ctx, const hx_tobject *o)
+{
+    fz_other *fo = ctx;
+    if (!fo->p && o->payload_len >= 8 && o->addr != fo->a && o->addr != fo->b) {
+        fo->p = o->payload;
+        fo->len = o->payload_len;
+    }
+}
+
 static void fz_store(hx_target *t, uint32_t obj, uint64_t slot, uint32_t src)
 {
     hx_faulty *f = FZ(t);
+    if (f->fault == HX_FAULT_SCRIBBLE) {
+        IN.store(f->in, obj, slot, src);
+        fz_other fo = {IN.get_local(f->in, obj),
+                       src == HX_NO_LOCAL ? 0 : IN.get_local(f->in, src), NULL, 0};
+        IN.walk(f->in, fz_other_payload, &fo);
+        if (fo.p)
+            fo.p[fo.len - 1] ^= 0x5a;
+        return;
+    }
     if (f->fault == HX_FAULT_NO_BARRIER) {
         mgc_ref *locals = (mgc_ref *)hx_target_mgc_locals(f->in);
         mgc_ref o = locals[obj];
@@ -340,28 +362,50 @@ static uint64_t fz_collection_count(hx_target *t, int gen)
     return n;
 }
 
-static void fz_walk_one(void *ctx, const hx_tobject *o)
+/* What the faulty target reports for one object (walk and object agree). */
+static bool fz_describe(hx_faulty *f, const hx_tobject *o, hx_tobject *c)
 {
-    hx_faulty *f = ctx;
-    hx_tobject c = *o;
-    c.addr = fz_out(f, o->addr);
+    *c = *o;
+    c->addr = fz_out(f, o->addr);
     if (f->fault == HX_FAULT_MOVE_PINNED && o->nslots) {
         if (o->nslots > f->scratch_cap) {
             hx_addr *n = realloc(f->scratch, o->nslots * 2 * sizeof *n);
             if (!n)
-                return;
+                return false;
             f->scratch = n;
             f->scratch_cap = o->nslots * 2;
         }
         for (size_t i = 0; i < o->nslots; i++)
             f->scratch[i] = fz_out(f, o->slots[i]);
-        c.slots = f->scratch;
+        c->slots = f->scratch;
     }
-    if (f->fault == HX_FAULT_GEN && c.gen == 1)
-        c.gen = 2;
+    if (f->fault == HX_FAULT_GEN && c->gen == 1)
+        c->gen = 2;
     if (f->fault == HX_FAULT_LOH)
-        c.large = false;
-    f->walk_fn(f->walk_ctx, &c);
+        c->large = false;
+    return true;
+}
+
+static void fz_walk_one(void *ctx, const hx_tobject *o)
+{
+    hx_faulty *f = ctx;
+    hx_tobject c;
+    if (fz_describe(f, o, &c))
+        f->walk_fn(f->walk_ctx, &c);
+}
+
+static bool fz_object(hx_target *t, hx_addr addr, hx_tobject *out)
+{
+    hx_faulty *f = FZ(t);
+    hx_tobject o;
+    if (!IN.object(f->in, fz_in(f, addr), &o))
+        return false;
+    return fz_describe(f, &o, out);
+}
+
+static void fz_fin_counts(hx_target *t, uint64_t *registered, uint64_t *freachable)
+{
+    IN.fin_counts(FZ(t)->in, registered, freachable);
 }
 
 static void fz_walk(hx_target *t, hx_walk_fn fn, void *ctx)
@@ -426,6 +470,7 @@ FZ_OPS(HX_FAULT_COUNT_GC, count_gc)
 FZ_OPS(HX_FAULT_SKIP_BUDGET, skip_budget)
 FZ_OPS(HX_FAULT_NO_BARRIER, no_barrier)
 FZ_OPS(HX_FAULT_VERIFY, verify)
+FZ_OPS(HX_FAULT_SCRIBBLE, scribble)
 FZ_OPS(HX_FAULT_CRASH, crash)
 FZ_OPS(HX_FAULT_HANG, hang)
 FZ_OPS(HX_FAULT_OOM, oom)
@@ -443,7 +488,8 @@ FZ_OPS(HX_FAULT_OOM, oom)
         .run_finalizers = fz_run_finalizers, .generation = fz_generation,                  \
         .is_large = fz_is_large, .collection_count = fz_collection_count,                  \
         .walk = fz_walk, .fin_walk = fz_fin_walk, .fin_bit = fz_fin_bit,                   \
-        .verify = fz_verify, .dump = fz_dump                                               \
+        .verify = fz_verify, .dump = fz_dump, .object = fz_object,                         \
+        .fin_counts = fz_fin_counts                                                        \
     }
 
 static const hx_target_ops hx_faulty_ops[HX_FAULT_KIND_COUNT] = {
@@ -454,6 +500,7 @@ static const hx_target_ops hx_faulty_ops[HX_FAULT_KIND_COUNT] = {
     FZ_TABLE(HX_FAULT_FIN_SUPPRESSED), FZ_TABLE(HX_FAULT_WEAK_KEEP),
     FZ_TABLE(HX_FAULT_COUNT_GC),    FZ_TABLE(HX_FAULT_SKIP_BUDGET),
     FZ_TABLE(HX_FAULT_NO_BARRIER),  FZ_TABLE(HX_FAULT_VERIFY),
+    FZ_TABLE(HX_FAULT_SCRIBBLE),
     FZ_TABLE(HX_FAULT_CRASH),       FZ_TABLE(HX_FAULT_HANG),
     FZ_TABLE(HX_FAULT_OOM),
 };

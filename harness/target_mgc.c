@@ -464,6 +464,45 @@ static hx_tstatus tmgc_dump(hx_target *t, hx_view view, FILE *out)
     return mgc_dump(t->heap, (mgc_view)view, NULL, out) == MGC_OK ? HX_T_OK : HX_T_ERROR;
 }
 
+/* .tgt.object: what tmgc_walk_one reports for this object */
+static bool tmgc_object(hx_target *t, hx_addr addr, hx_tobject *o)
+{
+    mgc_ref r = (mgc_ref)addr;
+    memset(o, 0, sizeof *o);
+    if (!r)
+        return false;
+    o->addr = addr;
+    o->type = tmgc_type_index(t, mgc_type_of(r));
+    o->size = mgc_object_size(r);
+    o->length = mgc_array_length(r);
+    o->gen = mgc_generation(t->heap, r);
+    o->large = mgc_is_large(t->heap, r);
+    o->nslots = mgc_ref_count(r);
+    if (o->nslots > t->scratch_cap) {
+        size_t cap = o->nslots * 2;
+        hx_addr *n = realloc(t->scratch, cap * sizeof *n);
+        if (!n)
+            return false;
+        t->scratch = n;
+        t->scratch_cap = cap;
+    }
+    if (o->nslots)
+        memcpy(t->scratch, mgc_obj_slots(r), o->nslots * sizeof *t->scratch);
+    o->slots = t->scratch;
+    o->payload = mgc_payload(r, &o->payload_len);
+    return true;
+}
+
+/* .tgt.fin-counts: the queue lengths fin_walk reports (it skips no slot:
+   a queue holds no null entry) */
+static void tmgc_fin_counts(hx_target *t, uint64_t *registered, uint64_t *freachable)
+{
+    size_t r = 0, f = 0;
+    mgc_finalize_counts(t->heap, &r, &f);
+    *registered = r;
+    *freachable = f;
+}
+
 static uint8_t *tmgc_payload(hx_target *t, uint32_t local, size_t *len)
 {
     mgc_ref r = tmgc_src(t, local);
@@ -502,7 +541,9 @@ void **hx_target_mgc_locals(hx_target *t) { return tmgc_check(t) ? (void **)t->l
     .fin_bit = tmgc_fin_bit, \
     .verify = tmgc_verify, \
     .dump = tmgc_dump, \
-    .payload = tmgc_payload,
+    .payload = tmgc_payload, \
+    .object = tmgc_object, \
+    .fin_counts = tmgc_fin_counts,
 
 const hx_target_ops hx_target_mgc = {
     .name = "mgc",

@@ -507,6 +507,8 @@ orc_status orc_handle_alloc(orc_model *m, uint32_t handle, orc_handle_kind kind,
     r->kind = kind;
     r->target = id;
     r->name = handle;
+    if (kind == ORC_HANDLE_PINNED && id != ORC_NULL)
+        m->objs[id].pins++;          /* .orc.pin-index */
     m->hindex[handle] = m->nhandles;
     if (handle >= m->nhindex)
         m->nhindex = handle + 1;
@@ -521,6 +523,8 @@ orc_status orc_handle_free(orc_model *m, uint32_t handle)
     orc_handle *r = handle_by_index(m, handle, &s);   /* .handle.double-free */
     if (!r)
         return s;
+    if (r->kind == ORC_HANDLE_PINNED && r->target != ORC_NULL)
+        m->objs[r->target].pins--;   /* .orc.pin-index */
     r->live = false;
     r->target = ORC_NULL;
     return ORC_OK;

@@ -11,6 +11,11 @@
 
 /* ---- objects ----------------------------------------------------------- */
 
+/* Whether a live pinned handle names id, by scanning every handle: the
+   definition, which orc_check compares with the per-object count that
+   orc_obj_get reads in O(1) (.orc.pin-index: a pinned handle is a strong
+   root, so its target never dies and it is never cleared; only
+   orc_handle_alloc and orc_handle_free change the count). */
 static bool obj_pinned_now(const orc_model *m, orc_id id)
 {
     for (uint32_t i = 0; i < m->nhandles; i++)
@@ -41,7 +46,7 @@ orc_status orc_obj_get(const orc_model *m, orc_id id, orc_obj_info *out)
     out->fin_entries = o->fin_entries;
     out->freachable_entries = o->freach_entries;
     out->fin_calls = o->calls;
-    out->pinned = o->alive && obj_pinned_now(m, id);
+    out->pinned = o->alive && o->pins > 0;
     out->birth_thread = o->birth_thread;
     out->birth_gc = o->birth_gc;
     out->reclaimed_gc = o->reclaimed_gc;
@@ -426,6 +431,9 @@ orc_status orc_check(const orc_model *m)
             if (!ref_ok(m, o->slots[i]))
                 return orc_fail(m, ORC_E_STATE, "#%u slot %llu names reclaimed #%u", id,
                                 (unsigned long long)i, o->slots[i]);
+        if ((o->pins > 0) != obj_pinned_now(m, id))
+            return orc_fail(m, ORC_E_STATE, "#%u pin count %u disagrees with the handles", id,
+                            o->pins);
         if (!orc_type_has_fin(m, o->type) && (o->fin_entries || o->freach_entries || o->bit))
             return orc_fail(m, ORC_E_STATE, "#%u has finalization state without a finalizer", id);
     }

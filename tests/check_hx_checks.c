@@ -8,7 +8,8 @@
 #include "exec.h"
 #include "text.h"
 
-static hx_exec_status run_text(const char *text, hx_fault fault, bool verify, hx_exec_outcome *r)
+static hx_exec_status run_mode(const char *text, hx_fault fault, bool verify, bool full,
+                               hx_exec_prof *prof, hx_exec_outcome *r)
 {
     hx_program p;
     hx_diag d;
@@ -17,10 +18,17 @@ static hx_exec_status run_text(const char *text, hx_fault fault, bool verify, hx
     hx_exec_options_default(&o);
     o.target = hx_target_faulty(fault);
     o.verify_each = verify;
+    o.full_check = full;
+    o.prof = prof;
     o.no_views = true;
     hx_exec_status s = hx_exec_run(&p, "case.gcp", &o, r);
     hx_program_free(&p);
     return s;
+}
+
+static hx_exec_status run_text(const char *text, hx_fault fault, bool verify, hx_exec_outcome *r)
+{
+    return run_mode(text, fault, verify, false, NULL, r);
 }
 
 typedef struct fault_case {
@@ -55,17 +63,90 @@ static const fault_case cases[] = {
     {HX_FAULT_VERIFY, false, "C9 collect verify-failed", TYPES "a = new Leaf\ncollect 0\n"},
 };
 
-/* One test per fault: the faulty target fails with the signature. */
+/* One test per fault and check schedule (.exec.schedule): the faulty
+   target fails with the signature, at the same step, whether the
+   complete comparison runs after every step (--full) or only after
+   collections, drains and the last step (the default). */
 START_TEST(test_fault_fires)
 {
-    const fault_case *c = &cases[_i];
+    const fault_case *c = &cases[_i / 2];
+    bool full = _i % 2;
     hx_exec_outcome r;
-    hx_exec_status s = run_text(c->text, c->fault, c->verify, &r);
-    ck_assert_msg(s == HX_EXEC_FAIL, "fault %s: status %d, expected a failure",
-                  hx_fault_name(c->fault), (int)s);
-    ck_assert_msg(strcmp(r.fail.signature, c->signature) == 0, "fault %s: signature `%s`, want `%s` (%s)",
-                  hx_fault_name(c->fault), r.fail.signature, c->signature, r.fail.message);
+    hx_exec_prof prof = {0};
+    hx_exec_status s = run_mode(c->text, c->fault, c->verify, full, &prof, &r);
+    ck_assert_msg(s == HX_EXEC_FAIL, "fault %s (%s): status %d, expected a failure",
+                  hx_fault_name(c->fault), full ? "full" : "default", (int)s);
+    ck_assert_msg(strcmp(r.fail.signature, c->signature) == 0,
+                  "fault %s (%s): signature `%s`, want `%s` (%s)", hx_fault_name(c->fault),
+                  full ? "full" : "default", r.fail.signature, c->signature, r.fail.message);
+    size_t step = r.fail.step;
+    ck_assert(full ? prof.step_checks == 0 : prof.step_checks + prof.full_checks > 0);
     hx_exec_outcome_free(&r);
+    /* the other schedule stops at the same step */
+    s = run_mode(c->text, c->fault, c->verify, !full, NULL, &r);
+    ck_assert_msg(s == HX_EXEC_FAIL && r.fail.step == step, "fault %s: step %zu and %zu",
+                  hx_fault_name(c->fault), step, r.fail.step);
+    hx_exec_outcome_free(&r);
+}
+END_TEST
+
+/* A bug that corrupts an object no statement touches (.exec.schedule):
+   --full finds it after the statement that did it; the default schedule
+   at the next complete comparison, here the collection two steps later
+   (and, without one, after the last statement): a delay, never a miss. */
+#define SCRIBBLE TYPES "a = new Leaf\nb = new Node\nc = new Leaf\nb.0 = c\nd = new Leaf\n"
+START_TEST(test_untouched_delay)
+{
+    hx_exec_outcome r;
+    ck_assert(run_mode(SCRIBBLE "collect 0\n", HX_FAULT_SCRIBBLE, false, true, NULL, &r) ==
+              HX_EXEC_FAIL);
+    ck_assert_str_eq(r.fail.signature, "C1 store payload-corrupt");
+    ck_assert_uint_eq(r.fail.step, 3);
+    hx_exec_outcome_free(&r);
+    ck_assert(run_mode(SCRIBBLE "collect 0\n", HX_FAULT_SCRIBBLE, false, false, NULL, &r) ==
+              HX_EXEC_FAIL);
+    ck_assert_str_eq(r.fail.signature, "C1 collect payload-corrupt");
+    ck_assert_uint_eq(r.fail.step, 5);
+    ck_assert_uint_eq(r.fail.obj, 1);
+    hx_exec_outcome_free(&r);
+    /* no collection after it: the comparison after the last statement */
+    ck_assert(run_mode(SCRIBBLE, HX_FAULT_SCRIBBLE, false, false, NULL, &r) == HX_EXEC_FAIL);
+    ck_assert_str_eq(r.fail.signature, "C1 new payload-corrupt");
+    ck_assert_uint_eq(r.fail.step, 4);
+    hx_exec_outcome_free(&r);
+}
+END_TEST
+
+/* The schedule: statements that neither collect nor drain get the
+   per-statement check; collections, drains and the end the complete one
+   (counted through the executor's profile, no timing involved). */
+START_TEST(test_schedule_counts)
+{
+    static const char text[] = TYPES
+        "a = new Node\nb = new Leaf\na.0 = b\nc = a.0\nfinalize\ncollect 0\n"
+        "d = new Fin\ndrop d\ncollect 0\nfinalize\ne = new Leaf\n";
+    hx_exec_outcome r;
+    hx_exec_prof prof = {0};
+    ck_assert(run_mode(text, HX_FAULT_NONE, false, false, &prof, &r) == HX_EXEC_PASS);
+    hx_exec_outcome_free(&r);
+    /* complete: the empty heap is not counted; collect, collect, the
+       drain that runs d's finalizer, the end; the empty drain and the
+       other seven statements get the per-statement check */
+    ck_assert_uint_eq(prof.full_checks, 4);
+    ck_assert_uint_eq(prof.step_checks, 8);
+    memset(&prof, 0, sizeof prof);
+    ck_assert(run_mode(text, HX_FAULT_NONE, false, true, &prof, &r) == HX_EXEC_PASS);
+    hx_exec_outcome_free(&r);
+    ck_assert_uint_eq(prof.full_checks, 11);
+    ck_assert_uint_eq(prof.step_checks, 0);
+}
+END_TEST
+
+/* The unit tests run the harness with its O(heap) self-checks
+   (.hx.check-level). */
+START_TEST(test_check_level)
+{
+    ck_assert_int_ge(hx_check_level(), 2);
 }
 END_TEST
 
@@ -120,10 +201,13 @@ Suite *make_hx_checks_suite(void)
     TCase *tc = tcase_create("hx_checks");
     tcase_set_timeout(tc, 60);
     int n = (int)(sizeof cases / sizeof cases[0]);
-    tcase_add_loop_test(tc, test_fault_fires, 0, n);
+    tcase_add_loop_test(tc, test_fault_fires, 0, 2 * n);
     tcase_add_loop_test(tc, test_control_passes, 0, n);
     tcase_add_test(tc, test_fault_names);
     tcase_add_test(tc, test_report_shape);
+    tcase_add_test(tc, test_untouched_delay);
+    tcase_add_test(tc, test_schedule_counts);
+    tcase_add_test(tc, test_check_level);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -389,6 +389,61 @@ START_TEST(test_gen_runs_without_program_errors)
 }
 END_TEST
 
+/* The two check schedules (.exec.schedule) agree on correct runs: a
+   generated program gives the same outcome, step count, collections and
+   finalizer calls whether the complete comparison runs after every step
+   or only after collections, drains and the last step; and the faulty
+   target that breaks generations fails in both. */
+START_TEST(test_gen_schedules_agree)
+{
+    uint64_t seed = gcf_test_seed("gen schedules agree");
+    int n = gcf_under_valgrind() ? 2 : 12;
+    for (int i = 0; i < n; i++) {
+        hx_program p;
+        uint64_t sd = seed + (uint64_t)i;
+        ck_assert(hx_gen(sd, 150, &p));
+        hx_exec_outcome r[2];
+        for (int full = 0; full < 2; full++) {
+            hx_exec_options o;
+            hx_exec_options_default(&o);
+            o.no_views = true;
+            o.full_check = full;
+            o.profile = i % 2 ? HX_PROFILE_CLR : -1;
+            hx_exec_run(&p, "gen.gcp", &o, &r[full]);
+        }
+        ck_assert_msg(r[0].status == r[1].status && r[0].steps == r[1].steps &&
+                      r[0].gcs == r[1].gcs && r[0].fin_calls == r[1].fin_calls,
+                      "seed %llu: default %d/%zu steps/%llu gcs, full %d/%zu/%llu (%s | %s)",
+                      (unsigned long long)sd, (int)r[0].status, r[0].steps,
+                      (unsigned long long)r[0].gcs, (int)r[1].status, r[1].steps,
+                      (unsigned long long)r[1].gcs, r[0].fail.signature, r[1].fail.signature);
+        ck_assert_int_eq(r[0].status, HX_EXEC_PASS);
+        for (int k = 0; k < 2; k++)
+            hx_exec_outcome_free(&r[k]);
+        if (r[0].gcs) {
+            /* the fault shows after a collection, which both schedules
+               follow with the complete comparison: the same signature */
+            char sig[2][HX_SIG_MAX];
+            for (int full = 0; full < 2; full++) {
+                hx_exec_options o;
+                hx_exec_options_default(&o);
+                o.no_views = true;
+                o.full_check = full;
+                o.target = hx_target_faulty(HX_FAULT_GEN);
+                hx_exec_outcome f;
+                hx_exec_status st = hx_exec_run(&p, "gen.gcp", &o, &f);
+                ck_assert(st == HX_EXEC_FAIL || st == HX_EXEC_PASS);
+                snprintf(sig[full], sizeof sig[full], "%s", st == HX_EXEC_PASS ? "pass" : f.fail.signature);
+                hx_exec_outcome_free(&f);
+            }
+            ck_assert_msg(strcmp(sig[0], sig[1]) == 0, "seed %llu: default `%s`, full `%s`",
+                          (unsigned long long)sd, sig[0], sig[1]);
+        }
+        hx_program_free(&p);
+    }
+}
+END_TEST
+
 Suite *make_hx_gen_suite(void)
 {
     Suite *s = suite_create("hx_gen");
@@ -401,6 +456,7 @@ Suite *make_hx_gen_suite(void)
     tcase_add_test(tc, test_gen_checker_finds_violations);
     tcase_add_test(tc, test_gen_statically_valid);
     tcase_add_test(tc, test_gen_runs_without_program_errors);
+    tcase_add_test(tc, test_gen_schedules_agree);
     suite_add_tcase(s, tc);
     return s;
 }

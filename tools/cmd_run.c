@@ -27,6 +27,9 @@ static const char gcf_exec_opts_help[] =
     "  --stress              a collection before every allocation (like GCStress;\n"
     "                        the oracle is told; expectations are not checked)\n"
     "  --verify              the target's heap verification after every step (C9)\n"
+    "  --full                the complete C1-C9 comparison after every step (default:\n"
+    "                        after collections, finalizer drains and the last step;\n"
+    "                        other steps check roots and the objects they touched)\n"
     "  --trace               print each step with its collection events\n"
     "  --target NAME         mgc (default) or faulty:<fault> (executor self-tests)\n"
     "  --fuzz                run as the fuzzers do: skip statements whose operands\n"
@@ -75,6 +78,8 @@ static int gcf_parse_args(int argc, char **argv, const char *usage, gcf_run_args
             a->o.stress = true;
         } else if (strcmp(s, "--verify") == 0) {
             a->o.verify_each = true;
+        } else if (strcmp(s, "--full") == 0) {
+            a->o.full_check = true;
         } else if (strcmp(s, "--fuzz") == 0) {
             a->o.fuzz = true;
         } else if (strcmp(s, "--any-version") == 0) {
