@@ -493,14 +493,17 @@ static bool tmgc_object(hx_target *t, hx_addr addr, hx_tobject *o)
     return true;
 }
 
-/* .tgt.fin-counts: the queue lengths fin_walk reports (it skips no slot:
-   a queue holds no null entry) */
+/* .tgt.fin-counts: the entries fin_walk reports, by segment length (the
+   queue array holds no null entry below its fill mark): the three
+   generation segments are registered entries, the critical and normal
+   segments and the object being finalized are f-reachable. */
 static void tmgc_fin_counts(hx_target *t, uint64_t *registered, uint64_t *freachable)
 {
-    size_t r = 0, f = 0;
-    mgc_finalize_counts(t->heap, &r, &f);
-    *registered = r;
-    *freachable = f;
+    *registered = mgc_finq_seg_count(t->heap, MGC_FSEG_GEN2) +
+                  mgc_finq_seg_count(t->heap, MGC_FSEG_GEN1) +
+                  mgc_finq_seg_count(t->heap, MGC_FSEG_GEN0);
+    *freachable = mgc_finq_seg_count(t->heap, MGC_FSEG_CRITICAL) +
+                  mgc_finq_seg_count(t->heap, MGC_FSEG_NORMAL) + (t->heap->finq->running != NULL);
 }
 
 static uint8_t *tmgc_payload(hx_target *t, uint32_t local, size_t *len)

@@ -424,16 +424,6 @@ mgc_status mgc_finalize_verify(mgc_heap *heap, char *err, size_t errlen)
 
 /* ===================== counters ===================================== */
 
-void mgc_finalize_counts(mgc_heap *heap, size_t *registered, size_t *freachable)
-{
-    struct mgc_finq *q = heap->finq;
-    mgc_heap_lock(heap);
-    *registered = finlist_count(&q->part[0]) + finlist_count(&q->part[1]) +
-                  finlist_count(&q->part[2]);
-    *freachable = finlist_count(&q->normal) + finlist_count(&q->critical) + (q->running != NULL);
-    mgc_heap_unlock(heap);
-}
-
 void mgc_fin_stats(mgc_heap *heap, mgc_stats *out)
 {
     mgc_heap_lock(heap);

@@ -78,10 +78,6 @@ mgc_status mgc_finalize_verify(mgc_heap *heap, char *err, size_t errlen);
 void mgc_finthread_notify(mgc_heap *heap);
 /* Fill the FIN counters (handles, finalizers_run). */
 void mgc_fin_stats(mgc_heap *heap, mgc_stats *out);
-/* How many slots mgc_finalize_enum_all reports: registered entries
-   (partitions) and f-reachable ones (both lists and the object being
-   finalized), in constant time. */
-void mgc_finalize_counts(mgc_heap *heap, size_t *registered, size_t *freachable);
 
 /* ======================= CORE sections ================================ */
 
