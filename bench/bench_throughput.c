@@ -5,21 +5,23 @@
  * corpora/fuzz_program: the conformance suite, the regressions and eight
  * generated programs, corpora/CMakeLists.txt) and programs
  * the generator makes (hx_gen, seeds 1..--programs) of 50, 200, 800 and
- * 1600 statements, encoded to the binary format.  Every execution goes
- * through LLVMFuzzerTestOneInput (fuzzers/fuzz_program.c, linked in), the
- * same code a libFuzzer campaign runs, so decoding, heap set-up and the
- * checks are all counted.  Rates are CPU time of the process
+ * 1600 statements.  Every execution of a seed goes through
+ * LLVMFuzzerTestOneInput (fuzzers/fuzz_program.c, linked in), the same code
+ * a libFuzzer campaign runs, so decoding, heap set-up and the checks are
+ * all counted.  Generated programs (the larger ones exceed the binary
+ * format's statement bound, docs/format.md "Bounds") run through
+ * hx_exec_run with the driver's options (fuzz mode, GCF_FULL_CHECK), so
+ * their rows count no decoding.  Rates are CPU time of the process
  * (CLOCK_PROCESS_CPUTIME_ID).
  *
- * A second pass runs the same inputs through hx_exec_run with a timing
- * target wrapped around the runtime and the executor's step/check timers
- * (hx_exec_prof) to split the time: runtime (target operations of the
- * statements, collections included), heap set-up (creating, registering
- * types and destroying the target's heap), oracle (the model and the executor's
- * bookkeeping of the statements), checks (the comparison after each step,
- * including the target walks it makes), rest (decoding, the oracle's set-up, the executor's own set-up).
- * The split pass reads the monotonic clock around every target call, so
- * its own rate is lower; only its shares are printed.
+ * A second pass runs the same inputs through hx_exec_run under a sampling
+ * profile (bt_on_sample) to split the time: runtime (target operations of
+ * the statements, collections included), heap set-up (creating, registering
+ * types and destroying the target's heap), oracle (the model, the
+ * oracle's side of every collection and the executor's bookkeeping of the
+ * statements), checks (the checks after each step, including the target
+ * calls they make), rest (decoding, the oracle's and the executor's own
+ * set-up).
  *
  * GCF_FULL_CHECK=1 (read by the fuzz driver and by this program) runs the
  * complete comparison after every step, for the before/after comparison.
@@ -37,6 +39,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <signal.h>
+#include <sys/time.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -45,9 +49,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #endif
 
 typedef struct bt_input {
-    uint8_t *data;
+    uint8_t *data;              /* the binary input (corpus), or NULL */
     size_t len;
-    size_t stmts;               /* after decoding */
+    hx_program prog;            /* decoded / generated */
+    size_t stmts;
 } bt_input;
 
 typedef struct bt_set {
@@ -64,22 +69,10 @@ static double bt_cpu(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static uint64_t bt_ns(void)
+/* Takes data (may be NULL) and p. */
+static bool bt_add(bt_set *s, uint8_t *data, size_t len, hx_program *p)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static bool bt_add(bt_set *s, uint8_t *data, size_t len)
-{
-    hx_program p;
-    if (!hx_decode(data, len, &p)) {
-        free(data);
-        return true;            /* the driver ignores it too */
-    }
-    size_t n = p.nstmts;
-    hx_program_free(&p);
+    size_t n = p->nstmts;
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 16;
         bt_input *v = realloc(s->in, cap * sizeof *v);
@@ -88,7 +81,7 @@ static bool bt_add(bt_set *s, uint8_t *data, size_t len)
         s->in = v;
         s->cap = cap;
     }
-    s->in[s->n++] = (bt_input){data, len, n};
+    s->in[s->n++] = (bt_input){data, len, *p, n};
     s->stmts += n;
     return true;
 }
@@ -138,10 +131,11 @@ static bool bt_load_corpus(bt_set *s, const char *dir)
         long len = ftell(f);
         fseek(f, 0, SEEK_SET);
         uint8_t *buf = malloc(len > 0 ? (size_t)len : 1);
-        if (buf && fread(buf, 1, (size_t)len, f) == (size_t)len)
-            ok = bt_add(s, buf, (size_t)len);
+        hx_program p;
+        if (buf && fread(buf, 1, (size_t)len, f) == (size_t)len && hx_decode(buf, (size_t)len, &p))
+            ok = bt_add(s, buf, (size_t)len, &p);
         else
-            free(buf);
+            free(buf);   /* not a program: the driver ignores it too */
         fclose(f);
     }
     free(names);
@@ -154,45 +148,49 @@ static bool bt_load_gen(bt_set *s, size_t ops, unsigned programs)
     snprintf(s->name, sizeof s->name, "generated, %zu stmts", ops);
     for (unsigned k = 1; k <= programs; k++) {
         hx_program p;
-        if (!hx_gen(k, ops, &p))
-            return false;
-        uint8_t *buf = NULL;
-        size_t len = 0;
-        bool ok = hx_encode(&p, &buf, &len);
-        hx_program_free(&p);
-        if (!ok || !bt_add(s, buf, len))
+        if (!hx_gen(k, ops, &p) || !bt_add(s, NULL, 0, &p))
             return false;
     }
     return true;
 }
 
-/* ---- the split pass: a target that times the runtime ------------------ */
+/* ---- the split pass: a sampling profile ---------------------------------
+
+   Reading a clock costs 0.1-4 us on some virtual machines (no vDSO clock,
+   trapped rdtsc), more than many of the calls measured, so the split is
+   sampled instead: SIGPROF every millisecond of process CPU time
+   (setitimer ITIMER_PROF) counts where the run is.  The executor keeps
+   hx_exec_prof.phase (set-up, statement, check), a wrapper around the
+   runtime's target keeps bt_in_rt (inside a runtime call and not in the
+   executor's event handler); neither reads a clock. */
 
 static const hx_target_ops *bt_in = &hx_target_mgc;
 static hx_exec_prof bt_prof;
-static uint64_t bt_rt_ns[3], bt_ev_ns;
-static int bt_depth;
+static volatile sig_atomic_t bt_in_rt;
+static volatile unsigned long bt_samples[3][2];   /* [phase][in runtime] */
 static hx_event_fn bt_ev_fn;
 static void *bt_ev_ctx;
 
-/* time spent in the executor's event handler is not the runtime's */
+static void bt_on_sample(int sig)
+{
+    (void)sig;
+    int ph = bt_prof.phase;
+    if (ph >= 0 && ph < 3)
+        bt_samples[ph][bt_in_rt > 0]++;
+}
+
+/* the executor's event handler (the oracle's collections) is not the runtime */
 static void bt_event(void *ctx, const hx_event *ev)
 {
     (void)ctx;
-    uint64_t t0 = bt_ns();
+    sig_atomic_t save = bt_in_rt;
+    bt_in_rt = 0;
     bt_ev_fn(bt_ev_ctx, ev);
-    bt_ev_ns += bt_ns() - t0;
+    bt_in_rt = save;
 }
 
-#define BT_BEGIN                                                         \
-    uint64_t t0_ = bt_depth++ == 0 ? bt_ns() : 0, ev0_ = bt_ev_ns
-#define BT_END                                                           \
-    do {                                                                 \
-        if (--bt_depth == 0) {                                           \
-            uint64_t d_ = bt_ns() - t0_ - (bt_ev_ns - ev0_);             \
-            bt_rt_ns[bt_prof.phase] += d_;                               \
-        }                                                                \
-    } while (0)
+#define BT_BEGIN bt_in_rt++
+#define BT_END bt_in_rt--
 #define BT_WRAP(ret, name, params, args)                                 \
     static ret bt_##name params                                          \
     {                                                                    \
@@ -275,29 +273,38 @@ typedef struct bt_row {
     unsigned long execs;
     double rt, setup, orc, chk, rest;   /* shares, percent */
     double full_per_exec, step_per_exec;
+    unsigned long samples;
 } bt_row;
 
-static unsigned long bt_rounds_for(const bt_set *s, double min_s)
+/* One execution as the fuzz driver does it: binary inputs through the
+   driver itself; generated programs (beyond the binary format's statement
+   bound, docs/format.md) through the executor with the driver's options. */
+static void bt_exec_one(const bt_input *in, bool full)
 {
-    /* one timed round first, then enough rounds for min_s of CPU time */
-    double t0 = bt_cpu();
-    for (size_t i = 0; i < s->n; i++)
-        LLVMFuzzerTestOneInput(s->in[i].data, s->in[i].len);
-    double d = bt_cpu() - t0;
-    if (d <= 0)
-        d = 1e-6;
-    unsigned long r = (unsigned long)(min_s / d) + 1;
-    return r;
+    if (in->data) {
+        LLVMFuzzerTestOneInput(in->data, in->len);
+        return;
+    }
+    hx_exec_options o;
+    hx_exec_options_default(&o);
+    o.fuzz = true;
+    o.full_check = full;
+    hx_exec_outcome r;
+    hx_exec_run(&in->prog, "bench-input", &o, &r);
+    hx_exec_outcome_free(&r);
 }
 
-static void bt_throughput(const bt_set *s, double min_s, bt_row *row)
+static void bt_throughput(const bt_set *s, bool full, double min_s, bt_row *row)
 {
-    unsigned long rounds = bt_rounds_for(s, min_s);
-    double t0 = bt_cpu();
-    for (unsigned long r = 0; r < rounds; r++)
+    /* whole rounds over the set until min_s of CPU time */
+    unsigned long rounds = 0;
+    double t0 = bt_cpu(), d;
+    do {
         for (size_t i = 0; i < s->n; i++)
-            LLVMFuzzerTestOneInput(s->in[i].data, s->in[i].len);
-    double d = bt_cpu() - t0;
+            bt_exec_one(&s->in[i], full);
+        rounds++;
+        d = bt_cpu() - t0;
+    } while (d < min_s);
     row->execs = rounds * s->n;
     row->exec_s = (double)row->execs / d;
     row->us_exec = d * 1e6 / (double)row->execs;
@@ -307,50 +314,58 @@ static void bt_throughput(const bt_set *s, double min_s, bt_row *row)
 static bool bt_split(const bt_set *s, bool full, double min_s, bt_row *row)
 {
     memset(&bt_prof, 0, sizeof bt_prof);
-    memset(bt_rt_ns, 0, sizeof bt_rt_ns);
-    bt_ev_ns = 0;
+    memset((void *)bt_samples, 0, sizeof bt_samples);
     hx_exec_options o;
     hx_exec_options_default(&o);
     o.fuzz = true;
     o.full_check = full;
     o.target = &bt_ops;
     o.prof = &bt_prof;
-    uint64_t t0 = bt_ns(), work = 0;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = bt_on_sample;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGPROF, &sa, NULL);
+    struct itimerval it = {{0, 1000}, {0, 1000}};
+    setitimer(ITIMER_PROF, &it, NULL);
+    double t0 = bt_cpu();
     unsigned long execs = 0;
+    bool ok = true;
     do {
-        for (size_t i = 0; i < s->n; i++) {
+        for (size_t i = 0; i < s->n && ok; i++) {
             hx_program p;
-            if (!hx_decode(s->in[i].data, s->in[i].len, &p))
+            if (s->in[i].data && !hx_decode(s->in[i].data, s->in[i].len, &p))
                 continue;
             hx_exec_outcome r;
-            hx_exec_status st = hx_exec_run(&p, "bench-input", &o, &r);
+            hx_exec_status st =
+                hx_exec_run(s->in[i].data ? &p : &s->in[i].prog, "bench-input", &o, &r);
+            if (s->in[i].data)
+                hx_program_free(&p);
             if (st == HX_EXEC_FAIL) {
                 fprintf(stderr, "bench_throughput: %s input %zu fails: %s\n", s->name, i,
                         r.fail.signature);
-                hx_exec_outcome_free(&r);
-                hx_program_free(&p);
-                return false;
+                ok = false;
             }
             hx_exec_outcome_free(&r);
-            hx_program_free(&p);
             execs++;
         }
-        work = bt_ns() - t0;
-    } while ((double)work < min_s * 1e9);
-    double total = (double)work;
-    double rt = (double)bt_rt_ns[HX_PROF_STEP];
-    row->setup = 100.0 * (double)bt_rt_ns[HX_PROF_OTHER] / total;
-    double chk = (double)bt_prof.check_ns;
-    double orc = (double)bt_prof.step_ns - rt;
-    if (orc < 0)
-        orc = 0;
-    row->rt = 100.0 * rt / total;
-    row->chk = 100.0 * chk / total;
-    row->orc = 100.0 * orc / total;
-    row->rest = 100.0 - row->rt - row->chk - row->orc - row->setup;
-    row->full_per_exec = (double)bt_prof.full_checks / (double)execs;
-    row->step_per_exec = (double)bt_prof.step_checks / (double)execs;
-    return true;
+    } while (ok && bt_cpu() - t0 < min_s);
+    struct itimerval off = {{0, 0}, {0, 0}};
+    setitimer(ITIMER_PROF, &off, NULL);
+    double n = 0;
+    for (int p = 0; p < 3; p++)
+        n += (double)bt_samples[p][0] + (double)bt_samples[p][1];
+    if (n < 1)
+        n = 1;
+    row->rt = 100.0 * (double)bt_samples[HX_PROF_STEP][1] / n;
+    row->setup = 100.0 * (double)bt_samples[HX_PROF_OTHER][1] / n;
+    row->orc = 100.0 * (double)bt_samples[HX_PROF_STEP][0] / n;
+    row->chk = 100.0 * ((double)bt_samples[HX_PROF_CHECK][0] + (double)bt_samples[HX_PROF_CHECK][1]) / n;
+    row->rest = 100.0 * (double)bt_samples[HX_PROF_OTHER][0] / n;
+    row->samples = (unsigned long)n;
+    row->full_per_exec = (double)bt_prof.full_checks / (double)(execs ? execs : 1);
+    row->step_per_exec = (double)bt_prof.step_checks / (double)(execs ? execs : 1);
+    return ok;
 }
 
 static void bt_usage(FILE *f)
@@ -422,26 +437,29 @@ int main(int argc, char **argv)
     printf("fuzz driver throughput (%s checks; CPU time, min %.1f s per row)\n\n",
            full ? "complete C1-C9 after every step (--full)" : "default", min_s);
     printf("| input set | inputs | stmts/input | execs | exec/s | us/exec | us/stmt "
-           "| runtime %% | heap set-up %% | oracle %% | checks %% | rest %% | full checks/exec |\n");
-    printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+           "| runtime %% | heap set-up %% | oracle %% | checks %% | rest %% | samples "
+           "| complete checks/exec | step checks/exec |\n");
+    printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     int rc = 0;
     for (int k = 0; k < NSETS; k++) {
         bt_row row;
         memset(&row, 0, sizeof row);
-        bt_throughput(&sets[k], min_s, &row);
+        bt_throughput(&sets[k], full, min_s, &row);
         if (!bt_split(&sets[k], full, min_s, &row))
             rc = 1;
         printf("| %s | %zu | %.1f | %lu | %.0f | %.1f | %.2f | %.0f | %.0f | %.0f | %.0f | %.0f "
-               "| %.1f |\n",
+               "| %lu | %.1f | %.1f |\n",
                sets[k].name, sets[k].n, (double)sets[k].stmts / (double)sets[k].n, row.execs,
                row.exec_s, row.us_exec, row.us_stmt, row.rt, row.setup, row.orc, row.chk,
-               row.rest,
-               row.full_per_exec);
+               row.rest, row.samples,
+               row.full_per_exec, row.step_per_exec);
         fflush(stdout);
     }
     for (int k = 0; k < NSETS; k++) {
-        for (size_t i = 0; i < sets[k].n; i++)
+        for (size_t i = 0; i < sets[k].n; i++) {
             free(sets[k].in[i].data);
+            hx_program_free(&sets[k].in[i].prog);
+        }
         free(sets[k].in);
     }
     return rc;

@@ -19,7 +19,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 void hx_exec_options_default(hx_exec_options *o)
 {
@@ -935,13 +934,6 @@ static void hx_check(hx_exec *x, const hx_stmt *s)
 
 /* ==== the run loop ======================================================= */
 
-static uint64_t hx_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static hx_exec_status hx_run(const hx_program *p, const char *file, const hx_exec_options *o,
                              hx_exec_outcome *out, bool final_views)
 {
@@ -989,33 +981,23 @@ static hx_exec_status hx_run(const hx_program *p, const char *file, const hx_exe
             hx_stmt_format(p, s, buf, sizeof buf);
             fprintf(x.trace, "step %zu line %u: %s\n", i, s->pos.line, buf);
         }
-        uint64_t t0 = 0;
-        if (o->prof) {
+        if (o->prof)
             o->prof->phase = HX_PROF_STEP;
-            t0 = hx_now_ns();
-        }
         hx_step(&x, s);
         out->steps = i + 1;
-        uint64_t t1 = o->prof ? hx_now_ns() : 0;
         if (!x.stop && !hx_stmt_is_expect(s->kind))
             hx_check(&x, s);
-        if (o->prof) {
-            uint64_t t2 = hx_now_ns();
-            o->prof->step_ns += t1 - t0;
-            o->prof->check_ns += t2 - t1;
+        if (o->prof)
             o->prof->phase = HX_PROF_OTHER;
-        }
     }
     /* the end of the program: the complete comparison, unless the last
        check was one (named after the last statement) */
     if (!x.stop && x.step_checks > 0) {
-        uint64_t t0 = o->prof ? hx_now_ns() : 0;
         if (o->prof)
             o->prof->phase = HX_PROF_CHECK;
         hx_compare(&x);
         if (o->prof) {
             o->prof->full_checks++;
-            o->prof->check_ns += hx_now_ns() - t0;
             o->prof->phase = HX_PROF_OTHER;
         }
     }

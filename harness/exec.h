@@ -30,16 +30,14 @@ typedef enum hx_exec_status {
     HX_EXEC_ERROR = 3
 } hx_exec_status;
 
-/* Where an execution spends its time (bench/bench_throughput.c): filled
-   only when hx_exec_options.prof is set (two clock reads per step). */
+/* What the executor is doing, for a sampling profiler (bench/
+   bench_throughput.c): phase is written as the run goes (no clock is
+   read); the counters count the two kinds of check (.exec.schedule). */
 enum { HX_PROF_OTHER = 0, HX_PROF_STEP = 1, HX_PROF_CHECK = 2 };
 typedef struct hx_exec_prof {
-    int phase;                    /* HX_PROF_*: what the executor is doing now
-                                     (a wrapping target attributes its calls) */
-    uint64_t step_ns;             /* statements: oracle + target + bookkeeping */
-    uint64_t check_ns;            /* the checks after each step */
+    volatile int phase;           /* HX_PROF_*: set-up / a statement / its check */
     uint64_t full_checks;         /* complete C1-C9 comparisons */
-    uint64_t step_checks;         /* per-statement (incremental) checks */
+    uint64_t step_checks;         /* per-statement checks */
 } hx_exec_prof;
 
 typedef struct hx_exec_options {
@@ -57,7 +55,7 @@ typedef struct hx_exec_options {
     volatile size_t *progress;
     bool full_check;              /* the complete comparison after every step
                                      (--full, GCF_FULL_CHECK=1; .exec.schedule) */
-    hx_exec_prof *prof;           /* NULL: no timing */
+    hx_exec_prof *prof;           /* NULL: no profile */
 } hx_exec_options;
 
 void hx_exec_options_default(hx_exec_options *o);
