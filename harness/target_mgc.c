@@ -116,6 +116,13 @@ static void tmgc_finalizer(mgc_heap *heap, mgc_ref *self, void *ctx)
 /* ---- lifecycle ----------------------------------------------------------- */
 static void tmgc_destroy(hx_target *t);
 
+/* A budget value as a fixed mgc budget: never MGC_BUDGET_DYNAMIC (a value
+   that large never triggers either way). */
+static size_t tmgc_fixed_budget(uint64_t v)
+{
+    return v >= (uint64_t)MGC_BUDGET_DYNAMIC ? MGC_BUDGET_DYNAMIC - 1u : (size_t)v;
+}
+
 static hx_target *tmgc_create_mode(const hx_target_config *cfg, hx_event_fn ev, void *ev_ctx,
                                    mgc_compact_mode mode)
 {
@@ -128,10 +135,12 @@ static hx_target *tmgc_create_mode(const hx_target_config *cfg, hx_event_fn ev, 
     t->fin_limit = cfg->fin_drain_limit;
     mgc_config mc;
     mgc_config_default(&mc);
-    mc.gen0_budget = (size_t)cfg->gen0_budget;
-    mc.gen1_budget = (size_t)cfg->gen1_budget;
-    mc.gen2_budget = (size_t)cfg->gen2_budget;
-    mc.loh_budget = (size_t)cfg->loh_budget;
+    /* the program's budgets (or the contract's defaults) are fixed budgets:
+       the runtime's dynamic ones are for embedders (.budget.dynamic) */
+    mc.gen0_budget = tmgc_fixed_budget(cfg->gen0_budget);
+    mc.gen1_budget = tmgc_fixed_budget(cfg->gen1_budget);
+    mc.gen2_budget = tmgc_fixed_budget(cfg->gen2_budget);
+    mc.loh_budget = tmgc_fixed_budget(cfg->loh_budget);
     if (cfg->loh_threshold)
         mc.loh_threshold = (size_t)cfg->loh_threshold;
     if (cfg->segment_size)

@@ -57,11 +57,18 @@ typedef enum mgc_compact_mode {
     MGC_SWEEP_ONLY = 1        /* never move: dead objects become free objects */
 } mgc_compact_mode;
 
+/* A budget of MGC_BUDGET_DYNAMIC adapts (docs/semantics.md .budget.dynamic):
+   it starts from the machine's cache size (gen0) or a policy minimum and is
+   recomputed after every collection of its generation from that generation's
+   survival rate.  mgc_config_default sets every budget to it; any other value
+   is a fixed budget (the strict profile's rule 6; 0 = no limit). */
+#define MGC_BUDGET_DYNAMIC ((size_t)-1)
+
 typedef struct mgc_config {
-    size_t gen0_budget;       /* bytes allocated in gen0 before a GC (256 KiB) */
-    size_t gen1_budget;       /* bytes promoted into gen1 before gen1 GC (2 MiB) */
-    size_t gen2_budget;       /* bytes promoted into gen2 before gen2 GC (10 MiB) */
-    size_t loh_budget;        /* LOH bytes allocated before a gen2 GC (16 MiB) */
+    size_t gen0_budget;       /* bytes allocated in gen0 before a GC */
+    size_t gen1_budget;       /* bytes promoted into gen1 before gen1 GC */
+    size_t gen2_budget;       /* bytes promoted into gen2 before gen2 GC */
+    size_t loh_budget;        /* LOH bytes allocated before a gen2 GC */
     size_t loh_threshold;     /* large-object size threshold (85000, upward only) */
     size_t segment_size;      /* bytes per segment (4 MiB; down to a few pages) */
     size_t hard_limit;        /* max committed GC heap bytes, 0 = none */
@@ -197,6 +204,9 @@ typedef struct mgc_event {
     mgc_gc_reason reason;
     uint64_t index;           /* GC number (1-based) for GC events */
     size_t pinned;            /* GC_END: pinned objects seen */
+    bool promotion;           /* GC_END: survivors were promoted (false: the
+                                 collection declined promotion, clr profile with
+                                 a dynamic gen0 budget, .clr.no-promotion) */
     mgc_ref obj;              /* FINALIZER_CALL: the object */
 } mgc_event;
 
@@ -240,6 +250,11 @@ typedef struct mgc_stats {
     uint64_t allocated_bytes;         /* Allocated Bytes (total, since start) */
     uint64_t finalizers_run;          /* finalizer calls made */
     uint64_t sinks_blocks;            /* reserved: always 0 */
+    /* budgets (.budget.dynamic): index 0-2 gen0..gen2, 3 the LOH */
+    uint64_t budget[4];               /* the budget in force (fixed or dynamic) */
+    uint32_t budget_dynamic;          /* bit i set: budget i adapts */
+    uint32_t survival_permille[4];    /* survival rate of the last collection of
+                                         that generation, per mille */
 } mgc_stats;
 
 void mgc_get_stats(mgc_heap *heap, mgc_stats *out);

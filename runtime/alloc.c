@@ -72,10 +72,10 @@ uint64_t mgc_alloc_gen0_allocated(const mgc_heap *heap)
 /* Budget left for a new window, or SIZE_MAX when gen0 has no budget. */
 static uint64_t budget_available(const mgc_heap *heap)
 {
-    if (heap->cfg.gen0_budget == 0)
+    if (heap->budget[0] == 0)
         return UINT64_MAX;
     uint64_t used = heap->gen0_alloc + heap->gen0_reserved;
-    return used >= heap->cfg.gen0_budget ? 0 : heap->cfg.gen0_budget - used;
+    return used >= heap->budget[0] ? 0 : heap->budget[0] - used;
 }
 
 /* Carve a window able to hold s bytes for context c (retired).  false: no
@@ -169,8 +169,10 @@ static uint8_t *alloc_large(mgc_heap *heap, size_t s, bool may_trigger)
     if (may_trigger && mgc_policy_loh_exceeded(heap, s))
         mgc_gc_run(heap, 2, MGC_REASON_ALLOC_LARGE, 0);
     uint8_t *p = mgc_loh_alloc(heap, s);
-    if (p)
+    if (p) {
         heap->loh_alloc += s;
+        heap->loh_bytes += s;                           /* .stats.sizes */
+    }
     return p;
 }
 

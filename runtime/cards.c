@@ -94,7 +94,8 @@ void mgc_cards_note_blocks(mgc_heap *heap, mgc_segment *seg, uint8_t *from, uint
 
 /* Visit the slots of [lo, hi) (an older range) that lie in set cards, run
    of set cards by run of set cards. */
-static void scan_card_runs(mgc_heap *heap, mgc_segment *seg, uint8_t *hi, mgc_slot_fn fn, void *ctx)
+static void scan_card_runs(mgc_heap *heap, mgc_segment *seg, uint8_t *hi, mgc_slot_fn fn, void *ctx,
+                           bool clear)
 {
     size_t cs = heap->card_size;
     size_t kend = ((size_t)(hi - seg->base) + cs - 1) / cs;
@@ -115,6 +116,8 @@ static void scan_card_runs(mgc_heap *heap, mgc_segment *seg, uint8_t *hi, mgc_sl
         size_t k2 = k;
         while (k2 + 1 < kend && seg->cards[k2 + 1])
             k2++;
+        if (clear)                                  /* rebuilt in place: fn sets them again */
+            memset(seg->cards + k, 0, k2 + 1 - k);
         uint8_t *cstart = seg->base + k * cs;
         uint8_t *cend = seg->base + (k2 + 1) * cs;
         if (cend > hi)
@@ -142,22 +145,21 @@ void mgc_cards_enum_old(mgc_heap *heap, mgc_slot_fn fn, void *ctx)
     MGC_AVER(heap->in_gc && heap->condemned < 2);
     for (mgc_segment *seg = heap->soh; seg; seg = seg->next)
         if (seg->any_card)
-            scan_card_runs(heap, seg, seg->cond_start, fn, ctx);
+            scan_card_runs(heap, seg, seg->cond_start, fn, ctx, false);
     for (mgc_segment *seg = heap->loh; seg; seg = seg->next)
         if (seg->any_card)
-            scan_card_runs(heap, seg, seg->used, fn, ctx);
+            scan_card_runs(heap, seg, seg->used, fn, ctx, false);
 }
 
 /* ===================== rebuilding after a collection ================= */
 
 typedef struct rebuild_ctx {
     mgc_segment *seg;
-    uint8_t *scratch;
     bool any;
 } rebuild_ctx;
 
-/* Keep or set the card of one slot if it holds an old-to-young reference;
-   the object's generation is the generation of any address inside it. */
+/* Set the card of one slot if it holds an old-to-young reference; the
+   object's generation is the generation of any address inside it. */
 static void rebuild_slot(mgc_heap *heap, void **slot, void *vctx)
 {
     rebuild_ctx *rc = vctx;
@@ -166,47 +168,61 @@ static void rebuild_slot(mgc_heap *heap, void **slot, void *vctx)
         return;
     mgc_segment *sv = mgc_segment_of(heap, v);
     if (sv && mgc_segment_gen_at(sv, mgc_obj_block(v)) < mgc_segment_gen_at(rc->seg, (uint8_t *)slot)) {
-        rc->scratch[card_index(heap, rc->seg, slot)] = 1;
+        rc->seg->cards[card_index(heap, rc->seg, slot)] = 1;
         rc->any = true;
     }
 }
 
-static void rebuild_segment(mgc_heap *heap, mgc_segment *seg, uint8_t *all_from, uint8_t *scratch)
+/* Rebuild the cards of one segment in place.  [all_from, used) is the
+   condemned range, which now holds survivors (and free objects) only: its
+   blocks are walked once, each entered in the crossing map when it lies
+   below note_hi (the older ranges), counted by generation (.stats.sizes)
+   and its slots checked.  Below all_from only set cards are looked at. */
+static void rebuild_segment(mgc_heap *heap, mgc_segment *seg, uint8_t *all_from, uint8_t *note_hi)
 {
-    memset(scratch, 0, seg->ncards);
-    rebuild_ctx rc = { seg, scratch, false };
-    /* older objects: only slots in cards that were set */
+    if (!seg->any_card && all_from >= seg->used)
+        return;                                     /* no cards, nothing condemned */
+    size_t cs = heap->card_size;
+    rebuild_ctx rc = { seg, false };
+    /* older objects: only cards that were set, each cleared and re-decided */
     if (seg->any_card && all_from > seg->base)
-        scan_card_runs(heap, seg, all_from, rebuild_slot, &rc);
+        scan_card_runs(heap, seg, all_from, rebuild_slot, &rc, true);
+    /* cards wholly in the condemned range (as it was before the GC) start clear */
+    size_t kfrom = ((size_t)(all_from - seg->base) + cs - 1) / cs;
+    size_t kto = ((size_t)(seg->gc_used - seg->base) + cs - 1) / cs;
+    if (seg->any_card && kto > kfrom)
+        memset(seg->cards + kfrom, 0, (kto < seg->ncards ? kto : seg->ncards) - kfrom);
     /* survivors of the condemned range: every slot */
     uint8_t *p = all_from;
     while (p < seg->used) {
         void *obj;
         uint8_t *e = mgc_segment_block_end(heap, seg, p, &obj);
         MGC_AVER(e != NULL);
+        if (p < note_hi)
+            mgc_cards_note_block(heap, seg, p, (size_t)(e - p));
         if (obj && !mgc_obj_type(obj)->is_free) {
             void **slots = mgc_obj_slots(obj);
             size_t n = mgc_obj_nslots(obj);
             for (size_t k = 0; k < n; k++)
                 rebuild_slot(heap, &slots[k], &rc);
+            /* .stats.sizes: survivors by the generation they are in now */
+            if (seg->kind == MGC_SEG_LOH)
+                heap->walked_loh += (uint64_t)(e - p);
+            else
+                heap->walked[mgc_segment_gen_at(seg, p)] += (uint64_t)(e - p);
         }
         p = e;
     }
-    memcpy(seg->cards, scratch, seg->ncards);
     seg->any_card = rc.any;
 }
 
 void mgc_cards_rebuild(mgc_heap *heap)
 {
-    uint8_t *scratch = heap->card_scratch;     /* sized by mgc_segment_acquire */
-    for (mgc_segment *seg = heap->soh; seg; seg = seg->next) {
-        /* the condemned range now holds survivors only: map its blocks */
-        mgc_cards_note_blocks(heap, seg, seg->cond_start, seg->gen0_start);
-        rebuild_segment(heap, seg, seg->cond_start, scratch);
-    }
+    heap->walked[0] = heap->walked[1] = heap->walked[2] = heap->walked_loh = 0;
+    for (mgc_segment *seg = heap->soh; seg; seg = seg->next)
+        rebuild_segment(heap, seg, seg->cond_start, seg->gen0_start);
     for (mgc_segment *seg = heap->loh; seg; seg = seg->next) {
-        if (heap->condemned == 2)
-            mgc_cards_note_blocks(heap, seg, seg->base, seg->used);
-        rebuild_segment(heap, seg, heap->condemned == 2 ? seg->base : seg->used, scratch);
+        uint8_t *from = heap->condemned == 2 ? seg->base : seg->used;
+        rebuild_segment(heap, seg, from, seg->used);
     }
 }

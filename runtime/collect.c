@@ -13,7 +13,9 @@
  *   7. .gc.release    empty segments spared or released, trimming
  *   8. .gc.finalize   FIN: queue entries follow their objects' generations
  *   9. .gc.count      collections[g]++ for g <= N, induced, budgets reset
- *                     (.dec.gen0-reset, .dec.loh-reset, .dec.promo-acc)
+ *                     (.dec.gen0-reset, .dec.loh-reset, .dec.promo-acc),
+ *                     generation sizes (.stats.sizes), dynamic budgets
+ *                     recomputed (.budget.rules)
  *  10. .gc.verify     at MGC_ASSERT_LEVEL 3 the whole heap is verified
  *  11. .gc.events     GC_END (with the pinned count), finalizer thread woken
  */
@@ -35,6 +37,10 @@ void mgc_gc_run(mgc_heap *heap, int gen, mgc_gc_reason reason, unsigned flags)
 
     /* 1. .gc.retire */
     mgc_alloc_retire_all(heap);
+    heap->gen_begin[0] = heap->gen_bytes[0] + heap->gen0_alloc;   /* .budget.rules */
+    heap->gen_begin[1] = heap->gen_bytes[1];
+    heap->gen_begin[2] = heap->gen_bytes[2];
+    heap->gen_begin[MGC_BUDGET_LOH] = heap->loh_bytes;
     /* 2. .gc.mark */
     mgc_mark_phase(heap);
     /* 3. .gc.plan */
@@ -69,6 +75,13 @@ void mgc_gc_run(mgc_heap *heap, int gen, mgc_gc_reason reason, unsigned flags)
     heap->gen0_reserved = 0;
     if (gen == 2)
         heap->loh_alloc = 0;                           /* .dec.loh-reset */
+    /* .stats.sizes: condemned generations hold exactly the survivors the
+       card rebuild walked; older ones gained what landed in them */
+    for (int g = 0; g <= 2; g++)
+        heap->gen_bytes[g] = (g > gen ? heap->gen_bytes[g] : 0) + heap->walked[g];
+    if (gen == 2)
+        heap->loh_bytes = heap->walked_loh;
+    mgc_policy_budgets_after_gc(heap, gen);           /* .budget.rules */
     heap->compact_loh = false;
     heap->in_gc = false;
 
@@ -84,6 +97,7 @@ void mgc_gc_run(mgc_heap *heap, int gen, mgc_gc_reason reason, unsigned flags)
     /* 11. .gc.events */
     ev.kind = MGC_EV_GC_END;
     ev.pinned = heap->pinned;
+    ev.promotion = heap->promotion;
     mgc_stats_emit(heap, &ev);
     mgc_finthread_notify(heap);
     mgc_heap_unlock(heap);

@@ -36,20 +36,28 @@ static void reloc_local(mgc_heap *heap, unsigned tid, size_t idx, void **slot, v
     reloc_slot(heap, slot, ctx);
 }
 
+/* The survivors of a planned range: dead runs are one step (.plan.gaps). */
 static void reloc_range(mgc_heap *heap, mgc_segment *seg, uint8_t *lo)
 {
     uint8_t *p = lo;
-    while (p < seg->used) {
-        void *obj;
-        uint8_t *e = mgc_segment_block_end(heap, seg, p, &obj);
-        MGC_AVER(e != NULL && obj != NULL);
-        if (mgc_is_marked(obj)) {
-            void **slots = mgc_obj_slots(obj);
-            size_t n = mgc_obj_nslots(obj);
-            for (size_t i = 0; i < n; i++)
-                reloc_slot(heap, &slots[i], NULL);
+    uint8_t *used = seg->used;
+    (void)heap;
+    while (p < used) {
+        uint64_t h = *(uint64_t *)p;
+        if (!(h & MGC_HDR_MARK)) {
+            MGC_AVER2((uint8_t *)(uintptr_t)h > p && (uint8_t *)(uintptr_t)h <= used);
+            p = (uint8_t *)(uintptr_t)h;
+            continue;
         }
-        p = e;
+        void *obj = p + 8;
+        void **slots = mgc_obj_slots(obj);
+        size_t n = mgc_obj_nslots(obj);
+        for (size_t i = 0; i < n; i++) {
+            void *v = slots[i];
+            if (v && (*mgc_obj_header(v) & MGC_HDR_MOVED))
+                slots[i] = mgc_forward(v);
+        }
+        p += mgc_obj_size(obj);
     }
 }
 
@@ -78,26 +86,46 @@ static uint8_t *compact_range(mgc_heap *heap, mgc_segment *seg, uint8_t *lo)
     mgc_os_unpoison(lo, (size_t)(old_used - lo));
     uint8_t *dest = lo;
     uint8_t *p = lo;
+    /* a plug: adjacent moving survivors with adjacent destinations, copied
+       with one memmove; each one's final header is written at its source
+       first (only sources at or after the plug's start are untouched yet) */
+    uint8_t *plug_src = NULL, *plug_dst = NULL;
+    size_t plug_len = 0;
     while (p < old_used) {
-        void *obj = p + 8;
-        size_t size = mgc_obj_size(obj);           /* type word is intact */
-        uint64_t h = *mgc_obj_header(obj);
-        if (h & MGC_HDR_MARK) {
-            if (h & MGC_HDR_MOVED) {
-                uint8_t *to = (uint8_t *)(uintptr_t)(h & ~MGC_HDR_GCBITS);
-                MGC_AVER2(to == dest && to < p);
-                memmove(to, p, size);
-                *(uint64_t *)to = (h & MGC_HDR_FINSAVE) ? MGC_HDR_FINALIZER_RUN : 0;
-                dest = to + size;
+        uint64_t h = *(uint64_t *)p;
+        if (!(h & MGC_HDR_MARK)) {                  /* a dead run (.plan.gaps) */
+            p = (uint8_t *)(uintptr_t)h;
+            continue;
+        }
+        size_t size = mgc_obj_size(p + 8);          /* type word is intact */
+        if (h & MGC_HDR_MOVED) {
+            uint8_t *to = (uint8_t *)(uintptr_t)(h & ~MGC_HDR_GCBITS);
+            MGC_AVER2(to == dest && to < p);
+            *(uint64_t *)p = (h & MGC_HDR_FINSAVE) ? MGC_HDR_FINALIZER_RUN : 0;
+            if (plug_len != 0 && plug_src + plug_len == p && plug_dst + plug_len == to) {
+                plug_len += size;
             } else {
-                if (dest < p)
-                    mgc_make_free(heap, dest, (size_t)(p - dest));
-                *mgc_obj_header(obj) = h & ~MGC_HDR_GCBITS;
-                dest = p + size;
+                if (plug_len != 0)
+                    memmove(plug_dst, plug_src, plug_len);
+                plug_src = p;
+                plug_dst = to;
+                plug_len = size;
             }
+            dest = to + size;
+        } else {
+            if (plug_len != 0) {
+                memmove(plug_dst, plug_src, plug_len);
+                plug_len = 0;
+            }
+            if (dest < p)
+                mgc_make_free(heap, dest, (size_t)(p - dest));
+            *(uint64_t *)p = h & ~MGC_HDR_GCBITS;
+            dest = p + size;
         }
         p += size;
     }
+    if (plug_len != 0)
+        memmove(plug_dst, plug_src, plug_len);
     MGC_AVER(dest == seg->plan_end);
     seg->used = dest;
     mgc_os_poison(dest, (size_t)(old_used - dest));
@@ -125,8 +153,10 @@ void mgc_compact_phase(mgc_heap *heap)
     /* small-object segments: slide, then move the boundaries */
     for (mgc_segment *s = heap->soh; s; s = s->next) {
         uint8_t *end = compact_range(heap, s, s->cond_start);
+        MGC_AVER2(s->plan_gen0 <= end);
+        (void)end;
         s->gen1_start = s->plan_gen1;
-        s->gen0_start = end;
+        s->gen0_start = s->plan_gen0;
     }
     /* gen2: the LOH is swept into its free list (or compacted once) */
     if (heap->condemned == 2)

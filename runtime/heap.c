@@ -14,10 +14,10 @@ void mgc_aver_fail(const char *cond, const char *file, int line)
 void mgc_config_default(mgc_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
-    cfg->gen0_budget = 256u * 1024u;
-    cfg->gen1_budget = 2u * 1024u * 1024u;
-    cfg->gen2_budget = 10u * 1024u * 1024u;
-    cfg->loh_budget = 16u * 1024u * 1024u;
+    cfg->gen0_budget = MGC_BUDGET_DYNAMIC;           /* .budget.dynamic */
+    cfg->gen1_budget = MGC_BUDGET_DYNAMIC;
+    cfg->gen2_budget = MGC_BUDGET_DYNAMIC;
+    cfg->loh_budget = MGC_BUDGET_DYNAMIC;
     cfg->loh_threshold = 85000u;
     cfg->segment_size = 4u * 1024u * 1024u;
     cfg->hard_limit = 0;
@@ -68,6 +68,7 @@ mgc_status mgc_heap_create(const mgc_config *cfg, mgc_heap **out)
     heap->cfg = *cfg;
     heap->cfg.segment_size = mgc_policy_segment_size(cfg->segment_size, mgc_os_page());
     mgc_os_init(&heap->os, cfg->fail_reserve_nth, cfg->fail_commit_nth);
+    mgc_policy_budgets_init(heap);
     pthread_mutexattr_t attr;
     pthread_mutexattr_init(&attr);
     pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);

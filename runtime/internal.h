@@ -93,6 +93,9 @@ void mgc_os_release(mgc_os *os, void *p, size_t size, size_t committed);
    memcheck; unpoisoned when handed out again. */
 void mgc_os_poison(void *p, size_t size);
 void mgc_os_unpoison(void *p, size_t size);
+/* Size in bytes of the level-`level` data (or unified) cache of the first
+   CPU, 0 when the platform does not say. */
+size_t mgc_os_cache_size(int level);
 
 /* --- policy.c: every tuning decision --- */
 size_t mgc_policy_card_size(void);
@@ -106,6 +109,11 @@ bool mgc_policy_gen0_exceeded(const mgc_heap *heap, uint64_t allocated, size_t s
 bool mgc_policy_loh_exceeded(const mgc_heap *heap, size_t s);
 size_t mgc_policy_segment_size(size_t requested, size_t page);
 size_t mgc_policy_loader_reserve(void);
+/* .budget.dynamic: budgets in force from the configuration, their update
+   after a collection of generation gen, the promotion decision of a GC. */
+void mgc_policy_budgets_init(mgc_heap *heap);
+void mgc_policy_budgets_after_gc(mgc_heap *heap, int gen);
+bool mgc_policy_promote(const mgc_heap *heap);
 
 /* --- loader_heap.c --- */
 void mgc_loader_init(mgc_loader_heap *lh, const char *name);

@@ -131,10 +131,14 @@ void mgc_mark_phase(mgc_heap *heap)
     int n = heap->condemned;
 
     /* .mark.condemn */
-    for (mgc_segment *s = heap->soh; s; s = s->next)
+    for (mgc_segment *s = heap->soh; s; s = s->next) {
         s->cond_start = n == 0 ? s->gen0_start : n == 1 ? s->gen1_start : s->base;
-    for (mgc_segment *s = heap->loh; s; s = s->next)
+        s->gc_used = s->used;
+    }
+    for (mgc_segment *s = heap->loh; s; s = s->next) {
         s->cond_start = n == 2 ? s->base : s->used;
+        s->gc_used = s->used;
+    }
     heap->pinned = 0;
     heap->marked_bytes = 0;
 

@@ -15,6 +15,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #ifdef MGC_ASAN
 #include <sanitizer/asan_interface.h>
@@ -37,6 +39,57 @@ void mgc_os_init(mgc_os *os, unsigned fail_reserve_nth, unsigned fail_commit_nth
     os->page = mgc_os_page();
     os->fail_reserve_at = fail_reserve_nth;
     os->fail_commit_at = fail_commit_nth;
+}
+
+/* ===================== cache size (.os.cache) ========================= */
+
+/* Read a small text file of /sys into buf; false when it cannot. */
+static bool read_sys(const char *path, char *buf, size_t n)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    size_t got = fread(buf, 1, n - 1, f);
+    fclose(f);
+    buf[got] = '\0';
+    return got > 0;
+}
+
+/* .os.cache: the cache description of cpu0 in sysfs (Linux), else sysconf
+   (glibc); 0 when neither says.  sysfs first: under some hypervisors
+   sysconf reports the sum over all cache instances. */
+size_t mgc_os_cache_size(int level)
+{
+    for (int i = 0; i < 8; i++) {
+        char path[96], buf[64];
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/level", i);
+        if (!read_sys(path, buf, sizeof buf))
+            break;
+        if (atoi(buf) != level)
+            continue;
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/type", i);
+        if (!read_sys(path, buf, sizeof buf) || strncmp(buf, "Instruction", 11) == 0)
+            continue;
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/size", i);
+        if (!read_sys(path, buf, sizeof buf))
+            continue;
+        char *end;
+        unsigned long long v = strtoull(buf, &end, 10);
+        if (*end == 'K')
+            v *= 1024u;
+        else if (*end == 'M')
+            v *= 1024u * 1024u;
+        if (v > 0)
+            return (size_t)v;
+    }
+    long v = -1;
+#if defined(_SC_LEVEL2_CACHE_SIZE) && defined(_SC_LEVEL3_CACHE_SIZE)
+    if (level == 2)
+        v = sysconf(_SC_LEVEL2_CACHE_SIZE);
+    else if (level == 3)
+        v = sysconf(_SC_LEVEL3_CACHE_SIZE);
+#endif
+    return v > 0 ? (size_t)v : 0;
 }
 
 /* ===================== reserve / commit / decommit / release ========== */

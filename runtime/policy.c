@@ -61,10 +61,10 @@ size_t mgc_policy_committed_slack(const mgc_heap *heap)
 {
     if (heap->cfg.hard_limit != 0)
         return 0;
-    size_t s = heap->cfg.gen0_budget + mgc_policy_window_size(heap);
+    size_t s = heap->budget[0] + mgc_policy_window_size(heap);
     if (s < 64u * 1024u)
         s = 64u * 1024u;
-    if (heap->cfg.gen0_budget == 0 || s > 4u * 1024u * 1024u)
+    if (heap->budget[0] == 0 || s > 4u * 1024u * 1024u)
         s = 4u * 1024u * 1024u;
     return s;
 }
@@ -74,9 +74,9 @@ size_t mgc_policy_committed_slack(const mgc_heap *heap)
 int mgc_policy_budget_gen(const mgc_heap *heap)
 {
     int gen = 0;
-    if (heap->cfg.gen1_budget != 0 && heap->promoted1 > heap->cfg.gen1_budget)
+    if (heap->budget[1] != 0 && heap->promoted1 > heap->budget[1])
         gen = 1;
-    if (heap->cfg.gen2_budget != 0 && heap->promoted2 > heap->cfg.gen2_budget)
+    if (heap->budget[2] != 0 && heap->promoted2 > heap->budget[2])
         gen = 2;
     return gen;
 }
@@ -89,12 +89,12 @@ static bool exceeds(uint64_t allocated, size_t s, size_t budget)
 
 bool mgc_policy_gen0_exceeded(const mgc_heap *heap, uint64_t allocated, size_t s)
 {
-    return exceeds(allocated, s, heap->cfg.gen0_budget);
+    return exceeds(allocated, s, heap->budget[0]);
 }
 
 bool mgc_policy_loh_exceeded(const mgc_heap *heap, size_t s)
 {
-    return exceeds(heap->loh_alloc, s, heap->cfg.loh_budget);
+    return exceeds(heap->loh_alloc, s, heap->budget[MGC_BUDGET_LOH]);
 }
 
 /* .policy.segment-size: the configured segment size is a tuning knob, not a
@@ -110,3 +110,143 @@ size_t mgc_policy_segment_size(size_t requested, size_t page)
 /* .policy.loader: a loader heap block reserves 64 KiB (and commits a page at
    a time, loader_heap.c). */
 size_t mgc_policy_loader_reserve(void) { return 64u * 1024u; }
+
+/* ===================== dynamic budgets (.budget.dynamic) ============== */
+
+/* .budget.rules: a dynamic budget is recomputed after every collection of
+   its generation (gen0: every collection; gen1: N >= 1; gen2 and the LOH:
+   N == 2) from that generation's survival rate r = bytes of its objects
+   that survived / bytes of its objects when the collection started.  A
+   growth factor goes linearly from `lo` at r = 0 to `hi` at r >= `sat`
+   (all in thousandths).  gen0 and gen1 budgets are growth x survivors (the
+   more survives, the more a collection costs, the more allocation it may
+   wait for); gen2 and the LOH are budgets of growth *beyond* the
+   generation's size after the collection: (growth - 1) x size.  The result
+   is kept within [min, max]. */
+typedef struct budget_rule {
+    size_t min, max;
+    uint32_t lo, hi, sat;             /* growth at r = 0, at r >= sat (x1000) */
+    bool of_size;                     /* (growth - 1) x size, not growth x survivors */
+} budget_rule;
+
+#define KIB ((size_t)1024)
+#define MIB ((size_t)1024 * 1024)
+
+/* .budget.gen0-initial: gen0 starts at, and never goes below, the size of
+   the core's second-level cache (a gen0 that fits it keeps the survivors a
+   collection touches hot), kept within [256 KiB, 4 MiB]; 256 KiB when the
+   platform does not say.  Under a hard limit at most an eighth of it. */
+static size_t gen0_min_budget(const mgc_heap *heap)
+{
+    size_t c = mgc_os_cache_size(2);
+    if (c == 0)
+        c = 256u * KIB;
+    if (c < 256u * KIB)
+        c = 256u * KIB;
+    if (c > 4u * MIB)
+        c = 4u * MIB;
+    if (heap->cfg.hard_limit != 0 && c > heap->cfg.hard_limit / 8u)
+        c = heap->cfg.hard_limit / 8u < 64u * KIB ? 64u * KIB : heap->cfg.hard_limit / 8u;
+    return mgc_align8(c);
+}
+
+static budget_rule rule_of(const mgc_heap *heap, int b)
+{
+    budget_rule r;
+    switch (b) {
+    case 0:   /* .budget.gen0 */
+        r = (budget_rule){ heap->gen0_min_budget, 6u * MIB, 2000, 8000, 250, false };
+        break;
+    case 1:   /* .budget.gen1: bytes promoted into gen1 */
+        r = (budget_rule){ 2u * MIB, 16u * MIB, 2000, 7000, 500, false };
+        break;
+    case 2:   /* .budget.gen2: bytes promoted into gen2 */
+        r = (budget_rule){ 10u * MIB, (size_t)1 << 40, 1200, 1800, 900, true };
+        break;
+    default:  /* .budget.loh: large bytes allocated */
+        r = (budget_rule){ 16u * MIB, (size_t)1 << 40, 1250, 4500, 900, true };
+        break;
+    }
+    if (r.max < r.min)
+        r.max = r.min;
+    if (heap->cfg.hard_limit != 0 && r.max > heap->cfg.hard_limit / 2u)
+        r.max = r.min > heap->cfg.hard_limit / 2u ? r.min : heap->cfg.hard_limit / 2u;
+    return r;
+}
+
+/* .budget.pause: a gen0 collection costs about its survivors; the gen0
+   budget is also kept at most at 1000 x pause_bytes / r (thousandths), so
+   that at the last measured survival rate a gen0 collection handles about
+   pause_bytes of survivors (bench: 1 ms goal for the gen0 pause). */
+static size_t gen0_pause_bytes(void) { return 1u * MIB; }
+
+void mgc_policy_budgets_init(mgc_heap *heap)
+{
+    const size_t cfgb[MGC_NBUDGETS] = { heap->cfg.gen0_budget, heap->cfg.gen1_budget,
+                                        heap->cfg.gen2_budget, heap->cfg.loh_budget };
+    heap->gen0_min_budget = gen0_min_budget(heap);
+    for (int b = 0; b < MGC_NBUDGETS; b++) {
+        heap->budget_dynamic[b] = cfgb[b] == MGC_BUDGET_DYNAMIC;
+        heap->budget[b] = heap->budget_dynamic[b] ? rule_of(heap, b).min : cfgb[b];
+        heap->survival_pm[b] = 0;
+    }
+}
+
+static uint32_t permille(uint64_t part, uint64_t whole)
+{
+    if (whole == 0)
+        return 0;
+    if (part >= whole)
+        return 1000;
+    return (uint32_t)((part * 1000u + whole / 2u) / whole);
+}
+
+static size_t recompute(const mgc_heap *heap, int b, uint32_t r_pm, uint64_t survivors, uint64_t size)
+{
+    budget_rule r = rule_of(heap, b);
+    uint64_t g = r_pm >= r.sat ? r.hi : r.lo + (uint64_t)(r.hi - r.lo) * r_pm / r.sat;
+    uint64_t want = r.of_size ? (g > 1000 ? (g - 1000) * (size / 1000u) : 0)
+                              : g * (survivors / 1000u) + g * (survivors % 1000u) / 1000u;
+    if (b == 0 && r_pm > 0) {
+        uint64_t cap = (uint64_t)gen0_pause_bytes() * 1000u / r_pm;
+        if (want > cap)
+            want = cap;
+    }
+    if (want < r.min)
+        want = r.min;
+    if (want > r.max)
+        want = r.max;
+    return mgc_align8((size_t)want);
+}
+
+/* After a collection of generation `gen`: survival rates and new budgets
+   (.budget.rules).  gen_begin holds the sizes when it started; the
+   survivors are what the plan counted by origin generation. */
+void mgc_policy_budgets_after_gc(mgc_heap *heap, int gen)
+{
+    const uint64_t *surv = heap->surv;
+    const uint64_t after[MGC_NBUDGETS] = { heap->gen_bytes[0], heap->gen_bytes[1],
+                                           heap->gen_bytes[2], heap->loh_bytes };
+    for (int b = 0; b < MGC_NBUDGETS; b++) {
+        int g = b == MGC_BUDGET_LOH ? 2 : b;
+        if (g > gen)
+            continue;
+        heap->survival_pm[b] = permille(surv[b], heap->gen_begin[b]);
+        if (heap->budget_dynamic[b])
+            heap->budget[b] = recompute(heap, b, heap->survival_pm[b], surv[b], after[b]);
+    }
+}
+
+/* .budget.promotion (.clr.no-promotion): in the clr profile, with a dynamic
+   gen0 budget, a gen0 or gen1 collection whose survivors are fewer than a
+   tenth of gen0's minimum budget for each generation it condemns keeps
+   them in their generations: promoting a few young objects would only age
+   them before they die.  The strict profile always promotes. */
+bool mgc_policy_promote(const mgc_heap *heap)
+{
+    if (heap->cfg.profile != MGC_PROFILE_CLR || !heap->budget_dynamic[0] || heap->condemned == 2)
+        return true;
+    uint64_t survivors = heap->marked_bytes;
+    uint64_t threshold = (uint64_t)heap->gen0_min_budget / 10u * (uint64_t)(heap->condemned + 1);
+    return survivors >= threshold;
+}

@@ -214,16 +214,7 @@ mgc_segment *mgc_segment_acquire(mgc_heap *heap, mgc_seg_kind kind, size_t need)
     seg->reserved_end = seg->base + size;
     seg->committed_end = seg->base;
     heap->reserved += size;
-    if (seg->ncards > heap->card_scratch_cap) {
-        /* the collector's card scratch grows here, so a collection never
-           allocates it */
-        uint8_t *sc = realloc(heap->card_scratch, seg->ncards);
-        if (sc) {
-            heap->card_scratch = sc;
-            heap->card_scratch_cap = seg->ncards;
-        }
-    }
-    if (seg->ncards > heap->card_scratch_cap || !index_add(heap, seg)) {
+    if (!index_add(heap, seg)) {
         heap->reserved -= size;
         mgc_os_release(&heap->os, seg->base, size, 0);
         free(seg->cards);
@@ -278,9 +269,6 @@ void mgc_segment_destroy_all(mgc_heap *heap)
     free(heap->index);
     heap->index = NULL;
     cache_clear(heap);
-    free(heap->card_scratch);
-    heap->card_scratch = NULL;
-    heap->card_scratch_cap = 0;
     heap->nindex = heap->capindex = 0;
 }
 

@@ -1,5 +1,13 @@
 /* stats.c -- counters (the .NET CLR Memory performance counters), events and
- * status names. */
+ * status names.
+ *
+ * .stats.sizes  the generation sizes (bytes in objects, free objects and
+ *               unused window space left out) are counters, not walks: gen0
+ *               is what stayed in gen0 after the last collection plus what
+ *               was allocated since; a collection sets the sizes of the
+ *               generations it condemned to the survivors it left in them
+ *               and adds to older ones what it promoted; large allocations
+ *               add to the LOH.  mgc_verify compares them with a walk. */
 #include "internal.h"
 #include <string.h>
 
@@ -35,18 +43,6 @@ uint64_t mgc_collection_count(mgc_heap *heap, int gen)
     return gen >= 0 && gen <= 2 ? heap->collections[gen] : 0;
 }
 
-typedef struct size_acc { uint64_t gen[3], loh; } size_acc;
-
-static bool acc_fn(const mgc_object_info *info, void *ctx)
-{
-    size_acc *a = ctx;
-    if (info->large)
-        a->loh += info->size;
-    else
-        a->gen[info->gen] += info->size;
-    return true;
-}
-
 void mgc_get_stats(mgc_heap *heap, mgc_stats *out)
 {
     MGC_AVER(mgc_heap_check(heap) && out != NULL);
@@ -59,11 +55,18 @@ void mgc_get_stats(mgc_heap *heap, mgc_stats *out)
     out->promoted_finalization = heap->promoted_fin;
     out->finalization_survivors = heap->fin_survivors;
     out->pinned_last_gc = heap->pinned_last;
-    size_acc a = { {0, 0, 0}, 0 };
-    mgc_walk(heap, 0, acc_fn, &a);
-    for (int g = 0; g < 3; g++)
-        out->gen_size[g] = a.gen[g];
-    out->loh_size = a.loh;
+    /* .stats.sizes: kept exactly by allocation and collections (mgc_verify
+       checks them against a walk), so reading the counters is O(1) */
+    out->gen_size[0] = heap->gen_bytes[0] + mgc_alloc_gen0_allocated(heap);
+    out->gen_size[1] = heap->gen_bytes[1];
+    out->gen_size[2] = heap->gen_bytes[2];
+    out->loh_size = heap->loh_bytes;
+    for (int b = 0; b < MGC_NBUDGETS; b++) {
+        out->budget[b] = heap->budget[b];
+        out->survival_permille[b] = heap->survival_pm[b];
+        if (heap->budget_dynamic[b])
+            out->budget_dynamic |= 1u << b;
+    }
     out->gc_committed = heap->committed;
     out->gc_reserved = heap->reserved;
     out->loader_committed = heap->hf.committed + heap->lf.committed;

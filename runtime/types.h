@@ -191,7 +191,9 @@ typedef struct mgc_segment {
     bool any_card;
     /* during a collection */
     uint8_t *cond_start;              /* start of the condemned range */
+    uint8_t *gc_used;                 /* used when the collection started */
     uint8_t *plan_gen1;               /* planned gen1 start after promotion */
+    uint8_t *plan_gen0;               /* planned gen0 start (plan_end when promoting) */
     uint8_t *plan_end;                /* planned end of the survivors */
     /* LOH only: free list sorted by address, coalesced (.loh.free-sorted) */
     mgc_loh_free *free;
@@ -240,8 +242,6 @@ struct mgc_heap {
     size_t nindex, capindex;
     uint64_t seg_seq;
     size_t card_size;
-    uint8_t *card_scratch;            /* ncards of the biggest segment (.cards.rebuild) */
-    size_t card_scratch_cap;
     size_t committed, reserved;       /* GC heap (segments) */
     /* allocation */
     mgc_alloc_ctx ctx[MGC_MAX_THREADS];
@@ -251,6 +251,18 @@ struct mgc_heap {
     uint64_t loh_alloc;
     uint64_t promoted1, promoted2;    /* .dec.promo-acc */
     uint64_t allocated_total;
+    /* budgets (policy.c, .budget.dynamic): index 0-2 gen0..gen2, 3 the LOH */
+#define MGC_NBUDGETS 4
+#define MGC_BUDGET_LOH 3
+    size_t budget[MGC_NBUDGETS];      /* in force: the configured value, or the
+                                         adapted one when dynamic */
+    bool budget_dynamic[MGC_NBUDGETS];
+    size_t gen0_min_budget;           /* from the cache size (.budget.gen0-initial) */
+    uint32_t survival_pm[MGC_NBUDGETS]; /* last survival rate, per mille */
+    /* bytes in objects per generation (.stats.sizes): exact, kept by
+       allocation and collections, so the counters never walk the heap.
+       gen_bytes[0] excludes what gen0 allocated since the last GC. */
+    uint64_t gen_bytes[3], loh_bytes;
     /* collection state */
     bool in_gc;
     int condemned;
@@ -261,6 +273,11 @@ struct mgc_heap {
     uint64_t gc_index;
     uint64_t collections[3], induced;
     uint64_t promoted_gen0, promoted_gen1, promoted_fin, fin_survivors;
+    uint64_t surv[MGC_NBUDGETS];      /* survivor bytes by origin: gen0..2, LOH (plan) */
+    uint64_t gen_begin[MGC_NBUDGETS]; /* generation sizes when the GC started */
+    uint64_t walked[3], walked_loh;   /* survivor bytes by generation after the GC
+                                         (condemned ranges, cards.c walk) */
+    bool promotion;                   /* this GC promotes (.clr.no-promotion) */
     uint64_t marked_bytes;            /* bytes newly marked (promoted_fin) */
     mgc_event_fn event_fn;
     void *event_ctx;

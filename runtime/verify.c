@@ -13,6 +13,8 @@
  *   .verify.loh       each LOH free list is sorted, inside the segment,
  *                     non-overlapping, coalesced, and matches the free
  *                     objects of the walk exactly (.loh.free-sorted).
+ *   .verify.sizes     the generation-size counters equal the sizes a walk
+ *                     finds (.stats.sizes).
  *   .verify.fin       the handle table and the finalization queues (FIN).
  */
 #include "internal.h"
@@ -169,6 +171,36 @@ static void verify_refs(vstate *v, mgc_segment *seg)
     }
 }
 
+/* ===================== .verify.sizes ================================= */
+
+typedef struct size_acc { uint64_t gen[3], loh; } size_acc;
+
+static bool size_fn(const mgc_object_info *info, void *ctx)
+{
+    size_acc *a = ctx;
+    if (info->large)
+        a->loh += info->size;
+    else
+        a->gen[info->gen] += info->size;
+    return true;
+}
+
+/* The generation-size counters (.stats.sizes) against a walk. */
+static void verify_sizes(vstate *v)
+{
+    size_acc a = { { 0, 0, 0 }, 0 };
+    mgc_walk(v->heap, 0, size_fn, &a);
+    mgc_stats st;
+    mgc_get_stats(v->heap, &st);
+    for (int g = 0; g < 3; g++)
+        if (a.gen[g] != st.gen_size[g])
+            fail(v, "gen%d size counter %llu, walk finds %llu", g,
+                 (unsigned long long)st.gen_size[g], (unsigned long long)a.gen[g]);
+    if (a.loh != st.loh_size)
+        fail(v, "LOH size counter %llu, walk finds %llu", (unsigned long long)st.loh_size,
+             (unsigned long long)a.loh);
+}
+
 /* ===================== the entry point =============================== */
 
 mgc_status mgc_verify(mgc_heap *heap, char *err, size_t errlen)
@@ -214,6 +246,8 @@ mgc_status mgc_verify(mgc_heap *heap, char *err, size_t errlen)
     for (size_t i = 0; i < heap->nindex; i++)
         free(v.starts[i]);
     free(v.starts);
+    if (!v.failed)
+        verify_sizes(&v);
     if (v.failed)
         return MGC_E_VERIFY;
     /* .verify.fin */
