@@ -190,8 +190,14 @@ mgc_status mgc_alloc(mgc_heap *heap, unsigned tid, const mgc_type *type, size_t 
         *out = NULL;
         return MGC_E_STATE;
     }
-    size_t raw = mgc_type_raw_size(type, length);     /* saturating */
-    size_t s = mgc_type_instance_size(type, length);
+    size_t raw, s;
+    if (type->kind == MGC_KIND_FIXED) {               /* mgc_type_instance_size, inline */
+        raw = type->size;
+        s = mgc_align8(raw);
+    } else {
+        raw = mgc_type_raw_size(type, length);        /* saturating */
+        s = raw > SIZE_MAX - 7u ? SIZE_MAX & ~(size_t)7u : mgc_align8(raw);
+    }
     mgc_alloc_ctx *c = &heap->ctx[tid];
     bool large = raw >= heap->cfg.loh_threshold;          /* SEMANTICS 1, unaligned */
     uint8_t *block = large ? NULL : alloc_fast(c, s);

@@ -27,7 +27,7 @@
 
 static inline size_t card_index(const mgc_heap *heap, const mgc_segment *seg, const void *p)
 {
-    return (size_t)((const uint8_t *)p - seg->base) / heap->card_size;
+    return (size_t)((const uint8_t *)p - seg->base) >> heap->card_shift;
 }
 
 void mgc_cards_mark(mgc_heap *heap, mgc_segment *seg, void **slot)
@@ -39,7 +39,7 @@ void mgc_cards_mark(mgc_heap *heap, mgc_segment *seg, void **slot)
 bool mgc_cards_is_set(const mgc_segment *seg, const void *slot)
 {
     /* card size is a policy constant; recompute the index from it */
-    size_t i = (size_t)((const uint8_t *)slot - seg->base) / mgc_policy_card_size();
+    size_t i = (size_t)((const uint8_t *)slot - seg->base) >> mgc_policy_card_shift();
     return i < seg->ncards && seg->cards[i] != 0;
 }
 
@@ -54,9 +54,13 @@ void mgc_store(mgc_heap *heap, mgc_ref obj, size_t i, mgc_ref value)
     if (!value)
         return;
     mgc_segment *so = mgc_segment_of(heap, obj);
+    MGC_AVER(so != NULL);
+    int go = mgc_segment_gen_at(so, mgc_obj_block(obj));
+    if (go == 0)
+        return;                       /* nothing is younger than gen0 */
     mgc_segment *sv = mgc_segment_of(heap, value);
-    MGC_AVER(so != NULL && sv != NULL);
-    if (mgc_segment_gen_at(so, mgc_obj_block(obj)) > mgc_segment_gen_at(sv, mgc_obj_block(value)))
+    MGC_AVER(sv != NULL);
+    if (go > mgc_segment_gen_at(sv, mgc_obj_block(value)))
         mgc_cards_mark(heap, so, slot);
 }
 
@@ -70,9 +74,10 @@ void mgc_store(mgc_heap *heap, mgc_ref obj, size_t i, mgc_ref value)
 void mgc_cards_note_block(mgc_heap *heap, mgc_segment *seg, uint8_t *p, size_t size)
 {
     size_t cs = heap->card_size;
+    unsigned sh = heap->card_shift;
     size_t off = (size_t)(p - seg->base);
-    size_t k = (off + cs - 1) / cs;
-    size_t last = (off + size - 1) / cs;
+    size_t k = (off + cs - 1) >> sh;
+    size_t last = (off + size - 1) >> sh;
     uint32_t v = (uint32_t)(off / 8u);
     for (; k <= last && k < seg->ncards; k++)
         seg->crossing[k] = v;
@@ -98,7 +103,7 @@ static void scan_card_runs(mgc_heap *heap, mgc_segment *seg, uint8_t *hi, mgc_sl
                            bool clear)
 {
     size_t cs = heap->card_size;
-    size_t kend = ((size_t)(hi - seg->base) + cs - 1) / cs;
+    size_t kend = ((size_t)(hi - seg->base) + cs - 1) >> heap->card_shift;
     size_t k = 0;
     while (k < kend) {
         if (!seg->cards[k]) {
@@ -166,7 +171,8 @@ static void rebuild_slot(mgc_heap *heap, void **slot, void *vctx)
     void *v = *slot;
     if (!v)
         return;
-    mgc_segment *sv = mgc_segment_of(heap, v);
+    mgc_segment *sv = (uint8_t *)v >= rc->seg->base && (uint8_t *)v < rc->seg->reserved_end
+                          ? rc->seg : mgc_segment_of(heap, v);
     if (sv && mgc_segment_gen_at(sv, mgc_obj_block(v)) < mgc_segment_gen_at(rc->seg, (uint8_t *)slot)) {
         rc->seg->cards[card_index(heap, rc->seg, slot)] = 1;
         rc->any = true;
@@ -188,8 +194,8 @@ static void rebuild_segment(mgc_heap *heap, mgc_segment *seg, uint8_t *all_from,
     if (seg->any_card && all_from > seg->base)
         scan_card_runs(heap, seg, all_from, rebuild_slot, &rc, true);
     /* cards wholly in the condemned range (as it was before the GC) start clear */
-    size_t kfrom = ((size_t)(all_from - seg->base) + cs - 1) / cs;
-    size_t kto = ((size_t)(seg->gc_used - seg->base) + cs - 1) / cs;
+    size_t kfrom = ((size_t)(all_from - seg->base) + cs - 1) >> heap->card_shift;
+    size_t kto = ((size_t)(seg->gc_used - seg->base) + cs - 1) >> heap->card_shift;
     if (seg->any_card && kto > kfrom)
         memset(seg->cards + kfrom, 0, (kto < seg->ncards ? kto : seg->ncards) - kfrom);
     /* survivors of the condemned range: every slot */

@@ -26,12 +26,6 @@ void mgc_config_default(mgc_config *cfg)
     cfg->compact_mode = MGC_COMPACT;
 }
 
-bool mgc_heap_check(const mgc_heap *heap)
-{
-    return heap && heap->sig == MGC_SIG_HEAP && heap->cfg.threads >= 1 &&
-           heap->cfg.threads <= MGC_MAX_THREADS;
-}
-
 void mgc_heap_lock(mgc_heap *heap) { pthread_mutex_lock(&heap->lock); }
 void mgc_heap_unlock(mgc_heap *heap) { pthread_mutex_unlock(&heap->lock); }
 
@@ -76,7 +70,8 @@ mgc_status mgc_heap_create(const mgc_config *cfg, mgc_heap **out)
     pthread_mutexattr_destroy(&attr);
     mgc_loader_init(&heap->hf, "high-frequency");
     mgc_loader_init(&heap->lf, "low-frequency");
-    heap->card_size = mgc_policy_card_size();
+    heap->card_shift = mgc_policy_card_shift();
+    heap->card_size = (size_t)1 << heap->card_shift;
     for (unsigned i = 0; i < MGC_MAX_THREADS; i++)
         heap->ctx[i].sig = MGC_SIG_CTX;
     st = mgc_types_init(heap);

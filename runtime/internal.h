@@ -99,6 +99,7 @@ size_t mgc_os_cache_size(int level);
 
 /* --- policy.c: every tuning decision --- */
 size_t mgc_policy_card_size(void);
+unsigned mgc_policy_card_shift(void);       /* card size = 1 << shift */
 size_t mgc_policy_window_size(const mgc_heap *heap);
 size_t mgc_policy_segment_reserve(const mgc_heap *heap, mgc_seg_kind kind, size_t need);
 size_t mgc_policy_commit_step(const mgc_heap *heap, size_t need);
@@ -250,7 +251,12 @@ static inline void *mgc_forward(void *obj)
 }
 
 /* --- heap.c / stats.c --- */
-bool mgc_heap_check(const mgc_heap *heap);
+/* inline: every public call opens with it (.aver) */
+static inline bool mgc_heap_check(const mgc_heap *heap)
+{
+    return heap && heap->sig == MGC_SIG_HEAP && heap->cfg.threads >= 1 &&
+           heap->cfg.threads <= MGC_MAX_THREADS;
+}
 /* Run one collection (lock held, not in a GC). */
 void mgc_gc_run(mgc_heap *heap, int gen, mgc_gc_reason reason, unsigned flags);
 

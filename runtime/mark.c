@@ -67,35 +67,68 @@ void mgc_mark_stack_free(mgc_mark_stack *ms)
     ms->n = ms->cap = 0;
 }
 
-/* Mark obj if it is condemned and unmarked; true if newly marked. */
-static bool mark_one(mgc_heap *heap, void *obj)
+/* .mark.on-pop: the stack holds condemned objects to visit, marked or
+   not; an object is marked when it is taken from the stack.  Pushing needs
+   only the segment table, not the object, so the object's header is first
+   read after it has waited in a small FIFO behind a prefetch. */
+static inline bool wants_mark(mgc_heap *heap, void *obj)
 {
-    if (!obj || !mgc_gc_is_condemned(heap, obj) || mgc_is_marked(obj))
+    if (!obj)
         return false;
-    MGC_AVER2(!mgc_obj_type(obj)->is_free);
-    *mgc_obj_header(obj) |= MGC_HDR_MARK;
-    heap->marked_bytes += mgc_obj_size(obj);
-    push(heap, obj);
-    return true;
+    mgc_segment *seg = mgc_segment_of(heap, obj);
+    MGC_AVER2(seg != NULL);
+    return mgc_obj_block(obj) >= seg->cond_start && mgc_obj_block(obj) < seg->used;
 }
 
+/* obj will be marked (and its slots visited) by the next drain if it is
+   condemned and not marked by then. */
+static void mark_one(mgc_heap *heap, void *obj)
+{
+    if (wants_mark(heap, obj))
+        push(heap, obj);
+}
+
+#define MARK_FIFO 8u                 /* a power of two */
+
+/* Mark the objects of the stack and everything they reach. */
 static void drain(mgc_heap *heap)
 {
     mgc_mark_stack *ms = &heap->mark;
-    while (ms->n > 0) {
-        void *obj = ms->items[--ms->n];
+    void *fifo[MARK_FIFO];
+    unsigned head = 0, n = 0;
+    for (;;) {
+        while (n < MARK_FIFO && ms->n > 0) {
+            void *o = ms->items[--ms->n];
+            __builtin_prefetch(mgc_obj_header(o), 1);
+            fifo[(head + n) & (MARK_FIFO - 1u)] = o;
+            n++;
+        }
+        if (n == 0)
+            break;
+        void *obj = fifo[head];
+        head = (head + 1u) & (MARK_FIFO - 1u);
+        n--;
+        uint64_t *h = mgc_obj_header(obj);
+        if (*h & MGC_HDR_MARK)
+            continue;
+        MGC_AVER2(!mgc_obj_type(obj)->is_free);
+        *h |= MGC_HDR_MARK;
+        heap->marked_bytes += mgc_obj_size(obj);
         void **slots = mgc_obj_slots(obj);
-        size_t n = mgc_obj_nslots(obj);
-        for (size_t i = 0; i < n; i++)
-            mark_one(heap, slots[i]);
+        size_t ns = mgc_obj_nslots(obj);
+        for (size_t i = 0; i < ns; i++) {
+            void *v = slots[i];
+            if (wants_mark(heap, v))
+                push(heap, v);
+        }
     }
 }
 
 void mgc_gc_mark_from(mgc_heap *heap, void *obj)
 {
     MGC_AVER(heap->in_gc);
-    if (mark_one(heap, obj))
-        drain(heap);
+    mark_one(heap, obj);
+    drain(heap);
 }
 
 static void mark_slot(mgc_heap *heap, void **slot, void *ctx)

@@ -7,8 +7,9 @@
 #include "internal.h"
 
 /* .policy.card: one card byte covers 256 bytes of a segment, as CoreCLR's
-   64-bit card size. */
-size_t mgc_policy_card_size(void) { return 256u; }
+   64-bit card size (a power of two: card indexes are shifts). */
+unsigned mgc_policy_card_shift(void) { return 8u; }
+size_t mgc_policy_card_size(void) { return (size_t)1 << mgc_policy_card_shift(); }
 
 /* .policy.window: an allocation window is 8 KiB (CoreCLR's allocation
    quantum), but never more than an eighth of a segment so tiny segments
@@ -53,20 +54,24 @@ size_t mgc_policy_commit_step(const mgc_heap *heap, size_t need)
 size_t mgc_policy_keep_spare(const mgc_heap *heap) { (void)heap; return 1u; }
 
 /* .policy.trim: after a collection keep committed, beyond a segment's used
-   part, what gen0 will allocate before the next budget collection (at least
-   64 KiB, at most 4 MiB), so allocation does not fault pages back in after
-   every collection; decommit the rest.  Under a hard limit nothing is kept:
-   committed bytes are the scarce resource. */
+   part, what the young generations will take before the next gen1
+   collection: the gen0 budget (allocation) plus the gen1 budget (what
+   promotion adds below it), at least 64 KiB, at most 16 MiB, so allocation
+   and promotion do not fault pages back in (the kernel zeroing them again)
+   after every collection; decommit the rest.  A budget of 0 (no limit)
+   counts as 4 MiB.  Under a hard limit nothing is kept: committed bytes are
+   the scarce resource. */
 size_t mgc_policy_committed_slack(const mgc_heap *heap)
 {
     if (heap->cfg.hard_limit != 0)
         return 0;
-    size_t s = heap->budget[0] + mgc_policy_window_size(heap);
+    const size_t cap = 16u * 1024u * 1024u, none = 4u * 1024u * 1024u;
+    size_t b0 = heap->budget[0] == 0 || heap->budget[0] > cap ? none : heap->budget[0];
+    size_t b1 = heap->budget[1] == 0 || heap->budget[1] > cap ? none : heap->budget[1];
+    size_t s = b0 + b1 + mgc_policy_window_size(heap);
     if (s < 64u * 1024u)
         s = 64u * 1024u;
-    if (heap->budget[0] == 0 || s > 4u * 1024u * 1024u)
-        s = 4u * 1024u * 1024u;
-    return s;
+    return s > cap ? cap : s;
 }
 
 /* .policy.budget (SEMANTICS 6, .dec.promo-acc, .dec.budget-zero,

@@ -241,7 +241,8 @@ struct mgc_heap {
     mgc_segment **index;              /* every live segment, sorted by base */
     size_t nindex, capindex;
     uint64_t seg_seq;
-    size_t card_size;
+    size_t card_size;                 /* 1 << card_shift (.policy.card) */
+    unsigned card_shift;
     size_t committed, reserved;       /* GC heap (segments) */
     /* allocation */
     mgc_alloc_ctx ctx[MGC_MAX_THREADS];

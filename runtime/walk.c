@@ -63,7 +63,7 @@ bool mgc_is_object(mgc_heap *heap, const void *p)
        older ranges, at gen0's start otherwise */
     uint8_t *q = seg->base;
     if (seg->kind == MGC_SEG_LOH || block < seg->gen0_start) {
-        size_t k = (size_t)(block - seg->base) / heap->card_size;
+        size_t k = (size_t)(block - seg->base) >> heap->card_shift;
         q = seg->base + (size_t)seg->crossing[k] * 8u;
     } else {
         q = seg->gen0_start;
