@@ -184,7 +184,8 @@ static void rebuild_slot(mgc_heap *heap, void **slot, void *vctx)
    blocks are walked once, each entered in the crossing map when it lies
    below note_hi (the older ranges), counted by generation (.stats.sizes)
    and its slots checked.  Below all_from only set cards are looked at. */
-static void rebuild_segment(mgc_heap *heap, mgc_segment *seg, uint8_t *all_from, uint8_t *note_hi)
+static void rebuild_segment(mgc_heap *heap, mgc_segment *seg, uint8_t *all_from, uint8_t *note_hi,
+                            int youngest)
 {
     if (!seg->any_card && all_from >= seg->used)
         return;                                     /* no cards, nothing condemned */
@@ -207,15 +208,18 @@ static void rebuild_segment(mgc_heap *heap, mgc_segment *seg, uint8_t *all_from,
         if (p < note_hi)
             mgc_cards_note_block(heap, seg, p, (size_t)(e - p));
         if (obj && !mgc_obj_type(obj)->is_free) {
-            void **slots = mgc_obj_slots(obj);
-            size_t n = mgc_obj_nslots(obj);
-            for (size_t k = 0; k < n; k++)
-                rebuild_slot(heap, &slots[k], &rc);
+            int g = mgc_segment_gen_at(seg, p);
+            if (g > youngest) {               /* else nothing younger exists */
+                void **slots = mgc_obj_slots(obj);
+                size_t n = mgc_obj_nslots(obj);
+                for (size_t k = 0; k < n; k++)
+                    rebuild_slot(heap, &slots[k], &rc);
+            }
             /* .stats.sizes: survivors by the generation they are in now */
             if (seg->kind == MGC_SEG_LOH)
                 heap->walked_loh += (uint64_t)(e - p);
             else
-                heap->walked[mgc_segment_gen_at(seg, p)] += (uint64_t)(e - p);
+                heap->walked[g] += (uint64_t)(e - p);
         }
         p = e;
     }
@@ -225,10 +229,20 @@ static void rebuild_segment(mgc_heap *heap, mgc_segment *seg, uint8_t *all_from,
 void mgc_cards_rebuild(mgc_heap *heap)
 {
     heap->walked[0] = heap->walked[1] = heap->walked[2] = heap->walked_loh = 0;
+    /* the youngest generation that holds anything now: an object in it
+       cannot refer to a younger one (after a promoting gen0 or gen1
+       collection every gen0 is empty, so its survivors need no slot check) */
+    int youngest = 2;
+    for (mgc_segment *seg = heap->soh; seg; seg = seg->next) {
+        if (seg->gen0_start < seg->used)
+            youngest = 0;
+        else if (seg->gen1_start < seg->gen0_start && youngest > 1)
+            youngest = 1;
+    }
     for (mgc_segment *seg = heap->soh; seg; seg = seg->next)
-        rebuild_segment(heap, seg, seg->cond_start, seg->gen0_start);
+        rebuild_segment(heap, seg, seg->cond_start, seg->gen0_start, youngest);
     for (mgc_segment *seg = heap->loh; seg; seg = seg->next) {
         uint8_t *from = heap->condemned == 2 ? seg->base : seg->used;
-        rebuild_segment(heap, seg, from, seg->used);
+        rebuild_segment(heap, seg, from, seg->used, youngest);
     }
 }

@@ -179,10 +179,12 @@ static budget_rule rule_of(const mgc_heap *heap, int b)
     return r;
 }
 
-/* .budget.pause: a gen0 collection costs about its survivors; the gen0
-   budget is also kept at most at 1000 x pause_bytes / r (thousandths), so
-   that at the last measured survival rate a gen0 collection handles about
-   pause_bytes of survivors (bench: 1 ms goal for the gen0 pause). */
+/* .budget.pause: a gen0 collection costs about its survivors; after the
+   bounds, the gen0 budget is also kept at most at pause_bytes / r (but not
+   under 256 KiB), so that at the last measured survival rate a gen0
+   collection handles about pause_bytes of survivors (1 MiB: about the 1 ms
+   goal of the gen0 pause on the benchmark machine, docs/benchmarks.md).
+   This one may take gen0 below its minimum. */
 static size_t gen0_pause_bytes(void) { return 1u * MIB; }
 
 void mgc_policy_budgets_init(mgc_heap *heap)
@@ -212,15 +214,17 @@ static size_t recompute(const mgc_heap *heap, int b, uint32_t r_pm, uint64_t sur
     uint64_t g = r_pm >= r.sat ? r.hi : r.lo + (uint64_t)(r.hi - r.lo) * r_pm / r.sat;
     uint64_t want = r.of_size ? (g > 1000 ? (g - 1000) * (size / 1000u) : 0)
                               : g * (survivors / 1000u) + g * (survivors % 1000u) / 1000u;
-    if (b == 0 && r_pm > 0) {
-        uint64_t cap = (uint64_t)gen0_pause_bytes() * 1000u / r_pm;
-        if (want > cap)
-            want = cap;
-    }
     if (want < r.min)
         want = r.min;
     if (want > r.max)
         want = r.max;
+    if (b == 0 && r_pm > 0) {                     /* .budget.pause */
+        uint64_t cap = (uint64_t)gen0_pause_bytes() * 1000u / r_pm;
+        if (cap < 256u * KIB)
+            cap = 256u * KIB;
+        if (want > cap)
+            want = cap;
+    }
     return mgc_align8((size_t)want);
 }
 
