@@ -19,6 +19,13 @@
  *                   reference.  A reference from an untouched older object can
  *                   only become "less young", so cards that were clear stay
  *                   clear.
+ * .cards.keep       a gen0 collection leaves the cards of the older ranges as
+ *                   they are: whatever their slots named is at most one
+ *                   generation older now, still younger than or as old as
+ *                   the slot, so a card may stay set without need (the
+ *                   invariant is an implication) but never goes missing.  Such
+ *                   cards are re-decided by the next gen1 or gen2 collection
+ *                   (.budget.cards brings one when they pile up).
  * One card byte covers mgc_policy_card_size() bytes of a segment.
  */
 #include "internal.h"
@@ -99,9 +106,10 @@ void mgc_cards_note_blocks(mgc_heap *heap, mgc_segment *seg, uint8_t *from, uint
 
 /* Visit the slots of [lo, hi) (an older range) that lie in set cards, run
    of set cards by run of set cards. */
-static void scan_card_runs(mgc_heap *heap, mgc_segment *seg, uint8_t *hi, mgc_slot_fn fn, void *ctx,
-                           bool clear)
+static size_t scan_card_runs(mgc_heap *heap, mgc_segment *seg, uint8_t *hi, mgc_slot_fn fn, void *ctx,
+                             bool clear)
 {
+    size_t nset = 0;
     size_t cs = heap->card_size;
     size_t kend = ((size_t)(hi - seg->base) + cs - 1) >> heap->card_shift;
     size_t k = 0;
@@ -121,6 +129,7 @@ static void scan_card_runs(mgc_heap *heap, mgc_segment *seg, uint8_t *hi, mgc_sl
         size_t k2 = k;
         while (k2 + 1 < kend && seg->cards[k2 + 1])
             k2++;
+        nset += k2 + 1 - k;
         if (clear)                                  /* rebuilt in place: fn sets them again */
             memset(seg->cards + k, 0, k2 + 1 - k);
         uint8_t *cstart = seg->base + k * cs;
@@ -143,17 +152,20 @@ static void scan_card_runs(mgc_heap *heap, mgc_segment *seg, uint8_t *hi, mgc_sl
         }
         k = k2 + 1;
     }
+    return nset;
 }
 
-void mgc_cards_enum_old(mgc_heap *heap, mgc_slot_fn fn, void *ctx)
+size_t mgc_cards_enum_old(mgc_heap *heap, mgc_slot_fn fn, void *ctx)
 {
     MGC_AVER(heap->in_gc && heap->condemned < 2);
+    size_t n = 0;
     for (mgc_segment *seg = heap->soh; seg; seg = seg->next)
         if (seg->any_card)
-            scan_card_runs(heap, seg, seg->cond_start, fn, ctx, false);
+            n += scan_card_runs(heap, seg, seg->cond_start, fn, ctx, false);
     for (mgc_segment *seg = heap->loh; seg; seg = seg->next)
         if (seg->any_card)
-            scan_card_runs(heap, seg, seg->used, fn, ctx, false);
+            n += scan_card_runs(heap, seg, seg->used, fn, ctx, false);
+    return n;
 }
 
 /* ===================== rebuilding after a collection ================= */
@@ -183,7 +195,9 @@ static void rebuild_slot(mgc_heap *heap, void **slot, void *vctx)
    condemned range, which now holds survivors (and free objects) only: its
    blocks are walked once, each entered in the crossing map when it lies
    below note_hi (the older ranges), counted by generation (.stats.sizes)
-   and its slots checked.  Below all_from only set cards are looked at. */
+   and its slots checked.  Below all_from only set cards are looked at, and
+   only by a gen1 or gen2 collection: a gen0 collection keeps them as they
+   are (.cards.keep). */
 static void rebuild_segment(mgc_heap *heap, mgc_segment *seg, uint8_t *all_from, uint8_t *note_hi,
                             int youngest)
 {
@@ -192,7 +206,9 @@ static void rebuild_segment(mgc_heap *heap, mgc_segment *seg, uint8_t *all_from,
     size_t cs = heap->card_size;
     rebuild_ctx rc = { seg, false };
     /* older objects: only cards that were set, each cleared and re-decided */
-    if (seg->any_card && all_from > seg->base)
+    if (heap->condemned == 0)
+        rc.any = seg->any_card;
+    else if (seg->any_card && all_from > seg->base)
         scan_card_runs(heap, seg, all_from, rebuild_slot, &rc, true);
     /* cards wholly in the condemned range (as it was before the GC) start clear */
     size_t kfrom = ((size_t)(all_from - seg->base) + cs - 1) >> heap->card_shift;

@@ -4,8 +4,9 @@
  *            moves: locals of every thread, handles of all kinds and static
  *            slots, every finalization-queue entry, the fields of every
  *            survivor in the condemned ranges and, for gen N < 2, the fields
- *            of older and large objects found through the cards
- *            (.cards.roots; for N == 2 every object is condemned).
+ *            of older and large objects that the mark found through the
+ *            cards naming condemned objects (.mark.card-slots; .cards.roots;
+ *            for N == 2 every object is condemned).
  * .compact   each condemned range is walked once more in address order:
  *            moving survivors are copied down (memmove; destinations never
  *            pass sources), pinned and in-place survivors stay, runs of dead
@@ -27,6 +28,20 @@ static void reloc_slot(mgc_heap *heap, void **slot, void *ctx)
     (void)heap; (void)ctx;
     void *v = *slot;
     if (v && (*mgc_obj_header(v) & MGC_HDR_MOVED))
+        *slot = mgc_forward(v);
+}
+
+/* Old slots found through the cards: only a condemned target can have
+   moved, and the segment table says so without touching the target. */
+static void reloc_old_slot(mgc_heap *heap, void **slot, void *ctx)
+{
+    (void)ctx;
+    void *v = *slot;
+    if (!v)
+        return;
+    mgc_segment *seg = mgc_segment_of(heap, v);
+    if (mgc_obj_block(v) >= seg->cond_start && mgc_obj_block(v) < seg->used &&
+        (*mgc_obj_header(v) & MGC_HDR_MOVED))
         *slot = mgc_forward(v);
 }
 
@@ -73,8 +88,12 @@ void mgc_relocate_phase(mgc_heap *heap)
     if (heap->condemned == 2)
         for (mgc_segment *s = heap->loh; s; s = s->next)
             reloc_range(heap, s, s->base);
+    else if (heap->card_rec_lost)
+        mgc_cards_enum_old(heap, reloc_old_slot, NULL);
     else
-        mgc_cards_enum_old(heap, reloc_slot, NULL);
+        /* .mark.card-slots: the old slots that named condemned objects */
+        for (size_t i = 0; i < heap->card_rec.n; i++)
+            reloc_slot(heap, (void **)heap->card_rec.items[i], NULL);
 }
 
 /* ===================== compaction ==================================== */

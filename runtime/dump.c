@@ -74,6 +74,12 @@ static void view_eeheap(mgc_heap *heap, FILE *out)
     fprintf(out, "GC Heap Size: 0x%llx(%llu)\n", SZ(objs), SZ(objs));
     fprintf(out, "Committed: 0x%llx(%llu)\n", SZ(st.gc_committed), SZ(st.gc_committed));
     fprintf(out, "Reserved: 0x%llx(%llu)\n", SZ(st.gc_reserved), SZ(st.gc_reserved));
+    /* the budgets in force (.budget.dynamic) */
+    static const char *const bname[4] = { "gen0", "gen1", "gen2", "LOH" };
+    for (int b = 0; b < 4; b++)
+        fprintf(out, "%s budget: 0x%llx(%llu) %s, last survival %u.%u%%\n", bname[b],
+                SZ(st.budget[b]), SZ(st.budget[b]), (st.budget_dynamic >> b) & 1u ? "dynamic" : "fixed",
+                st.survival_permille[b] / 10u, st.survival_permille[b] % 10u);
 }
 
 /* ===================== type statistics (dumpheap -stat) ============= */

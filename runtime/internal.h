@@ -225,7 +225,8 @@ void mgc_loh_free_insert(mgc_heap *heap, mgc_segment *seg, uint8_t *p, size_t si
 void mgc_cards_mark(mgc_heap *heap, mgc_segment *seg, void **slot);
 bool mgc_cards_is_set(const mgc_segment *seg, const void *slot);
 /* Visit every slot of non-condemned objects that lies in a set card. */
-void mgc_cards_enum_old(mgc_heap *heap, mgc_slot_fn fn, void *ctx);
+/* Returns the number of set cards it visited. */
+size_t mgc_cards_enum_old(mgc_heap *heap, mgc_slot_fn fn, void *ctx);
 /* Record the blocks of [from, to) (from a block start) in the crossing map
    (.cards.crossing). */
 void mgc_cards_note_blocks(mgc_heap *heap, mgc_segment *seg, uint8_t *from, uint8_t *to);

@@ -14,6 +14,8 @@
  *                     marked; the newly marked bytes are the promoted
  *                     finalization memory
  *   .mark.weak-long   long weak handles to unmarked condemned objects cleared
+ *   .mark.card-slots  the old slots found through the cards that name a
+ *                     condemned object are listed for relocation
  * Only condemned objects are marked; everything else is live by definition.
  */
 #include "internal.h"
@@ -143,6 +145,36 @@ static void mark_local(mgc_heap *heap, unsigned tid, size_t idx, void **slot, vo
     mark_one(heap, *slot);
 }
 
+/* A slot found through the cards (.cards.roots): the ones naming a
+   condemned object are counted, for the card efficiency the policy watches
+   (.budget.cards). */
+static void mark_card_slot(mgc_heap *heap, void **slot, void *ctx)
+{
+    (void)ctx;
+    void *v = *slot;
+    if (!v)
+        return;
+    if (wants_mark(heap, v)) {
+        heap->card_useful++;
+        push(heap, v);
+        /* .mark.card-slots: relocation rewrites these without scanning the
+           cards again (a fallback scan when the list cannot grow) */
+        mgc_mark_stack *r = &heap->card_rec;
+        if (!heap->card_rec_lost && r->n == r->cap) {
+            size_t cap = r->cap ? r->cap * 2 : 1024;
+            void **items = realloc(r->items, cap * sizeof *items);
+            if (items) {
+                r->items = items;
+                r->cap = cap;
+            } else {
+                heap->card_rec_lost = true;
+            }
+        }
+        if (!heap->card_rec_lost)
+            r->items[r->n++] = (void *)slot;
+    }
+}
+
 static void pin_slot(mgc_heap *heap, void **slot, void *ctx)
 {
     (void)ctx;
@@ -174,6 +206,9 @@ void mgc_mark_phase(mgc_heap *heap)
     }
     heap->pinned = 0;
     heap->marked_bytes = 0;
+    heap->card_count = heap->card_useful = 0;
+    heap->card_rec.n = 0;
+    heap->card_rec_lost = false;
 
     /* .mark.pinned */
     mgc_handles_enum(heap, 1u << MGC_HANDLE_PINNED, pin_slot, NULL);
@@ -184,7 +219,7 @@ void mgc_mark_phase(mgc_heap *heap)
                      mark_slot, NULL);
     mgc_finalize_enum_freachable(heap, mark_slot, NULL);
     if (n < 2)
-        mgc_cards_enum_old(heap, mark_slot, NULL);
+        heap->card_count = mgc_cards_enum_old(heap, mark_card_slot, NULL);
     drain(heap);
 
     /* .mark.weak-short */

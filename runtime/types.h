@@ -279,6 +279,10 @@ struct mgc_heap {
     uint64_t walked[3], walked_loh;   /* survivor bytes by generation after the GC
                                          (condemned ranges, cards.c walk) */
     bool promotion;                   /* this GC promotes (.clr.no-promotion) */
+    uint64_t card_count, card_useful; /* set cards the mark scanned, and how many
+                                         slots in them named a condemned object */
+    mgc_mark_stack card_rec;          /* those slots (.mark.card-slots) */
+    bool card_rec_lost;               /* card_rec ran out of memory this GC */
     uint64_t marked_bytes;            /* bytes newly marked (promoted_fin) */
     mgc_event_fn event_fn;
     void *event_ctx;

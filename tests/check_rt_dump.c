@@ -146,6 +146,8 @@ START_TEST(test_eeheap)
                       st.gen_size[0] + st.gen_size[1] + st.gen_size[2] + st.loh_size);
     ck_assert_uint_eq(after(&t, "Committed: "), st.gc_committed);
     ck_assert_uint_eq(after(&t, "Reserved: "), st.gc_reserved);
+    ck_assert_uint_eq(after(&t, "gen0 budget: "), st.budget[0]);
+    ck_assert_uint_eq(after(&t, "LOH budget: "), st.budget[3]);
     dump_free(&t);
     gcf_fin_env_free(e);
 }
