@@ -154,15 +154,14 @@ orc_status orc_collect_apply(orc_model *m, const orc_gc_request *rq)
     rec.promoted = !rq->no_promotion;
     rec.in_finalizer = m->drain.calling != ORC_NULL;
 
-    /* .dec.pinned-count: distinct condemned targets of pinned handles. */
-    orc_next_epoch(m);
+    /* .handle.pin-count: pinned handles whose target is condemned (two
+       handles to one object count twice). */
     for (uint32_t i = 0; i < m->nhandles; i++) {
         const orc_handle *h = &m->handles[i];
         if (!h->live || h->kind != ORC_HANDLE_PINNED || h->target == ORC_NULL)
             continue;
         orc_obj *t = &m->objs[h->target];
-        if (orc_condemned(t, gen) && t->mark != m->epoch) {
-            t->mark = m->epoch;
+        if (orc_condemned(t, gen)) {
             t->pinned_gc = rec.index;
             rec.pinned_count++;
         }

@@ -168,7 +168,7 @@ typedef struct orc_gc_record {
     orc_reason reason;
     bool compact_loh;
     bool promoted;            /* false: no_promotion was reported */
-    uint32_t pinned_count;    /* .dec.pinned-count */
+    uint32_t pinned_count;    /* .handle.pin-count */
     uint32_t reclaimed;       /* objects reclaimed */
     uint32_t survivors;       /* condemned objects that survived */
     uint32_t new_freachable;  /* entries moved to the f-reachable lists */
@@ -382,7 +382,7 @@ uint64_t orc_finalizer_calls(const orc_model *m);             /* all calls */
 orc_status orc_gc_log_get(const orc_model *m, uint64_t index, orc_gc_record *out);
 /* Last GC (false if none yet). */
 bool orc_last_gc(const orc_model *m, orc_gc_record *out);
-/* pinned count of the last collection (.dec.pinned-count; 0 if none). */
+/* pinned count of the last collection (.handle.pin-count; 0 if none). */
 uint32_t orc_pinned_count(const orc_model *m);
 
 typedef struct orc_budget_state {

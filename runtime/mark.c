@@ -3,7 +3,8 @@
  * Sections, in CoreCLR's mark_phase order:
  *   .mark.condemn     fix the condemned range of every segment
  *   .mark.pinned      targets of pinned handles in condemned generations are
- *                     flagged pinned and counted (.dec.pinned-count)
+ *                     flagged pinned; every such handle counts
+ *                     (.handle.pin-count)
  *   .mark.roots       locals of every thread, strong and pinned handles,
  *                     statics, the f-reachable queue, and for gen N < 2 the
  *                     older generations through the cards (.cards.roots)
@@ -181,11 +182,8 @@ static void pin_slot(mgc_heap *heap, void **slot, void *ctx)
     void *obj = *slot;
     if (!obj || !mgc_gc_is_condemned(heap, obj))
         return;
-    uint64_t *h = mgc_obj_header(obj);
-    if (!(*h & MGC_HDR_PINNED)) {
-        *h |= MGC_HDR_PINNED;
-        heap->pinned++;
-    }
+    *mgc_obj_header(obj) |= MGC_HDR_PINNED;
+    heap->pinned++;                    /* per handle (.handle.pin-count) */
     mark_one(heap, obj);
 }
 
