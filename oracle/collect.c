@@ -234,6 +234,8 @@ orc_status orc_collect_apply(orc_model *m, const orc_gc_request *rq)
         o->survived_gc = rec.index;
         if (o->large || !rec.promoted)             /* .obj.loh-gen, .clr.no-promotion */
             continue;
+        if (o->pinned_gc == rec.index)             /* .gc.pin-keep-gen */
+            continue;
         if (o->gen == 0) {
             rec.promoted1_bytes += o->aligned;
             o->gen = 1;

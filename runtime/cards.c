@@ -26,6 +26,11 @@
  *                   invariant is an implication) but never goes missing.  Such
  *                   cards are re-decided by the next gen1 or gen2 collection
  *                   (.budget.cards brings one when they pile up).
+ * .cards.demoted    for a demoted object (.plan.demote) the rules above use
+ *                   the generation of the range its slots lie in as the
+ *                   holder's (so its cards are those of any object there)
+ *                   and its own generation as a referent's; a card scan for
+ *                   roots skips demoted objects of condemned generations.
  * One card byte covers mgc_policy_card_size() bytes of a segment.
  */
 #include "internal.h"
@@ -67,7 +72,7 @@ void mgc_store(mgc_heap *heap, mgc_ref obj, size_t i, mgc_ref value)
         return;                       /* nothing is younger than gen0 */
     mgc_segment *sv = mgc_segment_of(heap, value);
     MGC_AVER(sv != NULL);
-    if (go > mgc_segment_gen_at(sv, mgc_obj_block(value)))
+    if (go > mgc_obj_gen_in(sv, value))        /* .cards.demoted */
         mgc_cards_mark(heap, so, slot);
 }
 
@@ -107,7 +112,7 @@ void mgc_cards_note_blocks(mgc_heap *heap, mgc_segment *seg, uint8_t *from, uint
 /* Visit the slots of [lo, hi) (an older range) that lie in set cards, run
    of set cards by run of set cards. */
 static size_t scan_card_runs(mgc_heap *heap, mgc_segment *seg, uint8_t *hi, mgc_slot_fn fn, void *ctx,
-                             bool clear)
+                             bool clear, bool skip_condemned)
 {
     size_t nset = 0;
     size_t cs = heap->card_size;
@@ -141,7 +146,10 @@ static size_t scan_card_runs(mgc_heap *heap, mgc_segment *seg, uint8_t *hi, mgc_
             void *obj;
             uint8_t *e = mgc_segment_block_end(heap, seg, p, &obj);
             MGC_AVER(e != NULL && obj != NULL);
-            if (!mgc_obj_type(obj)->is_free) {
+            /* a demoted object of a condemned generation is no root: it
+               is traced if marked (.cards.demoted) */
+            if (!mgc_obj_type(obj)->is_free &&
+                !(skip_condemned && mgc_demoted_condemned(heap, obj))) {
                 void **slots = mgc_obj_slots(obj);
                 size_t n = mgc_obj_nslots(obj);
                 size_t i = (uint8_t *)slots >= cstart ? 0 : (size_t)(cstart - (uint8_t *)slots) / 8u;
@@ -161,10 +169,10 @@ size_t mgc_cards_enum_old(mgc_heap *heap, mgc_slot_fn fn, void *ctx)
     size_t n = 0;
     for (mgc_segment *seg = heap->soh; seg; seg = seg->next)
         if (seg->any_card)
-            n += scan_card_runs(heap, seg, seg->cond_start, fn, ctx, false);
+            n += scan_card_runs(heap, seg, seg->cond_start, fn, ctx, false, true);
     for (mgc_segment *seg = heap->loh; seg; seg = seg->next)
         if (seg->any_card)
-            n += scan_card_runs(heap, seg, seg->used, fn, ctx, false);
+            n += scan_card_runs(heap, seg, seg->used, fn, ctx, false, true);
     return n;
 }
 
@@ -185,7 +193,7 @@ static void rebuild_slot(mgc_heap *heap, void **slot, void *vctx)
         return;
     mgc_segment *sv = (uint8_t *)v >= rc->seg->base && (uint8_t *)v < rc->seg->reserved_end
                           ? rc->seg : mgc_segment_of(heap, v);
-    if (sv && mgc_segment_gen_at(sv, mgc_obj_block(v)) < mgc_segment_gen_at(rc->seg, (uint8_t *)slot)) {
+    if (sv && mgc_obj_gen_in(sv, v) < mgc_segment_gen_at(rc->seg, (uint8_t *)slot)) {
         rc->seg->cards[card_index(heap, rc->seg, slot)] = 1;
         rc->any = true;
     }
@@ -209,7 +217,7 @@ static void rebuild_segment(mgc_heap *heap, mgc_segment *seg, uint8_t *all_from,
     if (heap->condemned == 0)
         rc.any = seg->any_card;
     else if (seg->any_card && all_from > seg->base)
-        scan_card_runs(heap, seg, all_from, rebuild_slot, &rc, true);
+        scan_card_runs(heap, seg, all_from, rebuild_slot, &rc, true, false);
     /* cards wholly in the condemned range (as it was before the GC) start clear */
     size_t kfrom = ((size_t)(all_from - seg->base) + cs - 1) >> heap->card_shift;
     size_t kto = ((size_t)(seg->gc_used - seg->base) + cs - 1) >> heap->card_shift;
@@ -235,7 +243,7 @@ static void rebuild_segment(mgc_heap *heap, mgc_segment *seg, uint8_t *all_from,
             if (seg->kind == MGC_SEG_LOH)
                 heap->walked_loh += (uint64_t)(e - p);
             else
-                heap->walked[g] += (uint64_t)(e - p);
+                heap->walked[mgc_obj_gen_in(seg, obj)] += (uint64_t)(e - p);
         }
         p = e;
     }
@@ -255,6 +263,9 @@ void mgc_cards_rebuild(mgc_heap *heap)
         else if (seg->gen1_start < seg->gen0_start && youngest > 1)
             youngest = 1;
     }
+    for (size_t i = 0; i < heap->demoted.n; i++)      /* .plan.demote */
+        if (heap->demoted.gen[i] < youngest)
+            youngest = heap->demoted.gen[i];
     for (mgc_segment *seg = heap->soh; seg; seg = seg->next)
         rebuild_segment(heap, seg, seg->cond_start, seg->gen0_start, youngest);
     for (mgc_segment *seg = heap->loh; seg; seg = seg->next) {

@@ -48,8 +48,9 @@ void mgc_gc_run(mgc_heap *heap, int gen, mgc_gc_reason reason, unsigned flags)
     /* 4. .gc.relocate: only when something may move */
     if (heap->cfg.compact_mode == MGC_COMPACT || heap->compact_loh)
         mgc_relocate_phase(heap);
-    /* 5. .gc.compact */
+    /* 5. .gc.compact, then the demoted objects (.plan.demote) */
     mgc_compact_phase(heap);
+    mgc_demote_apply(heap);
     /* 6. .gc.cards */
     mgc_cards_rebuild(heap);
     /* 7. .gc.release */

@@ -94,6 +94,7 @@ void mgc_relocate_phase(mgc_heap *heap)
         /* .mark.card-slots: the old slots that named condemned objects */
         for (size_t i = 0; i < heap->card_rec.n; i++)
             reloc_slot(heap, (void **)heap->card_rec.items[i], NULL);
+    mgc_demote_relocate(heap, reloc_slot);      /* .plan.demote */
 }
 
 /* ===================== compaction ==================================== */

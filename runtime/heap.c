@@ -106,6 +106,7 @@ void mgc_heap_destroy(mgc_heap *heap)
     mgc_loader_destroy(&heap->lf, &heap->os);
     mgc_mark_stack_free(&heap->mark);
     mgc_mark_stack_free(&heap->card_rec);
+    mgc_demote_free(heap);
     pthread_mutex_destroy(&heap->lock);
     heap->sig = 0;
     free(heap);

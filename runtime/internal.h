@@ -206,6 +206,31 @@ static inline int mgc_segment_gen_at(const mgc_segment *seg, const uint8_t *bloc
         return 2;
     return block >= seg->gen0_start ? 0 : block >= seg->gen1_start ? 1 : 2;
 }
+/* Generation of an object (.demote.bits): its range's, unless demoted.
+   Not for objects of the condemned range during a collection (their
+   headers may hold forwarding addresses). */
+static inline int mgc_obj_gen_in(const mgc_segment *seg, const void *obj)
+{
+    if (seg->kind == MGC_SEG_LOH)
+        return 2;
+    uint64_t h = *(const uint64_t *)((const uint8_t *)obj - 8);
+    if (h & MGC_HDR_DEMOTED)
+        return (h & MGC_HDR_DEMOTED_GEN1) ? 1 : 0;
+    return mgc_segment_gen_at(seg, (const uint8_t *)obj - 8);
+}
+/* During a collection: obj (below its segment's condemned range) is a
+   demoted object of a condemned generation. */
+static inline bool mgc_demoted_condemned(const mgc_heap *heap, const void *obj)
+{
+    uint64_t h = *(const uint64_t *)((const uint8_t *)obj - 8);
+    return (h & MGC_HDR_DEMOTED) && ((h & MGC_HDR_DEMOTED_GEN1) ? 1 : 0) <= heap->condemned;
+}
+/* .plan.demote (plan.c): before the plan, the demoted objects below the
+   condemned range; after compaction, the new demoted set. */
+void mgc_demote_prepare(mgc_heap *heap);
+void mgc_demote_relocate(mgc_heap *heap, mgc_slot_fn fn);
+void mgc_demote_apply(mgc_heap *heap);
+void mgc_demote_free(mgc_heap *heap);
 /* Range of generation g inside an SOH segment: [*lo, *hi). */
 void mgc_segment_gen_range(const mgc_segment *seg, int g, uint8_t **lo, uint8_t **hi);
 

@@ -29,15 +29,20 @@ int mgc_gc_gen_of(mgc_heap *heap, const void *obj)
 {
     mgc_segment *seg = mgc_segment_of(heap, obj);
     MGC_AVER(seg != NULL);
-    return mgc_segment_gen_at(seg, mgc_obj_block(obj));
+    return mgc_obj_gen_in(seg, obj);
 }
 
+/* The condemned range, and below it the demoted objects of condemned
+   generations (.plan.demote: never forwarded, so their bits are valid). */
 bool mgc_gc_is_condemned(mgc_heap *heap, const void *obj)
 {
     MGC_AVER(heap->in_gc);
     mgc_segment *seg = mgc_segment_of(heap, obj);
     MGC_AVER(seg != NULL);
-    return mgc_obj_block(obj) >= seg->cond_start && mgc_obj_block(obj) < seg->used;
+    const uint8_t *b = mgc_obj_block(obj);
+    if (b >= seg->cond_start)
+        return b < seg->used;
+    return mgc_demoted_condemned(heap, obj);
 }
 
 bool mgc_gc_is_live(mgc_heap *heap, const void *obj)

@@ -16,6 +16,15 @@
 
 /* Object header: the finalizer-run bit (CoreCLR BIT_SBLK_FINALIZER_RUN). */
 #define MGC_HDR_FINALIZER_RUN ((uint64_t)1 << 30)
+/* .demote.bits: a small object whose generation is younger than the range
+   it lies in (a pinned survivor keeps its generation, .plan.demote) has
+   DEMOTED set and its generation in DEMOTED_GEN1 (0: gen0, set: gen1).
+   Every such object is in heap->demoted.  Only objects that never hold a
+   forwarding address carry the bits (outside a collection, or below the
+   condemned range during one). */
+#define MGC_HDR_DEMOTED      ((uint64_t)1 << 29)
+#define MGC_HDR_DEMOTED_GEN1 ((uint64_t)1 << 28)
+#define MGC_HDR_DEMOTE_BITS  (MGC_HDR_DEMOTED | MGC_HDR_DEMOTED_GEN1)
 
 /* ======================= FIN structs ================================== */
 /* (handle table, finalization queues, finalizer thread: owned by FIN) */
@@ -284,6 +293,10 @@ struct mgc_heap {
     mgc_mark_stack card_rec;          /* those slots (.mark.card-slots) */
     bool card_rec_lost;               /* card_rec ran out of memory this GC */
     uint64_t marked_bytes;            /* bytes newly marked (promoted_fin) */
+    /* .plan.demote: demoted objects (pinned survivors younger than their
+       range); during a collection `next` collects the candidates */
+    struct mgc_demoted { void **objs; int8_t *gen; size_t n, cap; } demoted, demoted_next;
+    uint64_t pinned_surv[2];          /* survivor bytes of gen0/1 that kept their gen */
     mgc_event_fn event_fn;
     void *event_ctx;
     /* FIN state */

@@ -29,6 +29,7 @@ typedef struct vstate {
     size_t errlen;
     bool failed;
     uint8_t **starts;     /* per index entry: bitmap of block starts */
+    size_t ndemoted;      /* objects with demotion bits (.verify.demoted) */
 } vstate;
 
 static void fail(vstate *v, const char *fmt, ...)
@@ -87,6 +88,18 @@ static void verify_segment(vstate *v, mgc_segment *seg, uint8_t *bm)
         if (*mgc_obj_header(obj) & MGC_HDR_GCBITS) {
             fail(v, "object %p: collector bits left in its header", obj);
             return;
+        }
+        /* .verify.demoted: a demoted object is a small object younger than
+           the range it lies in */
+        uint64_t dh = *mgc_obj_header(obj) & MGC_HDR_DEMOTE_BITS;
+        if (dh) {
+            if (!(dh & MGC_HDR_DEMOTED) || seg->kind == MGC_SEG_LOH || t->is_free ||
+                mgc_obj_gen_in(seg, obj) >= mgc_segment_gen_at(seg, p)) {
+                fail(v, "object %p: demotion bits %#llx in a gen%d range", obj,
+                     (unsigned long long)dh, mgc_segment_gen_at(seg, p));
+                return;
+            }
+            v->ndemoted++;
         }
         if (t->is_free) {
             if (seg->kind == MGC_SEG_LOH) {
@@ -160,9 +173,9 @@ static void verify_refs(vstate *v, mgc_segment *seg)
                     fail(v, "object %p slot %zu: %p is not an object of this heap", obj, i, r);
                     return;
                 }
-                if (mgc_segment_gen_at(rs, rb) < g && !mgc_cards_is_set(seg, &slots[i])) {
+                if (mgc_obj_gen_in(rs, r) < g && !mgc_cards_is_set(seg, &slots[i])) {
                     fail(v, "object %p (gen %d) slot %zu refers to gen %d object %p without a card",
-                         obj, g, i, mgc_segment_gen_at(rs, rb), r);
+                         obj, g, i, mgc_obj_gen_in(rs, r), r);
                     return;
                 }
             }
@@ -243,6 +256,19 @@ mgc_status mgc_verify(mgc_heap *heap, char *err, size_t errlen)
     for (int k = 0; k < 2; k++)
         for (mgc_segment *s = k == 0 ? heap->soh : heap->loh; s && !v.failed; s = s->next)
             verify_refs(&v, s);
+    /* .verify.demoted: the list holds exactly the demoted objects */
+    if (!v.failed && v.ndemoted != heap->demoted.n)
+        fail(&v, "%zu demoted objects in the heap, %zu in the list", v.ndemoted, heap->demoted.n);
+    for (size_t i = 0; i < heap->demoted.n && !v.failed; i++) {
+        uint8_t *b = (uint8_t *)heap->demoted.objs[i] - 8;
+        mgc_segment *s = mgc_segment_of(heap, b);
+        size_t pos = s ? index_pos(heap, s) : SIZE_MAX;
+        if (pos == SIZE_MAX || b >= s->used || !bit_get(v.starts[pos], (size_t)(b - s->base) / 8u) ||
+            !(*(uint64_t *)b & MGC_HDR_DEMOTED) ||
+            mgc_obj_gen_in(s, b + 8) != heap->demoted.gen[i])
+            fail(&v, "demoted list entry %zu (%p) is not a demoted object of gen %d", i,
+                 (void *)(b + 8), heap->demoted.gen[i]);
+    }
     for (size_t i = 0; i < heap->nindex; i++)
         free(v.starts[i]);
     free(v.starts);

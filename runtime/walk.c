@@ -5,7 +5,9 @@
  *              segments in creation order and objects in address order.  The
  *              order depends only on the program, never on where the OS put
  *              the segments.  Unused parts of allocation windows are never
- *              reported; free objects only with MGC_WALK_FREE.
+ *              reported; free objects only with MGC_WALK_FREE.  A demoted
+ *              object (.plan.demote) comes with its range and reports its
+ *              own generation.
  */
 #include "internal.h"
 
@@ -21,7 +23,8 @@ static bool walk_range(mgc_heap *heap, mgc_segment *seg, uint8_t *lo, uint8_t *h
             const mgc_type *t = mgc_obj_type(obj);
             if (!t->is_free || (flags & MGC_WALK_FREE)) {
                 mgc_object_info info = {
-                    .obj = obj, .type = t->is_free ? NULL : t, .size = (size_t)(e - p), .gen = gen,
+                    .obj = obj, .type = t->is_free ? NULL : t, .size = (size_t)(e - p),
+                    .gen = t->is_free ? gen : mgc_obj_gen_in(seg, obj),
                     .large = seg->kind == MGC_SEG_LOH, .free = t->is_free,
                 };
                 if (t->is_free)
@@ -89,7 +92,7 @@ int mgc_generation(mgc_heap *heap, mgc_ref obj)
     mgc_segment *seg = mgc_segment_of(heap, obj);
     if (!seg)
         return -1;
-    return mgc_segment_gen_at(seg, mgc_obj_block(obj));
+    return mgc_obj_gen_in(seg, obj);
 }
 
 bool mgc_is_large(mgc_heap *heap, mgc_ref obj)

@@ -114,7 +114,9 @@ START_TEST(test_pinned_never_moves)
     mgc_ref b;
     ck_assert_int_eq(mgc_handle_get(h, ph, &b), MGC_OK);
     ck_assert_ptr_eq(b, pinned_at);
-    ck_assert_int_eq(mgc_generation(h, b), 1);
+    ck_assert_int_eq(mgc_generation(h, b), 0);            /* .plan.demote: keeps gen0 */
+    ck_assert_int_eq(mgc_generation(h, r[3]), 1);         /* its neighbour is promoted */
+    gcf_core_verify(h);
     ck_assert_ptr_eq(r[3], (uint8_t *)pinned_at + 48);    /* C slid down behind the plug */
     ck_assert_ptr_ne(r[3], c_before);
     uint8_t *p = mgc_payload(r[3], NULL);
@@ -128,15 +130,29 @@ START_TEST(test_pinned_never_moves)
     mgc_stats s;
     mgc_get_stats(h, &s);
     ck_assert_uint_eq(s.pinned_last_gc, 1);
-    /* a gen0 GC does not count the (now gen1) pinned object */
+    /* still gen0 while pinned: every collection condemns and counts it */
     ck_assert_int_eq(mgc_collect(h, 0, 0), MGC_OK);
-    ck_assert_uint_eq(ev.pinned[1], 0);
+    ck_assert_uint_eq(ev.pinned[1], 1);
     ck_assert_int_eq(mgc_collect(h, 1, 0), MGC_OK);
     ck_assert_uint_eq(ev.pinned[2], 1);
+    ck_assert_int_eq(mgc_generation(h, r[3]), 2);
+    ck_assert_int_eq(mgc_collect(h, 2, 0), MGC_OK);
     ck_assert_int_eq(mgc_handle_get(h, ph, &b), MGC_OK);
     ck_assert_ptr_eq(b, pinned_at);
-    ck_assert_int_eq(mgc_generation(h, b), 2);
+    ck_assert_int_eq(mgc_generation(h, b), 0);
+    gcf_core_verify(h);
+    /* unpinned and still referenced, it promotes one generation per
+       collection (still below its range's generation after the first) */
+    r[1] = b;
     ck_assert_int_eq(mgc_handle_free(h, ph), MGC_OK);
+    ck_assert_int_eq(mgc_collect(h, 0, 0), MGC_OK);
+    ck_assert_int_eq(mgc_generation(h, r[1]), 1);
+    gcf_core_verify(h);
+    ck_assert_int_eq(mgc_collect(h, 0, 0), MGC_OK);       /* not condemned */
+    ck_assert_int_eq(mgc_generation(h, r[1]), 1);
+    ck_assert_int_eq(mgc_collect(h, 1, 0), MGC_OK);
+    ck_assert_int_eq(mgc_generation(h, r[1]), 2);
+    ck_assert_ptr_eq(r[1], pinned_at);                    /* gen2 range, never moved */
     gcf_core_verify(h);
     mgc_heap_destroy(h);
 }
