@@ -315,6 +315,48 @@ START_TEST(pinned_count)
 }
 END_TEST
 
+/* .gc.pin-keep-gen: pinned survivors keep their generation through gen0,
+   gen1 and gen2 collections; promoted bytes count only promoted survivors;
+   unpinned, they promote one generation per collection. */
+START_TEST(pinned_keep_generation)
+{
+    orc_model *m = orc_t_model(ORC_PROFILE_STRICT);
+    orc_type_id node = orc_t_fixed(m, "Node", 24, 0, ORC_FIN_NONE, 0, false);
+    orc_id b = orc_t_new(m, B, node, 0);
+    ORC_T_OK(orc_collect(m, 0, false));                /* b: gen1 */
+    orc_id a = orc_t_new(m, A, node, 0);
+    orc_id c = orc_t_new(m, C, node, 0);
+    ORC_T_OK(orc_handle_alloc(m, 0, ORC_HANDLE_PINNED, A));
+    ORC_T_OK(orc_handle_alloc(m, 1, ORC_HANDLE_PINNED, B));
+    ORC_T_OK(orc_collect(m, 0, false));
+    orc_gc_record r;
+    orc_last_gc(m, &r);
+    ck_assert_uint_eq(r.promoted1_bytes, 24);          /* c only */
+    ck_assert_int_eq(orc_t_info(m, a).gen, 0);
+    ck_assert_int_eq(orc_t_info(m, c).gen, 1);
+    ORC_T_OK(orc_collect(m, 1, false));
+    orc_last_gc(m, &r);
+    ck_assert_uint_eq(r.promoted1_bytes, 0);
+    ck_assert_uint_eq(r.promoted2_bytes, 24);          /* c only, b is pinned */
+    ck_assert_int_eq(orc_t_info(m, a).gen, 0);
+    ck_assert_int_eq(orc_t_info(m, b).gen, 1);
+    ck_assert_int_eq(orc_t_info(m, c).gen, 2);
+    ORC_T_OK(orc_collect(m, 2, false));
+    ck_assert_int_eq(orc_t_info(m, a).gen, 0);
+    ck_assert_int_eq(orc_t_info(m, b).gen, 1);
+    ck_assert_uint_eq(orc_pinned_count(m), 2);
+    ORC_T_OK(orc_handle_free(m, 0));
+    ORC_T_OK(orc_handle_free(m, 1));
+    ORC_T_OK(orc_collect(m, 0, false));
+    ck_assert_int_eq(orc_t_info(m, a).gen, 1);
+    ck_assert_int_eq(orc_t_info(m, b).gen, 1);         /* not condemned */
+    ORC_T_OK(orc_collect(m, 1, false));
+    ck_assert_int_eq(orc_t_info(m, a).gen, 2);
+    ck_assert_int_eq(orc_t_info(m, b).gen, 2);
+    orc_destroy(m);
+}
+END_TEST
+
 /* .root.assign-after: while an allocation's collection runs, the
    destination local still holds (and roots) its previous object. */
 START_TEST(assign_after_collection)
@@ -391,6 +433,7 @@ Suite *make_orc_collect_suite(void)
     tcase_add_test(tc, resurrected_promoted);
     tcase_add_test(tc, static_and_handle_roots);
     tcase_add_test(tc, pinned_count);
+    tcase_add_test(tc, pinned_keep_generation);
     tcase_add_test(tc, assign_after_collection);
     tcase_add_test(tc, clr_choices);
     suite_add_tcase(s, tc);

@@ -158,6 +158,108 @@ START_TEST(test_pinned_never_moves)
 }
 END_TEST
 
+/* .plan.demote with cards (.cards.demoted): a demoted object below the
+   condemned range is traced (its referent survives and its slot is
+   relocated), an old object referring to it keeps its card, and once dead
+   it becomes free space in place and roots nothing. */
+START_TEST(test_demoted_below_condemned)
+{
+    mgc_config cfg = gcf_core_config();
+    mgc_heap *h = gcf_core_heap(&cfg);
+    const mgc_type *node = gcf_core_fixed(h, "Node", 48, 1);
+    mgc_ref r[6] = { NULL };
+    ck_assert_int_eq(mgc_thread_set_locals(h, 0, r, 6), MGC_OK);
+    ck_assert_int_eq(mgc_alloc(h, 0, node, 0, &r[0]), MGC_OK);     /* O */
+    ck_assert_int_eq(mgc_collect(h, 0, 0), MGC_OK);                /* O: gen1 */
+    ck_assert_int_eq(mgc_alloc(h, 0, node, 0, &r[1]), MGC_OK);     /* P */
+    mgc_handle ph;
+    ck_assert_int_eq(mgc_handle_alloc(h, MGC_HANDLE_PINNED, r[1], &ph), MGC_OK);
+    mgc_store(h, r[0], 0, r[1]);                                   /* O -> P */
+    mgc_ref p_at = r[1];
+    r[1] = NULL;
+    ck_assert_int_eq(mgc_collect(h, 0, 0), MGC_OK);
+    ck_assert_int_eq(mgc_generation(h, p_at), 0);                  /* demoted in gen1's range */
+    ck_assert_int_eq(mgc_generation(h, r[0]), 1);
+    gcf_core_verify(h);                                            /* O's card is set */
+    /* P refers to a young Y that moves: garbage in front of Y */
+    ck_assert_int_eq(mgc_alloc(h, 0, node, 0, &r[2]), MGC_OK);
+    ck_assert_int_eq(mgc_alloc(h, 0, node, 0, &r[3]), MGC_OK);     /* Y */
+    mgc_store(h, p_at, 0, r[3]);
+    mgc_ref y_before = r[3];
+    mgc_handle wy;
+    ck_assert_int_eq(mgc_handle_alloc(h, MGC_HANDLE_WEAK, r[3], &wy), MGC_OK);
+    r[2] = r[3] = NULL;                                            /* Y: only P refers to it */
+    ck_assert_int_eq(mgc_collect(h, 0, 0), MGC_OK);
+    mgc_ref y = NULL;
+    ck_assert_int_eq(mgc_handle_get(h, wy, &y), MGC_OK);
+    ck_assert_ptr_nonnull(y);                                      /* traced through P */
+    ck_assert_ptr_ne(y, y_before);                                 /* Y moved... */
+    ck_assert_ptr_eq(mgc_load(h, p_at, 0), y);                     /* ...and P's slot followed */
+    ck_assert_int_eq(mgc_generation(h, y), 1);
+    ck_assert_int_eq(mgc_generation(h, p_at), 0);
+    gcf_core_verify(h);
+    /* P now refers to a fresh gen0 Z; then P dies: it becomes free space
+       and its card-covered slot does not keep Z alive */
+    ck_assert_int_eq(mgc_alloc(h, 0, node, 0, &r[4]), MGC_OK);     /* Z */
+    mgc_store(h, p_at, 0, r[4]);
+    mgc_handle wz;
+    ck_assert_int_eq(mgc_handle_alloc(h, MGC_HANDLE_WEAK, r[4], &wz), MGC_OK);
+    r[4] = NULL;
+    mgc_store(h, r[0], 0, NULL);                                   /* O no longer refers to P */
+    ck_assert_int_eq(mgc_handle_free(h, ph), MGC_OK);
+    ck_assert(mgc_is_object(h, p_at));
+    ck_assert_int_eq(mgc_collect(h, 0, 0), MGC_OK);
+    ck_assert(!mgc_is_object(h, p_at));                            /* freed in place */
+    mgc_ref z = NULL;
+    ck_assert_int_eq(mgc_handle_get(h, wz, &z), MGC_OK);
+    ck_assert_ptr_null(z);
+    gcf_core_count c = gcf_core_walk(h);
+    ck_assert_uint_ge(c.free_objects, 1);
+    gcf_core_verify(h);
+    mgc_heap_destroy(h);
+}
+END_TEST
+
+/* .plan.demote in a gen1 collection: a pinned gen0 object and a pinned gen1
+   object keep their generations while their neighbours are promoted; the
+   gen1 one lies in gen2's range, the gen0 one in gen1's or gen2's. */
+START_TEST(test_demoted_gen1_collection)
+{
+    mgc_config cfg = gcf_core_config();
+    mgc_heap *h = gcf_core_heap(&cfg);
+    const mgc_type *node = gcf_core_fixed(h, "Node", 48, 1);
+    mgc_ref r[6] = { NULL };
+    ck_assert_int_eq(mgc_thread_set_locals(h, 0, r, 6), MGC_OK);
+    ck_assert_int_eq(mgc_alloc(h, 0, node, 0, &r[0]), MGC_OK);
+    ck_assert_int_eq(mgc_alloc(h, 0, node, 0, &r[1]), MGC_OK);     /* B1: pinned gen1 */
+    ck_assert_int_eq(mgc_collect(h, 0, 0), MGC_OK);
+    ck_assert_int_eq(mgc_alloc(h, 0, node, 0, &r[2]), MGC_OK);     /* A0: pinned gen0 */
+    ck_assert_int_eq(mgc_alloc(h, 0, node, 0, &r[3]), MGC_OK);
+    mgc_handle p1, p0;
+    ck_assert_int_eq(mgc_handle_alloc(h, MGC_HANDLE_PINNED, r[1], &p1), MGC_OK);
+    ck_assert_int_eq(mgc_handle_alloc(h, MGC_HANDLE_PINNED, r[2], &p0), MGC_OK);
+    mgc_store(h, r[1], 0, r[3]);                                   /* gen1 -> gen0: card */
+    ck_assert_int_eq(mgc_collect(h, 1, 0), MGC_OK);
+    ck_assert_int_eq(mgc_generation(h, r[0]), 2);
+    ck_assert_int_eq(mgc_generation(h, r[1]), 1);
+    ck_assert_int_eq(mgc_generation(h, r[2]), 0);
+    ck_assert_int_eq(mgc_generation(h, r[3]), 1);
+    gcf_core_verify(h);                                            /* B1 -> r3: same gen now */
+    ck_assert_int_eq(mgc_collect(h, 2, 0), MGC_OK);
+    ck_assert_int_eq(mgc_generation(h, r[1]), 1);
+    ck_assert_int_eq(mgc_generation(h, r[2]), 0);
+    ck_assert_int_eq(mgc_generation(h, r[3]), 2);
+    gcf_core_verify(h);                                            /* B1 -> r3 needs no card */
+    ck_assert_int_eq(mgc_handle_free(h, p1), MGC_OK);
+    ck_assert_int_eq(mgc_handle_free(h, p0), MGC_OK);
+    ck_assert_int_eq(mgc_collect(h, 1, 0), MGC_OK);
+    ck_assert_int_eq(mgc_generation(h, r[1]), 2);
+    ck_assert_int_eq(mgc_generation(h, r[2]), 1);
+    gcf_core_verify(h);
+    mgc_heap_destroy(h);
+}
+END_TEST
+
 /* ===================== random graph against a shadow copy ============ */
 
 enum { SH_NODE = 0, SH_BLOB = 1, SH_REFS = 2, SH_MAXSLOTS = 8 };
@@ -480,6 +582,8 @@ Suite *make_collect_suite(void)
     tcase_add_test(tc, test_promotion_ladder);
     tcase_add_test(tc, test_young_reachable_from_gen2_only);
     tcase_add_test(tc, test_pinned_never_moves);
+    tcase_add_test(tc, test_demoted_below_condemned);
+    tcase_add_test(tc, test_demoted_gen1_collection);
     tcase_add_test(tc, test_compaction_random_graph);
     tcase_add_test(tc, test_sweep_only_mode);
     tcase_add_test(tc, test_random_stress);
