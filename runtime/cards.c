@@ -253,6 +253,9 @@ static void rebuild_segment(mgc_heap *heap, mgc_segment *seg, uint8_t *all_from,
 void mgc_cards_rebuild(mgc_heap *heap)
 {
     heap->walked[0] = heap->walked[1] = heap->walked[2] = heap->walked_loh = 0;
+    /* survivors outside the condemned range: demoted ones (.plan.demote) */
+    for (int g = 0; g < 3; g++)
+        heap->walked[g] = heap->demote_walked[g];
     /* the youngest generation that holds anything now: an object in it
        cannot refer to a younger one (after a promoting gen0 or gen1
        collection every gen0 is empty, so its survivors need no slot check) */

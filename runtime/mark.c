@@ -85,7 +85,12 @@ static inline bool wants_mark(mgc_heap *heap, void *obj)
         return false;
     mgc_segment *seg = mgc_segment_of(heap, obj);
     MGC_AVER2(seg != NULL);
-    return mgc_obj_block(obj) >= seg->cond_start && mgc_obj_block(obj) < seg->used;
+    const uint8_t *b = mgc_obj_block(obj);
+    if (b >= seg->cond_start)
+        return b < seg->used;
+    /* below the range only demoted objects can be condemned (.plan.demote);
+       their header is read only when some exist */
+    return heap->demoted.n != 0 && mgc_demoted_condemned(heap, obj);
 }
 
 /* obj will be marked (and its slots visited) by the next drain if it is

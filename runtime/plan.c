@@ -107,6 +107,7 @@ void mgc_demote_prepare(mgc_heap *heap)
 {
     struct mgc_demoted *old = &heap->demoted, *next = &heap->demoted_next;
     next->n = 0;
+    heap->demote_walked[0] = heap->demote_walked[1] = heap->demote_walked[2] = 0;
     demoted_reserve(next, old->n + heap->pinned);
     for (size_t i = 0; i < old->n; i++) {
         void *obj = old->objs[i];
@@ -126,6 +127,7 @@ void mgc_demote_prepare(mgc_heap *heap)
             heap->pinned_surv[g] += size;          /* not promoted */
         else if (heap->promotion)
             g++;
+        heap->demote_walked[g] += size;            /* .stats.sizes (cards.c) */
         demoted_add(next, obj, g);
     }
 }

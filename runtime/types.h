@@ -297,6 +297,7 @@ struct mgc_heap {
        range); during a collection `next` collects the candidates */
     struct mgc_demoted { void **objs; int8_t *gen; size_t n, cap; } demoted, demoted_next;
     uint64_t pinned_surv[2];          /* survivor bytes of gen0/1 that kept their gen */
+    uint64_t demote_walked[3];        /* survivors below the condemned range, by new gen */
     mgc_event_fn event_fn;
     void *event_ctx;
     /* FIN state */
