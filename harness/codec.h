@@ -33,11 +33,16 @@
 
 #include "program.h"
 
-#define HX_CODEC_VERSION      2
+#define HX_CODEC_VERSION      3
+#define HX_CODEC_VERSION_MIN  2       /* oldest version read: 3 only adds the
+                                         fault section (flag bit 3), which no
+                                         version-2 input has */
 #define HX_CODEC_EXACT_TAG    0xA0u   /* flags high nibble of exact mode */
 #define HX_CODEC_F_NAMES      0x01u   /* exact: a names section follows */
 #define HX_CODEC_F_EXPECT     0x02u   /* exact: expectations decode */
 #define HX_CODEC_F_TYPES      0x04u   /* exact: explicit type table */
+#define HX_CODEC_F_FAULT      0x08u   /* exact: fault injection keys follow the heap */
+#define HX_CODEC_FUZZ_FAULT   0x38u   /* fuzz: flags with all these bits set a fault */
 #define HX_CODEC_MAX_TYPES    256     /* types an input can declare */
 #define HX_CODEC_MAX_PREDECL  16384   /* pre-declared locals / handles */
 #define HX_CODEC_ESC          0xF8u   /* operand bytes >= this: exact index */
@@ -78,8 +83,9 @@ bool hx_codec_within_limits(const hx_program *p);
 /* NULL when p is within them, else which bound it passes (static text). */
 const char *hx_codec_beyond_limits(const hx_program *p);
 
-/* Whether data[0..len) carries this build's format version (the empty
-   input counts as current).  *version gets byte 0 (HX_CODEC_VERSION for
+/* Whether data[0..len) carries a format version this build reads
+   (HX_CODEC_VERSION_MIN..HX_CODEC_VERSION; the empty input counts as
+   current).  *version gets byte 0 (HX_CODEC_VERSION for
    the empty input). */
 bool hx_codec_version_ok(const uint8_t *data, size_t len, unsigned *version);
 

@@ -626,6 +626,26 @@ static void decode_heap(decoder *dc)
     dc->may_oom = !dc->exact && h->value[HX_KEY_HARD_LIMIT] != 0;   /* .codec.oom */
 }
 
+/* .heap.fault: exact mode, two vars (reduced into 0..HX_FAULT_NTH_MAX);
+   fuzz mode, one byte: odd -> fail_reserve = 1 + (b >> 1) % 8, even ->
+   fail_commit = 1 + (b >> 1) % 64.  Any `new` of a fuzz-mode program with
+   a fault may then give null (.codec.oom). */
+static void decode_fault(decoder *dc)
+{
+    hx_heap_config *h = &dc->p->heap;
+    if (dc->exact) {
+        h->fail_reserve = rd_var(&dc->r) % (HX_FAULT_NTH_MAX + 1ull);
+        h->fail_commit = rd_var(&dc->r) % (HX_FAULT_NTH_MAX + 1ull);
+        return;
+    }
+    uint8_t b = rd_u8(&dc->r);
+    if (b & 1)
+        h->fail_reserve = 1 + (b >> 1) % 8;
+    else
+        h->fail_commit = 1 + (b >> 1) % 64;
+    dc->may_oom = true;
+}
+
 static bool add_type(decoder *dc, hx_type *t, const char *name)
 {
     t->name = (char *)name;
@@ -1119,7 +1139,7 @@ bool hx_codec_version_ok(const uint8_t *data, size_t len, unsigned *version)
     unsigned v = data && len ? data[0] : HX_CODEC_VERSION;
     if (version)
         *version = v;
-    return v == HX_CODEC_VERSION;
+    return v >= HX_CODEC_VERSION_MIN && v <= HX_CODEC_VERSION;
 }
 
 bool hx_decode(const uint8_t *data, size_t len, hx_program *out)
@@ -1142,6 +1162,9 @@ bool hx_decode_opt(const uint8_t *data, size_t len, const hx_decode_opts *o, hx_
     dc.exact = (flags & 0xF0u) == HX_CODEC_EXACT_TAG;
     dc.expect = dc.exact && (flags & HX_CODEC_F_EXPECT);
     decode_heap(&dc);
+    if (dc.exact ? (flags & HX_CODEC_F_FAULT) != 0
+                 : (flags & HX_CODEC_FUZZ_FAULT) == HX_CODEC_FUZZ_FAULT)
+        decode_fault(&dc);
     if (dc.exact && (flags & HX_CODEC_F_TYPES))
         decode_explicit_types(&dc);
     else

@@ -227,8 +227,14 @@ bool hx_encode(const hx_program *p, uint8_t **out, size_t *len)
     writer w;
     memset(&w, 0, sizeof w);
     wr_u8(&w, HX_CODEC_VERSION);
-    wr_u8(&w, HX_CODEC_EXACT_TAG | HX_CODEC_F_NAMES | HX_CODEC_F_EXPECT | HX_CODEC_F_TYPES);
+    bool fault = p->heap.fail_reserve || p->heap.fail_commit;
+    wr_u8(&w, HX_CODEC_EXACT_TAG | HX_CODEC_F_NAMES | HX_CODEC_F_EXPECT | HX_CODEC_F_TYPES |
+                  (fault ? HX_CODEC_F_FAULT : 0));
     enc_heap(&w, &p->heap);
+    if (fault) {                        /* .heap.fault */
+        wr_var(&w, p->heap.fail_reserve);
+        wr_var(&w, p->heap.fail_commit);
+    }
     wr_var(&w, p->ntypes);
     for (uint32_t i = 0; i < p->ntypes; i++)
         enc_type(&w, &p->types[i]);

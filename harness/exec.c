@@ -404,6 +404,8 @@ static bool hx_setup(hx_exec *x)
     tc.loh_threshold = oc.loh_threshold;
     tc.segment_size = oc.segment_size;
     tc.hard_limit = oc.hard_limit;
+    tc.fail_reserve_nth = x->p->heap.fail_reserve;
+    tc.fail_commit_nth = x->p->heap.fail_commit;
     tc.clr_profile = oc.profile == ORC_PROFILE_CLR;
     tc.threads = hx_program_threads(p);
     tc.nlocals = p->nlocals;

@@ -210,6 +210,13 @@ static bool edit_heap(hx_program *p, size_t k, unsigned v)
         p->heap.profile = HX_PROFILE_STRICT;
         return true;
     }
+    if (k > HX_KEY_COUNT) {             /* fault injection keys: off */
+        uint64_t *f = k == HX_KEY_COUNT + 1 ? &p->heap.fail_reserve : &p->heap.fail_commit;
+        if (*f == 0)
+            return false;
+        *f = 0;
+        return true;
+    }
     uint64_t d = hx_heap_default_value((hx_heap_key)k);
     if (p->heap.value[k] == d)
         return false;
@@ -229,7 +236,7 @@ static void simplify(minimizer *m)
         for (size_t i = 0; i < m->cur.ntypes && budget_left(m); i++)
             for (unsigned v = 0; v < 4; v++)
                 changed |= try_edit(m, edit_type, i, v);
-        for (size_t k = 0; k <= HX_KEY_COUNT && budget_left(m); k++)
+        for (size_t k = 0; k <= HX_KEY_COUNT + 2 && budget_left(m); k++)
             changed |= try_edit(m, edit_heap, k, 0);
     }
 }

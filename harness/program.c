@@ -37,6 +37,7 @@ void hx_heap_default(hx_heap_config *h)
     for (unsigned k = 0; k < HX_KEY_COUNT; k++)
         h->value[k] = heap_key_defaults[k];
     h->profile = HX_PROFILE_STRICT;
+    h->fail_reserve = h->fail_commit = 0;
 }
 
 const char *hx_fin_kind_name(hx_fin_kind k)
@@ -467,7 +468,8 @@ static bool stmt_equal(const hx_stmt *a, const hx_stmt *b)
 bool hx_program_equal(const hx_program *a, const hx_program *b)
 {
     if (memcmp(a->heap.value, b->heap.value, sizeof a->heap.value) != 0 ||
-        a->heap.profile != b->heap.profile)
+        a->heap.profile != b->heap.profile || a->heap.fail_reserve != b->heap.fail_reserve ||
+        a->heap.fail_commit != b->heap.fail_commit)
         return false;
     if (a->ntypes != b->ntypes || a->nlocals != b->nlocals ||
         a->nhandles != b->nhandles || a->nstmts != b->nstmts)
@@ -724,6 +726,8 @@ bool hx_program_check(const hx_program *p, hx_diag *d)
         return fail(d, none, "heap segment_size is 0");
     if (p->heap.profile != HX_PROFILE_STRICT && p->heap.profile != HX_PROFILE_CLR)
         return fail(d, none, "unknown heap profile");
+    if (p->heap.fail_reserve > HX_FAULT_NTH_MAX || p->heap.fail_commit > HX_FAULT_NTH_MAX)
+        return fail(d, none, "heap fail_reserve / fail_commit above %u", HX_FAULT_NTH_MAX);
     for (uint32_t i = 0; i < p->ntypes; i++)
         if (!type_check(p, i, d))
             return false;
@@ -903,7 +907,8 @@ static bool heap_is_default(const hx_heap_config *h)
 {
     hx_heap_config d;
     hx_heap_default(&d);
-    return memcmp(h->value, d.value, sizeof d.value) == 0 && h->profile == d.profile;
+    return memcmp(h->value, d.value, sizeof d.value) == 0 && h->profile == d.profile &&
+           h->fail_reserve == 0 && h->fail_commit == 0;
 }
 
 void hx_program_renumber(hx_program *p)

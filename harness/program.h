@@ -96,7 +96,14 @@ typedef struct hx_heap_config {
        (.dec.budget-zero).  Defaults: 256k 2m 10m 16m 85000 4m 0. */
     uint64_t value[HX_KEY_COUNT];
     hx_profile profile;     /* default strict */
+    /* fault injection (.heap.fault, docs/format.md): the Nth (1-based) OS
+       reserve / commit call the runtime makes once the heap is created
+       fails, once; 0 = never (default).  At most HX_FAULT_NTH_MAX. */
+    uint64_t fail_reserve;
+    uint64_t fail_commit;
 } hx_heap_config;
+
+#define HX_FAULT_NTH_MAX 1000000u
 
 void hx_heap_default(hx_heap_config *h);
 const char *hx_heap_key_name(hx_heap_key k);   /* "gen0_budget", ... */

@@ -99,6 +99,10 @@ typedef struct hx_target_config {
     unsigned threads;        /* mutator threads (allocation contexts) */
     uint32_t nlocals;        /* local slots 0..nlocals-1, all null at start */
     uint64_t fin_drain_limit;/* .tgt.drain-limit; 0 = none */
+    /* .heap.fault: the Nth OS reserve / commit call after the heap is
+       created fails once (0 = never); a target without fault injection
+       ignores them */
+    uint64_t fail_reserve_nth, fail_commit_nth;
 } hx_target_config;
 
 /* ---- types ---------------------------------------------------------- */

@@ -162,6 +162,10 @@ static hx_target *tmgc_create_mode(const hx_target_config *cfg, hx_event_fn ev, 
         return NULL;
     }
     mgc_set_event_callback(t->heap, tmgc_on_event, t);
+    /* .heap.fault: counted from the created heap on, so a program's fault
+       is always a failure the running program meets */
+    if (cfg->fail_reserve_nth || cfg->fail_commit_nth)
+        mgc_fault_inject(t->heap, (unsigned)cfg->fail_reserve_nth, (unsigned)cfg->fail_commit_nth);
     return t;
 }
 

@@ -60,7 +60,7 @@ typedef struct parser {
     token tk[MAX_TOKENS + 1];
     unsigned ntk;
     bool header_open;       /* no statement seen yet */
-    bool heap_key_seen[HX_KEY_COUNT + 1];
+    bool heap_key_seen[HX_KEY_COUNT + 3];   /* + profile, fail_reserve, fail_commit */
     alloc_fix *fixes;
     size_t nfixes, fixes_cap;
     local_state *ls;
@@ -366,12 +366,17 @@ static bool parse_heap(parser *ps)
         int k = -1;
         if (tk_is(key, "profile"))
             k = HX_KEY_COUNT;
+        else if (tk_is(key, "fail_reserve"))
+            k = HX_KEY_COUNT + 1;
+        else if (tk_is(key, "fail_commit"))
+            k = HX_KEY_COUNT + 2;
         for (int j = 0; j < HX_KEY_COUNT && k < 0; j++)
             if (tk_is(key, hx_heap_key_name((hx_heap_key)j)))
                 k = j;
         if (k < 0)
             return expected(ps, key, "a heap key (gen0_budget, gen1_budget, gen2_budget, "
-                            "loh_budget, loh_threshold, segment_size, hard_limit, profile)");
+                            "loh_budget, loh_threshold, segment_size, hard_limit, profile, "
+                            "fail_reserve, fail_commit)");
         if (ps->heap_key_seen[k])
             return perr(ps, key->col, "heap key '%.*s' given twice", (int)key->len, key->s);
         ps->heap_key_seen[k] = true;
@@ -396,7 +401,15 @@ static bool parse_heap(parser *ps)
                             (unsigned long long)hx_heap_default_value(HX_KEY_LOH_THRESHOLD));
             if (k == HX_KEY_SEGMENT_SIZE && v->num == 0)
                 return perr(ps, v->col, "segment_size must not be 0");
-            h->value[k] = v->num;
+            if (k > HX_KEY_COUNT && v->num > HX_FAULT_NTH_MAX)
+                return perr(ps, v->col, "%.*s must be at most %u", (int)key->len, key->s,
+                            HX_FAULT_NTH_MAX);
+            if (k == HX_KEY_COUNT + 1)
+                h->fail_reserve = v->num;
+            else if (k == HX_KEY_COUNT + 2)
+                h->fail_commit = v->num;
+            else
+                h->value[k] = v->num;
         }
         i += 3;
     }
@@ -1149,7 +1162,7 @@ bool hx_print(const hx_program *p, FILE *out)
     char line[512], v[32];
     hx_heap_config def;
     hx_heap_default(&def);
-    bool heap = def.profile != p->heap.profile;
+    bool heap = def.profile != p->heap.profile || p->heap.fail_reserve || p->heap.fail_commit;
     for (unsigned k = 0; k < HX_KEY_COUNT; k++)
         heap = heap || def.value[k] != p->heap.value[k];
     if (heap) {
@@ -1161,6 +1174,10 @@ bool hx_print(const hx_program *p, FILE *out)
             }
         if (p->heap.profile != def.profile)
             fprintf(out, " profile=%s", p->heap.profile == HX_PROFILE_CLR ? "clr" : "strict");
+        if (p->heap.fail_reserve)
+            fprintf(out, " fail_reserve=%llu", (unsigned long long)p->heap.fail_reserve);
+        if (p->heap.fail_commit)
+            fprintf(out, " fail_commit=%llu", (unsigned long long)p->heap.fail_commit);
         fputc('\n', out);
     }
     for (uint32_t i = 0; i < p->ntypes; i++) {

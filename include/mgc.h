@@ -87,6 +87,9 @@ mgc_status mgc_heap_create(const mgc_config *cfg, mgc_heap **out);
 void mgc_heap_destroy(mgc_heap *heap);
 /* Change fault injection on a live heap: the Nth call from now fails. */
 void mgc_fault_inject(mgc_heap *heap, unsigned reserve_nth, unsigned commit_nth);
+/* OS reserve and commit calls this heap has made so far (each one a point
+   where fault injection can fail it). */
+void mgc_fault_counts(mgc_heap *heap, unsigned *reserves, unsigned *commits);
 
 /* The heap lock (recursive).  Collections, the synchronous finalizer drain
    and the finalizer thread hold it.  Mutator threads are not otherwise

@@ -112,6 +112,13 @@ void mgc_heap_destroy(mgc_heap *heap)
     free(heap);
 }
 
+void mgc_fault_counts(mgc_heap *heap, unsigned *reserves, unsigned *commits)
+{
+    MGC_AVER(mgc_heap_check(heap));
+    *reserves = heap->os.reserve_calls;
+    *commits = heap->os.commit_calls;
+}
+
 void mgc_fault_inject(mgc_heap *heap, unsigned reserve_nth, unsigned commit_nth)
 {
     MGC_AVER(mgc_heap_check(heap));

@@ -136,7 +136,7 @@ static long chk_program(const hx_program *p, const char **why)
     c.len = calloc(nl, sizeof *c.len);
     c.h = calloc(nh, sizeof *c.h);
     ck_assert(c.st && c.type && c.len && c.h);
-    bool may_oom = p->heap.value[HX_KEY_HARD_LIMIT] != 0;
+    bool may_oom = p->heap.value[HX_KEY_HARD_LIMIT] != 0 || p->heap.fail_reserve || p->heap.fail_commit;
     long bad = -1;
     *why = "";
     /* termination: no finalizer allocates an object whose finalizer

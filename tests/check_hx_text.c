@@ -186,7 +186,7 @@ static const struct err_case {
     { "a = new Node\ntype X size=24\n", true, "t.gcp:4:1: 'type' must come before the first statement" },
     { "a = new Node\nheap gen0_budget=1k\n", true, "t.gcp:4:1: 'heap' must come before the first statement" },
     { "heap gen0_budget=1k\nheap gen0_budget=2k\n", false, "t.gcp:2:6: heap key 'gen0_budget' given twice" },
-    { "heap speed=3\n", false, "t.gcp:1:6: expected a heap key (gen0_budget, gen1_budget, gen2_budget, loh_budget, loh_threshold, segment_size, hard_limit, profile), got 'speed'" },
+    { "heap speed=3\n", false, "t.gcp:1:6: expected a heap key (gen0_budget, gen1_budget, gen2_budget, loh_budget, loh_threshold, segment_size, hard_limit, profile, fail_reserve, fail_commit), got 'speed'" },
     { "heap gen0_budget\n", false, "t.gcp:1:17: expected '=' after 'gen0_budget', got end of line" },
     { "heap gen0_budget=x\n", false, "t.gcp:1:18: expected a number after 'gen0_budget=', got 'x'" },
     { "heap profile=loose\n", false, "t.gcp:1:14: expected a profile (strict or clr), got 'loose'" },

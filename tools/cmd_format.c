@@ -43,11 +43,12 @@ int gcf_load_text(const char *path, hx_program *p)
 void gcf_version_error(const char *path, unsigned version)
 {
     fprintf(stderr,
-            "%s: binary format version %u, but this build reads version %d\n"
+            "%s: binary format version %u, but this build reads version %d (and %d)\n"
             "  (an input written by %s build: re-encode it from its .gcp source with\n"
             "  'gcfuzz encode'; a fuzzer artifact whose first byte was mutated decodes\n"
             "  with --any-version)\n",
-            path, version, HX_CODEC_VERSION, version < HX_CODEC_VERSION ? "an older" : "another");
+            path, version, HX_CODEC_VERSION, HX_CODEC_VERSION_MIN,
+            version < HX_CODEC_VERSION ? "an older" : "another");
 }
 
 int gcf_load_binary(const char *path, hx_program *p, bool any_version)
