@@ -2,9 +2,9 @@
  * conformance, heap.
  *
  * Exit statuses (.dec.exit): 0 everything passed, 1 a check or an
- * expectation failed, 2 a bad program, 64 a usage error, 65 a binary input of another format version
- * (repro, minimize), 66 an input file
- * that cannot be read.
+ * expectation failed, 2 a bad program, 64 a usage error, 65 a binary input
+ * of another format version (repro, minimize), 66 an input file that
+ * cannot be read.
  */
 #include "gcfuzz.h"
 #include "exec.h"
