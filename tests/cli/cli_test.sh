@@ -41,7 +41,7 @@ expect_status 66 "missing input" -- "$G" run "$T/nosuch.gcp"
 expect_status 64 "unknown command" -- "$G" frobnicate
 expect_status 64 "bad option" -- "$G" run --no-such-option "$T/pass.gcp"
 expect_status 0 "--version" -- "$G" --version
-for c in run repro decode encode gen minimize conformance heap fmt demo; do
+for c in run repro decode encode gen minimize conformance heap fmt demo triage; do
   expect_status 0 "$c --help" -- "$G" "$c" --help
 done
 
