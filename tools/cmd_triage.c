@@ -69,6 +69,7 @@ void __sanitizer_set_death_callback(void (*callback)(void));
 
 static const hx_program *g_prog;
 static volatile size_t g_step = SIZE_MAX;
+static const char *g_phase = "setup";   /* text mode: "parse", "print" */
 
 /* async-signal-safe output */
 static void sw(const char *s)
@@ -112,7 +113,7 @@ static void sw_statement(bool with_size)
 {
     size_t i = g_step;
     if (!g_prog || i >= g_prog->nstmts) {
-        sw("setup");
+        sw(g_phase);
         return;
     }
     const hx_stmt *s = &g_prog->stmts[i];
@@ -228,6 +229,7 @@ typedef struct triage_opts {
     const char *out_dir;
     bool quiet;
     bool child;
+    bool text;                   /* inputs are fuzz_text inputs (parser round trip) */
     char self[4096];             /* this executable */
     char tmp[64];                /* scratch folder */
 } triage_opts;
@@ -582,6 +584,8 @@ static bool run_child(const triage_opts *t, const char *file, run_result *r)
         argv[n++] = "--stress";
     if (t->any_version)
         argv[n++] = "--any-version";
+    if (t->text)
+        argv[n++] = "--text";
     argv[n++] = file;
     argv[n] = NULL;
 
@@ -651,8 +655,66 @@ static bool run_child(const triage_opts *t, const char *file, run_result *r)
 
 /* ==== Child: run one program ============================================== */
 
+/* --text: what the fuzz_text driver checks (.triage.text): the input
+   parses, or its syntax error has a position and a message; a parsed
+   program prints, the printed text parses to the same program, and
+   printing it again gives the same text. */
+static int child_text(triage_opts *t, const char *file)
+{
+    char *buf;
+    size_t len;
+    int err = hx_read_file(file, &buf, &len);
+    if (err) {
+        fprintf(stderr, MARK "BADPROGRAM\n");
+        return GCF_EXIT_NOINPUT;
+    }
+    child_handlers(t->timeout);
+    const char *fail = NULL;
+    hx_program p, q;
+    hx_diag d;
+    g_phase = "parse";
+    if (!hx_parse(buf, len, "input.gcp", &p, &d)) {
+        if (d.pos.line == 0 || d.pos.col == 0 || d.msg[0] == 0)
+            fail = "syntax-error-without-position";
+        free(buf);
+        alarm(0);
+        if (fail)
+            fprintf(stderr, MARK "CHECK TEXT %s\n", fail);
+        return fail ? GCF_EXIT_FAIL : 0;
+    }
+    g_phase = "print";
+    size_t n1 = 0, n2 = 0;
+    char *t1 = hx_print_string(&p, &n1), *t2 = NULL;
+    g_phase = "parse";
+    if (!t1)
+        fail = "print-failed";
+    else if (!hx_parse(t1, n1, "printed.gcp", &q, &d))
+        fail = "printed-text-does-not-parse";
+    else {
+        if (!hx_program_equal(&p, &q))
+            fail = "parse-print-differs";
+        else {
+            g_phase = "print";
+            t2 = hx_print_string(&q, &n2);
+            if (!t2 || n1 != n2 || memcmp(t1, t2, n1) != 0)
+                fail = "print-not-fixed-point";
+        }
+        hx_program_free(&q);
+    }
+    alarm(0);
+    if (fail)
+        fprintf(stderr, "--- printed text ---\n%s\n" MARK "CHECK TEXT %s\n", t1 ? t1 : "", fail);
+    free(t1);
+    free(t2);
+    hx_program_free(&p);
+    free(buf);
+    return fail ? GCF_EXIT_FAIL : 0;
+}
+
 static int child_main(triage_opts *t, const char *file)
 {
+    if (t->text)
+        return child_text(t, file);
     hx_program p;
     size_t n = strlen(file);
     int rc = n > 4 && strcmp(file + n - 4, ".gcp") == 0 ? gcf_load_text(file, &p)
@@ -922,6 +984,43 @@ static int triage_one(triage_opts *t, const char *input, totals *tot)
         }
     }
 
+    if (t->text) {
+        /* parser inputs are not programs: confirmed as they are, filed
+           with the input itself as the reproducer */
+        unsigned same = confirm(t, input, first.sig);
+        bool ok = same == t->rounds;
+        printf("status:    %s %u/%u%s\n", ok ? "confirmed" : "FLAKY", same, t->rounds,
+               ok ? " (new)" : " (not every run gives this signature)");
+        char final_repro[4200];
+        snprintf(final_repro, sizeof final_repro, "%s", input);
+        if (t->db) {
+            mkdir(t->db, 0755);
+            if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+                return GCF_EXIT_CANTCREAT;
+            bool had = m.count > 0;
+            if (!had)
+                snprintf(m.first_seen, sizeof m.first_seen, "%s", stamp);
+            m.count++;
+            snprintf(m.last_seen, sizeof m.last_seen, "%s", stamp);
+            snprintf(m.build, sizeof m.build, "%s", t->build ? t->build : GCF_VERSION);
+            snprintf(m.status, sizeof m.status, "%s", ok ? "confirmed" : "flaky");
+            char path[4200];
+            snprintf(path, sizeof path, "%s/first-input", dir);
+            snprintf(final_repro, sizeof final_repro, "%s/min.txt", dir);
+            if ((!had && !copy_file(input, path)) || !copy_file(input, final_repro) ||
+                !meta_write(dir, &m, first.sig, "text"))
+                return GCF_EXIT_CANTCREAT;
+        }
+        printf("reproducer: %s (replay: gcfuzz triage --text FILE)\n", final_repro);
+        report_line(t, ok ? "new" : "flaky", first.sig, input, final_repro, m.count ? m.count : 1,
+                    0, same, t->rounds);
+        if (ok)
+            tot->fresh++;
+        else
+            tot->flaky++;
+        return 0;
+    }
+
     /* the program, as the child read it */
     hx_program p;
     size_t nl = strlen(input);
@@ -1092,6 +1191,9 @@ static const char triage_help[] =
     "                        to the input)\n"
     "  --target NAME, --profile strict|clr, --verify, --stress: as for run\n"
     "  --any-version         decode binary inputs whatever their version byte\n"
+    "  --text                the inputs are fuzz_text inputs: check the parser's round\n"
+    "                        trip (signature `TEXT <what>`, or a crash's); they are\n"
+    "                        confirmed and filed as they are, not minimized\n"
     "  -q, --quiet           do not print the reproducers\n"
     "Exit: 0 nothing reproduced, 1 at least one finding, 64 usage, 65 another\n"
     "format version, 66 unreadable input, 73 database not writable.\n";
@@ -1176,7 +1278,7 @@ int gcf_cmd_triage(int argc, char **argv)
     t.max_tests = 400;
     t.min_seconds = 300;
     enum { O_TIMEOUT = 256, O_RSS, O_ROUNDS, O_MAXT, O_MINS, O_DB, O_REPORT, O_BUILD,
-           O_TARGET, O_PROFILE, O_VERIFY, O_STRESS, O_ANY, O_CHILD };
+           O_TARGET, O_PROFILE, O_VERIFY, O_STRESS, O_ANY, O_CHILD, O_TEXT };
     static const struct option lo[] = {
         { "timeout", required_argument, NULL, O_TIMEOUT },
         { "rss-mb", required_argument, NULL, O_RSS },
@@ -1193,6 +1295,7 @@ int gcf_cmd_triage(int argc, char **argv)
         { "stress", no_argument, NULL, O_STRESS },
         { "any-version", no_argument, NULL, O_ANY },
         { "child", no_argument, NULL, O_CHILD },
+        { "text", no_argument, NULL, O_TEXT },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
@@ -1253,6 +1356,7 @@ int gcf_cmd_triage(int argc, char **argv)
         case O_STRESS: t.o.stress = true; break;
         case O_ANY: t.any_version = true; break;
         case O_CHILD: t.child = true; break;
+        case O_TEXT: t.text = true; break;
         default:
             return gcf_usage_error("triage", "unknown or incomplete option '%s'",
                                    argv[optind - 1]);

@@ -111,6 +111,12 @@ done
 printf 'type Node size=32 refs=2\na = new Node\ncollect\n' > "$T/pass.gcp"
 "$G" triage -q "$T/pass.gcp" > "$T/pass.out" 2>&1
 if [ $? = 0 ] && grep -q "does not reproduce" "$T/pass.out"; then ok; else bad "passing program"; cat "$T/pass.out"; fi
+# --text (fuzz_text inputs): a program and a syntax error with its position
+# are both what the parser should do: no finding
+printf 'type Node size=32 refs=2\na = new = x\n' > "$T/syntax.txt"
+"$G" triage -q --text "$T/pass.gcp" "$T/syntax.txt" > "$T/text.out" 2>&1
+if [ $? = 0 ] && [ "$(grep -c 'does not reproduce' "$T/text.out")" = 2 ]; then ok; else
+  bad "--text on good inputs"; cat "$T/text.out"; fi
 # usage errors
 "$G" triage --timeout 0 "$T/pass.gcp" > /dev/null 2>&1
 if [ $? = 64 ]; then ok; else bad "--timeout 0 not a usage error"; fi
