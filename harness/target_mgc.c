@@ -412,51 +412,30 @@ static void tmgc_walk(hx_target *t, hx_walk_fn fn, void *ctx)
     mgc_walk(t->heap, 0, tmgc_walk_one, &w);
 }
 
-/* fin_walk: the f-reachable slots are collected first, then every queue
-   slot is reported with whether it is one of them. */
-typedef struct tmgc_fin_ctx {
-    hx_target *t;
-    void ***fr;
-    size_t nfr, capfr;
-    hx_fin_fn fn;
-    void *ctx;
-} tmgc_fin_ctx;
-
-static void tmgc_fin_collect_fr(mgc_heap *heap, void **slot, void *vctx)
+/* fin_walk: the queue's segments in array order (the three generation
+   segments hold registered entries, the critical and normal segments
+   f-reachable ones), then the object being finalized (f-reachable): the
+   order mgc_finalize_enum_all reports them in, in time linear in the
+   queue. */
+static void tmgc_fin_one(hx_target *t, void *obj, bool fr, hx_fin_fn fn, void *ctx)
 {
-    tmgc_fin_ctx *f = vctx;
-    (void)heap;
-    if (f->nfr == f->capfr) {
-        size_t cap = f->capfr ? f->capfr * 2 : 16;
-        void ***n = realloc(f->fr, cap * sizeof *n);
-        if (!n)
-            return;
-        f->fr = n;
-        f->capfr = cap;
-    }
-    f->fr[f->nfr++] = slot;
-}
-
-static void tmgc_fin_report(mgc_heap *heap, void **slot, void *vctx)
-{
-    tmgc_fin_ctx *f = vctx;
-    (void)heap;
-    if (!*slot)
-        return;
-    bool fr = false;
-    for (size_t i = 0; i < f->nfr && !fr; i++)
-        fr = f->fr[i] == slot;
-    uint32_t ti = tmgc_type_index(f->t, mgc_type_of(*slot));
-    bool crit = ti < f->t->ntypes && f->t->types[ti]->desc.critical;
-    f->fn(f->ctx, (hx_addr)*slot, fr, crit);
+    uint32_t ti = tmgc_type_index(t, mgc_type_of(obj));
+    bool crit = ti < t->ntypes && t->types[ti]->desc.critical;
+    fn(ctx, (hx_addr)obj, fr, crit);
 }
 
 static void tmgc_fin_walk(hx_target *t, hx_fin_fn fn, void *ctx)
 {
-    tmgc_fin_ctx f = {t, NULL, 0, 0, fn, ctx};
-    mgc_finalize_enum_freachable(t->heap, tmgc_fin_collect_fr, &f);
-    mgc_finalize_enum_all(t->heap, tmgc_fin_report, &f);
-    free(f.fr);
+    for (int seg = MGC_FSEG_GEN2; seg <= MGC_FSEG_NORMAL; seg++) {
+        size_t n = mgc_finq_seg_count(t->heap, seg);
+        for (size_t i = 0; i < n; i++) {
+            void *obj = mgc_finq_seg_get(t->heap, seg, i);
+            if (obj)
+                tmgc_fin_one(t, obj, seg >= MGC_FSEG_CRITICAL, fn, ctx);
+        }
+    }
+    if (t->heap->finq->running)
+        tmgc_fin_one(t, t->heap->finq->running, true, fn, ctx);
 }
 
 static int tmgc_fin_bit(hx_target *t, hx_addr obj)
