@@ -854,6 +854,10 @@ void hx_compare(hx_exec *x)
 
 /* ==== the per-statement check (.exec.schedule) ================================ */
 
+/* Its functions are not instrumented for coverage in fuzz builds (they
+   compare the two sides; their branches guide nothing, and their
+   trace-cmp callbacks per root cost more than the check). */
+
 void hx_touch(hx_exec *x, orc_id id)
 {
     if (!id)
@@ -868,7 +872,7 @@ void hx_touch(hx_exec *x, orc_id id)
 
 /* The target address model object m must have (0 for null); false when
    the model names an object whose address the executor does not know. */
-static bool hx_expect_addr(const hx_exec *x, orc_id m, hx_addr *a)
+HX_NO_COVERAGE static bool hx_expect_addr(const hx_exec *x, orc_id m, hx_addr *a)
 {
     if (!m) {
         *a = 0;
@@ -882,13 +886,13 @@ static bool hx_expect_addr(const hx_exec *x, orc_id m, hx_addr *a)
    is the one the model object was matched with (identity through the
    address map, which is one-to-one because objects do not move between
    collections). */
-static bool hx_root_ok(const hx_exec *x, orc_id m, hx_addr a)
+HX_NO_COVERAGE static bool hx_root_ok(const hx_exec *x, orc_id m, hx_addr a)
 {
     hx_addr want;
     return hx_expect_addr(x, m, &want) && a == want;
 }
 
-static bool hx_roots_ok(hx_exec *x)
+HX_NO_COVERAGE static bool hx_roots_ok(hx_exec *x)
 {
     const hx_program *p = x->p;
     for (uint32_t l = 0; l < p->nlocals; l++) {
@@ -913,7 +917,7 @@ static bool hx_roots_ok(hx_exec *x)
 
 /* One touched object against the model: what hx_check_object and the
    slot matching of hx_propagate check, through the address map. */
-static bool hx_touched_ok(hx_exec *x, orc_id id)
+HX_NO_COVERAGE static bool hx_touched_ok(hx_exec *x, orc_id id)
 {
     orc_obj_info info;
     if (orc_obj_get(x->m, id, &info) != ORC_OK)
@@ -950,7 +954,7 @@ static bool hx_touched_ok(hx_exec *x, orc_id id)
     return true;
 }
 
-bool hx_check_step(hx_exec *x)
+HX_NO_COVERAGE bool hx_check_step(hx_exec *x)
 {
     HX_AVER(hx_exec_check(x) && x->ops->object && !x->gc_in_step);
     x->step_checks++;
