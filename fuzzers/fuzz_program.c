@@ -11,6 +11,12 @@
  * .exec.schedule).  GCF_FUZZ_TARGET=NAME fuzzes another target (the
  * planted-bug targets faulty:crash, faulty:hang, faulty:oom of the triage
  * tests); `gcfuzz triage --target NAME` replays its artifacts.
+ *
+ * One heap serves every execution whose heap settings equal the previous
+ * one's (.exec.keep, mgc_heap_reset: a reset heap behaves exactly as a
+ * fresh one and keeps its mappings, so no execution pays for mmap, page
+ * faults and munmap of its segments); GCF_FUZZ_FRESH_HEAP=1 creates a
+ * heap per execution instead.
  */
 #include "codec.h"
 #include "exec.h"
@@ -20,8 +26,15 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static hx_exec_keep keep;           /* the heap kept between executions */
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    static int fresh = -1;
+    if (fresh < 0) {
+        const char *f = getenv("GCF_FUZZ_FRESH_HEAP");
+        fresh = f && f[0] == '1';
+    }
     hx_program p;
     if (!hx_decode(data, size, &p))
         return 0;
@@ -50,6 +63,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         full = f && f[0] == '1';
     }
     o.full_check = full == 1;
+    if (!fresh)
+        o.keep = &keep;
     hx_exec_outcome r;
     hx_exec_status s = hx_exec_run(&p, "fuzz-input", &o, &r);
     if (s == HX_EXEC_FAIL) {

@@ -373,6 +373,14 @@ static void hx_on_event(void *ctx, const hx_event *ev)
     }
 }
 
+void hx_exec_keep_free(hx_exec_keep *k)
+{
+    if (k && k->t) {
+        k->ops->destroy(k->t);
+        k->t = NULL;
+    }
+}
+
 /* ==== setup ============================================================= */
 
 static bool hx_setup(hx_exec *x)
@@ -410,7 +418,18 @@ static bool hx_setup(hx_exec *x)
     tc.threads = hx_program_threads(p);
     tc.nlocals = p->nlocals;
     tc.fin_drain_limit = HX_FIN_DRAIN_BASE + HX_FIN_DRAIN_PER_STMT * (uint64_t)p->nstmts;
-    x->t = x->ops->create(&tc, hx_on_event, x);
+    hx_exec_keep *k = x->o->keep;
+    if (k && k->t && k->ops == x->ops && x->ops->reset &&
+        x->ops->reset(k->t, &tc, hx_on_event, x)) {
+        x->t = k->t;                        /* .exec.keep: a reset target */
+        k->t = NULL;
+        k->reused++;
+    } else {
+        hx_exec_keep_free(k);
+        x->t = x->ops->create(&tc, hx_on_event, x);
+        if (k)
+            k->created++;
+    }
     if (!x->t) {
         snprintf(x->out->fail.message, sizeof x->out->fail.message,
                  "the target rejected the heap configuration (%s)", x->ops->name);
@@ -1010,8 +1029,12 @@ static hx_exec_status hx_run(const hx_program *p, const char *file, const hx_exe
     if (final_views && x.t)
         hx_capture_views(&x, &out->final_views);
 done:
-    if (x.t)
+    if (x.t && o->keep) {
+        o->keep->ops = x.ops;               /* .exec.keep */
+        o->keep->t = x.t;
+    } else if (x.t) {
         x.ops->destroy(x.t);
+    }
     if (x.m)
         orc_destroy(x.m);
     hx_heapview_free(&x.hv);

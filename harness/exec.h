@@ -56,7 +56,20 @@ typedef struct hx_exec_options {
     bool full_check;              /* the complete comparison after every step
                                      (--full, GCF_FULL_CHECK=1; .exec.schedule) */
     hx_exec_prof *prof;           /* NULL: no profile */
+    /* .exec.keep: when not NULL, the run leaves its target here instead of
+       destroying it, and starts from the target an earlier run left (reset
+       through its ops' reset when they are the same ops; else destroyed).
+       hx_exec_keep_free destroys what is left. */
+    struct hx_exec_keep *keep;
 } hx_exec_options;
+
+typedef struct hx_exec_keep {
+    const hx_target_ops *ops;
+    hx_target *t;
+    uint64_t reused, created;     /* runs that reset the kept target / made one */
+} hx_exec_keep;
+
+void hx_exec_keep_free(hx_exec_keep *k);
 
 void hx_exec_options_default(hx_exec_options *o);
 

@@ -217,6 +217,11 @@ typedef struct hx_target_ops {
     /* The number of entries fin_walk would report as registered and as
        f-reachable, in time independent of the heap (.tgt.fin-counts). */
     void (*fin_counts)(hx_target *t, uint64_t *registered, uint64_t *freachable);
+    /* .tgt.reset: make t exactly what create(cfg, ev, ev_ctx) would give,
+       reusing its memory; false when it cannot (another configuration, out
+       of memory): the caller then destroys t and creates a new target.
+       NULL: targets are always created anew. */
+    bool (*reset)(hx_target *t, const hx_target_config *cfg, hx_event_fn ev, void *ev_ctx);
 } hx_target_ops;
 
 /* Our runtime (target_mgc.c), compacting; and the same runtime configured

@@ -43,6 +43,7 @@ struct hx_target {
     bool pending_compact;        /* the collect in progress asked compact_loh */
     hx_addr *scratch;            /* slot values handed to walk callbacks */
     size_t scratch_cap;
+    mgc_config mc;               /* the heap's configuration (reset compares it) */
 };
 
 static bool tmgc_check(const hx_target *t) { return t && t->sig == HX_TMGC_SIG; }
@@ -123,16 +124,8 @@ static size_t tmgc_fixed_budget(uint64_t v)
     return v >= (uint64_t)MGC_BUDGET_DYNAMIC ? MGC_BUDGET_DYNAMIC - 1u : (size_t)v;
 }
 
-static hx_target *tmgc_create_mode(const hx_target_config *cfg, hx_event_fn ev, void *ev_ctx,
-                                   mgc_compact_mode mode)
+static void tmgc_config(const hx_target_config *cfg, mgc_compact_mode mode, mgc_config *out)
 {
-    hx_target *t = calloc(1, sizeof *t);
-    if (!t)
-        return NULL;
-    t->sig = HX_TMGC_SIG;
-    t->ev = ev;
-    t->ev_ctx = ev_ctx;
-    t->fin_limit = cfg->fin_drain_limit;
     mgc_config mc;
     mgc_config_default(&mc);
     /* the program's budgets (or the contract's defaults) are fixed budgets:
@@ -151,22 +144,70 @@ static hx_target *tmgc_create_mode(const hx_target_config *cfg, hx_event_fn ev, 
         mc.threads = MGC_MAX_THREADS;
     mc.profile = cfg->clr_profile ? MGC_PROFILE_CLR : MGC_PROFILE_STRICT;
     mc.compact_mode = mode;
-    if (mgc_heap_create(&mc, &t->heap) != MGC_OK) {
+    *out = mc;
+}
+
+/* Local slots and event callback of a fresh or reset heap. */
+static bool tmgc_attach(hx_target *t, const hx_target_config *cfg, hx_event_fn ev, void *ev_ctx)
+{
+    t->ev = ev;
+    t->ev_ctx = ev_ctx;
+    t->fin_limit = cfg->fin_drain_limit;
+    free(t->locals);
+    t->nlocals = cfg->nlocals;
+    t->locals = calloc(cfg->nlocals ? cfg->nlocals : 1, sizeof *t->locals);
+    if (!t->locals || mgc_thread_set_locals(t->heap, 0, t->locals, cfg->nlocals) != MGC_OK)
+        return false;
+    mgc_set_event_callback(t->heap, tmgc_on_event, t);
+    /* .heap.fault: counted from the created (or reset) heap on, so a
+       program's fault is always a failure the running program meets */
+    if (cfg->fail_reserve_nth || cfg->fail_commit_nth)
+        mgc_fault_inject(t->heap, (unsigned)cfg->fail_reserve_nth, (unsigned)cfg->fail_commit_nth);
+    return true;
+}
+
+static hx_target *tmgc_create_mode(const hx_target_config *cfg, hx_event_fn ev, void *ev_ctx,
+                                   mgc_compact_mode mode)
+{
+    hx_target *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->sig = HX_TMGC_SIG;
+    tmgc_config(cfg, mode, &t->mc);
+    if (mgc_heap_create(&t->mc, &t->heap) != MGC_OK) {
         free(t);
         return NULL;
     }
-    t->nlocals = cfg->nlocals;
-    t->locals = calloc(cfg->nlocals ? cfg->nlocals : 1, sizeof *t->locals);
-    if (!t->locals || mgc_thread_set_locals(t->heap, 0, t->locals, cfg->nlocals) != MGC_OK) {
+    if (!tmgc_attach(t, cfg, ev, ev_ctx)) {
         tmgc_destroy(t);
         return NULL;
     }
-    mgc_set_event_callback(t->heap, tmgc_on_event, t);
-    /* .heap.fault: counted from the created heap on, so a program's fault
-       is always a failure the running program meets */
-    if (cfg->fail_reserve_nth || cfg->fail_commit_nth)
-        mgc_fault_inject(t->heap, (unsigned)cfg->fail_reserve_nth, (unsigned)cfg->fail_commit_nth);
     return t;
+}
+
+/* .tgt.reset: the same heap configuration gives a reset heap
+   (mgc_heap_reset: exactly a fresh heap's behaviour); another one, or a
+   failed reset, says no and the executor creates a new target. */
+static bool tmgc_reset(hx_target *t, const hx_target_config *cfg, hx_event_fn ev, void *ev_ctx)
+{
+    HX_AVER(tmgc_check(t));
+    mgc_config mc;
+    tmgc_config(cfg, t->mc.compact_mode, &mc);
+    if (mc.gen0_budget != t->mc.gen0_budget || mc.gen1_budget != t->mc.gen1_budget ||
+        mc.gen2_budget != t->mc.gen2_budget || mc.loh_budget != t->mc.loh_budget ||
+        mc.loh_threshold != t->mc.loh_threshold || mc.segment_size != t->mc.segment_size ||
+        mc.hard_limit != t->mc.hard_limit || mc.threads != t->mc.threads ||
+        mc.profile != t->mc.profile)
+        return false;
+    if (mgc_heap_reset(t->heap) != MGC_OK)
+        return false;
+    for (uint32_t i = 0; i < t->ntypes; i++)
+        free(t->types[i]);
+    t->ntypes = 0;
+    t->fin_tid = 0;
+    t->fin_calls = 0;
+    t->pending_compact = false;
+    return tmgc_attach(t, cfg, ev, ev_ctx);
 }
 
 static hx_target *tmgc_create(const hx_target_config *cfg, hx_event_fn ev, void *ev_ctx)
@@ -511,6 +552,7 @@ void **hx_target_mgc_locals(hx_target *t) { return tmgc_check(t) ? (void **)t->l
 /* Every operation but create is shared by the two modes. */
 #define TMGC_OPS_SHARED \
     .destroy = tmgc_destroy, \
+    .reset = tmgc_reset, \
     .register_type = tmgc_register_type, \
     .alloc = tmgc_alloc, \
     .set_local = tmgc_set_local, \

@@ -85,6 +85,17 @@ void mgc_config_default(mgc_config *cfg);
 
 mgc_status mgc_heap_create(const mgc_config *cfg, mgc_heap **out);
 void mgc_heap_destroy(mgc_heap *heap);
+/* Return the heap to the state mgc_heap_create gives for its configuration,
+   without unmapping its memory (.heap.reset): every object, type
+   registration, handle, static, registered local array, finalization entry,
+   counter and the event callback are gone, and fault injection counts from
+   the configuration's fail_*_nth again (a mgc_fault_inject call is
+   forgotten).  The heap then behaves exactly as a fresh one: the same
+   collections, generations, OS call counts and object offsets within the
+   same segment bases.  Not while the finalizer thread runs (MGC_E_STATE)
+   or inside a collection.  MGC_E_OOM: the heap could not be set up again;
+   it can only be destroyed. */
+mgc_status mgc_heap_reset(mgc_heap *heap);
 /* Change fault injection on a live heap: the Nth call from now fails. */
 void mgc_fault_inject(mgc_heap *heap, unsigned reserve_nth, unsigned commit_nth);
 /* OS reserve and commit calls this heap has made so far (each one a point
@@ -231,6 +242,17 @@ typedef bool (*mgc_walk_fn)(const mgc_object_info *info, void *ctx); /* false st
 void mgc_walk(mgc_heap *heap, unsigned flags, mgc_walk_fn fn, void *ctx);
 int mgc_generation(mgc_heap *heap, mgc_ref obj);     /* GC.GetGeneration */
 bool mgc_is_large(mgc_heap *heap, mgc_ref obj);
+/* Where p lies in the heap: the creation number of its segment (1 for the
+   heap's first segment; counted again from 1 after mgc_heap_reset) and its
+   offset from that segment's base.  Addresses differ between heaps; these
+   do not when two heaps make the same allocations and collections.  false
+   when p lies in no segment. */
+typedef struct mgc_location {
+    uint64_t segment;
+    size_t offset;
+    bool large;               /* a large-object segment */
+} mgc_location;
+bool mgc_locate(mgc_heap *heap, const void *p, mgc_location *out);
 /* Is p the start of a live object (walkable) on this heap? */
 bool mgc_is_object(mgc_heap *heap, const void *p);
 /* Full heap verification; on failure writes a message into err. */

@@ -42,22 +42,11 @@ static mgc_status config_check(const mgc_config *cfg)
     return MGC_OK;
 }
 
-mgc_status mgc_heap_create(const mgc_config *cfg, mgc_heap **out)
+/* Everything a fresh heap holds, on a zeroed struct (create and reset):
+   first the fields, then the parts that allocate (types, handles,
+   finalization queues). */
+static void heap_setup_fields(mgc_heap *heap, const mgc_config *cfg)
 {
-    if (!out)
-        return MGC_E_BAD_ARG;
-    *out = NULL;
-    mgc_config def;
-    if (!cfg) {
-        mgc_config_default(&def);
-        cfg = &def;
-    }
-    mgc_status st = config_check(cfg);
-    if (st != MGC_OK)
-        return st;
-    mgc_heap *heap = calloc(1, sizeof *heap);
-    if (!heap)
-        return MGC_E_OOM;
     heap->sig = MGC_SIG_HEAP;
     heap->cfg = *cfg;
     heap->cfg.segment_size = mgc_policy_segment_size(cfg->segment_size, mgc_os_page());
@@ -74,24 +63,98 @@ mgc_status mgc_heap_create(const mgc_config *cfg, mgc_heap **out)
     heap->card_size = (size_t)1 << heap->card_shift;
     for (unsigned i = 0; i < MGC_MAX_THREADS; i++)
         heap->ctx[i].sig = MGC_SIG_CTX;
-    st = mgc_types_init(heap);
+}
+
+static mgc_status heap_setup_parts(mgc_heap *heap)
+{
+    mgc_status st = mgc_types_init(heap);
     if (st == MGC_OK)
         st = mgc_handles_init(heap);
-    if (st == MGC_OK) {
+    if (st == MGC_OK)
         st = mgc_finalize_init(heap);
-        if (st != MGC_OK)
-            mgc_handles_destroy(heap);
-    }
+    return st;
+}
+
+static mgc_status heap_setup(mgc_heap *heap, const mgc_config *cfg)
+{
+    heap_setup_fields(heap, cfg);
+    mgc_status st = heap_setup_parts(heap);
     if (st != MGC_OK) {
+        mgc_handles_destroy(heap);
         mgc_loader_destroy(&heap->hf, &heap->os);
         mgc_loader_destroy(&heap->lf, &heap->os);
         pthread_mutex_destroy(&heap->lock);
         heap->sig = 0;
+        return st;
+    }
+    return MGC_OK;
+}
+
+mgc_status mgc_heap_create(const mgc_config *cfg, mgc_heap **out)
+{
+    if (!out)
+        return MGC_E_BAD_ARG;
+    *out = NULL;
+    mgc_config def;
+    if (!cfg) {
+        mgc_config_default(&def);
+        cfg = &def;
+    }
+    mgc_status st = config_check(cfg);
+    if (st != MGC_OK)
+        return st;
+    mgc_heap *heap = calloc(1, sizeof *heap);
+    if (!heap)
+        return MGC_E_OOM;
+    st = heap_setup(heap, cfg);
+    if (st != MGC_OK) {
         free(heap);
         return st;
     }
     *out = heap;
     return MGC_OK;
+}
+
+/* .heap.reset: the heap becomes what mgc_heap_create(cfg) gives, cfg being
+   the heap's own configuration: every segment and loader block is kept as a
+   reservation (protected, pages not dropped) that the heap takes again,
+   by exact size and in creation order, where a fresh heap would map one;
+   everything else is set up as at creation.  So a reset heap makes the
+   same collections, generations and OS call counts (fault injection) as a
+   fresh one, and lays objects out at the same offsets from the same
+   segment bases. */
+mgc_status mgc_heap_reset(mgc_heap *heap)
+{
+    MGC_AVER(mgc_heap_check(heap) && !heap->in_gc);
+    if (heap->finq && heap->finq->thread_running)
+        return MGC_E_STATE;
+    mgc_config cfg = heap->cfg;
+    mgc_finalize_destroy(heap);
+    mgc_handles_destroy(heap);
+    mgc_segment_reset_all(heap);
+    mgc_loader_reset(&heap->hf, &heap->os);
+    mgc_loader_reset(&heap->lf, &heap->os);
+    /* kept across the reset: reservations and capacity-only buffers (every
+       buffer struct mgc_heap owns must be kept here or freed above) */
+    mgc_segment *pool = heap->pool;
+    mgc_loader_block *hf_pool = heap->hf.pool, *lf_pool = heap->lf.pool;
+    mgc_segment **index = heap->index;
+    size_t capindex = heap->capindex;
+    mgc_mark_stack mark = heap->mark, card_rec = heap->card_rec;
+    pthread_mutex_destroy(&heap->lock);
+    memset(heap, 0, sizeof *heap);
+    heap_setup_fields(heap, &cfg);
+    heap->pool = pool;
+    heap->hf.pool = hf_pool;
+    heap->lf.pool = lf_pool;
+    heap->index = index;
+    heap->capindex = capindex;
+    mark.n = 0;
+    heap->mark = mark;
+    card_rec.n = 0;
+    heap->card_rec = card_rec;
+    /* on failure (out of memory) the heap can still be destroyed */
+    return heap_setup_parts(heap);
 }
 
 void mgc_heap_destroy(mgc_heap *heap)

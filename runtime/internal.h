@@ -87,6 +87,12 @@ size_t mgc_os_page(void);
 void *mgc_os_reserve(mgc_os *os, size_t size);          /* PROT_NONE; NULL on failure */
 bool mgc_os_commit(mgc_os *os, void *p, size_t size);   /* read/write; false on failure */
 void mgc_os_decommit(mgc_os *os, void *p, size_t size); /* back to PROT_NONE, pages dropped */
+/* .heap.reset: back to PROT_NONE keeping the pages, so committing them again
+   costs no page faults. */
+void mgc_os_protect_none(mgc_os *os, void *p, size_t size);
+/* .heap.reset: a kept reservation is used again; counts as a reserve call
+   (fault injection included).  false: this call is the injected failure. */
+bool mgc_os_reserve_again(mgc_os *os);
 /* Release a reservation of which [p, p + committed) is committed. */
 void mgc_os_release(mgc_os *os, void *p, size_t size, size_t committed);
 /* Poisoning (.os.poison): free and reclaimed space is no-access for ASan and
@@ -122,6 +128,9 @@ void mgc_loader_destroy(mgc_loader_heap *lh, mgc_os *os);
 void *mgc_loader_alloc(mgc_loader_heap *lh, mgc_os *os, size_t size); /* zeroed; NULL: OOM */
 bool mgc_loader_contains(const mgc_loader_heap *lh, const void *p);
 bool mgc_loader_check(const mgc_loader_heap *lh);
+/* .heap.reset: every block becomes a kept reservation (protected, empty);
+   the heap holds nothing. */
+void mgc_loader_reset(mgc_loader_heap *lh, mgc_os *os);
 
 /* --- types.c --- */
 mgc_status mgc_types_init(mgc_heap *heap);             /* registers the free type */
@@ -164,6 +173,9 @@ mgc_segment *mgc_segment_acquire(mgc_heap *heap, mgc_seg_kind kind, size_t need)
 /* Give an empty segment back (kept as a spare or released, by policy). */
 void mgc_segment_retire(mgc_heap *heap, mgc_segment *seg);
 void mgc_segment_destroy_all(mgc_heap *heap);
+/* .heap.reset: every segment becomes a kept reservation (heap->pool, in
+   creation order, protected and empty); the heap has no segment. */
+void mgc_segment_reset_all(mgc_heap *heap);
 /* Make [base, upto) committed; false when the OS or hard limit refuses. */
 bool mgc_segment_commit_to(mgc_heap *heap, mgc_segment *seg, uint8_t *upto);
 /* Decommit pages beyond used (keeping policy slack). */

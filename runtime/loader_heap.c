@@ -27,9 +27,8 @@ void mgc_loader_init(mgc_loader_heap *lh, const char *name)
     lh->name = name;
 }
 
-void mgc_loader_destroy(mgc_loader_heap *lh, mgc_os *os)
+static void release_list(mgc_loader_block *b, mgc_os *os)
 {
-    mgc_loader_block *b = lh->blocks;
     while (b) {
         mgc_loader_block *n = b->next;
         mgc_os_release(os, b->base, (size_t)(b->reserved_end - b->base),
@@ -37,7 +36,33 @@ void mgc_loader_destroy(mgc_loader_heap *lh, mgc_os *os)
         free(b);
         b = n;
     }
-    lh->blocks = NULL;
+}
+
+void mgc_loader_destroy(mgc_loader_heap *lh, mgc_os *os)
+{
+    release_list(lh->blocks, os);
+    release_list(lh->pool, os);
+    lh->blocks = lh->pool = NULL;
+    lh->reserved = lh->committed = 0;
+}
+
+/* .heap.reset: blocks are kept oldest first, so a reset heap takes them
+   again in the order a fresh heap would have reserved them. */
+void mgc_loader_reset(mgc_loader_heap *lh, mgc_os *os)
+{
+    mgc_loader_block *old = NULL;
+    while (lh->blocks) {                       /* newest first: reverse */
+        mgc_loader_block *b = lh->blocks;
+        lh->blocks = b->next;
+        mgc_os_protect_none(os, b->base, (size_t)(b->committed_end - b->base));
+        b->used = b->committed_end = b->base;
+        b->next = old;
+        old = b;
+    }
+    mgc_loader_block **tail = &lh->pool;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = old;
     lh->reserved = lh->committed = 0;
 }
 
@@ -46,13 +71,24 @@ static mgc_loader_block *loader_new_block(mgc_loader_heap *lh, mgc_os *os, size_
     size_t size = mgc_policy_loader_reserve();
     if (size < need)
         size = (need + os->page - 1) / os->page * os->page;
-    mgc_loader_block *b = calloc(1, sizeof *b);
-    if (!b)
-        return NULL;
-    b->base = mgc_os_reserve(os, size);
-    if (!b->base) {
-        free(b);
-        return NULL;
+    mgc_loader_block *b = NULL;
+    for (mgc_loader_block **pp = &lh->pool; *pp; pp = &(*pp)->next)
+        if ((size_t)((*pp)->reserved_end - (*pp)->base) == size) {
+            if (!mgc_os_reserve_again(os))
+                return NULL;                   /* .os.fault, as a fresh reserve */
+            b = *pp;
+            *pp = b->next;
+            break;
+        }
+    if (!b) {
+        b = calloc(1, sizeof *b);
+        if (!b)
+            return NULL;
+        b->base = mgc_os_reserve(os, size);
+        if (!b->base) {
+            free(b);
+            return NULL;
+        }
     }
     b->used = b->committed_end = b->base;
     b->reserved_end = b->base + size;

@@ -127,6 +127,21 @@ void mgc_os_decommit(mgc_os *os, void *p, size_t size)
     (void)mprotect(p, size, PROT_NONE);
 }
 
+void mgc_os_protect_none(mgc_os *os, void *p, size_t size)
+{
+    MGC_AVER((uintptr_t)p % os->page == 0 && size % os->page == 0);
+    if (size == 0)
+        return;
+    mgc_os_unpoison(p, size);
+    (void)mprotect(p, size, PROT_NONE);
+}
+
+bool mgc_os_reserve_again(mgc_os *os)
+{
+    os->reserve_calls++;
+    return !(os->fail_reserve_at != 0 && os->reserve_calls == os->fail_reserve_at);
+}
+
 void mgc_os_release(mgc_os *os, void *p, size_t size, size_t committed)
 {
     (void)os;

@@ -15,6 +15,11 @@
  *               by address serves lookups only.
  * .seg.reuse    a segment a collection empties is kept as a spare (one per
  *               .policy.spare) or released to the OS.
+ * .heap.reset   a reset turns every segment into a kept reservation
+ *               (heap->pool, creation order, protected and empty); a new
+ *               segment takes a kept reservation of exactly its size
+ *               instead of mapping one, so a reset heap lays objects out at
+ *               the same offsets from the same segment bases as before.
  */
 #include "internal.h"
 #include <stdlib.h>
@@ -163,16 +168,21 @@ static void segment_append(mgc_heap *heap, mgc_segment *seg)
     *pp = seg;
 }
 
-static void segment_free(mgc_heap *heap, mgc_segment *seg)
+static void segment_release(mgc_heap *heap, mgc_segment *seg)
 {
-    size_t size = (size_t)(seg->reserved_end - seg->base);
-    heap->committed -= (size_t)(seg->committed_end - seg->base);
-    heap->reserved -= size;
-    mgc_os_release(&heap->os, seg->base, size, (size_t)(seg->committed_end - seg->base));
+    mgc_os_release(&heap->os, seg->base, (size_t)(seg->reserved_end - seg->base),
+                   (size_t)(seg->committed_end - seg->base));
     free(seg->cards);
     free(seg->crossing);
     free(seg->free);
     free(seg);
+}
+
+static void segment_free(mgc_heap *heap, mgc_segment *seg)
+{
+    heap->committed -= (size_t)(seg->committed_end - seg->base);
+    heap->reserved -= (size_t)(seg->reserved_end - seg->base);
+    segment_release(heap, seg);
 }
 
 mgc_segment *mgc_segment_acquire(mgc_heap *heap, mgc_seg_kind kind, size_t need)
@@ -195,6 +205,28 @@ mgc_segment *mgc_segment_acquire(mgc_heap *heap, mgc_seg_kind kind, size_t need)
         (heap->committed > heap->cfg.hard_limit || need > heap->cfg.hard_limit - heap->committed))
         return NULL;
     size_t size = mgc_policy_segment_reserve(heap, kind, need);
+    /* .heap.reset: a kept reservation of exactly this size */
+    for (mgc_segment **pp = &heap->pool; *pp; pp = &(*pp)->next) {
+        mgc_segment *s = *pp;
+        if ((size_t)(s->reserved_end - s->base) != size)
+            continue;
+        if (!mgc_os_reserve_again(&heap->os))
+            return NULL;                       /* .os.fault, as a fresh reserve */
+        if (!index_add(heap, s))
+            return NULL;
+        *pp = s->next;
+        heap->reserved += size;
+        segment_reset(heap, s, kind);
+        if (!mgc_segment_commit_to(heap, s, s->base + need)) {
+            index_remove(heap, s);
+            heap->reserved -= size;
+            s->next = heap->pool;
+            heap->pool = s;
+            return NULL;
+        }
+        segment_append(heap, s);
+        return s;
+    }
     mgc_segment *seg = calloc(1, sizeof *seg);
     if (!seg)
         return NULL;
@@ -254,8 +286,72 @@ void mgc_segment_retire(mgc_heap *heap, mgc_segment *seg)
     segment_free(heap, seg);
 }
 
+/* Segments of the lists, in creation order (seq). */
+static size_t collect_segments(mgc_heap *heap, mgc_segment ***out)
+{
+    size_t n = 0;
+    mgc_segment *lists[3] = { heap->soh, heap->loh, heap->spare };
+    for (int i = 0; i < 3; i++)
+        for (mgc_segment *s = lists[i]; s; s = s->next)
+            n++;
+    *out = NULL;
+    if (n == 0)
+        return 0;
+    mgc_segment **v = malloc(n * sizeof *v);
+    if (!v)
+        return SIZE_MAX;
+    size_t k = 0;
+    for (int i = 0; i < 3; i++)
+        for (mgc_segment *s = lists[i]; s; s = s->next)
+            v[k++] = s;
+    for (size_t i = 1; i < n; i++)             /* insertion sort by seq */
+        for (size_t j = i; j > 0 && v[j - 1]->seq > v[j]->seq; j--) {
+            mgc_segment *t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    *out = v;
+    return n;
+}
+
+void mgc_segment_reset_all(mgc_heap *heap)
+{
+    mgc_segment **v;
+    size_t n = collect_segments(heap, &v);
+    if (n == SIZE_MAX) {
+        /* no memory for the order: give the segments back instead */
+        mgc_segment *pool = heap->pool;
+        heap->pool = NULL;
+        mgc_segment_destroy_all(heap);
+        heap->pool = pool;
+        return;
+    }
+    /* kept reservations in creation order, before those not used again */
+    mgc_segment *old = heap->pool, **tail = &heap->pool;
+    heap->pool = NULL;
+    for (size_t i = 0; i < n; i++) {
+        mgc_segment *s = v[i];
+        mgc_os_protect_none(&heap->os, s->base, (size_t)(s->committed_end - s->base));
+        s->committed_end = s->used = s->gen1_start = s->gen0_start = s->base;
+        s->nfree = 0;
+        *tail = s;
+        tail = &s->next;
+    }
+    *tail = old;
+    free(v);
+    heap->soh = heap->loh = heap->spare = NULL;
+    heap->nindex = 0;
+    cache_clear(heap);
+    heap->committed = heap->reserved = 0;
+}
+
 void mgc_segment_destroy_all(mgc_heap *heap)
 {
+    for (mgc_segment *s = heap->pool; s;) {      /* kept reservations: not counted */
+        mgc_segment *n = s->next;
+        segment_release(heap, s);
+        s = n;
+    }
     mgc_segment *lists[3] = { heap->soh, heap->loh, heap->spare };
     for (int i = 0; i < 3; i++) {
         mgc_segment *s = lists[i];
@@ -265,7 +361,7 @@ void mgc_segment_destroy_all(mgc_heap *heap)
             s = n;
         }
     }
-    heap->soh = heap->loh = heap->spare = NULL;
+    heap->soh = heap->loh = heap->spare = heap->pool = NULL;
     free(heap->index);
     heap->index = NULL;
     cache_clear(heap);

@@ -149,6 +149,7 @@ typedef struct mgc_loader_heap {
     const char *name;
     mgc_loader_block *blocks;         /* newest first */
     size_t reserved, committed;
+    mgc_loader_block *pool;           /* reservations kept by a reset (.heap.reset) */
 } mgc_loader_heap;
 
 /* ---- type descriptors (types.c) ---- */
@@ -244,6 +245,8 @@ struct mgc_heap {
     /* segments */
     mgc_segment *soh, *loh;           /* lists in creation order */
     mgc_segment *spare;               /* empty segments kept for reuse */
+    mgc_segment *pool;                /* reservations kept by a reset, in creation
+                                         order (.heap.reset); not part of the heap */
 #define MGC_SEG_CACHE 512
     _Atomic(mgc_segment *) seg_cache[MGC_SEG_CACHE]; /* segment lookups, direct-mapped
                                          by address >> 16 */

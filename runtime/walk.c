@@ -95,6 +95,18 @@ int mgc_generation(mgc_heap *heap, mgc_ref obj)
     return mgc_obj_gen_in(seg, obj);
 }
 
+bool mgc_locate(mgc_heap *heap, const void *p, mgc_location *out)
+{
+    MGC_AVER(mgc_heap_check(heap) && out != NULL);
+    mgc_segment *seg = p ? mgc_segment_of(heap, p) : NULL;
+    if (!seg)
+        return false;
+    out->segment = seg->seq;
+    out->offset = (size_t)((const uint8_t *)p - seg->base);
+    out->large = seg->kind == MGC_SEG_LOH;
+    return true;
+}
+
 bool mgc_is_large(mgc_heap *heap, mgc_ref obj)
 {
     MGC_AVER(mgc_heap_check(heap) && obj != NULL);

@@ -188,6 +188,103 @@ START_TEST(test_stale_read_reported)
 }
 END_TEST
 
+/* .heap.reset: a reset heap repeats a fresh heap's run exactly (statuses,
+   locations, counters), including where fault injection makes it fail, and
+   keeps nothing of what it held (handles, statics, types, mgc_fault_inject). */
+#define RESET_SLOTS 48
+typedef struct reset_run {
+    mgc_status st[RESET_SLOTS + 8];
+    mgc_location loc[RESET_SLOTS];
+    mgc_stats stats;
+    mgc_handle h;
+} reset_run;
+
+static void reset_workload(mgc_heap *h, mgc_ref *slots, reset_run *r)
+{
+    memset(r, 0, sizeof *r);
+    memset(slots, 0, RESET_SLOTS * sizeof *slots);
+    size_t k = 0;
+    mgc_type_desc dn = { .name = "Node", .kind = MGC_KIND_FIXED, .size = 32, .nrefs = 2 };
+    mgc_type_desc db = { .name = "Blob", .kind = MGC_KIND_BYTE_ARRAY };
+    const mgc_type *node = NULL, *blob = NULL;
+    r->st[k++] = mgc_type_register(h, &dn, &node);
+    r->st[k++] = mgc_type_register(h, &db, &blob);
+    r->st[k++] = mgc_thread_set_locals(h, 0, slots, RESET_SLOTS);
+    if (!node || !blob)
+        return;
+    for (unsigned i = 0; i < RESET_SLOTS; i++) {
+        size_t len = i % 7 == 3 ? 100000 : i % 5 == 1 ? 9000 : 40;
+        r->st[k++] = i % 2 ? mgc_alloc(h, 0, blob, len, &slots[i]) : mgc_alloc(h, 0, node, 0, &slots[i]);
+        if (i % 3 == 0 && i > 0)
+            slots[i - 1] = NULL;
+    }
+    r->st[k++] = mgc_collect(h, 0, 0);
+    r->st[k++] = mgc_static_set(h, 0, slots[0]);
+    r->st[k++] = mgc_handle_alloc(h, MGC_HANDLE_STRONG, slots[2], &r->h);
+    r->st[k++] = mgc_collect(h, 2, 0);
+    for (unsigned i = 0; i < RESET_SLOTS; i++)
+        if (!mgc_locate(h, slots[i], &r->loc[i]))
+            memset(&r->loc[i], 0xff, sizeof r->loc[i]);
+    mgc_get_stats(h, &r->stats);
+}
+
+static void reset_assert_same(const reset_run *a, const reset_run *b, const char *what)
+{
+    for (size_t i = 0; i < RESET_SLOTS + 8; i++)
+        ck_assert_msg(a->st[i] == b->st[i], "%s: status %zu: %d vs %d", what, i, a->st[i], b->st[i]);
+    for (size_t i = 0; i < RESET_SLOTS; i++)
+        ck_assert_msg(a->loc[i].segment == b->loc[i].segment && a->loc[i].offset == b->loc[i].offset &&
+                      a->loc[i].large == b->loc[i].large, "%s: slot %zu at %llu+%zu vs %llu+%zu",
+                      what, i, (unsigned long long)a->loc[i].segment, a->loc[i].offset,
+                      (unsigned long long)b->loc[i].segment, b->loc[i].offset);
+    ck_assert_int_eq(memcmp(&a->stats, &b->stats, sizeof a->stats), 0);
+    ck_assert_uint_eq(a->h, b->h);
+}
+
+START_TEST(test_heap_reset_is_fresh)
+{
+    for (unsigned fail = 0; fail < 6; fail = fail ? fail + 1 : 3) {
+        mgc_config cfg = gcf_core_config();
+        cfg.segment_size = 64 * 1024;
+        cfg.gen0_budget = 16 * 1024;
+        cfg.fail_commit_nth = fail;             /* 0: none; else the Nth commit fails (the
+                                                   first two are the heap's own) */
+        cfg.fail_reserve_nth = fail ? fail + 1 : 0;
+        mgc_ref *slots = calloc(RESET_SLOTS, sizeof *slots);
+        ck_assert_ptr_nonnull(slots);
+        mgc_heap *fresh = gcf_core_heap(&cfg), *used = gcf_core_heap(&cfg);
+        mgc_stats s0, s1;
+        mgc_get_stats(fresh, &s0);
+        reset_run a, b, c;
+        reset_workload(fresh, slots, &a);
+        reset_workload(used, slots, &b);
+        mgc_fault_inject(used, 1, 1);           /* forgotten by the reset */
+        ck_assert_int_eq(mgc_heap_reset(used), MGC_OK);
+        gcf_core_verify(used);
+        mgc_get_stats(used, &s1);
+        ck_assert_int_eq(memcmp(&s0, &s1, sizeof s0), 0);   /* as created */
+        ck_assert_ptr_null(mgc_static_get(used, 0));
+        mgc_ref out;
+        if (b.h)
+            ck_assert_int_eq(mgc_handle_get(used, b.h, &out), MGC_E_BAD_HANDLE);
+        reset_workload(used, slots, &c);
+        gcf_core_verify(used);
+        size_t failed = 0;
+        for (size_t i = 0; i < RESET_SLOTS + 8; i++)
+            failed += a.st[i] != MGC_OK;
+        ck_assert_msg(fail == 0 ? failed == 0 : failed > 0, "fail=%u: %zu failed calls", fail, failed);
+        reset_assert_same(&a, &b, "two fresh heaps");
+        reset_assert_same(&a, &c, "fresh and reset heap");
+        ck_assert_int_eq(mgc_heap_reset(used), MGC_OK);      /* twice in a row */
+        reset_workload(used, slots, &c);
+        reset_assert_same(&a, &c, "fresh and twice-reset heap");
+        mgc_heap_destroy(fresh);
+        mgc_heap_destroy(used);
+        free(slots);
+    }
+}
+END_TEST
+
 Suite *make_segment_suite(void)
 {
     Suite *s = suite_create("segment");
@@ -197,6 +294,7 @@ Suite *make_segment_suite(void)
     tcase_add_test(tc, test_object_bigger_than_segment);
     tcase_add_test(tc, test_hard_limit_huge_allocation_reserves_nothing);
     tcase_add_test(tc, test_stale_read_reported);
+    tcase_add_test(tc, test_heap_reset_is_fresh);
     suite_add_tcase(s, tc);
     return s;
 }
