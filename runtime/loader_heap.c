@@ -47,7 +47,8 @@ void mgc_loader_destroy(mgc_loader_heap *lh, mgc_os *os)
 }
 
 /* .heap.reset: blocks are kept oldest first, so a reset heap takes them
-   again in the order a fresh heap would have reserved them. */
+   again in the order a fresh heap would have reserved them; kept blocks
+   this run did not take are released. */
 void mgc_loader_reset(mgc_loader_heap *lh, mgc_os *os)
 {
     mgc_loader_block *old = NULL;
@@ -59,10 +60,8 @@ void mgc_loader_reset(mgc_loader_heap *lh, mgc_os *os)
         b->next = old;
         old = b;
     }
-    mgc_loader_block **tail = &lh->pool;
-    while (*tail)
-        tail = &(*tail)->next;
-    *tail = old;
+    release_list(lh->pool, os);                /* not taken by this run */
+    lh->pool = old;
     lh->reserved = lh->committed = 0;
 }
 

@@ -319,15 +319,18 @@ void mgc_segment_reset_all(mgc_heap *heap)
     mgc_segment **v;
     size_t n = collect_segments(heap, &v);
     if (n == SIZE_MAX) {
-        /* no memory for the order: give the segments back instead */
-        mgc_segment *pool = heap->pool;
-        heap->pool = NULL;
-        mgc_segment_destroy_all(heap);
-        heap->pool = pool;
+        mgc_segment_destroy_all(heap);          /* no memory for the order */
         return;
     }
-    /* kept reservations in creation order, before those not used again */
-    mgc_segment *old = heap->pool, **tail = &heap->pool;
+    /* kept reservations: those of this run, in creation order; what an
+       earlier reset kept and this run did not take is released, so the
+       kept memory never exceeds one run's */
+    for (mgc_segment *s = heap->pool; s;) {
+        mgc_segment *n = s->next;
+        segment_release(heap, s);
+        s = n;
+    }
+    mgc_segment **tail = &heap->pool;
     heap->pool = NULL;
     for (size_t i = 0; i < n; i++) {
         mgc_segment *s = v[i];
@@ -337,7 +340,7 @@ void mgc_segment_reset_all(mgc_heap *heap)
         *tail = s;
         tail = &s->next;
     }
-    *tail = old;
+    *tail = NULL;
     free(v);
     heap->soh = heap->loh = heap->spare = NULL;
     heap->nindex = 0;
