@@ -16,7 +16,8 @@
  * one's (.exec.keep, mgc_heap_reset: a reset heap behaves exactly as a
  * fresh one and keeps its mappings, so no execution pays for mmap, page
  * faults and munmap of its segments); GCF_FUZZ_FRESH_HEAP=1 creates a
- * heap per execution instead.
+ * heap per execution instead; GCF_FUZZ_STATS=1 prints at exit how many
+ * executions reused it.
  */
 #include "codec.h"
 #include "exec.h"
@@ -28,12 +29,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static hx_exec_keep keep;           /* the heap kept between executions */
 
+static void print_keep_stats(void)
+{
+    fprintf(stderr, "==gcfuzz== heaps: %llu executions reused the kept heap, %llu created one\n",
+            (unsigned long long)keep.reused, (unsigned long long)keep.created);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static int fresh = -1;
     if (fresh < 0) {
         const char *f = getenv("GCF_FUZZ_FRESH_HEAP");
         fresh = f && f[0] == '1';
+        const char *st = getenv("GCF_FUZZ_STATS");
+        if (st && st[0] == '1')
+            atexit(print_keep_stats);
     }
     hx_program p;
     if (!hx_decode(data, size, &p))

@@ -223,8 +223,11 @@ static void reset_workload(mgc_heap *h, mgc_ref *slots, reset_run *r)
     r->st[k++] = mgc_handle_alloc(h, MGC_HANDLE_STRONG, slots[2], &r->h);
     r->st[k++] = mgc_collect(h, 2, 0);
     for (unsigned i = 0; i < RESET_SLOTS; i++)
-        if (!mgc_locate(h, slots[i], &r->loc[i]))
-            memset(&r->loc[i], 0xff, sizeof r->loc[i]);
+        if (!mgc_locate(h, slots[i], &r->loc[i])) {
+            r->loc[i].segment = UINT64_MAX;       /* null or not in the heap */
+            r->loc[i].offset = SIZE_MAX;
+            r->loc[i].large = false;
+        }
     mgc_get_stats(h, &r->stats);
 }
 
