@@ -240,19 +240,26 @@ int gcf_cmd_fmt(int argc, char **argv)
 int gcf_cmd_gen(int argc, char **argv)
 {
     if (gcf_wants_help(argc, argv)) {
-        printf("usage: gcfuzz gen --seed N --ops K [-o OUT]\n\n"
+        printf("usage: gcfuzz gen --seed N --ops K [-o OUT]\n"
+               "       gcfuzz gen --clr-observable --seed N --ops K [--count C -o DIR]\n\n"
                "Print a random valid program of exactly K statements, the same for the\n"
                "same N and K.  Programs are drawn like fuzzer inputs (small heaps, every\n"
                "statement kind, sizes around the LOH threshold and budgets) and carry no\n"
-               "expectations, so they must run clean.  Defaults: --ops 100.\n");
+               "expectations, so they must run clean.  Defaults: --ops 100.\n\n"
+               "--clr-observable: a program using only what CoreCLR observes\n"
+               "deterministically (no budgets, no threads, a finalize after every\n"
+               "collect), with expectations whose values are the oracle's (clr profile),\n"
+               "for the CoreCLR runner (docs/clr.md).  With --count C, C programs of seeds\n"
+               "N..N+C-1 are written to DIR as clr-SEED.gcp.\n");
         return GCF_EXIT_OK;
     }
-    uint64_t seed = 0, ops = 100;
-    bool have_seed = false;
+    uint64_t seed = 0, ops = 100, count = 0;
+    bool have_seed = false, clr = false;
     const char *out = NULL;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
-        if ((strcmp(o, "--seed") == 0 || strcmp(o, "--ops") == 0 || strcmp(o, "-o") == 0) &&
+        if ((strcmp(o, "--seed") == 0 || strcmp(o, "--ops") == 0 || strcmp(o, "-o") == 0 ||
+             strcmp(o, "--count") == 0) &&
             i + 1 >= argc)
             return gcf_usage_error("gen", "%s needs a value", o);
         if (strcmp(o, "--seed") == 0) {
@@ -265,12 +272,21 @@ int gcf_cmd_gen(int argc, char **argv)
                                        argv[i]);
         } else if (strcmp(o, "-o") == 0) {
             out = argv[++i];
+        } else if (strcmp(o, "--count") == 0) {
+            if (!gcf_parse_u64(argv[++i], &count) || count == 0 || count > 1000000)
+                return gcf_usage_error("gen", "--count needs a number 1..1000000, got '%s'", argv[i]);
+        } else if (strcmp(o, "--clr-observable") == 0) {
+            clr = true;
         } else {
             return gcf_usage_error("gen", "unexpected argument '%s'", o);
         }
     }
     if (!have_seed)
         return gcf_usage_error("gen", "missing --seed N");
+    if (count && !clr)
+        return gcf_usage_error("gen", "--count goes with --clr-observable");
+    if (clr)
+        return gcf_gen_clr(seed, ops, count, out);
     hx_program p;
     if (!hx_gen(seed, (size_t)ops, &p)) {
         fprintf(stderr, "gcfuzz gen: out of memory\n");

@@ -34,6 +34,11 @@ bool gcf_wants_help(int argc, char **argv);
 /* Parse a decimal (or 0x hex) unsigned number; false if malformed. */
 bool gcf_parse_u64(const char *s, uint64_t *out);
 
+/* ---- CoreCLR (cmd_clr.c) ---- */
+/* gen --clr-observable: one program (count 0) to out ("-"/NULL: stdout),
+   or count programs clr-SEED.gcp into the folder out. */
+int gcf_gen_clr(uint64_t seed, uint64_t ops, uint64_t count, const char *out);
+
 /* ---- program files (cmd_format.c) ---- */
 /* Read and parse a .gcp file ("-" = stdin).  On failure prints the reason
    (file:line:col: message for syntax errors) and returns

@@ -25,8 +25,29 @@ namespace GcpClr
             return 2;
         }
 
+        // CoreCLR tunes its gen0 budget from the collections it has seen, and
+        // that tuning changes later promotion decisions: a program's results
+        // would depend on the programs run before it in the process.  A fixed
+        // gen0 budget (64 MiB; no program allocates that much) removes the
+        // history.  The GC reads it only from the environment, so the runner
+        // starts itself again with it when it is missing.
+        const string Gen0Var = "DOTNET_GCgen0size";
+        const string Gen0Value = "0x4000000";
+
+        static int Relaunch(string[] args)
+        {
+            var psi = new System.Diagnostics.ProcessStartInfo(Environment.ProcessPath ?? "dotnet") { UseShellExecute = false };
+            psi.ArgumentList.Add(typeof(Cli).Assembly.Location);
+            foreach (var a in args) psi.ArgumentList.Add(a);
+            psi.Environment[Gen0Var] = Gen0Value;
+            using var child = System.Diagnostics.Process.Start(psi);
+            child.WaitForExit();
+            return child.ExitCode;
+        }
+
         public static int Main(string[] args)
         {
+            if (Environment.GetEnvironmentVariable(Gen0Var) != Gen0Value) return Relaunch(args);
             if (args.Length == 0) return Usage(null);
             string cmd = args[0];
             if (cmd == "--help" || cmd == "-h") { Usage(null); return 0; }
