@@ -533,6 +533,7 @@ fail:
 typedef struct obs_line {
     uint32_t line;
     bool fin;                  /* a `fin` record */
+    int gc;                    /* a `gc` record: 1 + the generation CoreCLR collected */
     bool na;
     char kind[16];
     char value[24];
@@ -574,9 +575,18 @@ static obs_line *block_add(obs_block *b)
 static const obs_line *block_find(const obs_block *b, uint32_t line, bool fin)
 {
     for (size_t i = 0; i < b->n; i++)
-        if (b->v[i].line == line && b->v[i].fin == fin)
+        if (b->v[i].line == line && b->v[i].fin == fin && b->v[i].gc == 0)
             return &b->v[i];
     return NULL;
+}
+
+/* The generation CoreCLR collected at a `collect` (-1: not reported). */
+static int block_gc(const obs_block *b, uint32_t line)
+{
+    for (size_t i = 0; i < b->n; i++)
+        if (b->v[i].line == line && b->v[i].gc > 0)
+            return b->v[i].gc - 1;
+    return -1;
 }
 
 /* Disagreement categories (the summary counts each). */
@@ -691,6 +701,18 @@ static int replay(const hx_program *p, const obs_block *b, const bool *nopromo, 
                 if (orc_finalize_call_begin(m, id, &call) != ORC_OK) {
                     snprintf(r->msg, sizeof r->msg, "CoreCLR's finalizer call %zu on #%u: %s", k + 1, id,
                              orc_last_error(m));
+                    /* an object the oracle holds in a generation the last
+                       collection did not condemn, with pinning around it:
+                       the plug-mate difference again (gen-pinning) */
+                    orc_obj_info oi;
+                    orc_gc_record last;
+                    if (orc_obj_get(m, id, &oi) == ORC_OK && oi.alive && orc_last_gc(m, &last) &&
+                        oi.gen > last.gen && pinning_since_birth(m, id)) {
+                        r->cat = CAT_GEN_PINNING;
+                        size_t l = strlen(r->msg);
+                        snprintf(r->msg + l, sizeof r->msg - l,
+                                 " (the oracle holds it in gen %d; a pinned object was near it)", oi.gen);
+                    }
                     rc = 1;
                     break;
                 }
@@ -710,9 +732,16 @@ static int replay(const hx_program *p, const obs_block *b, const bool *nopromo, 
             continue;
         }
         orc_status os;
-        if (s->kind == HX_ST_COLLECT && nopromo[i]) {
+        int cgen = s->kind == HX_ST_COLLECT ? block_gc(b, s->pos.line) : -1;
+        if (cgen > s->gen)
+            st->escalations++;   /* CoreCLR collected an older generation: follow it */
+        else
+            cgen = s->gen;
+        if (s->kind == HX_ST_COLLECT && cgen != s->gen && !nopromo[i])
+            os = orc_collect(m, cgen, s->compact_loh && cgen == 2);
+        else if (s->kind == HX_ST_COLLECT && nopromo[i]) {
             orc_gc_request rq = {0};
-            rq.gen = s->gen;
+            rq.gen = cgen;
             rq.reason = ORC_REASON_INDUCED;
             rq.compact_loh = s->compact_loh;
             rq.no_promotion = true;
@@ -797,6 +826,7 @@ static int compare_block(const obs_block *b, FILE *out, bool verbose, hx_clr_sta
         st->fin_calls += r2.st.fin_calls;
         st->strict_order_differs += r2.st.strict_order_differs;
         st->no_promotion += flagged;
+        st->escalations += r2.st.escalations;
         if (rc == 1) {
             char txt[200];
             hx_stmt_format(&p, &p.stmts[r.at], txt, sizeof txt);
@@ -830,6 +860,17 @@ static bool parse_obs(obs_block *b, const char *line)
         o->na = na;
         snprintf(o->kind, sizeof o->kind, "%s", kind);
         snprintf(o->value, sizeof o->value, "%s", val);
+        return true;
+    }
+    if (strncmp(line, "gc ", 3) == 0) {
+        int gen;
+        if (sscanf(line + 3, "%u %d", &ln, &gen) != 2 || gen < 0 || gen > 2)
+            return false;
+        obs_line *o = block_add(b);
+        if (!o)
+            return false;
+        o->line = ln;
+        o->gc = gen + 1;
         return true;
     }
     if (strncmp(line, "fin ", 4) == 0) {

@@ -39,6 +39,7 @@ typedef struct hx_clr_stats {
     unsigned long fin_calls;  /* finalizer calls followed */
     unsigned long strict_order_differs; /* calls not in the strict order */
     unsigned long no_promotion; /* collections presented as clr no-promotion */
+    unsigned long escalations; /* `collect G` CoreCLR ran as an older generation */
     unsigned long by_category[5]; /* disagreements: gen, gen-pinning (a pinned object
                                      in a collection since the object's birth),
                                      pinned_count, finalizer, other */

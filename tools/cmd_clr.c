@@ -116,11 +116,11 @@ int gcf_cmd_clrdiff(int argc, char **argv)
     printf("clrdiff: %u programs, %u disagree (gen %lu, gen-pinning %lu, pinned_count %lu, "
            "finalizer %lu, other %lu); "
            "%lu expectations compared, %lu not observable; clr profile: %lu pinned demotions, "
-           "%lu no-promotion collections; %lu finalizer calls followed, %lu not in the strict "
-           "order\n",
+           "%lu no-promotion collections; %lu escalated collections followed; %lu finalizer calls "
+           "followed, %lu not in the strict order\n",
            st.programs, st.disagreeing, st.by_category[0], st.by_category[1], st.by_category[2],
            st.by_category[3], st.by_category[4], st.compared, st.not_observable, st.demotions, st.no_promotion,
-           st.fin_calls, st.strict_order_differs);
+           st.escalations, st.fin_calls, st.strict_order_differs);
     if (rc == 2)
         return GCF_EXIT_BAD_PROGRAM;
     unsigned long unexplained = 0, known = 0;

@@ -58,8 +58,15 @@ namespace GcpClr
         public int[] Ids;             // program-relative ids, in call order
     }
 
+    public sealed class GcRecord
+    {
+        public Stmt S;
+        public int Gen;               // generation of the collection GC.Collect ran
+    }
+
     public sealed class RunResult
     {
+        public List<GcRecord> Gcs = new();
         public List<Obs> Obs = new();
         public List<FinRecord> Fin = new();
         public string Error;          // program error or stop, with position
@@ -71,6 +78,7 @@ namespace GcpClr
             var sb = new System.Text.StringBuilder();
             foreach (var o in Obs) sb.Append(o.S.Line).Append(' ').Append(o.Observed ?? "-").Append(';');
             foreach (var f in Fin) sb.Append('f').Append(f.S.Line).Append(':').Append(string.Join(",", f.Ids)).Append(';');
+            foreach (var g in Gcs) sb.Append('g').Append(g.S.Line).Append(':').Append(g.Gen).Append(';');
             sb.Append(Error);
             return sb.ToString();
         }
@@ -128,7 +136,7 @@ namespace GcpClr
         static bool LastOom;
         static bool SawThread;
         static RunResult Result;
-        static int ObsNext, FinNext;
+        static int ObsNext, FinNext, GcNext;
 
         static long TotalGcs() => GC.CollectionCount(0);
 
@@ -200,9 +208,11 @@ namespace GcpClr
             {
                 if (s.IsExpect) Result.Obs.Add(new Obs { S = s });
                 else if (s.Kind == K.Finalize) Result.Fin.Add(new FinRecord { S = s });
+                else if (s.Kind == K.Collect) Result.Gcs.Add(new GcRecord { S = s });
             }
             ObsNext = 0;
             FinNext = 0;
+            GcNext = 0;
         }
 
         // Nothing of an earlier program is left: its handles are freed, its
@@ -281,6 +291,7 @@ namespace GcpClr
             Active = false;
             Result.Obs.RemoveRange(ObsNext, Result.Obs.Count - ObsNext);
             Result.Fin.RemoveRange(FinNext, Result.Fin.Count - FinNext);
+            Result.Gcs.RemoveRange(GcNext, Result.Gcs.Count - GcNext);
             foreach (var o in Result.Obs)
             {
                 o.Expected = Obs.Word(o.S.Kind, o.ExpectedValue);
@@ -480,6 +491,7 @@ namespace GcpClr
             if (s.Flag) GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
             GC.Collect((int)s.N, GCCollectionMode.Forced, true, true);
             ReadPinned();
+            Result.Gcs[GcNext++].Gen = PinGen;   // CoreCLR may escalate an induced collection
             // CoreCLR starts the finalizers right after the collection; the
             // runner lets them finish before the next statement, so no
             // statement races with the finalizer thread (the program's own

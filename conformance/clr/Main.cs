@@ -243,6 +243,8 @@ expect oom
                         if (verbose) lines.Add($"  agree  finalizer order at line {oc.FinalizeLine}: {string.Join(" ", oc.Names)}");
                     }
                 }
+                foreach (var g in r.Gcs)
+                    if (g.Gen != g.S.N) lines.Add($"  note   line {g.S.Line} `{g.S.Text}`: CoreCLR ran a gen{g.Gen} collection");
                 foreach (var n in r.Notes) lines.Add("  note   " + n);
                 agreeTotal += agree; strictTotal += strict; naTotal += na;
                 string summary = $"{agree} agree, {strict} strict-only as declared, {na} not observable";
@@ -275,6 +277,8 @@ expect oom
                 }
                 foreach (var f in r.Fin)
                     w.WriteLine($"fin {f.S.Line}{(f.Ids.Length > 0 ? " " : "")}{string.Join(" ", f.Ids)}");
+                foreach (var g in r.Gcs)
+                    w.WriteLine($"gc {g.S.Line} {g.Gen}");
                 if (r.Error != null) w.WriteLine((r.ProgramError ? "error " : "stop ") + r.Error);
                 foreach (var n in r.Notes) w.WriteLine("note " + n);
                 string nd = Nondeterminism(rs);
