@@ -723,6 +723,34 @@ static void hx_check_counts(hx_exec *x)
     free(tk);
 }
 
+/* .clr.demote: in the clr profile a survivor of the last collection may
+   report a younger generation if it was pinned, or if it lies next to a
+   pinned survivor of that collection in address order (nothing but free
+   space between them: no object of the walk).  The model is told and
+   judges the rest (it refuses every demotion in the strict profile). */
+static bool hx_clr_demotion(hx_exec *x, const hx_tobj *t, const orc_obj_info *info)
+{
+    if (!x->gc_in_step || t->gen >= info->gen)
+        return false;
+    if (info->pinned)
+        return orc_obj_demote(x->m, info->id, t->gen) == ORC_OK;
+    for (size_t i = 0; i < x->hv.n; i++) {
+        const hx_tobj *u = &x->hv.objs[i];
+        orc_obj_info ui;
+        if (u == t || !u->id || orc_obj_get(x->m, u->id, &ui) != ORC_OK || !ui.pinned)
+            continue;
+        const hx_tobj *lo = u->addr < t->addr ? u : t, *hi = lo == u ? t : u;
+        if (lo->addr + lo->size > hi->addr)
+            continue;
+        bool between = false;
+        for (size_t k = 0; k < x->hv.n && !between; k++)
+            between = x->hv.objs[k].addr > lo->addr && x->hv.objs[k].addr < hi->addr;
+        if (!between)
+            return orc_obj_demote_mate(x->m, info->id, t->gen, u->id) == ORC_OK;
+    }
+    return false;
+}
+
 static void hx_check_object(hx_exec *x, const hx_tobj *t, const orc_obj_info *info)
 {
     orc_id id = info->id;
@@ -734,7 +762,7 @@ static void hx_check_object(hx_exec *x, const hx_tobj *t, const orc_obj_info *in
                      hx_tname(x, info->type), (unsigned long)t->addr, t->payload_len);
         return;
     }
-    if (t->gen != info->gen) {
+    if (t->gen != info->gen && !hx_clr_demotion(x, t, info)) {
         hx_exec_fail(x, "C3", "gen-mismatch", id, "object %u (%s): model gen %d, target gen %d",
                      id, hx_tname(x, info->type), info->gen, t->gen);
         return;

@@ -232,6 +232,7 @@ orc_status orc_collect_apply(orc_model *m, const orc_gc_request *rq)
         }
         rec.survivors++;
         o->survived_gc = rec.index;
+        o->gen_before = o->gen;
         if (o->large || !rec.promoted)             /* .obj.loh-gen, .clr.no-promotion */
             continue;
         if (o->pinned_gc == rec.index)             /* .gc.pin-keep-gen */

@@ -45,6 +45,7 @@ typedef struct orc_obj {
     uint64_t pinned_gc;       /* index of the last GC that saw it pinned */
     uint32_t pins;            /* live pinned handles naming it (.orc.pin-index) */
     uint64_t survived_gc;     /* index of the last GC it was condemned in and survived */
+    int gen_before;           /* its generation before that GC (.clr.demote) */
     uint32_t mark;            /* == model's mark epoch: marked */
     orc_id parent;            /* root path search scratch */
     uint64_t parent_slot;

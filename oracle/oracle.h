@@ -222,6 +222,12 @@ orc_status orc_alloc(orc_model *m, uint32_t local, orc_type_id t, uint64_t lengt
    The model follows.  ORC_E_ILLEGAL in strict, or if not pinned then, or if
    gen is not younger than the model's. */
 orc_status orc_obj_demote(orc_model *m, orc_id id, int gen);
+/* clr profile (.clr.demote, plug-mates): the target reported that object
+   id, an unpinned survivor of the last collection, kept a generation
+   younger than the model's, and the harness found it next to `mate` in
+   address order.  Legal if mate was a pinned survivor of that collection
+   and gen is at least id's generation before it; the model follows. */
+orc_status orc_obj_demote_mate(orc_model *m, orc_id id, int gen, orc_id mate);
 
 /* ---- statements on locals, slots, statics ------------------------------ */
 /* `obj.slot = src` / `obj.slot = null` (src = ORC_LOCAL_NONE for null). */

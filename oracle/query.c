@@ -240,6 +240,29 @@ orc_status orc_obj_demote(orc_model *m, orc_id id, int gen)
     return ORC_OK;
 }
 
+orc_status orc_obj_demote_mate(orc_model *m, orc_id id, int gen, orc_id mate)
+{
+    if (!orc_model_check_sig(m))
+        return ORC_E_ARG;
+    orc_obj *o = orc_obj_at(m, id), *p = orc_obj_at(m, mate);
+    if (!o || !o->alive || !p || !p->alive)
+        return orc_fail(m, ORC_E_ARG, "demote: no live object #%u or #%u", id, mate);
+    if (m->cfg.profile != ORC_PROFILE_CLR)
+        return orc_fail(m, ORC_E_ILLEGAL, "#%u reported in gen %d, model says gen %d "
+                        "(demotion is clr-only)", id, gen, o->gen);
+    if (m->nlog == 0 || o->large || o->survived_gc != m->nlog)
+        return orc_fail(m, ORC_E_ILLEGAL, "#%u demoted to gen %d but did not survive the last "
+                        "collection", id, gen);
+    if (p->large || p->pinned_gc != m->nlog || p->survived_gc != m->nlog)
+        return orc_fail(m, ORC_E_ILLEGAL, "#%u demoted to gen %d next to #%u, which was not a "
+                        "pinned survivor of the last collection", id, gen, mate);
+    if (gen >= o->gen || gen < o->gen_before)
+        return orc_fail(m, ORC_E_ILLEGAL, "#%u demoted to gen %d: not between its gen %d "
+                        "before the collection and gen %d", id, gen, o->gen_before, o->gen);
+    o->gen = gen;
+    return ORC_OK;
+}
+
 /* ---- root paths ----------------------------------------------------------- */
 
 typedef struct bfs_root {

@@ -388,6 +388,95 @@ START_TEST(test_large_array_slot_corruption_caught)
 }
 END_TEST
 
+/* ---- .clr.demote: plug-mates ----------------------------------------- */
+/* A target that behaves like CoreCLR for one object: the object lying at a
+   given distance after a pinned one reports the generation it had before
+   the last collection (one less than the runtime's after a promotion). */
+static hx_target_ops pm_ops;
+static hx_addr pm_pinned;          /* target of the last pinned handle */
+static uint64_t pm_distance;       /* bytes from the pinned object's start */
+
+static hx_tstatus pm_handle_alloc(hx_target *t, int kind, uint32_t src, uint32_t *out)
+{
+    if (kind == HX_HANDLE_PINNED)
+        pm_pinned = hx_target_mgc.get_local(t, src);
+    return hx_target_mgc.handle_alloc(t, kind, src, out);
+}
+
+static bool pm_is_mate(hx_addr a) { return pm_pinned && a == pm_pinned + pm_distance; }
+
+static int pm_generation(hx_target *t, hx_addr obj)
+{
+    int g = hx_target_mgc.generation(t, obj);
+    return pm_is_mate(obj) && g > 0 ? g - 1 : g;
+}
+
+typedef struct pm_walk { hx_walk_fn fn; void *ctx; } pm_walk;
+
+static void pm_walk_one(void *ctx, const hx_tobject *o)
+{
+    pm_walk *w = ctx;
+    hx_tobject c = *o;
+    if (pm_is_mate(o->addr) && c.gen > 0)
+        c.gen--;
+    w->fn(w->ctx, &c);
+}
+
+static void pm_walk_all(hx_target *t, hx_walk_fn fn, void *ctx)
+{
+    pm_walk w = {fn, ctx};
+    hx_target_mgc.walk(t, pm_walk_one, &w);
+}
+
+static hx_exec_status pm_run(const char *text, uint64_t distance, hx_exec_outcome *r)
+{
+    pm_ops = hx_target_mgc;
+    pm_ops.name = "plug-mate";
+    pm_ops.handle_alloc = pm_handle_alloc;
+    pm_ops.generation = pm_generation;
+    pm_ops.walk = pm_walk_all;
+    pm_ops.object = NULL;                       /* complete comparisons only */
+    pm_pinned = 0;
+    pm_distance = distance;
+    hx_program p;
+    parse_ok(text, &p);
+    hx_exec_options o;
+    hx_exec_options_default(&o);
+    o.no_views = true;
+    o.target = &pm_ops;
+    hx_exec_status st = hx_exec_run(&p, "t.gcp", &o, r);
+    hx_program_free(&p);
+    return st;
+}
+
+#define PM_TYPES "type Leaf size=32\n"
+/* a pinned, b allocated right after it (its plug-mate): b keeps gen0 */
+#define PM_MATE PM_TYPES "a = new Leaf\np = handle pinned a\nb = new Leaf\ncollect 0\n"
+/* c lies between a and b and survives: b is no plug-mate */
+#define PM_APART PM_TYPES "a = new Leaf\np = handle pinned a\nc = new Leaf\nb = new Leaf\ncollect 0\n"
+
+START_TEST(test_clr_plug_mate)
+{
+    hx_exec_outcome r;
+    /* clr: accepted, and the model follows (gen0 for b) */
+    ck_assert_int_eq(pm_run("heap profile=clr\n" PM_MATE "collect 0\n", 32, &r), HX_EXEC_PASS);
+    hx_exec_outcome_free(&r);
+    /* strict: the same report is a C3 failure */
+    ck_assert_int_eq(pm_run(PM_MATE, 32, &r), HX_EXEC_FAIL);
+    ck_assert_str_eq(r.fail.signature, "C3 collect gen-mismatch");
+    hx_exec_outcome_free(&r);
+    /* clr, but a live object lies between the pinned one and b */
+    ck_assert_int_eq(pm_run("heap profile=clr\n" PM_APART, 64, &r), HX_EXEC_FAIL);
+    ck_assert_str_eq(r.fail.signature, "C3 collect gen-mismatch");
+    hx_exec_outcome_free(&r);
+    /* clr, the dead object between them is free space: b is a plug-mate */
+    ck_assert_int_eq(pm_run("heap profile=clr\n" PM_TYPES "a = new Leaf\np = handle pinned a\n"
+                            "c = new Leaf\nb = new Leaf\ndrop c\ncollect 0\n", 64, &r),
+                     HX_EXEC_PASS);
+    hx_exec_outcome_free(&r);
+}
+END_TEST
+
 Suite *make_hx_exec_suite(void)
 {
     Suite *s = suite_create("hx_exec");
@@ -395,6 +484,7 @@ Suite *make_hx_exec_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_stamp_roundtrip);
     tcase_add_test(tc, test_conformance_pass);
+    tcase_add_test(tc, test_clr_plug_mate);
     tcase_add_test(tc, test_conformance_stress_verify);
     tcase_add_test(tc, test_program_error_position);
     tcase_add_test(tc, test_expectation_failures);

@@ -415,6 +415,13 @@ START_TEST(clr_choices)
     ck_assert_int_eq(orc_t_info(m, a).gen, 0);         /* .gc.pin-keep-gen */
     ck_assert_int_eq(orc_t_info(m, b).gen, 1);
     ck_assert_int_eq(orc_obj_demote(m, a, 0), ORC_E_ILLEGAL);   /* not younger */
+    /* .clr.demote plug-mates: b may keep gen0 next to the pinned a */
+    ck_assert_int_eq(orc_obj_demote_mate(m, b, 0, b), ORC_E_ILLEGAL);  /* b was not pinned */
+    ORC_T_OK(orc_obj_demote_mate(m, b, 0, a));
+    ck_assert_int_eq(orc_t_info(m, b).gen, 0);
+    ORC_T_OK(orc_handle_free(m, 0));
+    ORC_T_OK(orc_collect(m, 1, false));                         /* a and b: gen1 */
+    ck_assert_int_eq(orc_obj_demote_mate(m, b, 0, a), ORC_E_ILLEGAL);  /* a not pinned */
     orc_destroy(m);
 }
 END_TEST
