@@ -142,6 +142,65 @@ START_TEST(test_schedule_counts)
 }
 END_TEST
 
+/* No per-statement O(heap) work: the target's heap walks (and queue walks)
+   happen only in complete comparisons, however many statements run
+   between them.  A counting wrapper around the runtime's target. */
+static unsigned walks, fin_walks;
+static void count_walk(hx_target *t, hx_walk_fn fn, void *ctx)
+{
+    walks++;
+    hx_target_mgc.walk(t, fn, ctx);
+}
+static void count_fin_walk(hx_target *t, hx_fin_fn fn, void *ctx)
+{
+    fin_walks++;
+    hx_target_mgc.fin_walk(t, fn, ctx);
+}
+
+START_TEST(test_no_walk_per_statement)
+{
+    hx_target_ops ops = hx_target_mgc;
+    ops.walk = count_walk;
+    ops.fin_walk = count_fin_walk;
+    /* 40 objects, a collection, then 200 statements that do not collect */
+    char *text = malloc(16384);
+    size_t n = (size_t)snprintf(text, 16384, "heap gen0_budget=100000000\n%s", TYPES);
+    for (int i = 0; i < 40; i++)
+        n += (size_t)snprintf(text + n, 16384 - n, "o%d = new Node\n", i);
+    n += (size_t)snprintf(text + n, 16384 - n, "collect 0\n");
+    for (int i = 0; i < 50; i++)
+        n += (size_t)snprintf(text + n, 16384 - n,
+                              "o%d.0 = o%d\nx = o%d.0\nh = handle pinned x\nfree h\n", i % 40,
+                              (i + 1) % 40, i % 40);
+    hx_program p;
+    hx_diag d;
+    ck_assert_msg(hx_parse(text, n, "walks.gcp", &p, &d), "parse: %s", d.msg);
+    free(text);
+    hx_exec_options o;
+    hx_exec_options_default(&o);
+    o.target = &ops;
+    o.no_views = true;
+    hx_exec_prof prof = {0};
+    o.prof = &prof;
+    walks = fin_walks = 0;
+    hx_exec_outcome r;
+    ck_assert(hx_exec_run(&p, "walks.gcp", &o, &r) == HX_EXEC_PASS);
+    hx_exec_outcome_free(&r);
+    /* the empty heap, the collection, the end */
+    ck_assert_uint_eq(prof.full_checks, 2);
+    ck_assert_uint_eq(prof.step_checks, 40 + 200);
+    ck_assert_uint_eq(walks, 3);
+    ck_assert_uint_eq(fin_walks, 3);
+    /* --full: one walk per statement */
+    o.full_check = true;
+    walks = 0;
+    ck_assert(hx_exec_run(&p, "walks.gcp", &o, &r) == HX_EXEC_PASS);
+    hx_exec_outcome_free(&r);
+    ck_assert_uint_eq(walks, 1 + 241);
+    hx_program_free(&p);
+}
+END_TEST
+
 /* The unit tests run the harness with its O(heap) self-checks
    (.hx.check-level). */
 START_TEST(test_check_level)
@@ -208,6 +267,7 @@ Suite *make_hx_checks_suite(void)
     tcase_add_test(tc, test_untouched_delay);
     tcase_add_test(tc, test_schedule_counts);
     tcase_add_test(tc, test_check_level);
+    tcase_add_test(tc, test_no_walk_per_statement);
     suite_add_tcase(s, tc);
     return s;
 }
