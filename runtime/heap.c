@@ -90,6 +90,15 @@ static mgc_status heap_setup(mgc_heap *heap, const mgc_config *cfg)
     return MGC_OK;
 }
 
+/* Every buffer struct mgc_heap owns directly (destroy and reset free them;
+   a new one belongs here). */
+static void heap_free_buffers(mgc_heap *heap)
+{
+    mgc_mark_stack_free(&heap->mark);
+    mgc_mark_stack_free(&heap->card_rec);
+    mgc_demote_free(heap);
+}
+
 mgc_status mgc_heap_create(const mgc_config *cfg, mgc_heap **out)
 {
     if (!out)
@@ -134,13 +143,12 @@ mgc_status mgc_heap_reset(mgc_heap *heap)
     mgc_segment_reset_all(heap);
     mgc_loader_reset(&heap->hf, &heap->os);
     mgc_loader_reset(&heap->lf, &heap->os);
-    /* kept across the reset: reservations and capacity-only buffers (every
-       buffer struct mgc_heap owns must be kept here or freed above) */
+    heap_free_buffers(heap);
+    /* kept across the reset: the reservations and the segment index */
     mgc_segment *pool = heap->pool;
     mgc_loader_block *hf_pool = heap->hf.pool, *lf_pool = heap->lf.pool;
     mgc_segment **index = heap->index;
     size_t capindex = heap->capindex;
-    mgc_mark_stack mark = heap->mark, card_rec = heap->card_rec;
     pthread_mutex_destroy(&heap->lock);
     memset(heap, 0, sizeof *heap);
     heap_setup_fields(heap, &cfg);
@@ -149,10 +157,6 @@ mgc_status mgc_heap_reset(mgc_heap *heap)
     heap->lf.pool = lf_pool;
     heap->index = index;
     heap->capindex = capindex;
-    mark.n = 0;
-    heap->mark = mark;
-    card_rec.n = 0;
-    heap->card_rec = card_rec;
     /* on failure (out of memory) the heap can still be destroyed */
     return heap_setup_parts(heap);
 }
@@ -167,9 +171,7 @@ void mgc_heap_destroy(mgc_heap *heap)
     mgc_segment_destroy_all(heap);
     mgc_loader_destroy(&heap->hf, &heap->os);
     mgc_loader_destroy(&heap->lf, &heap->os);
-    mgc_mark_stack_free(&heap->mark);
-    mgc_mark_stack_free(&heap->card_rec);
-    mgc_demote_free(heap);
+    heap_free_buffers(heap);
     pthread_mutex_destroy(&heap->lock);
     heap->sig = 0;
     free(heap);
