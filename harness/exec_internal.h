@@ -71,6 +71,7 @@ typedef struct hx_exec {
     int induced_gen;        /* CTX_COLLECT: the generation asked for */
     /* finalize drain */
     bool call_open;
+    bool async_open;        /* .clr.fin-async calls during `collect` */
     bool call_alloc_open;
     orc_id call_obj;
     /* events */

@@ -350,6 +350,26 @@ orc_status orc_finalize_end(orc_model *m)
     return legal;
 }
 
+orc_status orc_finalize_async_begin(orc_model *m)
+{
+    if (!orc_model_check_sig(m))
+        return ORC_E_ARG;
+    if (m->cfg.profile != ORC_PROFILE_CLR)
+        return orc_fail(m, ORC_E_ILLEGAL, "a finalizer ran outside `finalize` (.fin.sync: "
+                        "strict finalizers run only in the drain)");
+    return orc_finalize_begin(m, 0);
+}
+
+orc_status orc_finalize_async_end(orc_model *m)
+{
+    if (!orc_model_check_sig(m))
+        return ORC_E_ARG;
+    if (!m->drain.open || m->drain.calling != ORC_NULL || m->step.open)
+        return orc_fail(m, ORC_E_STATE, "async finalizer calls end inside a call or without them");
+    m->drain.open = false;                     /* the rest waits for later calls */
+    return ORC_OK;
+}
+
 orc_status orc_finalize(orc_model *m, uint32_t tid)
 {
     orc_status s = orc_finalize_begin(m, tid);

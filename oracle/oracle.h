@@ -299,6 +299,14 @@ orc_status orc_finalize_call_end(orc_model *m);
 /* Closes the drain: every remaining entry must be one that is skipped;
    ORC_E_ILLEGAL names the first missing call (the model drops it anyway). */
 orc_status orc_finalize_end(orc_model *m);
+/* clr profile (.clr.fin-async): finalizer calls the target made outside
+   `finalize` (CoreCLR's finalizer thread runs them right after the
+   collection that queued them).  async_begin opens a drain on allocation
+   context 0; the calls follow as in a drain; async_end closes it without
+   requiring the lists to be empty.  ORC_E_ILLEGAL in the strict profile
+   (.fin.sync). */
+orc_status orc_finalize_async_begin(orc_model *m);
+orc_status orc_finalize_async_end(orc_model *m);
 /* The whole drain in the model's own order (nested alloc:T steps use the
    model's predictions). */
 orc_status orc_finalize(orc_model *m, uint32_t tid);

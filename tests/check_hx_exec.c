@@ -477,6 +477,55 @@ START_TEST(test_clr_plug_mate)
 }
 END_TEST
 
+/* ---- .clr.fin-async --------------------------------------------------- */
+/* A target whose finalizer thread runs right after each `collect`, before
+   it returns, as CoreCLR's usually does. */
+static hx_target_ops fa_ops;
+
+static hx_tstatus fa_collect(hx_target *t, int gen, bool compact_loh)
+{
+    hx_tstatus st = hx_target_mgc.collect(t, gen, compact_loh);
+    if (st == HX_T_OK)
+        st = hx_target_mgc.run_finalizers(t, 0);
+    return st;
+}
+
+static hx_exec_status fa_run(const char *text, hx_exec_outcome *r)
+{
+    fa_ops = hx_target_mgc;
+    fa_ops.name = "eager-finalizers";
+    fa_ops.collect = fa_collect;
+    hx_program p;
+    parse_ok(text, &p);
+    hx_exec_options o;
+    hx_exec_options_default(&o);
+    o.no_views = true;
+    o.target = &fa_ops;
+    hx_exec_status st = hx_exec_run(&p, "t.gcp", &o, r);
+    hx_program_free(&p);
+    return st;
+}
+
+#define FA_PROG "type Fin size=24 finalizer=count\ntype Crit size=24 finalizer=count critical\n" \
+                "a = new Fin\nb = new Crit\nc = new Fin\ndrop a\ndrop b\ndrop c\ncollect 0\n" \
+                "expect finalized a 1\nexpect finalized b 1\nexpect finalized c 1\n" \
+                "d = new Fin\ndrop d\ncollect 0\nfinalize\nexpect finalized d 1\n"
+
+START_TEST(test_clr_async_finalizers)
+{
+    hx_exec_outcome r;
+    /* clr: the calls made inside `collect` are followed; `finalize` then
+       has nothing left to run */
+    ck_assert_int_eq(fa_run("heap profile=clr\n" FA_PROG, &r), HX_EXEC_PASS);
+    ck_assert_uint_eq(r.fin_calls, 4);
+    hx_exec_outcome_free(&r);
+    /* strict (.fin.sync): the first such call is a failure */
+    ck_assert_int_eq(fa_run(FA_PROG, &r), HX_EXEC_FAIL);
+    ck_assert_str_eq(r.fail.signature, "C6 collect unexpected-call");
+    hx_exec_outcome_free(&r);
+}
+END_TEST
+
 Suite *make_hx_exec_suite(void)
 {
     Suite *s = suite_create("hx_exec");
@@ -485,6 +534,7 @@ Suite *make_hx_exec_suite(void)
     tcase_add_test(tc, test_stamp_roundtrip);
     tcase_add_test(tc, test_conformance_pass);
     tcase_add_test(tc, test_clr_plug_mate);
+    tcase_add_test(tc, test_clr_async_finalizers);
     tcase_add_test(tc, test_conformance_stress_verify);
     tcase_add_test(tc, test_program_error_position);
     tcase_add_test(tc, test_expectation_failures);
