@@ -534,6 +534,9 @@ typedef struct obs_line {
     uint32_t line;
     bool fin;                  /* a `fin` record */
     int gc;                    /* a `gc` record: 1 + the generation CoreCLR collected */
+    bool mate;                 /* a `mate` record: ids[0] next to pinned ids[1] */
+    int mate_gen;              /* its generation right after the collection */
+    uint64_t mate_gap;         /* bytes between them */
     bool na;
     char kind[16];
     char value[24];
@@ -575,7 +578,7 @@ static obs_line *block_add(obs_block *b)
 static const obs_line *block_find(const obs_block *b, uint32_t line, bool fin)
 {
     for (size_t i = 0; i < b->n; i++)
-        if (b->v[i].line == line && b->v[i].fin == fin && b->v[i].gc == 0)
+        if (b->v[i].line == line && b->v[i].fin == fin && b->v[i].gc == 0 && !b->v[i].mate)
             return &b->v[i];
     return NULL;
 }
@@ -609,6 +612,31 @@ static bool pinning_since_birth(const orc_model *m, orc_id id)
             return true;
     }
     return false;
+}
+
+/* .clr.demote for plug-mates: the runner reports, right after each
+   `collect`, every unpinned live object next to a pinned one in address
+   order (no live program object between them, the same heap region) with
+   its generation.  One CoreCLR reports younger than the oracle is presented
+   to the oracle as kept next to that pinned object (orc_obj_demote_mate
+   checks that the neighbour was a pinned survivor of this collection and
+   that the generation lies between the object's generation before the
+   collection and the one the oracle gives it).  Any other younger
+   generation stays a disagreement. */
+static void follow_mates(orc_model *m, const obs_block *b, uint32_t line, hx_clr_stats *st)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        const obs_line *o = &b->v[i];
+        if (!o->mate || o->line != line)
+            continue;
+        orc_obj_info oi;
+        if (orc_obj_get(m, o->ids[0], &oi) != ORC_OK || !oi.alive || o->mate_gen >= oi.gen)
+            continue;
+        if (orc_obj_demote_mate(m, o->ids[0], o->mate_gen, o->ids[1]) == ORC_OK) {
+            st->mate_demotions++;
+            st->mate_plug += o->mate_gap == 0;
+        }
+    }
 }
 
 typedef struct replay_result {
@@ -664,7 +692,8 @@ static int replay(const hx_program *p, const obs_block *b, const bool *nopromo, 
                     st->demotions++;
                     continue;
                 }
-                snprintf(r->msg, sizeof r->msg, "oracle (clr) gen %s, CoreCLR gen %s; not a clr demotion: %s",
+                snprintf(r->msg, sizeof r->msg, "oracle (clr) gen %s, CoreCLR gen %s; not a clr demotion "
+                         "(no pinned neighbour observed where the oracle allows one): %s",
                          v, o->value, orc_last_error(m));
                 if (pinning_since_birth(m, id))
                     r->cat = CAT_GEN_PINNING;
@@ -753,6 +782,8 @@ static int replay(const hx_program *p, const obs_block *b, const bool *nopromo, 
             r->cat = CAT_OTHER;
             rc = 1;
         }
+        if (rc == 0 && s->kind == HX_ST_COLLECT)
+            follow_mates(m, b, s->pos.line, st);
     }
     orc_destroy(m);
     return rc;
@@ -823,6 +854,8 @@ static int compare_block(const obs_block *b, FILE *out, bool verbose, hx_clr_sta
         st->compared += r2.st.compared;
         st->not_observable += r2.st.not_observable;
         st->demotions += r2.st.demotions;
+        st->mate_demotions += r2.st.mate_demotions;
+        st->mate_plug += r2.st.mate_plug;
         st->fin_calls += r2.st.fin_calls;
         st->strict_order_differs += r2.st.strict_order_differs;
         st->no_promotion += flagged;
@@ -860,6 +893,25 @@ static bool parse_obs(obs_block *b, const char *line)
         o->na = na;
         snprintf(o->kind, sizeof o->kind, "%s", kind);
         snprintf(o->value, sizeof o->value, "%s", val);
+        return true;
+    }
+    if (strncmp(line, "mate ", 5) == 0) {
+        unsigned id, pin;
+        int gen;
+        unsigned long long gap;
+        if (sscanf(line + 5, "%u %u %d %u %llu", &ln, &id, &gen, &pin, &gap) != 5 || gen < 0 ||
+            gen > 2 || id == 0 || pin == 0)
+            return false;
+        obs_line *o = block_add(b);
+        if (!o || !(o->ids = malloc(2 * sizeof *o->ids)))
+            return false;
+        o->line = ln;
+        o->mate = true;
+        o->mate_gen = gen;
+        o->mate_gap = gap;
+        o->ids[0] = id;
+        o->ids[1] = pin;
+        o->nids = 2;
         return true;
     }
     if (strncmp(line, "gc ", 3) == 0) {

@@ -36,6 +36,9 @@ typedef struct hx_clr_stats {
     unsigned long compared;   /* expectations compared */
     unsigned long not_observable;
     unsigned long demotions;  /* gen differences the clr profile allows */
+    unsigned long mate_demotions; /* unpinned survivors kept in their generation
+                                     next to a pinned one (observed address order) */
+    unsigned long mate_plug;  /* of those, directly next to it (one plug) */
     unsigned long fin_calls;  /* finalizer calls followed */
     unsigned long strict_order_differs; /* calls not in the strict order */
     unsigned long no_promotion; /* collections presented as clr no-promotion */

@@ -70,8 +70,11 @@ int gcf_cmd_clrdiff(int argc, char **argv)
                "when nothing disagrees, 1 on a disagreement, 2 when the observations or a\n"
                "program cannot be read.  -v also names the programs that agree and the\n"
                "first place CoreCLR's finalizer order leaves the strict order.\n"
-               "Categories: gen, gen-pinning (a collection since the object's birth saw a\n"
-               "pinned object), pinned_count, finalizer, other.  --allow lists categories\n"
+               "Unpinned objects CoreCLR keeps in their generation are followed only when\n"
+               "the runner's `mate` lines show them next to a pinned survivor.\n"
+               "Categories: gen, gen-pinning (a younger generation with no observed pinned\n"
+               "neighbour, though a collection since the object's birth saw a pinned\n"
+               "object), pinned_count, finalizer, other.  --allow lists categories\n"
                "whose disagreements are known and do not fail (they are still printed).\n");
         return GCF_EXIT_OK;
     }
@@ -116,10 +119,12 @@ int gcf_cmd_clrdiff(int argc, char **argv)
     printf("clrdiff: %u programs, %u disagree (gen %lu, gen-pinning %lu, pinned_count %lu, "
            "finalizer %lu, other %lu); "
            "%lu expectations compared, %lu not observable; clr profile: %lu pinned demotions, "
+           "%lu plug-mate demotions (%lu directly next to the pinned object), "
            "%lu no-promotion collections; %lu escalated collections followed; %lu finalizer calls "
            "followed, %lu not in the strict order\n",
            st.programs, st.disagreeing, st.by_category[0], st.by_category[1], st.by_category[2],
-           st.by_category[3], st.by_category[4], st.compared, st.not_observable, st.demotions, st.no_promotion,
+           st.by_category[3], st.by_category[4], st.compared, st.not_observable, st.demotions, st.mate_demotions, st.mate_plug,
+           st.no_promotion,
            st.escalations, st.fin_calls, st.strict_order_differs);
     if (rc == 2)
         return GCF_EXIT_BAD_PROGRAM;

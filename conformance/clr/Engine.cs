@@ -64,9 +64,20 @@ namespace GcpClr
         public int Gen;               // generation of the collection GC.Collect ran
     }
 
+    // An unpinned live object next to a pinned one in address order right
+    // after a collection (among the program's live objects: only dead
+    // objects or free space lie between them).  Gap: the bytes between
+    // the lower one's end and the higher one's start (0: one plug).
+    public struct MateRecord
+    {
+        public int Line, Id, Gen, Pinned;
+        public long Gap;
+    }
+
     public sealed class RunResult
     {
         public List<GcRecord> Gcs = new();
+        public List<MateRecord> Mates = new();
         public List<Obs> Obs = new();
         public List<FinRecord> Fin = new();
         public string Error;          // program error or stop, with position
@@ -79,6 +90,8 @@ namespace GcpClr
             foreach (var o in Obs) sb.Append(o.S.Line).Append(' ').Append(o.Observed ?? "-").Append(';');
             foreach (var f in Fin) sb.Append('f').Append(f.S.Line).Append(':').Append(string.Join(",", f.Ids)).Append(';');
             foreach (var g in Gcs) sb.Append('g').Append(g.S.Line).Append(':').Append(g.Gen).Append(';');
+            foreach (var m in Mates) sb.Append('m').Append(m.Line).Append(':').Append(m.Id).Append(',').Append(m.Gen)
+                .Append(',').Append(m.Pinned).Append(',').Append(m.Gap).Append(';');
             sb.Append(Error);
             return sb.ToString();
         }
@@ -120,6 +133,16 @@ namespace GcpClr
         static Beh[] Behaviour = new Beh[64];
         static int[] FinCount = new int[1 << 16];
         static long[] BirthGc = new long[1 << 16];
+        // per object: a WeakTrackResurrection handle (not a heap allocation)
+        // naming it while the collections mark it, for the address order
+        static GCHandle[] Track = new GCHandle[1 << 16];
+        static int TrackMax;
+        static nint[] AddrBuf = new nint[1 << 16];
+        static int[] AddrId = new int[1 << 16];
+        static bool[] PinnedNow = new bool[1 << 16];
+        static MateRecord[] MateLog = new MateRecord[1 << 14];
+        static int MateLen;
+        static bool MateLost;
         static int[] FinLog = new int[1 << 16];
         static int FinLogLen;
         static int FinLogMark;
@@ -185,7 +208,12 @@ namespace GcpClr
             foreach (var s in p.Stmts) if (s.Kind == K.New) news++;
             int need = news * 4 + 65536;
             if (FinCount.Length < need) { FinCount = new int[need]; BirthGc = new long[need]; FinLog = new int[need]; }
+            if (Track.Length < need)
+            {
+                Track = new GCHandle[need]; AddrBuf = new nint[need]; AddrId = new int[need]; PinnedNow = new bool[need];
+            }
             Array.Clear(FinCount); Array.Clear(BirthGc); Array.Clear(FinLog);
+            MateLen = 0; MateLost = false; TrackMax = 0;
             FinLogLen = 0; FinLogMark = 0;
             TypeClass = new ClassInfo[p.Types.Count];
             var variants = new Dictionary<(long, int, bool, bool), int>();
@@ -224,6 +252,9 @@ namespace GcpClr
             for (int i = 0; i < H.Length; i++) FreeSlot(ref H[i]);
             for (int i = 0; i < Stale.Count; i++) { var s = Stale[i]; FreeSlot(ref s); }
             Stale.Clear();
+            for (int i = 0; i <= TrackMax && i < Track.Length; i++)
+                if (Track[i].IsAllocated) Track[i].Free();
+            TrackMax = 0;
             Array.Clear(Statics);
             Array.Clear(L);
             GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.Default;
@@ -302,6 +333,8 @@ namespace GcpClr
                 f.Ids = new int[f.End - f.Start];
                 Array.Copy(FinLog, f.Start, f.Ids, 0, f.Ids.Length);
             }
+            if (MateLost) Result.Notes.Add("address order: more plug-mate records than the runner keeps; some are missing");
+            for (int i = 0; i < MateLen; i++) Result.Mates.Add(MateLog[i]);
             Result.LocalIds = new int[p.Locals.Count];
             Array.Copy(LId, Result.LocalIds, p.Locals.Count);
             if (SawThread) Result.Notes.Add("thread statements: every allocation runs on one thread (allocation contexts are not translated)");
@@ -444,6 +477,11 @@ namespace GcpClr
                 if (o is IGObj g) g.Id = id;
                 id -= BaseId;
                 if (id < BirthGc.Length) BirthGc[id] = TotalGcs();
+                if (id < Track.Length)
+                {
+                    Track[id] = GCHandle.Alloc(o, GCHandleType.WeakTrackResurrection);
+                    if (id > TrackMax) TrackMax = id;
+                }
             }
             Bind(s.A, o, id);
         }
@@ -490,6 +528,7 @@ namespace GcpClr
         {
             if (s.Flag) GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
             GC.Collect((int)s.N, GCCollectionMode.Forced, true, true);
+            RecordMates(s);
             ReadPinned();
             Result.Gcs[GcNext++].Gen = PinGen;   // CoreCLR may escalate an induced collection
             // CoreCLR starts the finalizers right after the collection; the
@@ -497,6 +536,86 @@ namespace GcpClr
             // statement races with the finalizer thread (the program's own
             // finalizers, and the runtime's, which re-register themselves)
             WaitFinalizers();
+        }
+
+        // The address order of the program's live objects right after a
+        // collection: the objects its handles name (the collection cleared
+        // the handles of unmarked objects; an object of a generation it did
+        // not condemn stays), read before anything allocates (finalizer
+        // threads may allocate, which moves nothing) and checked against
+        // the collection count.  Each unpinned object next to a pinned one
+        // is recorded with its generation.  No heap allocation.
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        static void RecordMates(Stmt s)
+        {
+            long gc0 = TotalGcs();
+            Array.Clear(PinnedNow, 0, Math.Min(PinnedNow.Length, TrackMax + 1));
+            for (int i = 0; i < H.Length; i++) MarkPinned(ref H[i]);
+            for (int i = 0; i < Stale.Count; i++) { var h = Stale[i]; MarkPinned(ref h); }
+            int n = 0;
+            for (int id = 1; id <= TrackMax; id++)
+            {
+                if (!Track[id].IsAllocated) continue;
+                object o = Track[id].Target;
+                if (o == null) continue;
+                nint a = Unsafe.As<object, nint>(ref o);
+                // insertion into the address-sorted prefix
+                int k = n++;
+                while (k > 0 && AddrBuf[k - 1] > a) { AddrBuf[k] = AddrBuf[k - 1]; AddrId[k] = AddrId[k - 1]; k--; }
+                AddrBuf[k] = a;
+                AddrId[k] = id;
+            }
+            for (int k = 0; k < n; k++)
+            {
+                int id = AddrId[k];
+                if (PinnedNow[id]) continue;
+                if (k > 0 && PinnedNow[AddrId[k - 1]]) AddMate(s, k, AddrId[k - 1], AddrBuf[k - 1], AddrBuf[k]);
+                else if (k + 1 < n && PinnedNow[AddrId[k + 1]]) AddMate(s, k, AddrId[k + 1], AddrBuf[k], AddrBuf[k + 1]);
+            }
+            if (TotalGcs() != gc0) MateLost = true;   // objects may have moved while read
+        }
+
+        static void MarkPinned(ref HSlot h)
+        {
+            if (h.State != 1 || h.Kind != HKind.Pinned) return;
+            int id = IdOf(h.Pn.Target);
+            if (id > 0 && id < PinnedNow.Length) PinnedNow[id] = true;
+        }
+
+        static void AddMate(Stmt s, int k, int pinned, nint lo, nint hi)
+        {
+            object lower = Track[lo == AddrBuf[k] ? AddrId[k] : pinned].Target;
+            object x = Track[AddrId[k]].Target;
+            long gap = (long)(hi - lo) - SizeOf(lower);
+            // farther apart: not neighbours in one heap region (CoreCLR's
+            // regions are 4 MiB and up; their order is not deterministic)
+            if (gap < 0 || gap >= MaxMateGap) return;
+            if (MateLen == MateLog.Length) { MateLost = true; return; }
+            MateLog[MateLen++] = new MateRecord
+            {
+                Line = s.Line, Id = AddrId[k], Gen = GC.GetGeneration(x), Pinned = pinned, Gap = gap
+            };
+        }
+
+        const long MaxMateGap = 1 << 20;
+
+        static long SizeOf(object o)
+        {
+            long raw = o switch
+            {
+                byte[] b => 24 + b.Length,
+                object[] a => 24 + 8L * a.Length,
+                _ => ClassOf(o)
+            };
+            return Math.Max(24, (raw + 7) & ~7L);
+        }
+
+        static long ClassOf(object o)
+        {
+            var ty = o.GetType();
+            foreach (var ci in TypeClass)
+                if (ci != null && ci.Type == ty) return ci.ActualSize;
+            return 24;
         }
 
         static void WaitFinalizers()

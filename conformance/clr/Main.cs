@@ -279,6 +279,8 @@ expect oom
                     w.WriteLine($"fin {f.S.Line}{(f.Ids.Length > 0 ? " " : "")}{string.Join(" ", f.Ids)}");
                 foreach (var g in r.Gcs)
                     w.WriteLine($"gc {g.S.Line} {g.Gen}");
+                foreach (var m in r.Mates)
+                    w.WriteLine($"mate {m.Line} {m.Id} {m.Gen} {m.Pinned} {m.Gap}");
                 if (r.Error != null) w.WriteLine((r.ProgramError ? "error " : "stop ") + r.Error);
                 foreach (var n in r.Notes) w.WriteLine("note " + n);
                 string nd = Nondeterminism(rs);
