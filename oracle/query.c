@@ -220,6 +220,24 @@ void orc_budget_get(const orc_model *m, orc_budget_state *out)
 
 /* ---- clr demotion (.clr.demote) ----------------------------------------- */
 
+/* A demoted object's registrations follow it to its generation's sequence
+   (.fin.chain-move), as the collection's own follow (.fin.follow) would
+   have moved them had the object been given that generation there. */
+static orc_status demote_entries(orc_model *m, orc_id id, int from, int to)
+{
+    if (!orc_chain_reserve(m, 0))
+        return orc_fail(m, ORC_E_STATE, "model out of memory");
+    orc_fqueue *q = &m->regq[from];
+    uint32_t i = 0;
+    while (i < q->n) {
+        if (q->v[i].id == id)
+            orc_chain_move(m, ORC_CHAIN_GEN(from), i, ORC_CHAIN_GEN(to));
+        else
+            i++;
+    }
+    return ORC_OK;
+}
+
 orc_status orc_obj_demote(orc_model *m, orc_id id, int gen)
 {
     if (!orc_model_check_sig(m))
@@ -236,8 +254,9 @@ orc_status orc_obj_demote(orc_model *m, orc_id id, int gen)
     if (gen < 0 || gen >= o->gen)
         return orc_fail(m, ORC_E_ILLEGAL, "#%u demoted to gen %d, not younger than gen %d",
                         id, gen, o->gen);
+    int from = o->gen;
     o->gen = gen;
-    return ORC_OK;
+    return demote_entries(m, id, from, gen);
 }
 
 orc_status orc_obj_demote_mate(orc_model *m, orc_id id, int gen, orc_id mate)
@@ -259,8 +278,9 @@ orc_status orc_obj_demote_mate(orc_model *m, orc_id id, int gen, orc_id mate)
     if (gen >= o->gen || gen < o->gen_before)
         return orc_fail(m, ORC_E_ILLEGAL, "#%u demoted to gen %d: not between its gen %d "
                         "before the collection and gen %d", id, gen, o->gen_before, o->gen);
+    int from = o->gen;
     o->gen = gen;
-    return ORC_OK;
+    return demote_entries(m, id, from, gen);
 }
 
 /* ---- root paths ----------------------------------------------------------- */
