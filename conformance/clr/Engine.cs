@@ -578,7 +578,12 @@ namespace GcpClr
         static void MarkPinned(ref HSlot h)
         {
             if (h.State != 1 || h.Kind != HKind.Pinned) return;
-            int id = IdOf(h.Pn.Target);
+            object t = h.Pn.Target;
+            if (t == null) return;
+            int id = IdOf(t);
+            if (id < 0)   // an array carries no id: find its tracking handle
+                for (int k = 1; k <= TrackMax && id < 0; k++)
+                    if (Track[k].IsAllocated && ReferenceEquals(Track[k].Target, t)) id = k;
             if (id > 0 && id < PinnedNow.Length) PinnedNow[id] = true;
         }
 
@@ -590,10 +595,15 @@ namespace GcpClr
             // farther apart: not neighbours in one heap region (CoreCLR's
             // regions are 4 MiB and up; their order is not deterministic)
             if (gap < 0 || gap >= MaxMateGap) return;
+            // a gen2 object is never younger than the oracle holds it, and
+            // gen2's layout (free-list allocation, the runtime's own objects
+            // in between) differs from run to run
+            int gen = GC.GetGeneration(x);
+            if (gen >= 2) return;
             if (MateLen == MateLog.Length) { MateLost = true; return; }
             MateLog[MateLen++] = new MateRecord
             {
-                Line = s.Line, Id = AddrId[k], Gen = GC.GetGeneration(x), Pinned = pinned, Gap = gap
+                Line = s.Line, Id = AddrId[k], Gen = gen, Pinned = pinned, Gap = gap
             };
         }
 

@@ -164,6 +164,9 @@ expect oom
                     for (int k = 0; k < Math.Min(a.Fin.Count, b.Fin.Count); k++)
                         if (!a.Fin[k].Ids.AsSpan().SequenceEqual(b.Fin[k].Ids))
                             return $"run 1 and run {i + 1} differ in the finalizer calls of line {a.Fin[k].S.Line}: [{string.Join(" ", a.Fin[k].Ids)}] vs [{string.Join(" ", b.Fin[k].Ids)}]";
+                    string Ms(RunResult r) => string.Join(" ", r.Mates.ConvertAll(m => $"{m.Line}:{m.Id}@{m.Gen}~{m.Pinned}+{m.Gap}"));
+                    if (Ms(a) != Ms(b))
+                        return $"run 1 and run {i + 1} differ in the plug-mates: [{Ms(a)}] vs [{Ms(b)}]";
                     return $"run 1 and run {i + 1} differ ({a.Error ?? "-"} / {b.Error ?? "-"})";
                 }
             return null;
