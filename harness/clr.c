@@ -534,7 +534,8 @@ typedef struct obs_line {
     uint32_t line;
     bool fin;                  /* a `fin` record */
     int gc;                    /* a `gc` record: 1 + the generation CoreCLR collected */
-    bool mate;                 /* a `mate` record: ids[0] next to pinned ids[1] */
+    bool mate;                 /* a `mate` record: ids[0] next to pinned ids[1];
+                                  a `pin` record: ids[0] pinned (nids 1) */
     int mate_gen;              /* its generation right after the collection */
     uint64_t mate_gap;         /* bytes between them */
     bool na;
@@ -625,9 +626,18 @@ static bool pinning_since_birth(const orc_model *m, orc_id id)
    generation stays a disagreement. */
 static void follow_mates(orc_model *m, const obs_block *b, uint32_t line, hx_clr_stats *st)
 {
+    for (size_t i = 0; i < b->n; i++) {   /* pinned objects first: `pin` lines */
+        const obs_line *o = &b->v[i];
+        orc_obj_info oi;
+        if (!o->mate || o->line != line || o->nids != 1 || orc_obj_get(m, o->ids[0], &oi) != ORC_OK ||
+            !oi.alive || o->mate_gen >= oi.gen)
+            continue;
+        if (orc_obj_demote(m, o->ids[0], o->mate_gen) == ORC_OK)
+            st->demotions++;
+    }
     for (size_t i = 0; i < b->n; i++) {
         const obs_line *o = &b->v[i];
-        if (!o->mate || o->line != line)
+        if (!o->mate || o->line != line || o->nids != 2)
             continue;
         orc_obj_info oi;
         if (orc_obj_get(m, o->ids[0], &oi) != ORC_OK || !oi.alive || o->mate_gen >= oi.gen)
@@ -912,6 +922,21 @@ static bool parse_obs(obs_block *b, const char *line)
         o->ids[0] = id;
         o->ids[1] = pin;
         o->nids = 2;
+        return true;
+    }
+    if (strncmp(line, "pin ", 4) == 0) {
+        unsigned id;
+        int gen;
+        if (sscanf(line + 4, "%u %u %d", &ln, &id, &gen) != 3 || gen < 0 || gen > 2 || id == 0)
+            return false;
+        obs_line *o = block_add(b);
+        if (!o || !(o->ids = malloc(sizeof *o->ids)))
+            return false;
+        o->line = ln;
+        o->mate = true;
+        o->mate_gen = gen;
+        o->ids[0] = id;
+        o->nids = 1;
         return true;
     }
     if (strncmp(line, "gc ", 3) == 0) {

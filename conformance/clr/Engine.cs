@@ -568,7 +568,13 @@ namespace GcpClr
             for (int k = 0; k < n; k++)
             {
                 int id = AddrId[k];
-                if (PinnedNow[id]) continue;
+                if (PinnedNow[id])
+                {
+                    // the pinned object's own generation (Pinned = 0)
+                    if (MateLen == MateLog.Length) { MateLost = true; continue; }
+                    MateLog[MateLen++] = new MateRecord { Line = s.Line, Id = id, Gen = GC.GetGeneration(Track[id].Target) };
+                    continue;
+                }
                 if (k > 0 && PinnedNow[AddrId[k - 1]]) AddMate(s, k, AddrId[k - 1], AddrBuf[k - 1], AddrBuf[k]);
                 else if (k + 1 < n && PinnedNow[AddrId[k + 1]]) AddMate(s, k, AddrId[k + 1], AddrBuf[k], AddrBuf[k + 1]);
             }

@@ -283,7 +283,7 @@ expect oom
                 foreach (var g in r.Gcs)
                     w.WriteLine($"gc {g.S.Line} {g.Gen}");
                 foreach (var m in r.Mates)
-                    w.WriteLine($"mate {m.Line} {m.Id} {m.Gen} {m.Pinned} {m.Gap}");
+                    w.WriteLine(m.Pinned == 0 ? $"pin {m.Line} {m.Id} {m.Gen}" : $"mate {m.Line} {m.Id} {m.Gen} {m.Pinned} {m.Gap}");
                 if (r.Error != null) w.WriteLine((r.ProgramError ? "error " : "stop ") + r.Error);
                 foreach (var n in r.Notes) w.WriteLine("note " + n);
                 string nd = Nondeterminism(rs);
