@@ -275,9 +275,12 @@ orc_status orc_obj_demote_mate(orc_model *m, orc_id id, int gen, orc_id mate)
     if (p->large || p->pinned_gc != m->nlog || p->survived_gc != m->nlog)
         return orc_fail(m, ORC_E_ILLEGAL, "#%u demoted to gen %d next to #%u, which was not a "
                         "pinned survivor of the last collection", id, gen, mate);
-    if (gen >= o->gen || gen < o->gen_before)
+    /* it keeps its generation, or goes with its pinned neighbour to that
+       one's (younger) generation: CoreCLR demotes a pinned plug whole */
+    if (gen >= o->gen || (gen < o->gen_before && gen != p->gen))
         return orc_fail(m, ORC_E_ILLEGAL, "#%u demoted to gen %d: not between its gen %d "
-                        "before the collection and gen %d", id, gen, o->gen_before, o->gen);
+                        "before the collection and gen %d, nor the pinned #%u's gen %d",
+                        id, gen, o->gen_before, o->gen, mate, p->gen);
     int from = o->gen;
     o->gen = gen;
     return demote_entries(m, id, from, gen);
