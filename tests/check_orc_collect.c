@@ -422,6 +422,14 @@ START_TEST(clr_choices)
     ORC_T_OK(orc_handle_free(m, 0));
     ORC_T_OK(orc_collect(m, 1, false));                         /* a and b: gen1 */
     ck_assert_int_eq(orc_obj_demote_mate(m, b, 0, a), ORC_E_ILLEGAL);  /* a not pinned */
+    /* a plug-mate goes with its pinned neighbour's demotion, not below it */
+    ORC_T_OK(orc_handle_alloc(m, 0, ORC_HANDLE_PINNED, A));
+    ORC_T_OK(orc_collect(m, 1, false));                         /* a: gen1, b: gen2 */
+    ck_assert_int_eq(orc_t_info(m, b).gen, 2);
+    ck_assert_int_eq(orc_obj_demote_mate(m, b, 0, a), ORC_E_ILLEGAL);  /* a is in gen1 */
+    ORC_T_OK(orc_obj_demote(m, a, 0));
+    ORC_T_OK(orc_obj_demote_mate(m, b, 0, a));
+    ck_assert_int_eq(orc_t_info(m, b).gen, 0);
     orc_destroy(m);
 }
 END_TEST

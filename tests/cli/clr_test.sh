@@ -72,5 +72,23 @@ printf 'program %s\nbogus line\nend %s runs=3\n' "$T/p.gcp" "$T/p.gcp" > "$T/obs
 expect_status 2 "a malformed observation" -- "$G" clrdiff "$T/obs.txt"
 expect_status 64 "an unknown category" -- "$G" clrdiff --allow nope "$T/obs.txt"
 
+# plug-mates (.clr.demote): an unpinned survivor CoreCLR keeps in gen0 is
+# followed only when the runner's address order shows it next to a pinned one
+printf 'type Node size=24\na = new Node\nb = new Node\np = handle pinned a\ncollect\nfinalize\nexpect gen a 0\nexpect gen b 0\n' > "$T/m.gcp"
+mobs() {  # mobs EXTRA-LINES
+  printf 'program %s\nobs 7 gen 0\nobs 8 gen 0\nfin 6\n%bend %s runs=3\n' "$T/m.gcp" "$1" "$T/m.gcp" > "$T/obs.txt"
+}
+mobs ""
+expect_status 1 "a plug-mate without observed adjacency" -- "$G" clrdiff "$T/obs.txt"
+expect_out "DISAGREE [gen-pinning] $T/m.gcp:8" "unproven plug-mate"
+mobs 'pin 5 1 0\nmate 5 2 0 1 0\n'
+expect_status 0 "a plug-mate next to a pinned survivor" -- "$G" clrdiff "$T/obs.txt"
+expect_out "1 plug-mate demotions (1 directly next to the pinned object)" "plug-mate followed"
+mobs 'mate 5 2 0 2 0\n'
+expect_status 1 "a plug-mate next to an unpinned object" -- "$G" clrdiff "$T/obs.txt"
+expect_out "DISAGREE [gen-pinning]" "plug-mate of an unpinned object"
+mobs 'mate 5 2 0 1\n'
+expect_status 2 "a malformed mate line" -- "$G" clrdiff "$T/obs.txt"
+
 echo "clr_test: $pass passed, $fail failed"
 [ "$fail" = 0 ]
