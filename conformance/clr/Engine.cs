@@ -335,6 +335,10 @@ namespace GcpClr
             }
             if (MateLost) Result.Notes.Add("address order: more plug-mate records than the runner keeps; some are missing");
             for (int i = 0; i < MateLen; i++) Result.Mates.Add(MateLog[i]);
+            // per collection by object, not by address: the order of heap
+            // regions differs between runs
+            Result.Mates.Sort((x, y) => x.Line != y.Line ? x.Line.CompareTo(y.Line)
+                : x.Id != y.Id ? x.Id.CompareTo(y.Id) : x.Pinned.CompareTo(y.Pinned));
             Result.LocalIds = new int[p.Locals.Count];
             Array.Copy(LId, Result.LocalIds, p.Locals.Count);
             if (SawThread) Result.Notes.Add("thread statements: every allocation runs on one thread (allocation contexts are not translated)");
@@ -570,9 +574,12 @@ namespace GcpClr
                 int id = AddrId[k];
                 if (PinnedNow[id])
                 {
-                    // the pinned object's own generation (Pinned = 0)
+                    // the pinned object's own generation (Pinned = 0); in
+                    // gen2 it is never younger than the oracle holds it
+                    int pg = GC.GetGeneration(Track[id].Target);
+                    if (pg >= 2) continue;
                     if (MateLen == MateLog.Length) { MateLost = true; continue; }
-                    MateLog[MateLen++] = new MateRecord { Line = s.Line, Id = id, Gen = GC.GetGeneration(Track[id].Target) };
+                    MateLog[MateLen++] = new MateRecord { Line = s.Line, Id = id, Gen = pg };
                     continue;
                 }
                 if (k > 0 && PinnedNow[AddrId[k - 1]]) AddMate(s, k, AddrId[k - 1], AddrBuf[k - 1], AddrBuf[k]);
