@@ -8,6 +8,9 @@
 //                   finalized N7 N5 N3 N1 C4 C6 C2 C8
 //   eager           finalizers run right after the collection, on the
 //                   finalizer thread, without WaitForPendingFinalizers
+//   plug-mates      the runner's address order after a collection names
+//                   the object allocated right after a pinned one as its
+//                   neighbour, and not one separated by a dead object
 // Before each experiment: gen2 collections and then one gen0 collection
 // with a drain.  Without that last one, CoreCLR finalizes the five objects
 // 4 3 2 1 5 (and the mixed ones N5 N3 N1 N7 C6 C2 C8 C4) in a process that
@@ -90,9 +93,29 @@ namespace GcpClr
                 for (int i = 2; i <= 8; i += 2) mixed[i] = true;
                 if (!Check("order-mixed", Order(mixed), new[] { 7, 5, 3, 1, 4, 6, 2, 8 }, i => (mixed[i] ? "C" : "N") + i)) failed++;
                 if (!Eager()) failed++;
+                if (!PlugMates()) failed++;   // last: it emits types
             }
             Console.WriteLine(failed == 0 ? $"gcp-clr facts: all passed ({runs} runs)" : $"gcp-clr facts: {failed} failed");
             return failed == 0 ? 0 : 1;
+        }
+
+        // The address order the runner reports after a collection
+        // (`pin`/`mate` lines, docs/clr.md): y, allocated right after the
+        // pinned x, is reported next to it with no gap and kept in gen0;
+        // z, separated from them by a dead array, is not reported and is
+        // promoted.
+        const string PlugMateProgram = "type Node size=24\ntype Blob array elem=1\nx = new Node\ny = new Node\n" +
+            "g = new Blob[1000]\nz = new Node\ndrop g\np = handle pinned x\ncollect 0\nexpect gen y 0\nexpect gen z 1\n";
+
+        static bool PlugMates()
+        {
+            var r = Engine.Run(Parser.Parse("plug-mates", PlugMateProgram));
+            string got = string.Join(" ", r.Mates.ConvertAll(m => m.Pinned == 0 ? $"pin {m.Id} {m.Gen}" : $"mate {m.Id} {m.Gen} {m.Pinned} {m.Gap}"));
+            const string want = "pin 1 0 mate 2 0 1 0";
+            bool ok = got == want && r.Error == null;
+            Console.WriteLine($"{(ok ? "PASS" : "FAIL")} plug-mates: after the collection [{got}]" +
+                              (ok ? "" : $", the fact says [{want}]{(r.Error != null ? ": " + r.Error : "")}"));
+            return ok;
         }
 
         // Twenty normal objects die in one gen0 collection; without any
