@@ -3,8 +3,16 @@
  * .cards.invariant  EVERY OLD-TO-YOUNG REFERENCE HAS ITS CARD SET: whenever a
  *                   reference slot of an object of generation g (large
  *                   objects: 2) holds a reference to an object of a younger
- *                   generation, the card covering the slot's address is set.
- *                   mgc_verify checks it.
+ *                   generation t, the card covering the slot's address has
+ *                   the bit of generation t set.  mgc_verify checks it.
+ * .cards.gens       a card byte holds one bit per young generation it may
+ *                   refer to: MGC_CARD_GEN0 (1), MGC_CARD_GEN1 (2).  A gen0
+ *                   collection scans only cards with the gen0 bit, so cards
+ *                   kept for old objects naming gen1 objects cost it nothing;
+ *                   a gen1 collection scans both.
+ * .cards.bundles    one bundle byte per 64 cards is set whenever one of its
+ *                   cards is (never the other way round), so scans skip 16
+ *                   KiB of a segment without a set card in one byte.
  * .cards.barrier    mgc_store is the only way the embedder writes a reference
  *                   into an object; it sets the card when the stored value is
  *                   younger than the object written to.
@@ -19,13 +27,14 @@
  *                   reference.  A reference from an untouched older object can
  *                   only become "less young", so cards that were clear stay
  *                   clear.
- * .cards.keep       a gen0 collection leaves the cards of the older ranges as
- *                   they are: whatever their slots named is at most one
- *                   generation older now, still younger than or as old as
- *                   the slot, so a card may stay set without need (the
- *                   invariant is an implication) but never goes missing.  Such
- *                   cards are re-decided by the next gen1 or gen2 collection
- *                   (.budget.cards brings one when they pile up).
+ * .cards.keep       a gen0 collection does not re-decide the cards of the older
+ *                   ranges: a gen0 card it scanned becomes a gen1 card (what
+ *                   its slots named was promoted), or gen0 + gen1 when some
+ *                   gen0 survivors stayed in gen0; other cards stay as they
+ *                   are.  A card may so stay set without need (the invariant
+ *                   is an implication) but never goes missing.  The next
+ *                   gen1 or gen2 collection re-decides them (.budget.cards
+ *                   brings one when they pile up).
  * .cards.demoted    for a demoted object (.plan.demote) the rules above use
  *                   the generation of the range its slots lie in as the
  *                   holder's (so its cards are those of any object there)
@@ -37,23 +46,39 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define MGC_CARD_GEN0 1u
+#define MGC_CARD_GEN1 2u
+#define BUNDLE_SHIFT 6u                   /* 64 cards per bundle byte */
+
 static inline size_t card_index(const mgc_heap *heap, const mgc_segment *seg, const void *p)
 {
     return (size_t)((const uint8_t *)p - seg->base) >> heap->card_shift;
 }
 
-void mgc_cards_mark(mgc_heap *heap, mgc_segment *seg, void **slot)
+static inline void card_set(mgc_segment *seg, size_t k, unsigned bits)
 {
-    seg->cards[card_index(heap, seg, slot)] = 1;
+    seg->cards[k] |= (uint8_t)bits;
+    seg->bundles[k >> BUNDLE_SHIFT] = 1;
+}
+
+/* The bit of a young generation (0 or 1). */
+static inline unsigned card_bit(int target_gen) { return 1u << target_gen; }
+
+void mgc_cards_mark(mgc_heap *heap, mgc_segment *seg, void **slot, int target_gen)
+{
+    MGC_AVER2(target_gen == 0 || target_gen == 1);
+    card_set(seg, card_index(heap, seg, slot), card_bit(target_gen));
     seg->any_card = true;
 }
 
-bool mgc_cards_is_set(const mgc_segment *seg, const void *slot)
+bool mgc_cards_is_set(const mgc_segment *seg, const void *slot, int target_gen)
 {
-    /* card size is a policy constant; recompute the index from it */
     size_t i = (size_t)((const uint8_t *)slot - seg->base) >> mgc_policy_card_shift();
-    return i < seg->ncards && seg->cards[i] != 0;
+    return i < seg->ncards && target_gen >= 0 && target_gen <= 1 &&
+           (seg->cards[i] & card_bit(target_gen)) != 0;
 }
+
+size_t mgc_cards_bundles_for(size_t ncards) { return (ncards >> BUNDLE_SHIFT) + 1u; }
 
 /* ===================== the write barrier (.cards.barrier) ============= */
 
@@ -72,8 +97,9 @@ void mgc_store(mgc_heap *heap, mgc_ref obj, size_t i, mgc_ref value)
         return;                       /* nothing is younger than gen0 */
     mgc_segment *sv = mgc_segment_of(heap, value);
     MGC_AVER(sv != NULL);
-    if (go > mgc_obj_gen_in(sv, value))        /* .cards.demoted */
-        mgc_cards_mark(heap, so, slot);
+    int gv = mgc_obj_gen_in(sv, value);        /* .cards.demoted */
+    if (go > gv)
+        mgc_cards_mark(heap, so, slot, gv);
 }
 
 /* ===================== the crossing map (.cards.crossing) ============ */
@@ -109,71 +135,159 @@ void mgc_cards_note_blocks(mgc_heap *heap, mgc_segment *seg, uint8_t *from, uint
 
 /* ===================== old roots from cards (.cards.roots) =========== */
 
-/* Visit the slots of [lo, hi) (an older range) that lie in set cards, run
-   of set cards by run of set cards. */
+/* The first card at or after k, before kend, with a bit of mask; kend if
+   none.  Bundles skip 64 clear cards at a time, and a word of clear
+   bundles at a time. */
+static size_t next_card(const mgc_segment *seg, size_t k, size_t kend, unsigned mask)
+{
+    while (k < kend) {
+        size_t b = k >> BUNDLE_SHIFT;
+        if (!seg->bundles[b]) {
+            b++;
+            size_t bend = ((kend - 1) >> BUNDLE_SHIFT) + 1u;
+            while (b + 8 <= bend) {
+                uint64_t w;
+                memcpy(&w, seg->bundles + b, 8);
+                if (w)
+                    break;
+                b += 8;
+            }
+            while (b < bend && !seg->bundles[b])
+                b++;
+            k = b << BUNDLE_SHIFT;
+            continue;
+        }
+        size_t stop = (b + 1u) << BUNDLE_SHIFT;
+        if (stop > kend)
+            stop = kend;
+        for (; k < stop; k++)
+            if (seg->cards[k] & mask)
+                return k;
+    }
+    return kend;
+}
+
+/* Note the run [k, k2] in runs (.cards.keep). */
+static void record_run(mgc_heap *heap, mgc_mark_stack *runs, mgc_segment *seg, size_t k, size_t k2)
+{
+    if (heap->card_rec_lost)
+        return;
+    if (runs->n + 3 > runs->cap) {
+        size_t cap = runs->cap ? runs->cap * 2 : 1024;
+        void **items = realloc(runs->items, cap * sizeof *items);
+        if (!items) {
+            heap->card_rec_lost = true;
+            return;
+        }
+        runs->items = items;
+        runs->cap = cap;
+    }
+    runs->items[runs->n++] = seg;
+    runs->items[runs->n++] = (void *)(uintptr_t)k;
+    runs->items[runs->n++] = (void *)(uintptr_t)k2;
+}
+
+/* Visit the slots of one run of cards [k, k2] below hi. */
+static void scan_run(mgc_heap *heap, mgc_segment *seg, uint8_t *hi, size_t k, size_t k2, mgc_slot_fn fn,
+                     void *ctx, bool clear, bool skip_condemned, mgc_mark_stack *runs)
+{
+    size_t cs = heap->card_size;
+    if (runs)
+        record_run(heap, runs, seg, k, k2);
+    if (clear)                                  /* rebuilt in place: fn sets them again */
+        memset(seg->cards + k, 0, k2 + 1 - k);
+    uint8_t *cstart = seg->base + k * cs;
+    uint8_t *cend = seg->base + (k2 + 1) * cs;
+    if (cend > hi)
+        cend = hi;
+    uint8_t *p = seg->base + (size_t)seg->crossing[k] * 8u;
+    while (p < cend) {
+        void *obj;
+        uint8_t *e = mgc_segment_block_end(heap, seg, p, &obj);
+        MGC_AVER(e != NULL && obj != NULL);
+        /* a demoted object of a condemned generation is no root: it is
+           traced if marked (.cards.demoted) */
+        if (!mgc_obj_type(obj)->is_free && !(skip_condemned && mgc_demoted_condemned(heap, obj))) {
+            void **slots = mgc_obj_slots(obj);
+            size_t n = mgc_obj_nslots(obj);
+            size_t i = (uint8_t *)slots >= cstart ? 0 : (size_t)(cstart - (uint8_t *)slots) / 8u;
+            for (; i < n && (uint8_t *)&slots[i] < cend; i++)
+                fn(heap, &slots[i], ctx);
+        }
+        p = e;
+    }
+}
+
+/* Visit the slots of [base, hi) (an older range) that lie in cards with a
+   bit of mask, run of such cards by run.  `clear`: the run's cards are
+   cleared first (the visitor sets them again).  Each run is recorded in
+   runs when runs is not NULL.  Returns the number of cards visited.
+   .cards.prefetch: set cards of a big old generation are far apart, so the
+   runs are found a few ahead of the one being scanned and their memory and
+   crossing entries prefetched. */
+#define RUN_AHEAD 8u
 static size_t scan_card_runs(mgc_heap *heap, mgc_segment *seg, uint8_t *hi, mgc_slot_fn fn, void *ctx,
-                             bool clear, bool skip_condemned)
+                             bool clear, bool skip_condemned, unsigned mask, mgc_mark_stack *runs)
 {
     size_t nset = 0;
     size_t cs = heap->card_size;
     size_t kend = ((size_t)(hi - seg->base) + cs - 1) >> heap->card_shift;
-    size_t k = 0;
-    while (k < kend) {
-        if (!seg->cards[k]) {
-            /* skip clear cards a word at a time */
-            k++;
-            while (k + 8 <= kend) {
-                uint64_t w;
-                memcpy(&w, seg->cards + k, 8);
-                if (w)
-                    break;
-                k += 8;
-            }
-            continue;
+    size_t qk[RUN_AHEAD], qk2[RUN_AHEAD];
+    unsigned head = 0, n = 0;
+    size_t k = next_card(seg, 0, kend, mask);
+    for (;;) {
+        while (n < RUN_AHEAD && k < kend) {
+            size_t k2 = k;
+            while (k2 + 1 < kend && (seg->cards[k2 + 1] & mask))
+                k2++;
+            unsigned slot = (head + n) % RUN_AHEAD;
+            qk[slot] = k;
+            qk2[slot] = k2;
+            n++;
+            __builtin_prefetch(&seg->crossing[k]);
+            uint8_t *a = seg->base + k * cs;
+            for (unsigned l = 0; l < 4u && a < hi; l++, a += 64)   /* the first card's lines */
+                __builtin_prefetch(a);
+            k = next_card(seg, k2 + 1, kend, mask);
         }
-        size_t k2 = k;
-        while (k2 + 1 < kend && seg->cards[k2 + 1])
-            k2++;
-        nset += k2 + 1 - k;
-        if (clear)                                  /* rebuilt in place: fn sets them again */
-            memset(seg->cards + k, 0, k2 + 1 - k);
-        uint8_t *cstart = seg->base + k * cs;
-        uint8_t *cend = seg->base + (k2 + 1) * cs;
-        if (cend > hi)
-            cend = hi;
-        uint8_t *p = seg->base + (size_t)seg->crossing[k] * 8u;
-        while (p < cend) {
-            void *obj;
-            uint8_t *e = mgc_segment_block_end(heap, seg, p, &obj);
-            MGC_AVER(e != NULL && obj != NULL);
-            /* a demoted object of a condemned generation is no root: it
-               is traced if marked (.cards.demoted) */
-            if (!mgc_obj_type(obj)->is_free &&
-                !(skip_condemned && mgc_demoted_condemned(heap, obj))) {
-                void **slots = mgc_obj_slots(obj);
-                size_t n = mgc_obj_nslots(obj);
-                size_t i = (uint8_t *)slots >= cstart ? 0 : (size_t)(cstart - (uint8_t *)slots) / 8u;
-                for (; i < n && (uint8_t *)&slots[i] < cend; i++)
-                    fn(heap, &slots[i], ctx);
-            }
-            p = e;
-        }
-        k = k2 + 1;
+        if (n == 0)
+            break;
+        nset += qk2[head] + 1 - qk[head];
+        scan_run(heap, seg, hi, qk[head], qk2[head], fn, ctx, clear, skip_condemned, runs);
+        head = (head + 1) % RUN_AHEAD;
+        n--;
     }
     return nset;
 }
 
-size_t mgc_cards_enum_old(mgc_heap *heap, mgc_slot_fn fn, void *ctx)
+/* The cards a collection of generation N < 2 looks at (.cards.gens). */
+static unsigned condemned_mask(const mgc_heap *heap)
+{
+    return heap->condemned == 0 ? MGC_CARD_GEN0 : MGC_CARD_GEN0 | MGC_CARD_GEN1;
+}
+
+static size_t enum_old(mgc_heap *heap, mgc_slot_fn fn, void *ctx, mgc_mark_stack *runs)
 {
     MGC_AVER(heap->in_gc && heap->condemned < 2);
+    unsigned mask = condemned_mask(heap);
     size_t n = 0;
     for (mgc_segment *seg = heap->soh; seg; seg = seg->next)
         if (seg->any_card)
-            n += scan_card_runs(heap, seg, seg->cond_start, fn, ctx, false, true);
+            n += scan_card_runs(heap, seg, seg->cond_start, fn, ctx, false, true, mask, runs);
     for (mgc_segment *seg = heap->loh; seg; seg = seg->next)
         if (seg->any_card)
-            n += scan_card_runs(heap, seg, seg->used, fn, ctx, false, true);
+            n += scan_card_runs(heap, seg, seg->used, fn, ctx, false, true, mask, runs);
     return n;
+}
+
+size_t mgc_cards_enum_old(mgc_heap *heap, mgc_slot_fn fn, void *ctx)
+{
+    return enum_old(heap, fn, ctx, NULL);
+}
+
+size_t mgc_cards_enum_old_rec(mgc_heap *heap, mgc_slot_fn fn, void *ctx)
+{
+    return enum_old(heap, fn, ctx, &heap->card_runs);
 }
 
 /* ===================== rebuilding after a collection ================= */
@@ -183,7 +297,7 @@ typedef struct rebuild_ctx {
     bool any;
 } rebuild_ctx;
 
-/* Set the card of one slot if it holds an old-to-young reference; the
+/* Set the card bit of one slot if it holds an old-to-young reference; the
    object's generation is the generation of any address inside it. */
 static void rebuild_slot(mgc_heap *heap, void **slot, void *vctx)
 {
@@ -193,9 +307,32 @@ static void rebuild_slot(mgc_heap *heap, void **slot, void *vctx)
         return;
     mgc_segment *sv = (uint8_t *)v >= rc->seg->base && (uint8_t *)v < rc->seg->reserved_end
                           ? rc->seg : mgc_segment_of(heap, v);
-    if (sv && mgc_obj_gen_in(sv, v) < mgc_segment_gen_at(rc->seg, (uint8_t *)slot)) {
-        rc->seg->cards[card_index(heap, rc->seg, slot)] = 1;
+    if (!sv)
+        return;
+    int gv = mgc_obj_gen_in(sv, v);            /* .cards.demoted */
+    if (gv < mgc_segment_gen_at(rc->seg, (uint8_t *)slot)) {
+        card_set(rc->seg, card_index(heap, rc->seg, slot), card_bit(gv));
         rc->any = true;
+    }
+}
+
+/* Bundles from the cards (after a gen1 or gen2 collection re-decided them). */
+static void bundles_recompute(mgc_segment *seg)
+{
+    size_t nb = mgc_cards_bundles_for(seg->ncards);
+    for (size_t b = 0; b < nb; b++) {
+        size_t k = b << BUNDLE_SHIFT, stop = k + (1u << BUNDLE_SHIFT);
+        if (stop > seg->ncards)
+            stop = seg->ncards;
+        uint8_t any = 0;
+        for (; k + 8 <= stop && !any; k += 8) {
+            uint64_t w;
+            memcpy(&w, seg->cards + k, 8);
+            any = w != 0;
+        }
+        for (; k < stop && !any; k++)
+            any = seg->cards[k] != 0;
+        seg->bundles[b] = any;
     }
 }
 
@@ -204,24 +341,24 @@ static void rebuild_slot(mgc_heap *heap, void **slot, void *vctx)
    blocks are walked once, each entered in the crossing map when it lies
    below note_hi (the older ranges), counted by generation (.stats.sizes)
    and its slots checked.  Below all_from only set cards are looked at, and
-   only by a gen1 or gen2 collection: a gen0 collection keeps them as they
-   are (.cards.keep). */
+   only by a gen1 or gen2 collection (.cards.keep). */
 static void rebuild_segment(mgc_heap *heap, mgc_segment *seg, uint8_t *all_from, uint8_t *note_hi,
                             int youngest)
 {
     if (!seg->any_card && all_from >= seg->used)
         return;                                     /* no cards, nothing condemned */
     size_t cs = heap->card_size;
+    bool had_cards = seg->any_card;
     rebuild_ctx rc = { seg, false };
     /* older objects: only cards that were set, each cleared and re-decided */
     if (heap->condemned == 0)
         rc.any = seg->any_card;
     else if (seg->any_card && all_from > seg->base)
-        scan_card_runs(heap, seg, all_from, rebuild_slot, &rc, true, false);
+        scan_card_runs(heap, seg, all_from, rebuild_slot, &rc, true, false, MGC_CARD_GEN0 | MGC_CARD_GEN1, NULL);
     /* cards wholly in the condemned range (as it was before the GC) start clear */
     size_t kfrom = ((size_t)(all_from - seg->base) + cs - 1) >> heap->card_shift;
     size_t kto = ((size_t)(seg->gc_used - seg->base) + cs - 1) >> heap->card_shift;
-    if (seg->any_card && kto > kfrom)
+    if (had_cards && kto > kfrom)
         memset(seg->cards + kfrom, 0, (kto < seg->ncards ? kto : seg->ncards) - kfrom);
     /* survivors of the condemned range: every slot */
     uint8_t *p = all_from;
@@ -248,6 +385,36 @@ static void rebuild_segment(mgc_heap *heap, mgc_segment *seg, uint8_t *all_from,
         p = e;
     }
     seg->any_card = rc.any;
+    if (heap->condemned >= 1 && had_cards)
+        bundles_recompute(seg);
+}
+
+/* .cards.keep: the gen0 cards the mark scanned in the older ranges now
+   name gen1 objects (or, when gen0 kept survivors, gen0 or gen1 ones). */
+static void keep_scanned_cards(mgc_heap *heap, int youngest)
+{
+    const uint8_t to = youngest >= 1 ? MGC_CARD_GEN1 : MGC_CARD_GEN0 | MGC_CARD_GEN1;
+    if (!heap->card_rec_lost) {
+        mgc_mark_stack *r = &heap->card_runs;
+        for (size_t i = 0; i + 2 < r->n; i += 3) {
+            mgc_segment *seg = r->items[i];
+            size_t k = (size_t)(uintptr_t)r->items[i + 1], k2 = (size_t)(uintptr_t)r->items[i + 2];
+            for (; k <= k2; k++)
+                if (seg->cards[k] & MGC_CARD_GEN0)
+                    seg->cards[k] = (uint8_t)((seg->cards[k] & ~MGC_CARD_GEN0) | to);
+        }
+        return;
+    }
+    /* the list ran out of memory: every card of the older ranges */
+    for (int l = 0; l < 2; l++)
+        for (mgc_segment *seg = l == 0 ? heap->soh : heap->loh; seg; seg = seg->next) {
+            if (!seg->any_card)
+                continue;
+            size_t kend = ((size_t)(seg->cond_start - seg->base) + heap->card_size - 1) >> heap->card_shift;
+            for (size_t k = 0; k < kend && k < seg->ncards; k++)
+                if (seg->cards[k] & MGC_CARD_GEN0)
+                    seg->cards[k] = (uint8_t)((seg->cards[k] & ~MGC_CARD_GEN0) | to);
+        }
 }
 
 void mgc_cards_rebuild(mgc_heap *heap)
@@ -269,6 +436,8 @@ void mgc_cards_rebuild(mgc_heap *heap)
     for (size_t i = 0; i < heap->demoted.n; i++)      /* .plan.demote */
         if (heap->demoted.gen[i] < youngest)
             youngest = heap->demoted.gen[i];
+    if (heap->condemned == 0)
+        keep_scanned_cards(heap, youngest);
     for (mgc_segment *seg = heap->soh; seg; seg = seg->next)
         rebuild_segment(heap, seg, seg->cond_start, seg->gen0_start, youngest);
     for (mgc_segment *seg = heap->loh; seg; seg = seg->next) {

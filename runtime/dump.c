@@ -416,7 +416,8 @@ static void gcr_print_root(gcroot_ctx *c, const gc_node *root, const gc_node *ne
             size_t ns = mgc_obj_nslots(root->obj);
             for (size_t k = 0; k < ns; k++)
                 if (slots[k] == next->obj) {
-                    card = seg && mgc_cards_is_set(seg, &slots[k]) ? "card" : "card not set";
+                    card = seg && mgc_cards_is_set(seg, &slots[k], mgc_gc_gen_of(c->heap, next->obj))
+                               ? "card" : "card not set";
                     break;
                 }
         }

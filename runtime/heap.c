@@ -52,6 +52,7 @@ static void heap_setup_fields(mgc_heap *heap, const mgc_config *cfg)
     heap->cfg.segment_size = mgc_policy_segment_size(cfg->segment_size, mgc_os_page());
     mgc_os_init(&heap->os, cfg->fail_reserve_nth, cfg->fail_commit_nth);
     mgc_policy_budgets_init(heap);
+    heap->seg_cache_shift = mgc_policy_seg_cache_shift(heap);
     pthread_mutexattr_t attr;
     pthread_mutexattr_init(&attr);
     pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
@@ -96,6 +97,7 @@ static void heap_free_buffers(mgc_heap *heap)
 {
     mgc_mark_stack_free(&heap->mark);
     mgc_mark_stack_free(&heap->card_rec);
+    mgc_mark_stack_free(&heap->card_runs);
     mgc_demote_free(heap);
 }
 

@@ -85,6 +85,7 @@ void mgc_fin_stats(mgc_heap *heap, mgc_stats *out);
 void mgc_os_init(mgc_os *os, unsigned fail_reserve_nth, unsigned fail_commit_nth);
 size_t mgc_os_page(void);
 void *mgc_os_reserve(mgc_os *os, size_t size);          /* PROT_NONE; NULL on failure */
+void *mgc_os_reserve_aligned(mgc_os *os, size_t size, size_t align);
 bool mgc_os_commit(mgc_os *os, void *p, size_t size);   /* read/write; false on failure */
 void mgc_os_decommit(mgc_os *os, void *p, size_t size); /* back to PROT_NONE, pages dropped */
 /* .heap.reset: back to PROT_NONE keeping the pages, so committing them again
@@ -106,6 +107,7 @@ size_t mgc_os_cache_size(int level);
 /* --- policy.c: every tuning decision --- */
 size_t mgc_policy_card_size(void);
 unsigned mgc_policy_card_shift(void);       /* card size = 1 << shift */
+unsigned mgc_policy_seg_cache_shift(const mgc_heap *heap);
 size_t mgc_policy_window_size(const mgc_heap *heap);
 size_t mgc_policy_segment_reserve(const mgc_heap *heap, mgc_seg_kind kind, size_t need);
 size_t mgc_policy_commit_step(const mgc_heap *heap, size_t need);
@@ -184,7 +186,7 @@ void mgc_segment_trim(mgc_heap *heap, mgc_segment *seg);
 mgc_segment *mgc_segment_of_slow(const mgc_heap *heap, const void *p);
 static inline mgc_segment *mgc_segment_of(const mgc_heap *heap, const void *p)
 {
-    size_t h = ((uintptr_t)p >> 16) % MGC_SEG_CACHE;
+    size_t h = ((uintptr_t)p >> heap->seg_cache_shift) % MGC_SEG_CACHE;
     mgc_segment *s = atomic_load_explicit(&((mgc_heap *)heap)->seg_cache[h], memory_order_relaxed);
     if (s && (const uint8_t *)p >= s->base && (const uint8_t *)p < s->reserved_end)
         return s;
@@ -259,11 +261,17 @@ void *mgc_loh_alloc(mgc_heap *heap, size_t size);       /* block start or NULL *
 void mgc_loh_free_insert(mgc_heap *heap, mgc_segment *seg, uint8_t *p, size_t size);
 
 /* --- cards.c: write barrier and card table (.cards.invariant) --- */
-void mgc_cards_mark(mgc_heap *heap, mgc_segment *seg, void **slot);
-bool mgc_cards_is_set(const mgc_segment *seg, const void *slot);
+/* Set the card of slot for a reference to a gen target_gen (0 or 1) object
+   (.cards.gens); is that bit set? */
+void mgc_cards_mark(mgc_heap *heap, mgc_segment *seg, void **slot, int target_gen);
+bool mgc_cards_is_set(const mgc_segment *seg, const void *slot, int target_gen);
+/* Bundle bytes a segment of ncards cards needs (.cards.bundles). */
+size_t mgc_cards_bundles_for(size_t ncards);
 /* Visit every slot of non-condemned objects that lies in a set card. */
-/* Returns the number of set cards it visited. */
+/* Returns the number of set cards it visited.  The _rec form also lists
+   the runs of cards it visited in heap->card_runs (.cards.keep). */
 size_t mgc_cards_enum_old(mgc_heap *heap, mgc_slot_fn fn, void *ctx);
+size_t mgc_cards_enum_old_rec(mgc_heap *heap, mgc_slot_fn fn, void *ctx);
 /* Record the blocks of [from, to) (from a block start) in the crossing map
    (.cards.crossing). */
 void mgc_cards_note_blocks(mgc_heap *heap, mgc_segment *seg, uint8_t *from, uint8_t *to);

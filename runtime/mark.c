@@ -216,6 +216,7 @@ void mgc_mark_phase(mgc_heap *heap)
     heap->marked_bytes = 0;
     heap->card_count = heap->card_useful = 0;
     heap->card_rec.n = 0;
+    heap->card_runs.n = 0;
     heap->card_rec_lost = false;
 
     /* .mark.pinned */
@@ -227,7 +228,7 @@ void mgc_mark_phase(mgc_heap *heap)
                      mark_slot, NULL);
     mgc_finalize_enum_freachable(heap, mark_slot, NULL);
     if (n < 2)
-        heap->card_count = mgc_cards_enum_old(heap, mark_card_slot, NULL);
+        heap->card_count = mgc_cards_enum_old_rec(heap, mark_card_slot, NULL);
     drain(heap);
 
     /* .mark.weak-short */

@@ -108,6 +108,31 @@ void *mgc_os_reserve(mgc_os *os, size_t size)
     return p;
 }
 
+/* .os.align: the same, at an address that is a multiple of align (a power
+   of two, a multiple of the page size): a larger range is reserved and the
+   parts before and after the aligned one are unmapped. */
+void *mgc_os_reserve_aligned(mgc_os *os, size_t size, size_t align)
+{
+    MGC_AVER(size > 0 && size % os->page == 0 && align % os->page == 0 && (align & (align - 1)) == 0);
+    if (align <= os->page)
+        return mgc_os_reserve(os, size);
+    os->reserve_calls++;
+    if (os->fail_reserve_at != 0 && os->reserve_calls == os->fail_reserve_at)
+        return NULL;                                   /* .os.fault */
+    if (size > SIZE_MAX - align)
+        return NULL;
+    uint8_t *p = mmap(NULL, size + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    uint8_t *a = (uint8_t *)(((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1));
+    if (a > p)
+        (void)munmap(p, (size_t)(a - p));
+    if (a + size < p + size + align)
+        (void)munmap(a + size, (size_t)(p + size + align - (a + size)));
+    MGC_AVER(((uintptr_t)a >> 47) == 0);
+    return a;
+}
+
 bool mgc_os_commit(mgc_os *os, void *p, size_t size)
 {
     MGC_AVER((uintptr_t)p % os->page == 0 && size % os->page == 0);

@@ -11,6 +11,19 @@
 unsigned mgc_policy_card_shift(void) { return 8u; }
 size_t mgc_policy_card_size(void) { return (size_t)1 << mgc_policy_card_shift(); }
 
+/* .policy.seg-cache: the segment-lookup cache is direct-mapped by address
+   >> shift, 2^shift the largest power of two not above the segment size,
+   and segments are reserved at multiples of 2^shift (.os.align): a chunk of
+   2^shift bytes then belongs to one segment at most, and the 512 slots
+   cover 512 chunks before two addresses share a slot. */
+unsigned mgc_policy_seg_cache_shift(const mgc_heap *heap)
+{
+    unsigned sh = 12;
+    while (sh < 40 && ((size_t)1 << (sh + 1)) <= heap->cfg.segment_size)
+        sh++;
+    return sh;
+}
+
 /* .policy.window: an allocation window is 8 KiB (CoreCLR's allocation
    quantum), but never more than an eighth of a segment so tiny segments
    still hold several windows. */

@@ -61,7 +61,7 @@ mgc_segment *mgc_segment_of_slow(const mgc_heap *heap, const void *p)
     mgc_segment *s = heap->index[i - 1];
     if ((const uint8_t *)p >= s->reserved_end)
         return NULL;
-    atomic_store_explicit(&((mgc_heap *)heap)->seg_cache[((uintptr_t)p >> 16) % MGC_SEG_CACHE], s,
+    atomic_store_explicit(&((mgc_heap *)heap)->seg_cache[((uintptr_t)p >> heap->seg_cache_shift) % MGC_SEG_CACHE], s,
                           memory_order_relaxed);
     return s;
 }
@@ -158,6 +158,7 @@ static void segment_reset(mgc_heap *heap, mgc_segment *seg, mgc_seg_kind kind)
     seg->nfree = 0;
     seg->any_card = false;
     memset(seg->cards, 0, seg->ncards);
+    memset(seg->bundles, 0, mgc_cards_bundles_for(seg->ncards));
 }
 
 static void segment_append(mgc_heap *heap, mgc_segment *seg)
@@ -173,6 +174,7 @@ static void segment_release(mgc_heap *heap, mgc_segment *seg)
     mgc_os_release(&heap->os, seg->base, (size_t)(seg->reserved_end - seg->base),
                    (size_t)(seg->committed_end - seg->base));
     free(seg->cards);
+    free(seg->bundles);
     free(seg->crossing);
     free(seg->free);
     free(seg);
@@ -233,12 +235,16 @@ mgc_segment *mgc_segment_acquire(mgc_heap *heap, mgc_seg_kind kind, size_t need)
     seg->sig = MGC_SIG_SEGMENT;
     seg->ncards = (size + heap->card_size - 1) / heap->card_size;
     seg->cards = calloc(seg->ncards, 1);
+    seg->bundles = calloc(mgc_cards_bundles_for(seg->ncards), 1);
     seg->crossing = calloc(seg->ncards, sizeof *seg->crossing);
-    seg->base = mgc_os_reserve(&heap->os, size);
-    if (!seg->cards || !seg->crossing || !seg->base) {
+    /* aligned so that a segment-cache chunk holds one segment at most
+       (.policy.seg-cache) */
+    seg->base = mgc_os_reserve_aligned(&heap->os, size, (size_t)1 << heap->seg_cache_shift);
+    if (!seg->cards || !seg->bundles || !seg->crossing || !seg->base) {
         if (seg->base)
             mgc_os_release(&heap->os, seg->base, size, 0);
         free(seg->cards);
+        free(seg->bundles);
         free(seg->crossing);
         free(seg);
         return NULL;
@@ -250,6 +256,7 @@ mgc_segment *mgc_segment_acquire(mgc_heap *heap, mgc_seg_kind kind, size_t need)
         heap->reserved -= size;
         mgc_os_release(&heap->os, seg->base, size, 0);
         free(seg->cards);
+        free(seg->bundles);
         free(seg->crossing);
         free(seg);
         return NULL;

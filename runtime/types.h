@@ -194,7 +194,8 @@ typedef struct mgc_segment {
     struct mgc_segment *next;         /* list order (SOH list or LOH list) */
     uint8_t *base, *used, *committed_end, *reserved_end;
     uint8_t *gen1_start, *gen0_start; /* SOH only */
-    uint8_t *cards;                   /* one byte per card */
+    uint8_t *cards;                   /* one byte per card (.cards.gens) */
+    uint8_t *bundles;                 /* one byte per 64 cards (.cards.bundles) */
     uint32_t *crossing;               /* per card: block covering its first byte,
                                          in 8-byte units from base (.cards.crossing) */
     size_t ncards;
@@ -249,7 +250,8 @@ struct mgc_heap {
                                          order (.heap.reset); not part of the heap */
 #define MGC_SEG_CACHE 512
     _Atomic(mgc_segment *) seg_cache[MGC_SEG_CACHE]; /* segment lookups, direct-mapped
-                                         by address >> 16 */
+                                         by address >> seg_cache_shift */
+    unsigned seg_cache_shift;         /* .policy.seg-cache */
     mgc_segment **index;              /* every live segment, sorted by base */
     size_t nindex, capindex;
     uint64_t seg_seq;
@@ -294,7 +296,9 @@ struct mgc_heap {
     uint64_t card_count, card_useful; /* set cards the mark scanned, and how many
                                          slots in them named a condemned object */
     mgc_mark_stack card_rec;          /* those slots (.mark.card-slots) */
-    bool card_rec_lost;               /* card_rec ran out of memory this GC */
+    mgc_mark_stack card_runs;         /* the card runs the mark scanned:
+                                         (segment, first, last) triples */
+    bool card_rec_lost;               /* card_rec or card_runs ran out of memory */
     uint64_t marked_bytes;            /* bytes newly marked (promoted_fin) */
     /* .plan.demote: demoted objects (pinned survivors younger than their
        range); during a collection `next` collects the candidates */

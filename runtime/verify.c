@@ -173,7 +173,7 @@ static void verify_refs(vstate *v, mgc_segment *seg)
                     fail(v, "object %p slot %zu: %p is not an object of this heap", obj, i, r);
                     return;
                 }
-                if (mgc_obj_gen_in(rs, r) < g && !mgc_cards_is_set(seg, &slots[i])) {
+                if (mgc_obj_gen_in(rs, r) < g && !mgc_cards_is_set(seg, &slots[i], mgc_obj_gen_in(rs, r))) {
                     fail(v, "object %p (gen %d) slot %zu refers to gen %d object %p without a card",
                          obj, g, i, mgc_obj_gen_in(rs, r), r);
                     return;
