@@ -10,9 +10,10 @@
  *                   collection scans only cards with the gen0 bit, so cards
  *                   kept for old objects naming gen1 objects cost it nothing;
  *                   a gen1 collection scans both.
- * .cards.bundles    one bundle byte per 64 cards is set whenever one of its
- *                   cards is (never the other way round), so scans skip 16
- *                   KiB of a segment without a set card in one byte.
+ * .cards.bundles    one bundle byte per 64 cards holds at least the union of
+ *                   its cards' bits (a bit may stay set without need), so
+ *                   scans skip 16 KiB of a segment without a card of the
+ *                   generations they want in one byte.
  * .cards.barrier    mgc_store is the only way the embedder writes a reference
  *                   into an object; it sets the card when the stored value is
  *                   younger than the object written to.
@@ -58,7 +59,19 @@ static inline size_t card_index(const mgc_heap *heap, const mgc_segment *seg, co
 static inline void card_set(mgc_segment *seg, size_t k, unsigned bits)
 {
     seg->cards[k] |= (uint8_t)bits;
-    seg->bundles[k >> BUNDLE_SHIFT] = 1;
+    seg->bundles[k >> BUNDLE_SHIFT] |= (uint8_t)bits;
+}
+
+/* A bundle byte as the union of its cards' bits. */
+static void bundle_recompute(mgc_segment *seg, size_t b)
+{
+    size_t k = b << BUNDLE_SHIFT, stop = k + ((size_t)1 << BUNDLE_SHIFT);
+    if (stop > seg->ncards)
+        stop = seg->ncards;
+    uint8_t bits = 0;
+    for (; k < stop; k++)
+        bits |= seg->cards[k];
+    seg->bundles[b] = bits;
 }
 
 /* The bit of a young generation (0 or 1). */
@@ -140,19 +153,20 @@ void mgc_cards_note_blocks(mgc_heap *heap, mgc_segment *seg, uint8_t *from, uint
    bundles at a time. */
 static size_t next_card(const mgc_segment *seg, size_t k, size_t kend, unsigned mask)
 {
+    const uint64_t wmask = (uint64_t)mask * 0x0101010101010101ull;
     while (k < kend) {
         size_t b = k >> BUNDLE_SHIFT;
-        if (!seg->bundles[b]) {
+        if (!(seg->bundles[b] & mask)) {
             b++;
             size_t bend = ((kend - 1) >> BUNDLE_SHIFT) + 1u;
             while (b + 8 <= bend) {
                 uint64_t w;
                 memcpy(&w, seg->bundles + b, 8);
-                if (w)
+                if (w & wmask)
                     break;
                 b += 8;
             }
-            while (b < bend && !seg->bundles[b])
+            while (b < bend && !(seg->bundles[b] & mask))
                 b++;
             k = b << BUNDLE_SHIFT;
             continue;
@@ -320,20 +334,9 @@ static void rebuild_slot(mgc_heap *heap, void **slot, void *vctx)
 static void bundles_recompute(mgc_segment *seg)
 {
     size_t nb = mgc_cards_bundles_for(seg->ncards);
-    for (size_t b = 0; b < nb; b++) {
-        size_t k = b << BUNDLE_SHIFT, stop = k + (1u << BUNDLE_SHIFT);
-        if (stop > seg->ncards)
-            stop = seg->ncards;
-        uint8_t any = 0;
-        for (; k + 8 <= stop && !any; k += 8) {
-            uint64_t w;
-            memcpy(&w, seg->cards + k, 8);
-            any = w != 0;
-        }
-        for (; k < stop && !any; k++)
-            any = seg->cards[k] != 0;
-        seg->bundles[b] = any;
-    }
+    for (size_t b = 0; b < nb; b++)
+        if (seg->bundles[b])
+            bundle_recompute(seg, b);
 }
 
 /* Rebuild the cards of one segment in place.  [all_from, used) is the
@@ -399,9 +402,14 @@ static void keep_scanned_cards(mgc_heap *heap, int youngest)
         for (size_t i = 0; i + 2 < r->n; i += 3) {
             mgc_segment *seg = r->items[i];
             size_t k = (size_t)(uintptr_t)r->items[i + 1], k2 = (size_t)(uintptr_t)r->items[i + 2];
+            size_t b0 = k >> BUNDLE_SHIFT, b1 = k2 >> BUNDLE_SHIFT;
             for (; k <= k2; k++)
-                if (seg->cards[k] & MGC_CARD_GEN0)
+                if (seg->cards[k] & MGC_CARD_GEN0) {
                     seg->cards[k] = (uint8_t)((seg->cards[k] & ~MGC_CARD_GEN0) | to);
+                    heap->cards_kept++;
+                }
+            for (size_t b = b0; b <= b1; b++)
+                bundle_recompute(seg, b);
         }
         return;
     }
@@ -412,8 +420,11 @@ static void keep_scanned_cards(mgc_heap *heap, int youngest)
                 continue;
             size_t kend = ((size_t)(seg->cond_start - seg->base) + heap->card_size - 1) >> heap->card_shift;
             for (size_t k = 0; k < kend && k < seg->ncards; k++)
-                if (seg->cards[k] & MGC_CARD_GEN0)
+                if (seg->cards[k] & MGC_CARD_GEN0) {
                     seg->cards[k] = (uint8_t)((seg->cards[k] & ~MGC_CARD_GEN0) | to);
+                    heap->cards_kept++;
+                }
+            bundles_recompute(seg);
         }
 }
 
@@ -438,6 +449,8 @@ void mgc_cards_rebuild(mgc_heap *heap)
             youngest = heap->demoted.gen[i];
     if (heap->condemned == 0)
         keep_scanned_cards(heap, youngest);
+    else
+        heap->cards_kept = 0;                  /* every card re-decided below */
     for (mgc_segment *seg = heap->soh; seg; seg = seg->next)
         rebuild_segment(heap, seg, seg->cond_start, seg->gen0_start, youngest);
     for (mgc_segment *seg = heap->loh; seg; seg = seg->next) {

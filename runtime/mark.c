@@ -156,9 +156,7 @@ static void mark_local(mgc_heap *heap, unsigned tid, size_t idx, void **slot, vo
     mark_one(heap, *slot);
 }
 
-/* A slot found through the cards (.cards.roots): the ones naming a
-   condemned object are counted, for the card efficiency the policy watches
-   (.budget.cards). */
+/* A slot found through the cards (.cards.roots). */
 static void mark_card_slot(mgc_heap *heap, void **slot, void *ctx)
 {
     (void)ctx;
@@ -166,7 +164,6 @@ static void mark_card_slot(mgc_heap *heap, void **slot, void *ctx)
     if (!v)
         return;
     if (wants_mark(heap, v)) {
-        heap->card_useful++;
         push(heap, v);
         /* .mark.card-slots: relocation rewrites these without scanning the
            cards again (a fallback scan when the list cannot grow) */
@@ -214,7 +211,6 @@ void mgc_mark_phase(mgc_heap *heap)
     }
     heap->pinned = 0;
     heap->marked_bytes = 0;
-    heap->card_count = heap->card_useful = 0;
     heap->card_rec.n = 0;
     heap->card_runs.n = 0;
     heap->card_rec_lost = false;
@@ -228,7 +224,7 @@ void mgc_mark_phase(mgc_heap *heap)
                      mark_slot, NULL);
     mgc_finalize_enum_freachable(heap, mark_slot, NULL);
     if (n < 2)
-        heap->card_count = mgc_cards_enum_old_rec(heap, mark_card_slot, NULL);
+        (void)mgc_cards_enum_old_rec(heap, mark_card_slot, NULL);
     drain(heap);
 
     /* .mark.weak-short */

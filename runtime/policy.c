@@ -94,14 +94,12 @@ int mgc_policy_budget_gen(const mgc_heap *heap)
     int gen = 0;
     if (heap->budget[1] != 0 && heap->promoted1 > heap->budget[1])
         gen = 1;
-    /* .budget.cards: with a dynamic gen1 budget, when the last collection
-       scanned at least 256 set cards and found fewer condemned objects
-       through them than a quarter of their number (most cards kept only for
-       old objects pointing at gen1 objects, which a gen0 collection leaves
-       alone), collect gen1: that promotes their targets and clears those
-       cards, which every gen0 collection would otherwise scan again */
-    if (heap->budget_dynamic[1] && heap->card_count >= 256u &&
-        heap->card_useful * 4u < heap->card_count)
+    /* .budget.cards: with a dynamic gen1 budget, once gen0 collections have
+       kept more than 4096 cards for old objects naming gen1 objects
+       (.cards.keep) since the last gen1 collection, collect gen1: that
+       promotes their targets and clears those cards, which a gen1
+       collection must scan (about 1 MiB of old objects at most) */
+    if (heap->budget_dynamic[1] && heap->cards_kept > 4096u)
         gen = 1;
     if (heap->budget[2] != 0 && heap->promoted2 > heap->budget[2])
         gen = 2;

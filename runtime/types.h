@@ -293,8 +293,8 @@ struct mgc_heap {
     uint64_t walked[3], walked_loh;   /* survivor bytes by generation after the GC
                                          (condemned ranges, cards.c walk) */
     bool promotion;                   /* this GC promotes (.clr.no-promotion) */
-    uint64_t card_count, card_useful; /* set cards the mark scanned, and how many
-                                         slots in them named a condemned object */
+    uint64_t cards_kept;              /* gen0 cards made gen1 cards since the last
+                                         gen1 collection (.cards.keep, .budget.cards) */
     mgc_mark_stack card_rec;          /* those slots (.mark.card-slots) */
     mgc_mark_stack card_runs;         /* the card runs the mark scanned:
                                          (segment, first, last) triples */
