@@ -200,12 +200,14 @@ static budget_rule rule_of(const mgc_heap *heap, int b)
 }
 
 /* .budget.pause: a gen0 collection costs about its survivors; after the
-   bounds, the gen0 budget is also kept at most at pause_bytes / r (but not
-   under 256 KiB), so that at the last measured survival rate a gen0
-   collection handles about pause_bytes of survivors (1 MiB: about the 1 ms
-   goal of the gen0 pause on the benchmark machine, docs/benchmarks.md).
-   This one may take gen0 below its minimum. */
-static size_t gen0_pause_bytes(void) { return 1u * MIB; }
+   bounds, the gen0 budget is also kept at most at pause_bytes / p (but not
+   under 256 KiB), where p is the recent peak of gen0's survival rate (the
+   last rate, or the previous peak less a quarter, whichever is higher), so
+   that a gen0 collection handles about pause_bytes of survivors even when
+   survival comes back after a dip (768 KiB: well inside the 1 ms goal of
+   the gen0 pause on the benchmark machine, docs/benchmarks.md).  This one
+   may take gen0 below its minimum. */
+static size_t gen0_pause_bytes(void) { return 768u * KIB; }
 
 void mgc_policy_budgets_init(mgc_heap *heap)
 {
@@ -238,8 +240,9 @@ static size_t recompute(const mgc_heap *heap, int b, uint32_t r_pm, uint64_t sur
         want = r.min;
     if (want > r.max)
         want = r.max;
-    if (b == 0 && r_pm > 0) {                     /* .budget.pause */
-        uint64_t cap = (uint64_t)gen0_pause_bytes() * 1000u / r_pm;
+    uint32_t peak = heap->gen0_peak_pm;
+    if (b == 0 && peak > 0) {                     /* .budget.pause */
+        uint64_t cap = (uint64_t)gen0_pause_bytes() * 1000u / peak;
         if (cap < 256u * KIB)
             cap = 256u * KIB;
         if (want > cap)
@@ -261,6 +264,11 @@ void mgc_policy_budgets_after_gc(mgc_heap *heap, int gen)
         if (g > gen)
             continue;
         heap->survival_pm[b] = permille(surv[b], heap->gen_begin[b]);
+        if (b == 0) {
+            /* .budget.pause: the recent peak decays by a quarter per GC */
+            uint32_t decayed = heap->gen0_peak_pm - heap->gen0_peak_pm / 4u;
+            heap->gen0_peak_pm = heap->survival_pm[0] > decayed ? heap->survival_pm[0] : decayed;
+        }
         if (heap->budget_dynamic[b])
             heap->budget[b] = recompute(heap, b, heap->survival_pm[b], surv[b], after[b]);
     }

@@ -274,6 +274,7 @@ struct mgc_heap {
     bool budget_dynamic[MGC_NBUDGETS];
     size_t gen0_min_budget;           /* from the cache size (.budget.gen0-initial) */
     uint32_t survival_pm[MGC_NBUDGETS]; /* last survival rate, per mille */
+    uint32_t gen0_peak_pm;            /* recent peak of gen0's (.budget.pause) */
     /* bytes in objects per generation (.stats.sizes): exact, kept by
        allocation and collections, so the counters never walk the heap.
        gen_bytes[0] excludes what gen0 allocated since the last GC. */
