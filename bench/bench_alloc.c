@@ -71,7 +71,7 @@ typedef struct bench_options {
     bool csv;
     bool work[BW_COUNT];
     bool alloc[BA_COUNT];
-    size_t gen0_budget;       /* 0: the runtime's default */
+    size_t gen0_budget;       /* 0: the runtime's default (dynamic budgets) */
 } bench_options;
 
 static double bench_now(void)
@@ -1208,6 +1208,11 @@ static void bench_print_mgc_stats(const bench_options *opt, bench_result *runs[B
         printf("  loader committed / reserved  %.1f / %.1f KB\n",
                s->loader_committed / 1024.0, s->loader_reserved / 1024.0);
         printf("  allocated bytes (total)      %.1f MB\n", s->allocated_bytes / MB);
+        printf("  budgets gen0/gen1/gen2/LOH   %.2f / %.2f / %.2f / %.2f MB (%s)\n", s->budget[0] / MB,
+               s->budget[1] / MB, s->budget[2] / MB, s->budget[3] / MB,
+               s->budget_dynamic == 0xfu ? "dynamic" : s->budget_dynamic == 0 ? "fixed" : "gen0 fixed");
+        printf("  last survival gen0/1/2/LOH   %.1f / %.1f / %.1f / %.1f %%\n", s->survival_permille[0] / 10.0,
+               s->survival_permille[1] / 10.0, s->survival_permille[2] / 10.0, s->survival_permille[3] / 10.0);
     }
 }
 
@@ -1263,7 +1268,8 @@ static void bench_usage(FILE *f)
             "  --csv            print CSV instead of the table\n"
             "  --workload W     trees, mixed or all (default all)\n"
             "  --alloc LIST     comma-separated subset of mgc,malloc,boehm\n"
-            "  --gen0-budget B  mgc gen0 budget in bytes (default: the runtime's)\n");
+            "  --gen0-budget B  a fixed mgc gen0 budget in bytes (default: the runtime's\n"
+            "                   dynamic budgets)\n");
 }
 
 static bool bench_parse_u64(const char *s, uint64_t *out)

@@ -17,6 +17,9 @@
  *   .mark.weak-long   long weak handles to unmarked condemned objects cleared
  *   .mark.card-slots  the old slots found through the cards that name a
  *                     condemned object are listed for relocation
+ *   .mark.bitmap      a marked object also gets its bit in its segment's mark
+ *                     bitmap (one bit per 8 bytes): the plan reads survivors
+ *                     from it
  * Only condemned objects are marked; everything else is live by definition.
  */
 #include "internal.h"
@@ -126,6 +129,15 @@ static void drain(mgc_heap *heap)
             continue;
         MGC_AVER2(!mgc_obj_type(obj)->is_free);
         *h |= MGC_HDR_MARK;
+        {                                       /* .mark.bitmap */
+            mgc_segment *seg = mgc_segment_of(heap, obj);
+            /* demoted objects below the condemned range are planned from
+               the demoted list (.plan.demote), not from the bitmap */
+            if (mgc_obj_block(obj) >= seg->cond_start) {
+                size_t bit = (size_t)(mgc_obj_block(obj) - seg->base) / 8u;
+                seg->markbits[bit / 64u] |= (uint64_t)1 << (bit % 64u);
+            }
+        }
         heap->marked_bytes += mgc_obj_size(obj);
         void **slots = mgc_obj_slots(obj);
         size_t ns = mgc_obj_nslots(obj);

@@ -23,6 +23,10 @@
  *                 where the first survivor that was in gen0 lands.
  * .plan.survivors survivor bytes are counted by origin generation (the LOH
  *                 apart): the survival rates of the budgets.
+ * .plan.bitmap    the mark sets a bit per marked object of a condemned range
+ *                 (.mark.bitmap: one bit per 8 bytes of a segment), so the
+ *                 plan visits survivors only and never reads a dead object;
+ *                 it clears the bits it read.
  * .plan.gaps      every run of dead blocks gets the address where it ends in
  *                 the header word of its first block (8-aligned, so the MARK
  *                 bit is clear; a survivor's header always has it set), so
@@ -195,35 +199,41 @@ void mgc_demote_apply(mgc_heap *heap)
 /* ===================== the plan ====================================== */
 
 
-/* Plan one range [lo, used) of a segment; `move` allows sliding. */
+/* Plan one range [lo, used) of a segment; `move` allows sliding.  The
+   survivors come from the mark bitmap (.plan.bitmap), in address order;
+   the space between them is dead. */
 static void plan_range(mgc_heap *heap, mgc_segment *seg, uint8_t *lo, bool move)
 {
     uint8_t *dest = lo;
-    uint8_t *p = lo;
-    uint8_t *gap = NULL;                        /* first block of a dead run */
+    uint8_t *prev_end = lo;                     /* end of the last survivor */
+    uint8_t *used = seg->used;
     bool crossed = false;
     seg->plan_gen1 = seg->kind == MGC_SEG_SOH ? seg->gen1_start : seg->base;
     seg->plan_gen0 = NULL;
-    while (p < seg->used) {
-        if (seg->kind == MGC_SEG_SOH && !crossed && p >= seg->gen0_start) {
-            crossed = true;
-            if (!heap->promotion)
-                seg->plan_gen0 = dest;          /* .clr.no-promotion: gen0 stays gen0 */
-            else if (heap->condemned >= 1)
-                seg->plan_gen1 = dest;
-        }
-        void *obj;
-        uint8_t *e = mgc_segment_block_end(heap, seg, p, &obj);
-        MGC_AVER(e != NULL && obj != NULL);
-        if (!mgc_is_marked(obj)) {
-            if (!gap)
-                gap = p;
-        } else {
-            if (gap) {
-                *(uint64_t *)gap = (uint64_t)(uintptr_t)p;   /* .plan.gaps */
-                gap = NULL;
+    size_t bit = (size_t)(lo - seg->base) / 8u, bit_end = (size_t)(used - seg->base) / 8u;
+    size_t w = bit / 64u, wend = (bit_end + 63u) / 64u;
+    for (; w < wend; w++) {
+        uint64_t word = seg->markbits[w];
+        if (!word)
+            continue;
+        seg->markbits[w] = 0;                   /* the bitmap is clear again after the plan */
+        while (word) {
+            unsigned b = (unsigned)__builtin_ctzll(word);
+            word &= word - 1u;
+            uint8_t *p = seg->base + (w * 64u + b) * 8u;
+            MGC_AVER2(p >= lo && p < used);
+            if (seg->kind == MGC_SEG_SOH && !crossed && p >= seg->gen0_start) {
+                crossed = true;
+                if (!heap->promotion)
+                    seg->plan_gen0 = dest;      /* .clr.no-promotion: gen0 stays gen0 */
+                else if (heap->condemned >= 1)
+                    seg->plan_gen1 = dest;
             }
-            size_t size = (size_t)(e - p);
+            if (p > prev_end)
+                *(uint64_t *)prev_end = (uint64_t)(uintptr_t)p;   /* .plan.gaps */
+            void *obj = mgc_block_obj(p);
+            MGC_AVER2(mgc_is_marked(obj) && !mgc_obj_type(obj)->is_free);
+            size_t size = mgc_obj_size(obj);
             uint64_t *h = mgc_obj_header(obj);
             if (seg->kind == MGC_SEG_LOH) {
                 heap->surv[MGC_BUDGET_LOH] += size;
@@ -245,13 +255,13 @@ static void plan_range(mgc_heap *heap, mgc_segment *seg, uint8_t *lo, bool move)
                 *h = (uint64_t)(uintptr_t)dest | MGC_HDR_MOVED | MGC_HDR_MARK | fin;
                 dest += size;
             } else {
-                dest = e;
+                dest = p + size;
             }
+            prev_end = p + size;
         }
-        p = e;
     }
-    if (gap)
-        *(uint64_t *)gap = (uint64_t)(uintptr_t)seg->used;
+    if (prev_end < used)
+        *(uint64_t *)prev_end = (uint64_t)(uintptr_t)used;
     if (seg->kind == MGC_SEG_SOH && !crossed && heap->condemned >= 1 && heap->promotion)
         seg->plan_gen1 = dest;
     if (seg->plan_gen0 == NULL)

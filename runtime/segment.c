@@ -175,6 +175,7 @@ static void segment_release(mgc_heap *heap, mgc_segment *seg)
                    (size_t)(seg->committed_end - seg->base));
     free(seg->cards);
     free(seg->bundles);
+    free(seg->markbits);
     free(seg->crossing);
     free(seg->free);
     free(seg);
@@ -236,15 +237,17 @@ mgc_segment *mgc_segment_acquire(mgc_heap *heap, mgc_seg_kind kind, size_t need)
     seg->ncards = (size + heap->card_size - 1) / heap->card_size;
     seg->cards = calloc(seg->ncards, 1);
     seg->bundles = calloc(mgc_cards_bundles_for(seg->ncards), 1);
+    seg->markbits = calloc(size / 512u + 1u, sizeof *seg->markbits);
     seg->crossing = calloc(seg->ncards, sizeof *seg->crossing);
     /* aligned so that a segment-cache chunk holds one segment at most
        (.policy.seg-cache) */
     seg->base = mgc_os_reserve_aligned(&heap->os, size, (size_t)1 << heap->seg_cache_shift);
-    if (!seg->cards || !seg->bundles || !seg->crossing || !seg->base) {
+    if (!seg->cards || !seg->bundles || !seg->markbits || !seg->crossing || !seg->base) {
         if (seg->base)
             mgc_os_release(&heap->os, seg->base, size, 0);
         free(seg->cards);
         free(seg->bundles);
+        free(seg->markbits);
         free(seg->crossing);
         free(seg);
         return NULL;
@@ -257,6 +260,7 @@ mgc_segment *mgc_segment_acquire(mgc_heap *heap, mgc_seg_kind kind, size_t need)
         mgc_os_release(&heap->os, seg->base, size, 0);
         free(seg->cards);
         free(seg->bundles);
+        free(seg->markbits);
         free(seg->crossing);
         free(seg);
         return NULL;

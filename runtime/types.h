@@ -196,6 +196,8 @@ typedef struct mgc_segment {
     uint8_t *gen1_start, *gen0_start; /* SOH only */
     uint8_t *cards;                   /* one byte per card (.cards.gens) */
     uint8_t *bundles;                 /* one byte per 64 cards (.cards.bundles) */
+    uint64_t *markbits;               /* one bit per 8 bytes, set by the mark and
+                                         cleared by the plan (.mark.bitmap) */
     uint32_t *crossing;               /* per card: block covering its first byte,
                                          in 8-byte units from base (.cards.crossing) */
     size_t ncards;
