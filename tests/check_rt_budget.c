@@ -164,7 +164,9 @@ START_TEST(test_older_budgets_follow_survival)
 
     /* 16 MiB in gen2 and 8 MiB of large objects, all alive at a gen2
        collection: (1.8 - 1) x 16 MiB for gen2, (4.5 - 1) x 8 MiB for the
-       LOH (.budget.gen2, .budget.loh) */
+       LOH (.budget.gen2, .budget.loh).  Small objects of 60000 bytes keep
+       the object count (and the verification at every GC of the debug
+       builds) low. */
     const mgc_type *refs = gcf_core_array(h, "Refs", MGC_KIND_REF_ARRAY);
     ck_assert_int_eq(mgc_alloc(h, 0, refs, 8, &locals[2]), MGC_OK);
     for (size_t i = 0; i < 8; i++) {
@@ -173,7 +175,14 @@ START_TEST(test_older_budgets_follow_survival)
         mgc_store(h, locals[2], i, locals[1]);
         locals[1] = NULL;
     }
-    churn(h, node, locals, 16u * MIB, 1);
+    const size_t nbig = 16u * MIB / 60000u + 1u;
+    ck_assert_int_eq(mgc_alloc(h, 0, refs, nbig, &locals[3]), MGC_OK);
+    for (size_t i = 0; i < nbig; i++) {
+        ck_assert_int_eq(mgc_alloc(h, 0, bytes, 60000u - 24u, &locals[1]), MGC_OK);
+        ck_assert(!mgc_is_large(h, locals[1]));
+        mgc_store(h, locals[3], i, locals[1]);
+        locals[1] = NULL;
+    }
     ck_assert_int_eq(mgc_collect(h, 2, 0), MGC_OK);
     ck_assert_int_eq(mgc_collect(h, 2, 0), MGC_OK);
     st = stats_of(h);
