@@ -176,6 +176,33 @@ static uint8_t *alloc_large(mgc_heap *heap, size_t s, bool may_trigger)
     return p;
 }
 
+/* Everything after a failed fast path, out of line so the fast path of
+   mgc_alloc keeps a small frame. */
+static __attribute__((noinline)) mgc_status alloc_slow(mgc_heap *heap, mgc_alloc_ctx *c, const mgc_type *type,
+                                                       size_t length, size_t s, bool large, mgc_ref *out)
+{
+    uint8_t *block = NULL;
+    mgc_heap_lock(heap);
+    for (int attempt = 0; attempt < 2 && !block; attempt++) {
+        block = large ? alloc_large(heap, s, attempt == 0) : alloc_small_slow(heap, c, s, attempt == 0);
+        if (!block && attempt == 0)
+            mgc_gc_run(heap, 2, MGC_REASON_OOM, 0);  /* .dec.oom */
+    }
+    mgc_heap_unlock(heap);
+    if (!block) {
+        *out = NULL;
+        return MGC_E_OOM;
+    }
+    void *obj = init_object(block, type, length);
+    heap->allocated_total += s;
+    if (type->has_finalizer && mgc_finalize_register(heap, obj) != MGC_OK) {
+        *out = NULL;
+        return MGC_E_OOM;
+    }
+    *out = obj;
+    return MGC_OK;
+}
+
 mgc_status mgc_alloc(mgc_heap *heap, unsigned tid, const mgc_type *type, size_t length, mgc_ref *out)
 {
     MGC_AVER(mgc_heap_check(heap));
@@ -201,19 +228,8 @@ mgc_status mgc_alloc(mgc_heap *heap, unsigned tid, const mgc_type *type, size_t 
     mgc_alloc_ctx *c = &heap->ctx[tid];
     bool large = raw >= heap->cfg.loh_threshold;          /* SEMANTICS 1, unaligned */
     uint8_t *block = large ? NULL : alloc_fast(c, s);
-    if (!block) {
-        mgc_heap_lock(heap);
-        for (int attempt = 0; attempt < 2 && !block; attempt++) {
-            block = large ? alloc_large(heap, s, attempt == 0) : alloc_small_slow(heap, c, s, attempt == 0);
-            if (!block && attempt == 0)
-                mgc_gc_run(heap, 2, MGC_REASON_OOM, 0);  /* .dec.oom */
-        }
-        mgc_heap_unlock(heap);
-        if (!block) {
-            *out = NULL;
-            return MGC_E_OOM;
-        }
-    }
+    if (!block)
+        return alloc_slow(heap, c, type, length, s, large, out);
     void *obj = init_object(block, type, length);
     heap->allocated_total += s;
     if (type->has_finalizer && mgc_finalize_register(heap, obj) != MGC_OK) {
