@@ -126,6 +126,28 @@ START_TEST(test_gen0_budget_follows_survival)
     ck_assert_uint_le(st.budget[0], 768u * KIB);
     ck_assert_uint_ge(st.budget[0], 256u * KIB);
     check_sizes(h);
+
+    /* a heap reset forgets what the budgets learnt: the counters are those
+       of a fresh heap, and the same work adapts the same way again */
+    mgc_heap *fresh = gcf_core_heap(&cfg);
+    mgc_stats s0 = stats_of(fresh);
+    ck_assert_int_eq(mgc_heap_reset(h), MGC_OK);
+    st = stats_of(h);
+    ck_assert_int_eq(memcmp(&s0, &st, sizeof st), 0);
+    const mgc_type *n1 = gcf_core_fixed(h, "Node", 64, 1), *n2 = gcf_core_fixed(fresh, "Node", 64, 1);
+    mgc_ref l2[2] = { NULL, NULL };
+    locals[0] = locals[1] = NULL;
+    ck_assert_int_eq(mgc_thread_set_locals(h, 0, locals, 2), MGC_OK);
+    ck_assert_int_eq(mgc_thread_set_locals(fresh, 0, l2, 2), MGC_OK);
+    churn(h, n1, locals, 8u * initial, 5);
+    churn(fresh, n2, l2, 8u * initial, 5);
+    st = stats_of(h);
+    s0 = stats_of(fresh);
+    ck_assert_uint_gt(st.collections[0], 2);
+    ck_assert_uint_eq(st.collections[0], s0.collections[0]);
+    ck_assert_int_eq(memcmp(st.budget, s0.budget, sizeof st.budget), 0);
+    ck_assert_int_eq(memcmp(st.survival_permille, s0.survival_permille, sizeof st.survival_permille), 0);
+    mgc_heap_destroy(fresh);
     mgc_heap_destroy(h);
 }
 END_TEST
