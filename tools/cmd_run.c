@@ -45,6 +45,11 @@ typedef struct gcf_run_args {
     bool quiet;
     const char *out;      /* minimize -o */
     int rounds;           /* minimize: re-runs before accepting */
+    uint64_t timeout;     /* minimize: seconds per child run */
+    uint64_t rss_mb;      /* minimize: MiB per child run */
+    uint64_t max_tests;   /* minimize: candidate budget */
+    uint64_t min_seconds; /* minimize: time budget */
+    const char *target_name, *profile_name;
     bool any_version;     /* binary inputs of any format version */
     char **files;
     int nfiles;
@@ -57,6 +62,10 @@ static int gcf_parse_args(int argc, char **argv, const char *usage, gcf_run_args
     memset(a, 0, sizeof *a);
     hx_exec_options_default(&a->o);
     a->rounds = 5;
+    a->timeout = 10;
+    a->rss_mb = 2048;
+    a->max_tests = 5000;
+    a->min_seconds = 300;
     a->files = calloc((size_t)argc + 1, sizeof *a->files);
     if (!a->files)
         return 1;
@@ -67,6 +76,7 @@ static int gcf_parse_args(int argc, char **argv, const char *usage, gcf_run_args
             return 0;
         } else if (strcmp(s, "--profile") == 0 && i + 1 < argc) {
             const char *v = argv[++i];
+            a->profile_name = v;
             if (strcmp(v, "strict") == 0)
                 a->o.profile = HX_PROFILE_STRICT;
             else if (strcmp(v, "clr") == 0)
@@ -90,7 +100,8 @@ static int gcf_parse_args(int argc, char **argv, const char *usage, gcf_run_args
         } else if (strcmp(s, "-q") == 0 || strcmp(s, "--quiet") == 0) {
             a->quiet = true;
         } else if (strcmp(s, "--target") == 0 && i + 1 < argc) {
-            a->o.target = hx_target_by_name(argv[++i]);
+            a->target_name = argv[++i];
+            a->o.target = hx_target_by_name(a->target_name);
             if (!a->o.target) {
                 fprintf(stderr, "gcfuzz: unknown target '%s'\n", argv[i]);
                 return GCF_EX_USAGE;
@@ -101,6 +112,24 @@ static int gcf_parse_args(int argc, char **argv, const char *usage, gcf_run_args
             a->rounds = atoi(argv[++i]);
             if (a->rounds < 1)
                 a->rounds = 1;
+        } else if (want_out && i + 1 < argc &&
+                   (strcmp(s, "--timeout") == 0 || strcmp(s, "--rss-mb") == 0 ||
+                    strcmp(s, "--max-tests") == 0 || strcmp(s, "--min-seconds") == 0)) {
+            uint64_t v;
+            const char *val = argv[++i];
+            bool ok = gcf_parse_u64(val, &v);
+            if (strcmp(s, "--timeout") == 0 && ok && v >= 1 && v <= 86400)
+                a->timeout = v;
+            else if (strcmp(s, "--rss-mb") == 0 && ok && v >= 16 && v <= ((uint64_t)1 << 30))
+                a->rss_mb = v;
+            else if (strcmp(s, "--max-tests") == 0 && ok && v >= 1 && v <= 10000000)
+                a->max_tests = v;
+            else if (strcmp(s, "--min-seconds") == 0 && ok && v <= 864000)
+                a->min_seconds = v;
+            else {
+                fprintf(stderr, "gcfuzz: bad value '%s' for %s (see --help)\n", val, s);
+                return GCF_EX_USAGE;
+            }
         } else if (s[0] == '-' && s[1] != '\0') {
             fprintf(stderr, "gcfuzz: unknown option '%s' (see --help)\n", s);
             return GCF_EX_USAGE;
@@ -375,43 +404,29 @@ int gcf_cmd_conformance(int argc, char **argv)
 
 /* ---- minimize --------------------------------------------------------------- */
 
-typedef struct gcf_min_ctx {
-    const gcf_run_args *a;
-    char signature[HX_SIG_MAX];
-    unsigned long runs;
-    double t0, last;
-} gcf_min_ctx;
-
-/* The predicate: the candidate still fails with the same signature. */
-static bool gcf_min_pred(const hx_program *cand, void *vctx)
-{
-    gcf_min_ctx *c = vctx;
-    hx_exec_options o = c->a->o;
-    o.no_views = true;
-    o.trace = false;
-    hx_exec_outcome r;
-    hx_exec_status s = hx_exec_run(cand, NULL, &o, &r);
-    bool same = s == HX_EXEC_FAIL && strcmp(r.fail.signature, c->signature) == 0;
-    hx_exec_outcome_free(&r);
-    c->runs++;
-    double now = gcf_now();
-    if (now - c->last > 3.0) {
-        fprintf(stderr, "gcfuzz minimize: %lu runs, current program %zu statements (%.0f s)\n",
-                c->runs, cand->nstmts, now - c->t0);
-        c->last = now;
-    }
-    return same;
-}
+static const char gcf_min_help[] =
+    "usage: gcfuzz minimize [options] FILE -o OUT\n"
+    "Shrinks a failing program (text .gcp, or fuzzer bytes) while it keeps failing\n"
+    "with the same signature, and writes it to OUT as text under a `# minimized:\n"
+    "SIGNATURE` line.  Every failure kind is kept: a check failure (C3 collect\n"
+    "gen-mismatch), a crash or sanitizer report (SEGV fz_planted_crash < ...), a\n"
+    "timeout (TIMEOUT finalize) or out of memory (OOM new <=64K), with the\n"
+    "signatures of gcfuzz triage: the input and every candidate run in a child\n"
+    "process under the limits below.  The result must give the signature in each\n"
+    "of --rounds runs, else the input is written instead.\n"
+    "  --rounds N            confirmation runs (default 5)\n"
+    "  --timeout S           seconds per run, CPU and wall (default 10)\n"
+    "  --rss-mb N            memory limit per run in MiB (default 2048)\n"
+    "  --max-tests N         candidate budget (default 5000)\n"
+    "  --min-seconds S       time budget of the search (default 300)\n"
+    "Exit: 0 written, 1 the input does not fail (or nothing could be kept),\n"
+    "2 a bad program, 64 usage, 65 another format version, 66 unreadable input,\n"
+    "73 OUT not writable.\n";
 
 int gcf_cmd_minimize(int argc, char **argv)
 {
     gcf_run_args a;
-    int rc = gcf_parse_args(argc, argv,
-                            "usage: gcfuzz minimize [options] FILE -o OUT [--rounds N]\n"
-                            "Shrinks a failing program (text .gcp, or fuzzer bytes) while it keeps\n"
-                            "failing with the same signature; the result is re-run N times (5)\n"
-                            "before it is accepted and written to OUT as text.\n",
-                            &a, true);
+    int rc = gcf_parse_args(argc, argv, gcf_min_help, &a, true);
     if (rc >= 0) {
         free(a.files);
         return rc;
@@ -421,66 +436,23 @@ int gcf_cmd_minimize(int argc, char **argv)
         free(a.files);
         return GCF_EX_USAGE;
     }
-    bool binary = !gcf_is_text_name(a.files[0]);
-    hx_program p;
-    hx_program_init(&p);
-    int lr = gcf_load(a.files[0], binary, a.any_version, &p);
-    if (lr) {
-        hx_program_free(&p);
-        free(a.files);
-        return lr;
-    }
-    a.o.fuzz = a.o.fuzz || binary;
-    hx_exec_outcome r;
-    hx_exec_options o = a.o;
-    o.no_views = true;
-    hx_exec_status s = hx_exec_run(&p, a.files[0], &o, &r);
-    if (s != HX_EXEC_FAIL) {
-        fprintf(stderr, "gcfuzz minimize: %s does not fail a check (%s); nothing to minimize\n",
-                a.files[0], s == HX_EXEC_PASS ? "it passes" : "it is a bad program");
-        hx_exec_outcome_free(&r);
-        hx_program_free(&p);
-        free(a.files);
-        return s == HX_EXEC_PASS ? 1 : 2;
-    }
-    gcf_min_ctx c = {0};
-    c.a = &a;
-    snprintf(c.signature, sizeof c.signature, "%s", r.fail.signature);
-    hx_exec_outcome_free(&r);
-    c.t0 = c.last = gcf_now();
-    fprintf(stderr, "gcfuzz minimize: signature `%s`, %zu statements\n", c.signature, p.nstmts);
-    hx_program best;
-    hx_min_opts mo = {0};
-    mo.rechecks = (unsigned)a.rounds;   /* accepted only if it fails every re-run */
-    hx_min_stats ms;
-    hx_min_status st = hx_minimize(&p, gcf_min_pred, &c, &mo, &best, &ms);
-    if (st == HX_MIN_NOMEM || st == HX_MIN_NOT_FAILING) {
-        fprintf(stderr, "gcfuzz minimize: %s\n", hx_min_status_name(st));
-        if (st != HX_MIN_NOMEM)
-            hx_program_free(&best);
-        hx_program_free(&p);
-        free(a.files);
-        return 1;
-    }
-    if (st == HX_MIN_FLAKY)
-        fprintf(stderr, "gcfuzz minimize: the minimized program did not fail on every "
-                        "re-run; keeping the input\n");
-    hx_program_renumber(&best);
-    FILE *f = fopen(a.out, "w");
-    if (!f) {
-        fprintf(stderr, "gcfuzz minimize: cannot write %s: %s\n", a.out, strerror(errno));
-        hx_program_free(&best);
-        hx_program_free(&p);
-        free(a.files);
-        return GCF_EXIT_CANTCREAT;
-    }
-    fprintf(f, "# minimized: %s\n", c.signature);
-    hx_print(&best, f);
-    fclose(f);
-    fprintf(stderr, "gcfuzz minimize: %zu -> %zu statements in %lu runs, written to %s\n",
-            p.nstmts, best.nstmts, c.runs, a.out);
-    hx_program_free(&best);
-    hx_program_free(&p);
+    gcf_min_request rq;
+    memset(&rq, 0, sizeof rq);
+    rq.input = a.files[0];
+    rq.out = a.out;
+    rq.target_name = a.target_name;
+    rq.profile_name = a.profile_name;
+    rq.verify = a.o.verify_each;
+    rq.stress = a.o.stress;
+    rq.full = a.o.full_check;
+    rq.any_version = a.any_version;
+    rq.fuzz = a.o.fuzz || !gcf_is_text_name(a.files[0]);
+    rq.timeout = (unsigned)a.timeout;
+    rq.rss_mb = a.rss_mb;
+    rq.rounds = (unsigned)a.rounds;
+    rq.max_tests = (size_t)a.max_tests;
+    rq.min_seconds = (unsigned)a.min_seconds;
+    rc = gcf_minimize_bounded(&rq);
     free(a.files);
-    return 0;
+    return rc;
 }

@@ -230,6 +230,8 @@ typedef struct triage_opts {
     bool quiet;
     bool child;
     bool text;                   /* inputs are fuzz_text inputs (parser round trip) */
+    bool checked;                /* children check expect lines (not --fuzz mode) */
+    const char *cmd;             /* command named in progress messages */
     char self[4096];             /* this executable */
     char tmp[64];                /* scratch folder */
 } triage_opts;
@@ -582,6 +584,10 @@ static bool run_child(const triage_opts *t, const char *file, run_result *r)
         argv[n++] = "--verify";
     if (t->o.stress)
         argv[n++] = "--stress";
+    if (t->o.full_check)
+        argv[n++] = "--full";
+    if (t->checked)
+        argv[n++] = "--checked";
     if (t->any_version)
         argv[n++] = "--any-version";
     if (t->text)
@@ -725,7 +731,7 @@ static int child_main(triage_opts *t, const char *file)
         return rc;
     }
     g_prog = &p;
-    t->o.fuzz = true;
+    t->o.fuzz = !t->checked;
     t->o.no_views = true;
     t->o.progress = &g_step;
     child_handlers(t->timeout);
@@ -784,8 +790,8 @@ static bool min_pred(const hx_program *cand, void *vctx)
     c->runs++;
     double now = now_s();
     if (!c->t->quiet && now - c->last > 5.0) {
-        fprintf(stderr, "gcfuzz triage: minimizing, %lu runs, %zu statements (%.0f s)\n",
-                c->runs, cand->nstmts, now - c->t0);
+        fprintf(stderr, "gcfuzz %s: minimizing, %lu runs, %zu statements (%.0f s)\n",
+                c->t->cmd, c->runs, cand->nstmts, now - c->t0);
         c->last = now;
     }
     return is_finding(r.kind) && strcmp(r.sig, c->sig) == 0;
@@ -797,6 +803,51 @@ static void min_progress(const char *phase, const hx_min_stats *st, void *vctx)
     min_ctx *c = vctx;
     if (strcmp(phase, "simplify done") == 0)
         c->final = true;
+}
+
+/* The minimizer with every candidate run in a child under t's limits,
+   keeping first's signature whatever its kind (.triage.min): p (loaded,
+   valid) is first cut after the failing statement when the cut still gives
+   the signature (p then holds the cut program), then minimized into *best
+   (always set except HX_MIN_NOMEM).  *runs counts the children. */
+static hx_min_status gcf_minimize_in_children(const triage_opts *t, const run_result *first,
+                                              hx_program *p, hx_program *best,
+                                              unsigned long *runs)
+{
+    char cut[128];
+    /* cut after the failing statement (what follows never ran) */
+    if (first->step >= 0 && (size_t)first->step + 1 < p->nstmts) {
+        hx_program q;
+        if (hx_program_copy(&q, p)) {
+            hx_program_remove(&q, (size_t)first->step + 1, q.nstmts - (size_t)first->step - 1);
+            snprintf(cut, sizeof cut, "%s/cut.gcp", t->tmp);
+            run_result rc2;
+            if (hx_program_check(&q, NULL) && write_program(cut, &q, NULL) &&
+                run_child(t, cut, &rc2) && is_finding(rc2.kind) &&
+                strcmp(rc2.sig, first->sig) == 0) {
+                hx_program_free(p);
+                *p = q;
+            } else {
+                hx_program_free(&q);
+            }
+        }
+    }
+
+    min_ctx c = {0};
+    c.t = t;
+    c.sig = first->sig;
+    c.t0 = c.last = now_s();
+    c.deadline = c.t0 + t->min_seconds;
+    hx_min_opts mo = {0};
+    mo.rechecks = 1;
+    mo.max_tests = t->max_tests;
+    mo.progress = min_progress;
+    mo.progress_ctx = &c;
+    hx_min_stats ms;
+    memset(&ms, 0, sizeof ms);
+    hx_min_status st = hx_minimize(p, min_pred, &c, &mo, best, &ms);
+    *runs = c.runs;
+    return st;
 }
 
 /* ==== Findings database (.triage.db) ===================================== */
@@ -1030,42 +1081,13 @@ static int triage_one(triage_opts *t, const char *input, totals *tot)
         hx_program_free(&p);
         return lr;
     }
-    char orig[128], cut[128];
+    char orig[128];
     snprintf(orig, sizeof orig, "%s/orig.gcp", t->tmp);
     write_program(orig, &p, NULL);
 
-    /* cut after the failing statement (what follows never ran) */
-    if (first.step >= 0 && (size_t)first.step + 1 < p.nstmts) {
-        hx_program q;
-        if (hx_program_copy(&q, &p)) {
-            hx_program_remove(&q, (size_t)first.step + 1, q.nstmts - (size_t)first.step - 1);
-            snprintf(cut, sizeof cut, "%s/cut.gcp", t->tmp);
-            run_result rc2;
-            if (hx_program_check(&q, NULL) && write_program(cut, &q, NULL) &&
-                run_child(t, cut, &rc2) && is_finding(rc2.kind) &&
-                strcmp(rc2.sig, first.sig) == 0) {
-                hx_program_free(&p);
-                p = q;
-            } else {
-                hx_program_free(&q);
-            }
-        }
-    }
-
-    min_ctx c = {0};
-    c.t = t;
-    c.sig = first.sig;
-    c.t0 = c.last = now_s();
-    c.deadline = c.t0 + t->min_seconds;
-    hx_min_opts mo = {0};
-    mo.rechecks = 1;
-    mo.max_tests = t->max_tests;
-    mo.progress = min_progress;
-    mo.progress_ctx = &c;
     hx_program best;
-    hx_min_stats ms;
-    memset(&ms, 0, sizeof ms);
-    hx_min_status st = hx_minimize(&p, min_pred, &c, &mo, &best, &ms);
+    unsigned long runs = 0;
+    hx_min_status st = gcf_minimize_in_children(t, &first, &p, &best, &runs);
     if (st == HX_MIN_NOMEM) {
         hx_program_free(&p);
         return 1;
@@ -1081,7 +1103,7 @@ static int triage_one(triage_opts *t, const char *input, totals *tot)
     write_program(minpath, &best, header);
     size_t stmts = best.nstmts;
     printf("minimized: %zu -> %zu statements (%lu runs in children, %s)\n", p.nstmts, stmts,
-           c.runs, hx_min_status_name(st));
+           runs, hx_min_status_name(st));
     fflush(stdout);
 
     /* confirmation: rounds out of rounds with the same signature */
@@ -1189,7 +1211,9 @@ static const char triage_help[] =
     "  --build NAME          the build named in the database (default: the version)\n"
     "  -o, --out-dir DIR     without --db: write INPUT.min.gcp there (default: next\n"
     "                        to the input)\n"
-    "  --target NAME, --profile strict|clr, --verify, --stress: as for run\n"
+    "  --target NAME, --profile strict|clr, --verify, --stress, --full: as for run\n"
+    "  --checked             check expect lines and stop at null operands (as run\n"
+    "                        does without --fuzz; default: as the fuzzers run)\n"
     "  --any-version         decode binary inputs whatever their version byte\n"
     "  --text                the inputs are fuzz_text inputs: check the parser's round\n"
     "                        trip (signature `TEXT <what>`, or a crash's); they are\n"
@@ -1262,6 +1286,36 @@ static int add_inputs(const char *arg, char ***list, size_t *n, size_t *cap)
     return 0;
 }
 
+/* The executable and a scratch folder for the children; false (message
+   printed) if either cannot be had. */
+static bool scratch_make(triage_opts *t)
+{
+    ssize_t sl = readlink("/proc/self/exe", t->self, sizeof t->self - 1);
+    if (sl <= 0) {
+        fprintf(stderr, "gcfuzz %s: cannot find its own executable\n", t->cmd);
+        return false;
+    }
+    t->self[sl] = 0;
+    snprintf(t->tmp, sizeof t->tmp, "/tmp/gcf-%s.XXXXXX", t->cmd);
+    if (!mkdtemp(t->tmp)) {
+        fprintf(stderr, "gcfuzz %s: cannot create a scratch folder: %s\n", t->cmd,
+                strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+static void scratch_remove(const triage_opts *t)
+{
+    const char *scratch[] = { "child.out", "cand.gcp", "orig.gcp", "cut.gcp", "min.gcp" };
+    for (size_t i = 0; i < sizeof scratch / sizeof scratch[0]; i++) {
+        char path[128];
+        snprintf(path, sizeof path, "%s/%s", t->tmp, scratch[i]);
+        unlink(path);
+    }
+    rmdir(t->tmp);
+}
+
 static bool parse_uint(const char *s, uint64_t max, uint64_t *out)
 {
     return gcf_parse_u64(s, out) && *out <= max;
@@ -1277,8 +1331,10 @@ int gcf_cmd_triage(int argc, char **argv)
     t.rounds = 5;
     t.max_tests = 400;
     t.min_seconds = 300;
+    t.cmd = "triage";
     enum { O_TIMEOUT = 256, O_RSS, O_ROUNDS, O_MAXT, O_MINS, O_DB, O_REPORT, O_BUILD,
-           O_TARGET, O_PROFILE, O_VERIFY, O_STRESS, O_ANY, O_CHILD, O_TEXT };
+           O_TARGET, O_PROFILE, O_VERIFY, O_STRESS, O_ANY, O_CHILD, O_TEXT, O_FULL,
+           O_CHECKED };
     static const struct option lo[] = {
         { "timeout", required_argument, NULL, O_TIMEOUT },
         { "rss-mb", required_argument, NULL, O_RSS },
@@ -1296,6 +1352,8 @@ int gcf_cmd_triage(int argc, char **argv)
         { "any-version", no_argument, NULL, O_ANY },
         { "child", no_argument, NULL, O_CHILD },
         { "text", no_argument, NULL, O_TEXT },
+        { "full", no_argument, NULL, O_FULL },
+        { "checked", no_argument, NULL, O_CHECKED },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
@@ -1357,6 +1415,8 @@ int gcf_cmd_triage(int argc, char **argv)
         case O_ANY: t.any_version = true; break;
         case O_CHILD: t.child = true; break;
         case O_TEXT: t.text = true; break;
+        case O_FULL: t.o.full_check = true; break;
+        case O_CHECKED: t.checked = true; break;
         default:
             return gcf_usage_error("triage", "unknown or incomplete option '%s'",
                                    argv[optind - 1]);
@@ -1369,12 +1429,6 @@ int gcf_cmd_triage(int argc, char **argv)
             return gcf_usage_error("triage", "--child runs exactly one input");
         return child_main(&t, argv[optind]);
     }
-    ssize_t sl = readlink("/proc/self/exe", t.self, sizeof t.self - 1);
-    if (sl <= 0) {
-        fprintf(stderr, "gcfuzz triage: cannot find its own executable\n");
-        return GCF_EXIT_NOINPUT;
-    }
-    t.self[sl] = 0;
     char **inputs = NULL;
     size_t n = 0, cap = 0;
     for (int i = optind; i < argc; i++) {
@@ -1386,9 +1440,10 @@ int gcf_cmd_triage(int argc, char **argv)
             return rc;
         }
     }
-    snprintf(t.tmp, sizeof t.tmp, "/tmp/gcf-triage.XXXXXX");
-    if (!mkdtemp(t.tmp)) {
-        fprintf(stderr, "gcfuzz triage: cannot create a scratch folder: %s\n", strerror(errno));
+    if (!scratch_make(&t)) {
+        for (size_t k = 0; k < n; k++)
+            free(inputs[k]);
+        free(inputs);
         return GCF_EXIT_CANTCREAT;
     }
     totals tot = {0};
@@ -1400,16 +1455,105 @@ int gcf_cmd_triage(int argc, char **argv)
         free(inputs[i]);
     }
     free(inputs);
-    const char *scratch[] = { "child.out", "cand.gcp", "orig.gcp", "cut.gcp", "min.gcp" };
-    for (size_t i = 0; i < sizeof scratch / sizeof scratch[0]; i++) {
-        char path[128];
-        snprintf(path, sizeof path, "%s/%s", t.tmp, scratch[i]);
-        unlink(path);
-    }
-    rmdir(t.tmp);
+    scratch_remove(&t);
     printf("triage: %u input%s: %u new, %u known, %u flaky, %u not reproduced\n", tot.inputs,
            tot.inputs == 1 ? "" : "s", tot.fresh, tot.known, tot.flaky, tot.unreproduced);
     if (rc)
         return rc;
     return tot.fresh + tot.known + tot.flaky ? GCF_EXIT_FAIL : GCF_EXIT_OK;
+}
+
+/* ==== gcfuzz minimize (tools/cmd_run.c): the same children ================ */
+
+int gcf_minimize_bounded(const gcf_min_request *rq)
+{
+    triage_opts t;
+    memset(&t, 0, sizeof t);
+    hx_exec_options_default(&t.o);
+    t.cmd = "minimize";
+    t.target_name = rq->target_name;
+    t.profile_name = rq->profile_name;
+    t.o.verify_each = rq->verify;
+    t.o.stress = rq->stress;
+    t.o.full_check = rq->full;
+    t.checked = !rq->fuzz;
+    t.any_version = rq->any_version;
+    t.timeout = rq->timeout;
+    t.rss_mb = rq->rss_mb;
+    t.rounds = rq->rounds;
+    t.max_tests = rq->max_tests;
+    t.min_seconds = rq->min_seconds;
+
+    hx_program p, orig;
+    size_t nl = strlen(rq->input);
+    bool text = nl > 4 && strcmp(rq->input + nl - 4, ".gcp") == 0;
+    int rc = text ? gcf_load_text(rq->input, &p) : gcf_load_binary(rq->input, &p, rq->any_version);
+    if (rc) {
+        hx_program_free(&p);
+        return rc;
+    }
+    if (!hx_program_copy(&orig, &p)) {
+        hx_program_free(&p);
+        return 1;
+    }
+    if (!scratch_make(&t)) {
+        hx_program_free(&orig);
+        hx_program_free(&p);
+        return GCF_EXIT_CANTCREAT;
+    }
+    run_result first;
+    if (!run_child(&t, rq->input, &first)) {
+        fprintf(stderr, "gcfuzz minimize: cannot start a child: %s\n", strerror(errno));
+        rc = 1;
+    } else if (!is_finding(first.kind)) {
+        fprintf(stderr, "gcfuzz minimize: %s does not fail (%s%s%s); nothing to minimize\n",
+                rq->input, first.kind == RK_PASS ? "it passes" : run_kind_names[first.kind],
+                first.sig[0] ? ": " : "", first.sig);
+        rc = first.kind == RK_BAD ? GCF_EXIT_BAD_PROGRAM : GCF_EXIT_FAIL;
+    }
+    if (rc) {
+        scratch_remove(&t);
+        hx_program_free(&orig);
+        hx_program_free(&p);
+        return rc;
+    }
+    fprintf(stderr, "gcfuzz minimize: signature `%s`, %zu statements\n", first.sig, p.nstmts);
+    hx_program best;
+    unsigned long runs = 0;
+    hx_min_status st = gcf_minimize_in_children(&t, &first, &p, &best, &runs);
+    if (st == HX_MIN_NOMEM || st == HX_MIN_NOT_FAILING) {
+        fprintf(stderr, "gcfuzz minimize: %s\n", hx_min_status_name(st));
+        if (st != HX_MIN_NOMEM)
+            hx_program_free(&best);
+        scratch_remove(&t);
+        hx_program_free(&orig);
+        hx_program_free(&p);
+        return 1;
+    }
+    hx_program_renumber(&best);
+    char header[300], minpath[128];
+    snprintf(header, sizeof header, "# minimized: %s\n", first.sig);
+    snprintf(minpath, sizeof minpath, "%s/min.gcp", t.tmp);
+    /* accepted only if it gives the signature in every one of rounds runs */
+    unsigned same = 0;
+    if (st == HX_MIN_OK && write_program(minpath, &best, header))
+        same = confirm(&t, minpath, first.sig);
+    const hx_program *result = &best;
+    if (same != t.rounds) {
+        fprintf(stderr, "gcfuzz minimize: the minimized program gave the signature in %u of %u "
+                        "re-runs; keeping the input\n", same, t.rounds);
+        result = &orig;
+    }
+    if (!write_program(rq->out, result, header)) {
+        fprintf(stderr, "gcfuzz minimize: cannot write %s: %s\n", rq->out, strerror(errno));
+        rc = GCF_EXIT_CANTCREAT;
+    } else {
+        fprintf(stderr, "gcfuzz minimize: %zu -> %zu statements in %lu runs (in children), "
+                        "written to %s\n", orig.nstmts, result->nstmts, runs, rq->out);
+    }
+    scratch_remove(&t);
+    hx_program_free(&best);
+    hx_program_free(&orig);
+    hx_program_free(&p);
+    return rc;
 }

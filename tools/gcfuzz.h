@@ -53,4 +53,25 @@ void gcf_version_error(const char *path, unsigned version);
 /* Write bytes to path ("-" = stdout); 0 or GCF_EXIT_CANTCREAT. */
 int gcf_write_output(const char *path, const void *data, size_t len);
 
+/* ---- bounded replay (cmd_triage.c) ---- */
+/* gcfuzz minimize: input replayed and every candidate run in a child of
+   gcfuzz triage --child under the limits, keeping the triage signature of
+   whatever finding it is (check, crash, sanitizer, timeout, out of memory);
+   the result (or, if it does not give the signature in every one of rounds
+   runs, the input) is written to out as text with a `# minimized:` header.
+   Returns 0, 1 (no finding, or nothing could be kept), 2 (bad program),
+   or a load or write exit status. */
+typedef struct gcf_min_request {
+    const char *input, *out;
+    const char *target_name, *profile_name;    /* forwarded; NULL: default */
+    bool verify, stress, full, any_version;
+    bool fuzz;                  /* as the fuzzers run (else expect lines count) */
+    unsigned timeout;           /* seconds per run */
+    uint64_t rss_mb;            /* MiB per run */
+    unsigned rounds;            /* confirmation runs */
+    size_t max_tests;           /* candidate budget */
+    unsigned min_seconds;       /* minimizer time budget */
+} gcf_min_request;
+int gcf_minimize_bounded(const gcf_min_request *rq);
+
 #endif /* GCF_GCFUZZ_H */
