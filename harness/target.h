@@ -269,6 +269,13 @@ const hx_target_ops *hx_target_faulty(hx_fault f);  /* NONE: hx_target_mgc itsel
 void *hx_target_mgc_heap(hx_target *t);
 void **hx_target_mgc_locals(hx_target *t);
 
+/* .tgt.planted-text: the parser's planted bug, for the tests of
+   `gcfuzz triage --text` only.  With target the faulty:crash target, a
+   text holding both `handle pinned` and `collect 2` makes this call
+   write through a null pointer (signature `SEGV fz_planted_parse_crash <
+   hx_faulty_text_probe`); with any other target it does nothing. */
+void hx_faulty_text_probe(const hx_target_ops *target, const char *text, size_t len);
+
 /* Look a target up by name: "mgc", "mgc-sweep", or "faulty:<fault>".
    NULL if unknown. */
 const hx_target_ops *hx_target_by_name(const char *name);

@@ -505,6 +505,30 @@ static const hx_target_ops hx_faulty_ops[HX_FAULT_KIND_COUNT] = {
     FZ_TABLE(HX_FAULT_OOM),
 };
 
+__attribute__((noinline)) static void fz_planted_parse_crash(volatile uintptr_t *bad)
+{
+    *(volatile uint64_t *)*bad = 1;                   /* *bad is 0 */
+}
+
+static bool fz_text_has(const char *text, size_t len, const char *word)
+{
+    size_t n = strlen(word);
+    for (size_t i = 0; i + n <= len; i++)
+        if (memcmp(text + i, word, n) == 0)
+            return true;
+    return false;
+}
+
+void hx_faulty_text_probe(const hx_target_ops *target, const char *text, size_t len)
+{
+    static volatile uintptr_t bad_addr = 0;
+    if (target == &hx_faulty_ops[HX_FAULT_CRASH] && fz_text_has(text, len, "handle pinned") &&
+        fz_text_has(text, len, "collect 2")) {
+        fz_planted_parse_crash(&bad_addr);
+        __asm__ volatile("" ::: "memory");            /* no tail call: this frame is named */
+    }
+}
+
 const hx_target_ops *hx_target_faulty(hx_fault f)
 {
     if (f >= HX_FAULT_KIND_COUNT)

@@ -679,6 +679,8 @@ static int child_text(triage_opts *t, const char *file)
     hx_program p, q;
     hx_diag d;
     g_phase = "parse";
+    if (t->o.target)
+        hx_faulty_text_probe(t->o.target, buf, len);    /* .tgt.planted-text: tests only */
     if (!hx_parse(buf, len, "input.gcp", &p, &d)) {
         if (d.pos.line == 0 || d.pos.col == 0 || d.msg[0] == 0)
             fail = "syntax-error-without-position";
@@ -848,6 +850,116 @@ static hx_min_status gcf_minimize_in_children(const triage_opts *t, const run_re
     hx_min_status st = hx_minimize(p, min_pred, &c, &mo, best, &ms);
     *runs = c.runs;
     return st;
+}
+
+/* --text inputs (.triage.text-min): delta debugging of the bytes, first
+   with lines as units, then single bytes; a candidate (the text without a
+   chunk of units) is kept when its child gives the same signature.
+   Chunks of n parts, n doubling up to one unit each, as the program
+   minimizer's first phase; the --max-tests and --min-seconds budgets
+   apply. */
+static bool text_pred(min_ctx *c, const char *text, size_t len)
+{
+    if (c->runs >= c->t->max_tests || now_s() > c->deadline)
+        return false;
+    char path[128];
+    snprintf(path, sizeof path, "%s/cand.txt", c->t->tmp);
+    if (gcf_write_output(path, text, len) != 0)
+        return false;
+    run_result r;
+    if (!run_child(c->t, path, &r))
+        return false;
+    c->runs++;
+    double now = now_s();
+    if (!c->t->quiet && now - c->last > 5.0) {
+        fprintf(stderr, "gcfuzz %s: minimizing text, %lu runs, %zu bytes (%.0f s)\n", c->t->cmd,
+                c->runs, len, now - c->t0);
+        c->last = now;
+    }
+    return is_finding(r.kind) && strcmp(r.sig, c->sig) == 0;
+}
+
+/* unit starts of text: line starts (by_line) or every byte; n set */
+static size_t *text_units(const char *text, size_t len, bool by_line, size_t *n)
+{
+    size_t *u = malloc((len + 1) * sizeof *u);
+    if (!u)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < len; i++)
+        if (!by_line || i == 0 || text[i - 1] == '\n')
+            u[k++] = i;
+    u[k] = len;
+    *n = k;
+    return u;
+}
+
+static bool text_ddmin(min_ctx *c, char **text, size_t *len, bool by_line)
+{
+    size_t nu;
+    size_t *u = text_units(*text, *len, by_line, &nu);
+    if (!u)
+        return false;
+    char *cand = malloc(*len + 1);
+    if (!cand) {
+        free(u);
+        return false;
+    }
+    size_t parts = 2;
+    while (nu >= 1) {
+        if (parts > nu)
+            parts = nu;
+        bool removed = false;
+        for (size_t i = 0; i < parts && !removed; i++) {
+            size_t from = nu * i / parts, to = nu * (i + 1) / parts;
+            if (from == to)
+                continue;
+            size_t b0 = u[from], b1 = u[to], cl = *len - (b1 - b0);
+            memcpy(cand, *text, b0);
+            memcpy(cand + b0, *text + b1, *len - b1);
+            if (text_pred(c, cand, cl)) {
+                memcpy(*text, cand, cl);
+                *len = cl;
+                removed = true;
+            }
+        }
+        if (removed) {
+            free(u);
+            u = text_units(*text, *len, by_line, &nu);
+            if (!u)
+                break;
+            if (parts > 2)
+                parts--;
+            continue;
+        }
+        if (parts >= nu || c->runs >= c->t->max_tests || now_s() > c->deadline)
+            break;
+        parts *= 2;
+    }
+    free(u);
+    free(cand);
+    return true;
+}
+
+/* Minimize the text of file into *out (malloc'd, *outlen bytes), keeping
+   sig; false only when out of memory or the file cannot be read. */
+static bool text_minimize(const triage_opts *t, const char *file, const char *sig, char **out,
+                          size_t *outlen, unsigned long *runs)
+{
+    char *text;
+    size_t len;
+    if (hx_read_file(file, &text, &len) != 0)
+        return false;
+    min_ctx c = {0};
+    c.t = t;
+    c.sig = sig;
+    c.t0 = c.last = now_s();
+    c.deadline = c.t0 + t->min_seconds;
+    bool ok = text_ddmin(&c, &text, &len, true) && text_ddmin(&c, &text, &len, false);
+    *runs = c.runs;
+    *out = text;
+    *outlen = len;
+    return ok;
 }
 
 /* ==== Findings database (.triage.db) ===================================== */
@@ -1036,14 +1148,45 @@ static int triage_one(triage_opts *t, const char *input, totals *tot)
     }
 
     if (t->text) {
-        /* parser inputs are not programs: confirmed as they are, filed
-           with the input itself as the reproducer */
-        unsigned same = confirm(t, input, first.sig);
+        /* parser inputs: their bytes minimized (every candidate in a
+           child), then confirmed; if the minimized text does not give the
+           signature every time, the input itself is the reproducer */
+        char *mt = NULL;
+        size_t ml = 0, inlen = 0;
+        unsigned long runs = 0;
+        char minpath[128];
+        snprintf(minpath, sizeof minpath, "%s/min.txt", t->tmp);
+        char *intext;
+        if (hx_read_file(input, &intext, &inlen) == 0)
+            free(intext);
+        bool have_min = text_minimize(t, input, first.sig, &mt, &ml, &runs) &&
+                        gcf_write_output(minpath, mt, ml) == 0;
+        free(mt);
+        if (have_min)
+            printf("minimized: %zu -> %zu bytes (%lu runs in children)\n", inlen, ml, runs);
+        unsigned same = have_min ? confirm(t, minpath, first.sig) : 0;
+        const char *repro_src = minpath;
+        if (same != t->rounds) {
+            unsigned same_in = confirm(t, input, first.sig);
+            if (have_min && same_in == t->rounds)
+                printf("note:      the minimized text reproduced %u/%u; the whole input "
+                       "reproduces %u/%u and is the reproducer\n", same, t->rounds, same_in,
+                       t->rounds);
+            if (same_in == t->rounds || !have_min) {
+                same = same_in;
+                repro_src = input;
+            }
+        }
         bool ok = same == t->rounds;
         printf("status:    %s %u/%u%s\n", ok ? "confirmed" : "FLAKY", same, t->rounds,
                ok ? " (new)" : " (not every run gives this signature)");
         char final_repro[4200];
-        snprintf(final_repro, sizeof final_repro, "%s", input);
+        const char *base = strrchr(input, '/');
+        base = base ? base + 1 : input;
+        if (t->out_dir)
+            snprintf(final_repro, sizeof final_repro, "%s/%s.min.txt", t->out_dir, base);
+        else
+            snprintf(final_repro, sizeof final_repro, "%s.min.txt", input);
         if (t->db) {
             mkdir(t->db, 0755);
             if (mkdir(dir, 0755) != 0 && errno != EEXIST)
@@ -1058,11 +1201,15 @@ static int triage_one(triage_opts *t, const char *input, totals *tot)
             char path[4200];
             snprintf(path, sizeof path, "%s/first-input", dir);
             snprintf(final_repro, sizeof final_repro, "%s/min.txt", dir);
-            if ((!had && !copy_file(input, path)) || !copy_file(input, final_repro) ||
+            if ((!had && !copy_file(input, path)) || !copy_file(repro_src, final_repro) ||
                 !meta_write(dir, &m, first.sig, "text"))
                 return GCF_EXIT_CANTCREAT;
+        } else if (!copy_file(repro_src, final_repro)) {
+            fprintf(stderr, "gcfuzz triage: cannot write %s\n", final_repro);
+            return GCF_EXIT_CANTCREAT;
         }
-        printf("reproducer: %s (replay: gcfuzz triage --text FILE)\n", final_repro);
+        printf("reproducer: %s (replay: gcfuzz triage --text%s%s FILE)\n", final_repro,
+               t->target_name ? " --target " : "", t->target_name ? t->target_name : "");
         report_line(t, ok ? "new" : "flaky", first.sig, input, final_repro, m.count ? m.count : 1,
                     0, same, t->rounds);
         if (ok)
@@ -1216,8 +1363,9 @@ static const char triage_help[] =
     "                        does without --fuzz; default: as the fuzzers run)\n"
     "  --any-version         decode binary inputs whatever their version byte\n"
     "  --text                the inputs are fuzz_text inputs: check the parser's round\n"
-    "                        trip (signature `TEXT <what>`, or a crash's); they are\n"
-    "                        confirmed and filed as they are, not minimized\n"
+    "                        trip (signature `TEXT <what>`, or a crash's); their bytes\n"
+    "                        are minimized (lines, then bytes; INPUT.min.txt, or\n"
+    "                        min.txt in the database), then confirmed\n"
     "  -q, --quiet           do not print the reproducers\n"
     "Exit: 0 nothing reproduced, 1 at least one finding, 64 usage, 65 another\n"
     "format version, 66 unreadable input, 73 database not writable.\n";
@@ -1241,7 +1389,8 @@ static int add_inputs(const char *arg, char ***list, size_t *n, size_t *cap)
             if (e->d_name[0] == '.' || strncmp(e->d_name, "slow-unit-", 10) == 0)
                 continue;
             size_t l = strlen(e->d_name);
-            if (l > 8 && strcmp(e->d_name + l - 8, ".min.gcp") == 0)
+            if (l > 8 && (strcmp(e->d_name + l - 8, ".min.gcp") == 0 ||
+                          strcmp(e->d_name + l - 8, ".min.txt") == 0))
                 continue;
             if (nn == ncap) {
                 ncap = ncap ? ncap * 2 : 16;
@@ -1307,7 +1456,8 @@ static bool scratch_make(triage_opts *t)
 
 static void scratch_remove(const triage_opts *t)
 {
-    const char *scratch[] = { "child.out", "cand.gcp", "orig.gcp", "cut.gcp", "min.gcp" };
+    const char *scratch[] = { "child.out", "cand.gcp", "orig.gcp", "cut.gcp", "min.gcp",
+                              "cand.txt", "min.txt" };
     for (size_t i = 0; i < sizeof scratch / sizeof scratch[0]; i++) {
         char path[128];
         snprintf(path, sizeof path, "%s/%s", t->tmp, scratch[i]);

@@ -117,6 +117,41 @@ printf 'type Node size=32 refs=2\na = new = x\n' > "$T/syntax.txt"
 "$G" triage -q --text "$T/pass.gcp" "$T/syntax.txt" > "$T/text.out" 2>&1
 if [ $? = 0 ] && [ "$(grep -c 'does not reproduce' "$T/text.out")" = 2 ]; then ok; else
   bad "--text on good inputs"; cat "$T/text.out"; fi
+# --text findings are minimized: the planted parser bug of faulty:crash
+# (.tgt.planted-text) needs both `handle pinned` and `collect 2` in the text;
+# the reproducer keeps the signature and is far shorter than the input
+cat > "$T/parse.txt" <<'P'
+type Node size=32 refs=2
+type Leaf size=24
+a = new Node
+b = new Leaf
+c = new Node
+h = handle pinned c
+collect 0
+d = new Leaf
+collect 2
+e = new Node
+collect
+P
+"$G" triage -q --text --target faulty:crash --timeout 5 --db "$T/tdb" --report "$T/text.tsv" \
+     "$T/parse.txt" > "$T/parse.out" 2>&1
+rc=$?
+IFS=$'\t' read -r status sig _ repro _ _ runs < "$T/text.tsv"
+if [ $rc = 1 ] && [ "$status" = new ] && [ "$runs" = 5/5 ]; then ok; else
+  bad "--text planted crash: exit $rc, status '$status', runs '$runs'"; cat "$T/parse.out"; fi
+if [[ "$sig" =~ ^(SEGV|SIGNAL\ SEGV)\ fz_planted_parse_crash ]]; then ok; else bad "--text signature '$sig'"; fi
+if [ -f "$repro" ] && [ "$(wc -c < "$repro")" -le 30 ] && grep -q 'handle pinned' "$repro" &&
+   grep -q 'collect 2' "$repro"; then ok; else
+  bad "--text reproducer '$repro' not minimized: $(wc -c < "$repro" 2>/dev/null) bytes"; cat "$T/parse.out"; fi
+if cmp -s "$T/parse.txt" "$T"/tdb/*/first-input; then ok; else bad "--text first input not filed"; fi
+"$G" triage -q --text --target faulty:crash --timeout 5 --rounds 2 --report "$T/text2.tsv" -o "$T" \
+     "$repro" > /dev/null 2>&1
+if [ "$(cut -f2 "$T/text2.tsv")" = "$sig" ]; then ok; else
+  bad "--text reproducer gives '$(cut -f2 "$T/text2.tsv")', not '$sig'"; fi
+# the planted parser bug exists only on the faulty:crash target
+"$G" triage -q --text --timeout 5 "$repro" > /dev/null 2>&1
+if [ $? = 0 ]; then ok; else bad "--text planted crash active without --target faulty:crash"; fi
+
 # usage errors
 "$G" triage --timeout 0 "$T/pass.gcp" > /dev/null 2>&1
 if [ $? = 64 ]; then ok; else bad "--timeout 0 not a usage error"; fi
