@@ -777,6 +777,23 @@ static bool write_program(const char *path, const hx_program *p, const char *hea
     return fclose(f) == 0;
 }
 
+/* Runs the candidate written at path; true if it gives c->sig.  Reports
+   progress every 5 s (size: how big the candidate is, in unit). */
+static bool min_try(min_ctx *c, const char *path, size_t size, const char *unit)
+{
+    run_result r;
+    if (!run_child(c->t, path, &r))
+        return false;
+    c->runs++;
+    double now = now_s();
+    if (!c->t->quiet && now - c->last > 5.0) {
+        fprintf(stderr, "gcfuzz %s: minimizing, %lu runs, %zu %s (%.0f s)\n", c->t->cmd,
+                c->runs, size, unit, now - c->t0);
+        c->last = now;
+    }
+    return is_finding(r.kind) && strcmp(r.sig, c->sig) == 0;
+}
+
 static bool min_pred(const hx_program *cand, void *vctx)
 {
     min_ctx *c = vctx;
@@ -786,17 +803,7 @@ static bool min_pred(const hx_program *cand, void *vctx)
     snprintf(path, sizeof path, "%s/cand.gcp", c->t->tmp);
     if (!write_program(path, cand, NULL))
         return false;
-    run_result r;
-    if (!run_child(c->t, path, &r))
-        return false;
-    c->runs++;
-    double now = now_s();
-    if (!c->t->quiet && now - c->last > 5.0) {
-        fprintf(stderr, "gcfuzz %s: minimizing, %lu runs, %zu statements (%.0f s)\n",
-                c->t->cmd, c->runs, cand->nstmts, now - c->t0);
-        c->last = now;
-    }
-    return is_finding(r.kind) && strcmp(r.sig, c->sig) == 0;
+    return min_try(c, path, cand->nstmts, "statements");
 }
 
 static void min_progress(const char *phase, const hx_min_stats *st, void *vctx)
@@ -866,17 +873,7 @@ static bool text_pred(min_ctx *c, const char *text, size_t len)
     snprintf(path, sizeof path, "%s/cand.txt", c->t->tmp);
     if (gcf_write_output(path, text, len) != 0)
         return false;
-    run_result r;
-    if (!run_child(c->t, path, &r))
-        return false;
-    c->runs++;
-    double now = now_s();
-    if (!c->t->quiet && now - c->last > 5.0) {
-        fprintf(stderr, "gcfuzz %s: minimizing text, %lu runs, %zu bytes (%.0f s)\n", c->t->cmd,
-                c->runs, len, now - c->t0);
-        c->last = now;
-    }
-    return is_finding(r.kind) && strcmp(r.sig, c->sig) == 0;
+    return min_try(c, path, len, "bytes");
 }
 
 /* unit starts of text: line starts (by_line) or every byte; n set */

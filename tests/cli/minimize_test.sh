@@ -14,57 +14,8 @@ pass=0; fail=0
 ok()  { pass=$((pass+1)); }
 bad() { fail=$((fail+1)); echo "FAIL: $*"; }
 
-cat > "$T/crash.gcp" <<'P'
-type Node size=32 refs=2
-type Leaf size=24
-a = new Node
-b = new Leaf
-c = new Node
-a.0 = b
-h = handle pinned c
-collect 0
-d = new Leaf
-collect 1
-e = new Node
-collect 2
-f = new Node
-collect
-P
-cat > "$T/hang.gcp" <<'P'
-type Node size=32 refs=2
-type Fin size=24 finalizer=count
-a = new Node
-b = new Fin
-drop b
-collect 0
-finalize
-collect 1
-c = new Node
-finalize
-d = new Node
-P
-cat > "$T/oom.gcp" <<'P'
-type Node size=32 refs=2
-type Refs array elem=ref
-a = new Node
-b = new Refs[10]
-collect
-c = new Refs[50]
-d = new Refs[300]
-e = new Node
-P
-cat > "$T/div.gcp" <<'P'
-type Node size=32 refs=2
-a = new Node
-b = new Node
-collect 0
-c = new Node
-collect 1
-c = new Node
-a = new Node
-P
-
-nstmts() { grep -vcE '^(#|heap |type |$)' "$1"; }
+. "$(dirname "$0")/planted.sh"
+planted_programs "$T"
 
 # check NAME TARGET SIGNATURE-REGEX TIMEOUT MAX-SECONDS
 check() {
