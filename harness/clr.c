@@ -550,6 +550,7 @@ typedef struct obs_block {
     obs_line *v;
     size_t n, cap;
     char problem[512];         /* nondeterministic / stop / error line */
+    unsigned variant;          /* `variant K N`: K-th of N distinct CoreCLR runs (0: all runs alike) */
 } obs_block;
 
 static void block_clear(obs_block *b)
@@ -559,6 +560,7 @@ static void block_clear(obs_block *b)
     b->n = 0;
     b->problem[0] = '\0';
     b->path[0] = '\0';
+    b->variant = 0;
 }
 
 static obs_line *block_add(obs_block *b)
@@ -1000,7 +1002,14 @@ int hx_clr_compare_file(FILE *in, const char *name, FILE *out, bool verbose, hx_
             rc = 2;
             break;
         } else if (strncmp(line, "end ", 4) == 0) {
-            st->programs++;
+            /* the distinct runs of one program arrive as consecutive blocks
+               (`variant K N`); each is compared, the program counted once */
+            if (b.variant <= 1)
+                st->programs++;
+            if (b.variant == 1)
+                st->varied++;
+            if (b.variant > 1)
+                st->variants_extra++;
             int r = compare_block(&b, out, verbose, st, st->by_category);
             if (r == 2) {
                 rc = 2;
@@ -1015,6 +1024,14 @@ int hx_clr_compare_file(FILE *in, const char *name, FILE *out, bool verbose, hx_
                    strncmp(line, "error ", 6) == 0) {
             if (!b.problem[0])
                 snprintf(b.problem, sizeof b.problem, "%.500s", line);
+        } else if (strncmp(line, "variant ", 8) == 0) {
+            unsigned k = 0, n = 0;
+            if (sscanf(line + 8, "%u %u", &k, &n) != 2 || k == 0 || k > n) {
+                fprintf(out, "clr-compare: %s:%u: cannot read '%s'\n", name, lineno, line);
+                rc = 2;
+                break;
+            }
+            b.variant = k;
         } else if (strncmp(line, "note ", 5) == 0) {
             /* a note of the runner (a type's size on CoreCLR): informative */
         } else if (!parse_obs(&b, line)) {

@@ -32,7 +32,9 @@ bool hx_gen_clr(uint64_t seed, size_t ops, hx_program *out);
 
 typedef struct hx_clr_stats {
     unsigned programs;        /* program blocks read */
-    unsigned disagreeing;     /* programs with a disagreement */
+    unsigned disagreeing;     /* program blocks with a disagreement */
+    unsigned varied;          /* programs whose CoreCLR runs differed */
+    unsigned variants_extra;  /* their further distinct runs, each compared too */
     unsigned long compared;   /* expectations compared */
     unsigned long not_observable;
     unsigned long demotions;  /* gen differences the clr profile allows */

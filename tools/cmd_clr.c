@@ -121,11 +121,12 @@ int gcf_cmd_clrdiff(int argc, char **argv)
            "%lu expectations compared, %lu not observable; clr profile: %lu pinned demotions, "
            "%lu plug-mate demotions (%lu directly next to the pinned object), "
            "%lu no-promotion collections; %lu escalated collections followed; %lu finalizer calls "
-           "followed, %lu not in the strict order\n",
+           "followed, %lu not in the strict order; %u programs ran differently on CoreCLR "
+           "from run to run (%u further runs compared)\n",
            st.programs, st.disagreeing, st.by_category[0], st.by_category[1], st.by_category[2],
            st.by_category[3], st.by_category[4], st.compared, st.not_observable, st.demotions, st.mate_demotions, st.mate_plug,
            st.no_promotion,
-           st.escalations, st.fin_calls, st.strict_order_differs);
+           st.escalations, st.fin_calls, st.strict_order_differs, st.varied, st.variants_extra);
     if (rc == 2)
         return GCF_EXIT_BAD_PROGRAM;
     unsigned long unexplained = 0, known = 0;

@@ -68,6 +68,21 @@ expect_out "1 escalated collections followed" "escalation followed"
 prog "collect"
 printf 'program %s\nobs 8 gen 1\nnondeterministic run 1 and run 2 differ\nend %s runs=3\n' "$T/p.gcp" "$T/p.gcp" > "$T/obs.txt"
 expect_status 1 "a nondeterministic CoreCLR run" -- "$G" clrdiff "$T/obs.txt"
+# CoreCLR runs that differ arrive as one block per distinct run (`variant K N`):
+# each is compared with the oracle, the program is counted once
+vobs() {  # vobs GEN1 GEN2
+  printf 'program %s\nobs 8 gen %s\nobs 9 finalized 1\nobs 10 collections 1\nfin 7 2\nvariant 1 2 differ\nend %s runs=3\n' "$T/p.gcp" "$1" "$T/p.gcp" > "$T/obs.txt"
+  printf 'program %s\nobs 8 gen %s\nobs 9 finalized 1\nobs 10 collections 1\nfin 7 2\nvariant 2 2 differ\nend %s runs=3\n' "$T/p.gcp" "$2" "$T/p.gcp" >> "$T/obs.txt"
+}
+vobs 1 1
+expect_status 0 "two CoreCLR runs the clr profile both allows" -- "$G" clrdiff "$T/obs.txt"
+expect_out "1 programs, 0 disagree" "variants counted as one program"
+expect_out "1 programs ran differently on CoreCLR from run to run (1 further runs compared)" "variants counted"
+vobs 1 0
+expect_status 1 "a second CoreCLR run the clr profile does not allow" -- "$G" clrdiff "$T/obs.txt"
+expect_out "DISAGREE [gen] $T/p.gcp:8" "the second run is compared"
+printf 'program %s\nobs 8 gen 1\nvariant 3 2 x\nend %s runs=3\n' "$T/p.gcp" "$T/p.gcp" > "$T/obs.txt"
+expect_status 2 "a malformed variant line" -- "$G" clrdiff "$T/obs.txt"
 printf 'program %s\nbogus line\nend %s runs=3\n' "$T/p.gcp" "$T/p.gcp" > "$T/obs.txt"
 expect_status 2 "a malformed observation" -- "$G" clrdiff "$T/obs.txt"
 expect_status 64 "an unknown category" -- "$G" clrdiff --allow nope "$T/obs.txt"
