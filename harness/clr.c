@@ -4,6 +4,7 @@
 #include "gen.h"
 #include "text.h"
 #include "oracle.h"
+#include "orc_map.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -13,30 +14,13 @@
 static orc_model *clr_model(const hx_program *p)
 {
     orc_config oc;
-    orc_config_default(&oc);
-    const uint64_t *v = p->heap.value;
-    oc.gen0_budget = v[HX_KEY_GEN0_BUDGET];
-    oc.gen1_budget = v[HX_KEY_GEN1_BUDGET];
-    oc.gen2_budget = v[HX_KEY_GEN2_BUDGET];
-    oc.loh_budget = v[HX_KEY_LOH_BUDGET];
-    oc.loh_threshold = v[HX_KEY_LOH_THRESHOLD];
-    oc.segment_size = v[HX_KEY_SEGMENT_SIZE];
-    oc.hard_limit = v[HX_KEY_HARD_LIMIT];
-    oc.profile = ORC_PROFILE_CLR;
+    hx_orc_config(p, true, &oc);
     orc_model *m = orc_create(&oc);
     if (!m)
         return NULL;
     for (uint32_t i = 0; i < p->ntypes; i++) {
-        const hx_type *ty = &p->types[i];
-        orc_type_desc od = {0};
-        od.name = ty->name;
-        od.kind = (orc_type_kind)ty->kind;
-        od.size = ty->size;
-        od.nrefs = ty->nrefs;
-        od.fin = (orc_fin_kind)ty->fin;
-        od.fin_static = ty->fin_static;
-        od.fin_alloc = ty->fin_alloc;
-        od.critical = ty->critical;
+        orc_type_desc od;
+        hx_orc_type(&p->types[i], &od);
         if (orc_type_add(m, &od, NULL) != ORC_OK) {
             orc_destroy(m);
             return NULL;

@@ -14,6 +14,7 @@
  * prediction (C8) at the moment the target reports them.
  */
 #include "exec_internal.h"
+#include "orc_map.h"
 #include "text.h"
 
 #include <stdarg.h>
@@ -390,21 +391,39 @@ void hx_exec_keep_free(hx_exec_keep *k)
 
 /* ==== setup ============================================================= */
 
+void hx_orc_config(const hx_program *p, bool clr, orc_config *oc)
+{
+    orc_config_default(oc);
+    const uint64_t *v = p->heap.value;
+    oc->gen0_budget = v[HX_KEY_GEN0_BUDGET];
+    oc->gen1_budget = v[HX_KEY_GEN1_BUDGET];
+    oc->gen2_budget = v[HX_KEY_GEN2_BUDGET];
+    oc->loh_budget = v[HX_KEY_LOH_BUDGET];
+    oc->loh_threshold = v[HX_KEY_LOH_THRESHOLD];
+    oc->segment_size = v[HX_KEY_SEGMENT_SIZE];
+    oc->hard_limit = v[HX_KEY_HARD_LIMIT];
+    oc->profile = clr ? ORC_PROFILE_CLR : ORC_PROFILE_STRICT;
+}
+
+void hx_orc_type(const hx_type *ty, orc_type_desc *od)
+{
+    memset(od, 0, sizeof *od);
+    od->name = ty->name;
+    od->kind = (orc_type_kind)ty->kind;
+    od->size = ty->size;
+    od->nrefs = ty->nrefs;
+    od->fin = (orc_fin_kind)ty->fin;
+    od->fin_static = ty->fin_static;
+    od->fin_alloc = ty->fin_alloc;
+    od->critical = ty->critical;
+}
+
 static bool hx_setup(hx_exec *x)
 {
     const hx_program *p = x->p;
     orc_config oc;
-    orc_config_default(&oc);
-    const uint64_t *v = p->heap.value;
-    oc.gen0_budget = v[HX_KEY_GEN0_BUDGET];
-    oc.gen1_budget = v[HX_KEY_GEN1_BUDGET];
-    oc.gen2_budget = v[HX_KEY_GEN2_BUDGET];
-    oc.loh_budget = v[HX_KEY_LOH_BUDGET];
-    oc.loh_threshold = v[HX_KEY_LOH_THRESHOLD];
-    oc.segment_size = v[HX_KEY_SEGMENT_SIZE];
-    oc.hard_limit = v[HX_KEY_HARD_LIMIT];
     int prof = x->o->profile >= 0 ? x->o->profile : (int)p->heap.profile;
-    oc.profile = prof == HX_PROFILE_CLR ? ORC_PROFILE_CLR : ORC_PROFILE_STRICT;
+    hx_orc_config(p, prof == HX_PROFILE_CLR, &oc);
     x->m = orc_create(&oc);
     if (!x->m) {
         snprintf(x->out->fail.message, sizeof x->out->fail.message,
@@ -444,15 +463,8 @@ static bool hx_setup(hx_exec *x)
     }
     for (uint32_t i = 0; i < p->ntypes; i++) {
         const hx_type *ty = &p->types[i];
-        orc_type_desc od = {0};
-        od.name = ty->name;
-        od.kind = (orc_type_kind)ty->kind;
-        od.size = ty->size;
-        od.nrefs = ty->nrefs;
-        od.fin = (orc_fin_kind)ty->fin;
-        od.fin_static = ty->fin_static;
-        od.fin_alloc = ty->fin_alloc;
-        od.critical = ty->critical;
+        orc_type_desc od;
+        hx_orc_type(ty, &od);
         if (orc_type_add(x->m, &od, NULL) != ORC_OK) {
             snprintf(x->out->fail.message, sizeof x->out->fail.message,
                      "the oracle rejected type %s: %s", ty->name, orc_last_error(x->m));

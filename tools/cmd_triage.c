@@ -1067,6 +1067,53 @@ static bool copy_file(const char *from, const char *to)
 
 /* ==== One input ============================================================ */
 
+/* Files a finding (.triage.db): its folder DIR in the database made if
+   needed, the meta record updated (count, first and last seen, build,
+   status), the first input copied once as first-input + IN_SUFFIX, the
+   reproducer REPRO_SRC copied as MINNAME; FINAL gets the reproducer's path.
+   Without a database the reproducer goes beside the input (or into
+   --out-dir) as NAME + OUT_SUFFIX.  false (after a message) on an error. */
+static bool file_finding(const triage_opts *t, const char *dir, meta *m, const char *stamp,
+                         bool confirmed, const char *input, const char *in_suffix,
+                         const char *repro_src, const char *minname, const char *out_suffix,
+                         const char *sig, const char *target, char *final, size_t cap)
+{
+    if (!t->db) {
+        const char *base = strrchr(input, '/');
+        base = base ? base + 1 : input;
+        if (t->out_dir)
+            snprintf(final, cap, "%s/%s%s", t->out_dir, base, out_suffix);
+        else
+            snprintf(final, cap, "%s%s", input, out_suffix);
+        if (!copy_file(repro_src, final)) {
+            fprintf(stderr, "gcfuzz triage: cannot write %s\n", final);
+            return false;
+        }
+        return true;
+    }
+    mkdir(t->db, 0755);
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "gcfuzz triage: cannot create %s: %s\n", dir, strerror(errno));
+        return false;
+    }
+    bool had = m->count > 0;
+    if (!had)
+        snprintf(m->first_seen, sizeof m->first_seen, "%s", stamp);
+    m->count++;
+    snprintf(m->last_seen, sizeof m->last_seen, "%s", stamp);
+    snprintf(m->build, sizeof m->build, "%s", t->build ? t->build : GCF_VERSION);
+    snprintf(m->status, sizeof m->status, "%s", confirmed ? "confirmed" : "flaky");
+    char path[4200];
+    snprintf(path, sizeof path, "%s/first-input%s", dir, in_suffix);
+    snprintf(final, cap, "%s/%s", dir, minname);
+    if ((!had && !copy_file(input, path)) || !copy_file(repro_src, final) ||
+        !meta_write(dir, m, sig, target)) {
+        fprintf(stderr, "gcfuzz triage: cannot write the finding into %s\n", dir);
+        return false;
+    }
+    return true;
+}
+
 typedef struct totals {
     unsigned inputs, fresh, known, flaky, unreproduced;
     int rc;
@@ -1178,33 +1225,9 @@ static int triage_one(triage_opts *t, const char *input, totals *tot)
         printf("status:    %s %u/%u%s\n", ok ? "confirmed" : "FLAKY", same, t->rounds,
                ok ? " (new)" : " (not every run gives this signature)");
         char final_repro[4200];
-        const char *base = strrchr(input, '/');
-        base = base ? base + 1 : input;
-        if (t->out_dir)
-            snprintf(final_repro, sizeof final_repro, "%s/%s.min.txt", t->out_dir, base);
-        else
-            snprintf(final_repro, sizeof final_repro, "%s.min.txt", input);
-        if (t->db) {
-            mkdir(t->db, 0755);
-            if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-                return GCF_EXIT_CANTCREAT;
-            bool had = m.count > 0;
-            if (!had)
-                snprintf(m.first_seen, sizeof m.first_seen, "%s", stamp);
-            m.count++;
-            snprintf(m.last_seen, sizeof m.last_seen, "%s", stamp);
-            snprintf(m.build, sizeof m.build, "%s", t->build ? t->build : GCF_VERSION);
-            snprintf(m.status, sizeof m.status, "%s", ok ? "confirmed" : "flaky");
-            char path[4200];
-            snprintf(path, sizeof path, "%s/first-input", dir);
-            snprintf(final_repro, sizeof final_repro, "%s/min.txt", dir);
-            if ((!had && !copy_file(input, path)) || !copy_file(repro_src, final_repro) ||
-                !meta_write(dir, &m, first.sig, "text"))
-                return GCF_EXIT_CANTCREAT;
-        } else if (!copy_file(repro_src, final_repro)) {
-            fprintf(stderr, "gcfuzz triage: cannot write %s\n", final_repro);
+        if (!file_finding(t, dir, &m, stamp, ok, input, "", repro_src, "min.txt", ".min.txt",
+                          first.sig, "text", final_repro, sizeof final_repro))
             return GCF_EXIT_CANTCREAT;
-        }
         printf("reproducer: %s (replay: gcfuzz triage --text%s%s FILE)\n", final_repro,
                t->target_name ? " --target " : "", t->target_name ? t->target_name : "");
         report_line(t, ok ? "new" : "flaky", first.sig, input, final_repro, m.count ? m.count : 1,
@@ -1269,45 +1292,12 @@ static int triage_one(triage_opts *t, const char *input, totals *tot)
            confirmed ? " (new)" : " (not every run gives this signature)");
 
     char final_repro[4200];
-    if (t->db) {
-        mkdir(t->db, 0755);
-        if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-            fprintf(stderr, "gcfuzz triage: cannot create %s: %s\n", dir, strerror(errno));
-            hx_program_free(&best);
-            hx_program_free(&p);
-            return GCF_EXIT_CANTCREAT;
-        }
-        bool had = m.count > 0;
-        if (!had)
-            snprintf(m.first_seen, sizeof m.first_seen, "%s", stamp);
-        m.count++;
-        snprintf(m.last_seen, sizeof m.last_seen, "%s", stamp);
-        snprintf(m.build, sizeof m.build, "%s", t->build ? t->build : GCF_VERSION);
-        snprintf(m.status, sizeof m.status, "%s", confirmed ? "confirmed" : "flaky");
-        char path[4200];
-        snprintf(path, sizeof path, "%s/first-input%s", dir, text ? ".gcp" : "");
-        bool ok = (had || copy_file(input, path));
-        snprintf(final_repro, sizeof final_repro, "%s/min.gcp", dir);
-        ok = ok && copy_file(repro_src, final_repro) && meta_write(dir, &m, first.sig, t->target_name);
-        if (!ok) {
-            fprintf(stderr, "gcfuzz triage: cannot write the finding into %s\n", dir);
-            hx_program_free(&best);
-            hx_program_free(&p);
-            return GCF_EXIT_CANTCREAT;
-        }
-    } else {
-        const char *base = strrchr(input, '/');
-        base = base ? base + 1 : input;
-        if (t->out_dir)
-            snprintf(final_repro, sizeof final_repro, "%s/%s.min.gcp", t->out_dir, base);
-        else
-            snprintf(final_repro, sizeof final_repro, "%s.min.gcp", input);
-        if (!copy_file(repro_src, final_repro)) {
-            fprintf(stderr, "gcfuzz triage: cannot write %s\n", final_repro);
-            hx_program_free(&best);
-            hx_program_free(&p);
-            return GCF_EXIT_CANTCREAT;
-        }
+    if (!file_finding(t, dir, &m, stamp, confirmed, input, text ? ".gcp" : "", repro_src,
+                      "min.gcp", ".min.gcp", first.sig, t->target_name, final_repro,
+                      sizeof final_repro)) {
+        hx_program_free(&best);
+        hx_program_free(&p);
+        return GCF_EXIT_CANTCREAT;
     }
     printf("reproducer: %s\n", final_repro);
     if (!t->quiet) {
