@@ -477,6 +477,7 @@ FZ_OPS(HX_FAULT_OOM, oom)
 
 #define FZ_TABLE(F)                                                                        \
     {                                                                                      \
+        .api_version = HX_TARGET_API_VERSION, .caps = HX_CAPS_ALL,                         \
         .name = "faulty", .create = fz_create_##F, .destroy = fz_destroy,                  \
         .register_type = fz_register_type, .alloc = fz_alloc, .set_local = fz_set_local,   \
         .get_local = fz_get_local, .store = fz_store, .load = fz_load,                     \

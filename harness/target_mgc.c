@@ -551,6 +551,8 @@ void **hx_target_mgc_locals(hx_target *t) { return tmgc_check(t) ? (void **)t->l
 
 /* Every operation but create is shared by the two modes. */
 #define TMGC_OPS_SHARED \
+    .api_version = HX_TARGET_API_VERSION, \
+    .caps = HX_CAPS_ALL, \
     .destroy = tmgc_destroy, \
     .reset = tmgc_reset, \
     .register_type = tmgc_register_type, \
@@ -593,15 +595,3 @@ const hx_target_ops hx_target_mgc_sweep = {
     .create = tmgc_create_sweep,
     TMGC_OPS_SHARED
 };
-const hx_target_ops *hx_target_by_name(const char *name)
-{
-    if (!name || strcmp(name, "mgc") == 0)
-        return &hx_target_mgc;
-    if (strcmp(name, "mgc-sweep") == 0)
-        return &hx_target_mgc_sweep;
-    if (strncmp(name, "faulty:", 7) == 0) {
-        hx_fault f = hx_fault_from_name(name + 7);
-        return f == HX_FAULT_KIND_COUNT ? NULL : hx_target_faulty(f);
-    }
-    return NULL;
-}

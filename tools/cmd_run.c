@@ -32,7 +32,11 @@ static const char gcf_exec_opts_help[] =
     "                        after collections, finalizer drains and the last step;\n"
     "                        other steps check roots and the objects they touched)\n"
     "  --trace               print each step with its collection events\n"
-    "  --target NAME         mgc (default) or faulty:<fault> (executor self-tests)\n"
+    "  --target NAME         mgc (default), mgc-sweep, or faulty:<fault> (executor\n"
+    "                        self-tests)\n"
+    "  --target-lib PATH.so  a target from a shared library (include/gcfuzz/target.h;\n"
+    "                        exit 69 if it cannot be loaded, 76 if built against\n"
+    "                        another interface version)\n"
     "  --fuzz                run as the fuzzers do: skip statements whose operands\n"
     "                        are null at run time, ignore expect lines\n"
     "  -q, --quiet           print only failures and the summary\n"
@@ -50,6 +54,7 @@ typedef struct gcf_run_args {
     uint64_t max_tests;   /* minimize: candidate budget */
     uint64_t min_seconds; /* minimize: time budget */
     const char *target_name, *profile_name;
+    const char *target_lib;   /* --target-lib */
     bool any_version;     /* binary inputs of any format version */
     char **files;
     int nfiles;
@@ -101,11 +106,8 @@ static int gcf_parse_args(int argc, char **argv, const char *usage, gcf_run_args
             a->quiet = true;
         } else if (strcmp(s, "--target") == 0 && i + 1 < argc) {
             a->target_name = argv[++i];
-            a->o.target = hx_target_by_name(a->target_name);
-            if (!a->o.target) {
-                fprintf(stderr, "gcfuzz: unknown target '%s'\n", argv[i]);
-                return GCF_EX_USAGE;
-            }
+        } else if (strcmp(s, "--target-lib") == 0 && i + 1 < argc) {
+            a->target_lib = argv[++i];
         } else if (want_out && strcmp(s, "-o") == 0 && i + 1 < argc) {
             a->out = argv[++i];
         } else if (want_out && strcmp(s, "--rounds") == 0 && i + 1 < argc) {
@@ -136,6 +138,11 @@ static int gcf_parse_args(int argc, char **argv, const char *usage, gcf_run_args
         } else {
             a->files[a->nfiles++] = argv[i];
         }
+    }
+    if (a->target_name || a->target_lib) {
+        int rc = gcf_target_select(argv[0], a->target_name, a->target_lib, &a->o.target);
+        if (rc)
+            return rc;
     }
     return -1;
 }
@@ -441,6 +448,7 @@ int gcf_cmd_minimize(int argc, char **argv)
     rq.input = a.files[0];
     rq.out = a.out;
     rq.target_name = a.target_name;
+    rq.target_lib = a.target_lib;
     rq.profile_name = a.profile_name;
     rq.verify = a.o.verify_each;
     rq.stress = a.o.stress;

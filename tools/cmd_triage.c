@@ -216,6 +216,7 @@ static void child_handlers(unsigned timeout)
 typedef struct triage_opts {
     hx_exec_options o;
     const char *target_name;     /* forwarded to children */
+    const char *target_lib;      /* --target-lib, forwarded to children */
     const char *profile_name;
     bool any_version;
     unsigned timeout;            /* seconds per run */
@@ -565,7 +566,7 @@ static bool run_child(const triage_opts *t, const char *file, run_result *r)
     char outpath[128], tbuf[32];
     snprintf(outpath, sizeof outpath, "%s/child.out", t->tmp);
     snprintf(tbuf, sizeof tbuf, "%u", t->timeout);
-    const char *argv[16];
+    const char *argv[24];
     int n = 0;
     argv[n++] = t->self;
     argv[n++] = "triage";
@@ -575,6 +576,10 @@ static bool run_child(const triage_opts *t, const char *file, run_result *r)
     if (t->target_name) {
         argv[n++] = "--target";
         argv[n++] = t->target_name;
+    }
+    if (t->target_lib) {
+        argv[n++] = "--target-lib";
+        argv[n++] = t->target_lib;
     }
     if (t->profile_name) {
         argv[n++] = "--profile";
@@ -1345,7 +1350,8 @@ static const char triage_help[] =
     "  --build NAME          the build named in the database (default: the version)\n"
     "  -o, --out-dir DIR     without --db: write INPUT.min.gcp there (default: next\n"
     "                        to the input)\n"
-    "  --target NAME, --profile strict|clr, --verify, --stress, --full: as for run\n"
+    "  --target NAME, --target-lib PATH.so, --profile strict|clr, --verify, --stress,\n"
+    "  --full: as for run\n"
     "  --checked             check expect lines and stop at null operands (as run\n"
     "                        does without --fuzz; default: as the fuzzers run)\n"
     "  --any-version         decode binary inputs whatever their version byte\n"
@@ -1471,7 +1477,7 @@ int gcf_cmd_triage(int argc, char **argv)
     t.cmd = "triage";
     enum { O_TIMEOUT = 256, O_RSS, O_ROUNDS, O_MAXT, O_MINS, O_DB, O_REPORT, O_BUILD,
            O_TARGET, O_PROFILE, O_VERIFY, O_STRESS, O_ANY, O_CHILD, O_TEXT, O_FULL,
-           O_CHECKED };
+           O_CHECKED, O_TARGET_LIB };
     static const struct option lo[] = {
         { "timeout", required_argument, NULL, O_TIMEOUT },
         { "rss-mb", required_argument, NULL, O_RSS },
@@ -1483,6 +1489,7 @@ int gcf_cmd_triage(int argc, char **argv)
         { "build", required_argument, NULL, O_BUILD },
         { "out-dir", required_argument, NULL, 'o' },
         { "target", required_argument, NULL, O_TARGET },
+        { "target-lib", required_argument, NULL, O_TARGET_LIB },
         { "profile", required_argument, NULL, O_PROFILE },
         { "verify", no_argument, NULL, O_VERIFY },
         { "stress", no_argument, NULL, O_STRESS },
@@ -1533,10 +1540,10 @@ int gcf_cmd_triage(int argc, char **argv)
         case O_REPORT: t.report = optarg; break;
         case O_BUILD: t.build = optarg; break;
         case O_TARGET:
-            t.o.target = hx_target_by_name(optarg);
-            if (!t.o.target)
-                return gcf_usage_error("triage", "unknown target '%s'", optarg);
             t.target_name = optarg;
+            break;
+        case O_TARGET_LIB:
+            t.target_lib = optarg;
             break;
         case O_PROFILE:
             if (strcmp(optarg, "strict") == 0)
@@ -1558,6 +1565,11 @@ int gcf_cmd_triage(int argc, char **argv)
             return gcf_usage_error("triage", "unknown or incomplete option '%s'",
                                    argv[optind - 1]);
         }
+    }
+    if (t.target_name || t.target_lib) {
+        int trc = gcf_target_select("triage", t.target_name, t.target_lib, &t.o.target);
+        if (trc)
+            return trc;
     }
     if (optind >= argc)
         return gcf_usage_error("triage", "no input given");
@@ -1609,6 +1621,7 @@ int gcf_minimize_bounded(const gcf_min_request *rq)
     hx_exec_options_default(&t.o);
     t.cmd = "minimize";
     t.target_name = rq->target_name;
+    t.target_lib = rq->target_lib;
     t.profile_name = rq->profile_name;
     t.o.verify_each = rq->verify;
     t.o.stress = rq->stress;

@@ -18,7 +18,9 @@ enum {
     GCF_EXIT_USAGE = 64,        /* bad command line */
     GCF_EXIT_VERSION = 65,      /* a binary input of another format version */
     GCF_EXIT_NOINPUT = 66,      /* an input file cannot be read */
-    GCF_EXIT_CANTCREAT = 73     /* an output file cannot be written */
+    GCF_EXIT_TARGET = 69,       /* --target-lib: the library cannot be used */
+    GCF_EXIT_CANTCREAT = 73,    /* an output file cannot be written */
+    GCF_EXIT_TARGET_VERSION = 76 /* --target-lib: another target interface version */
 };
 
 /* One declaration per command of commands.def. */
@@ -33,6 +35,15 @@ int gcf_usage_error(const char *cmd, const char *fmt, ...);
 bool gcf_wants_help(int argc, char **argv);
 /* Parse a decimal (or 0x hex) unsigned number; false if malformed. */
 bool gcf_parse_u64(const char *s, uint64_t *out);
+
+/* ---- targets (target_select.c) ---- */
+struct hx_target_ops;
+/* --target NAME (NULL: the default) or --target-lib PATH into *out; 0, or
+   the exit status after a message: 64 (unknown name, both given),
+   GCF_EXIT_TARGET (library cannot be loaded or lacks a required member),
+   GCF_EXIT_TARGET_VERSION (built against another gcfuzz/target.h). */
+int gcf_target_select(const char *cmd, const char *name, const char *lib,
+                      const struct hx_target_ops **out);
 
 /* ---- CoreCLR (cmd_clr.c) ---- */
 /* gen --clr-observable: one program (count 0) to out ("-"/NULL: stdout),
@@ -64,6 +75,7 @@ int gcf_write_output(const char *path, const void *data, size_t len);
 typedef struct gcf_min_request {
     const char *input, *out;
     const char *target_name, *profile_name;    /* forwarded; NULL: default */
+    const char *target_lib;                    /* --target-lib, forwarded */
     bool verify, stress, full, any_version;
     bool fuzz;                  /* as the fuzzers run (else expect lines count) */
     unsigned timeout;           /* seconds per run */
