@@ -144,6 +144,12 @@ static void tmgc_config(const hx_target_config *cfg, mgc_compact_mode mode, mgc_
         mc.threads = MGC_MAX_THREADS;
     mc.profile = cfg->clr_profile ? MGC_PROFILE_CLR : MGC_PROFILE_STRICT;
     mc.compact_mode = mode;
+    /* .tgt.mark-stack: GCF_MGC_MARK_STACK=N (tests) caps the runtime's mark
+       stack at N entries, so ordinary programs take its overflow path
+       (.mark.overflow); without it, the runtime's policy size */
+    const char *ms = getenv("GCF_MGC_MARK_STACK");
+    if (ms && *ms)
+        mc.mark_stack_entries = (size_t)strtoull(ms, NULL, 10);
     *out = mc;
 }
 

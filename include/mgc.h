@@ -79,6 +79,10 @@ typedef struct mgc_config {
        made by this heap fails; 0 = never. */
     unsigned fail_reserve_nth;
     unsigned fail_commit_nth;
+    /* entries the mark stack may hold before it overflows (.mark.overflow);
+       0 = the policy's size.  Tests set it tiny so that ordinary heaps take
+       the overflow path. */
+    size_t mark_stack_entries;
 } mgc_config;
 
 void mgc_config_default(mgc_config *cfg);
@@ -280,6 +284,8 @@ typedef struct mgc_stats {
     uint32_t budget_dynamic;          /* bit i set: budget i adapts */
     uint32_t survival_permille[4];    /* survival rate of the last collection of
                                          that generation, per mille */
+    uint64_t mark_overflows;          /* mark-stack overflow ranges rescanned
+                                         (.mark.overflow), since start */
 } mgc_stats;
 
 void mgc_get_stats(mgc_heap *heap, mgc_stats *out);

@@ -109,6 +109,7 @@ size_t mgc_policy_card_size(void);
 unsigned mgc_policy_card_shift(void);       /* card size = 1 << shift */
 unsigned mgc_policy_seg_cache_shift(const mgc_heap *heap);
 size_t mgc_policy_window_size(const mgc_heap *heap);
+size_t mgc_policy_mark_stack_entries(const mgc_heap *heap);
 size_t mgc_policy_segment_reserve(const mgc_heap *heap, mgc_seg_kind kind, size_t need);
 size_t mgc_policy_commit_step(const mgc_heap *heap, size_t need);
 size_t mgc_policy_keep_spare(const mgc_heap *heap);

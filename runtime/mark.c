@@ -20,6 +20,13 @@
  *   .mark.bitmap      a marked object also gets its bit in its segment's mark
  *                     bitmap (one bit per 8 bytes): the plan reads survivors
  *                     from it
+ *   .mark.overflow    the mark stack has a fixed maximum size
+ *                     (.policy.mark-stack); an object pushed onto a full
+ *                     stack is marked at once, its slots unvisited, and the
+ *                     lowest and highest such addresses are kept.  Once the
+ *                     stack is empty every marked object of that range has
+ *                     its slots visited again (as CoreCLR's
+ *                     process_mark_overflow), until no overflow remains.
  * Only condemned objects are marked; everything else is live by definition.
  */
 #include "internal.h"
@@ -55,18 +62,15 @@ bool mgc_gc_is_live(mgc_heap *heap, const void *obj)
 
 /* ===================== the mark stack ================================ */
 
+static bool mark_stack_grow(mgc_heap *heap);
+static void mark_overflow(mgc_heap *heap, void *obj);
+
 static void push(mgc_heap *heap, void *obj)
 {
     mgc_mark_stack *ms = &heap->mark;
-    if (ms->n == ms->cap) {
-        size_t cap = ms->cap ? ms->cap * 2 : 1024;
-        void **items = realloc(ms->items, cap * sizeof *items);
-        if (!items) {
-            fprintf(stderr, "mgc: out of memory for the mark stack\n");
-            abort();
-        }
-        ms->items = items;
-        ms->cap = cap;
+    if (ms->n == ms->cap && !mark_stack_grow(heap)) {
+        mark_overflow(heap, obj);               /* .mark.overflow */
+        return;
     }
     ms->items[ms->n++] = obj;
 }
@@ -149,11 +153,13 @@ static void drain(mgc_heap *heap)
     }
 }
 
+static void drain_all(mgc_heap *heap);
+
 void mgc_gc_mark_from(mgc_heap *heap, void *obj)
 {
     MGC_AVER(heap->in_gc);
     mark_one(heap, obj);
-    drain(heap);
+    drain_all(heap);
 }
 
 static void mark_slot(mgc_heap *heap, void **slot, void *ctx)
@@ -206,6 +212,119 @@ static void pin_slot(mgc_heap *heap, void **slot, void *ctx)
     mark_one(heap, obj);
 }
 
+/* ===================== mark-stack overflow (.mark.overflow) ========= */
+
+static void mark_overflow_reset(mgc_heap *heap)
+{
+    heap->mark_max = mgc_policy_mark_stack_entries(heap);
+    heap->ovf_lo = (uint8_t *)UINTPTR_MAX;
+    heap->ovf_hi = NULL;
+}
+
+/* Double the stack up to heap->mark_max entries; false when it is at its
+   maximum or the memory is refused (either way: overflow, never abort). */
+static bool mark_stack_grow(mgc_heap *heap)
+{
+    mgc_mark_stack *ms = &heap->mark;
+    if (ms->cap >= heap->mark_max)
+        return false;
+    size_t cap = ms->cap ? ms->cap * 2 : 1024;
+    if (cap > heap->mark_max)
+        cap = heap->mark_max;
+    void **items = realloc(ms->items, cap * sizeof *items);
+    if (!items)
+        return false;
+    ms->items = items;
+    ms->cap = cap;
+    return true;
+}
+
+/* obj (condemned) found the stack full: mark it now, leave its slots for
+   the rescan of [ovf_lo, ovf_hi]. */
+static void mark_overflow(mgc_heap *heap, void *obj)
+{
+    uint64_t *h = mgc_obj_header(obj);
+    if (*h & MGC_HDR_MARK)
+        return;                         /* visited, or already in the range */
+    *h |= MGC_HDR_MARK;
+    uint8_t *b = mgc_obj_block(obj);
+    mgc_segment *seg = mgc_segment_of(heap, obj);
+    if (b >= seg->cond_start) {         /* .mark.bitmap */
+        size_t bit = (size_t)(b - seg->base) / 8u;
+        seg->markbits[bit / 64u] |= (uint64_t)1 << (bit % 64u);
+    }
+    heap->marked_bytes += mgc_obj_size(obj);
+    if (b < heap->ovf_lo)
+        heap->ovf_lo = b;
+    if (b > heap->ovf_hi)
+        heap->ovf_hi = b;
+}
+
+/* The slots of a marked object: what is condemned and unmarked is pushed,
+   then marked by the drain. */
+static void rescan_object(mgc_heap *heap, void *obj)
+{
+    void **slots = mgc_obj_slots(obj);
+    size_t ns = mgc_obj_nslots(obj);
+    for (size_t i = 0; i < ns; i++) {
+        void *v = slots[i];
+        if (wants_mark(heap, v) && !mgc_is_marked(v))
+            push(heap, v);
+    }
+    drain(heap);
+}
+
+/* Every marked object of seg whose block lies in [lo, hi]: the condemned
+   range through the mark bitmap, below it the demoted objects. */
+static void rescan_segment(mgc_heap *heap, mgc_segment *seg, uint8_t *lo, uint8_t *hi)
+{
+    uint8_t *from = lo > seg->cond_start ? lo : seg->cond_start;
+    uint8_t *to = hi < seg->used ? hi : seg->used - 1;
+    if (from <= to) {
+        size_t b0 = (size_t)(from - seg->base) / 8u, b1 = (size_t)(to - seg->base) / 8u;
+        for (size_t w = b0 / 64u; w <= b1 / 64u; w++) {
+            uint64_t word = seg->markbits[w];
+            if (w == b0 / 64u)
+                word &= ~(uint64_t)0 << (b0 % 64u);
+            if (w == b1 / 64u && b1 % 64u != 63u)
+                word &= ((uint64_t)1 << (b1 % 64u + 1u)) - 1u;
+            while (word) {
+                unsigned k = (unsigned)__builtin_ctzll(word);
+                word &= word - 1u;
+                rescan_object(heap, mgc_block_obj(seg->base + (w * 64u + k) * 8u));
+            }
+        }
+    }
+    if (lo < seg->cond_start)
+        for (size_t i = 0; i < heap->demoted.n; i++) {
+            void *obj = heap->demoted.objs[i];
+            uint8_t *b = mgc_obj_block(obj);
+            if (b >= lo && b <= hi && b >= seg->base && b < seg->cond_start && mgc_is_marked(obj))
+                rescan_object(heap, obj);
+        }
+}
+
+static void process_mark_overflow(mgc_heap *heap)
+{
+    while (heap->ovf_lo <= heap->ovf_hi) {
+        uint8_t *lo = heap->ovf_lo, *hi = heap->ovf_hi;
+        heap->ovf_lo = (uint8_t *)UINTPTR_MAX;
+        heap->ovf_hi = NULL;
+        heap->mark_overflows++;
+        for (int l = 0; l < 2; l++)
+            for (mgc_segment *s = l ? heap->loh : heap->soh; s; s = s->next)
+                if (s->base <= hi && s->used > lo)
+                    rescan_segment(heap, s, lo, hi);
+    }
+}
+
+/* Drain, then recover from any overflow. */
+static void drain_all(mgc_heap *heap)
+{
+    drain(heap);
+    process_mark_overflow(heap);
+}
+
 /* ===================== the phase ===================================== */
 
 void mgc_mark_phase(mgc_heap *heap)
@@ -226,6 +345,7 @@ void mgc_mark_phase(mgc_heap *heap)
     heap->card_rec.n = 0;
     heap->card_runs.n = 0;
     heap->card_rec_lost = false;
+    mark_overflow_reset(heap);
 
     /* .mark.pinned */
     mgc_handles_enum(heap, 1u << MGC_HANDLE_PINNED, pin_slot, NULL);
@@ -237,7 +357,7 @@ void mgc_mark_phase(mgc_heap *heap)
     mgc_finalize_enum_freachable(heap, mark_slot, NULL);
     if (n < 2)
         (void)mgc_cards_enum_old_rec(heap, mark_card_slot, NULL);
-    drain(heap);
+    drain_all(heap);
 
     /* .mark.weak-short */
     mgc_handles_clear_dead(heap, 1u << MGC_HANDLE_WEAK);
@@ -248,7 +368,7 @@ void mgc_mark_phase(mgc_heap *heap)
     /* .mark.resurrect */
     uint64_t before = heap->marked_bytes;
     mgc_finalize_enum_freachable(heap, mark_slot, NULL);
-    drain(heap);
+    drain_all(heap);
     heap->promoted_fin = heap->marked_bytes - before;
 
     /* .mark.weak-long */

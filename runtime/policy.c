@@ -24,6 +24,16 @@ unsigned mgc_policy_seg_cache_shift(const mgc_heap *heap)
     return sh;
 }
 
+/* .policy.mark-stack: the mark stack grows up to 64 Ki entries (512 KiB);
+   beyond that an object is marked unscanned and its range rescanned
+   (.mark.overflow), so marking needs bounded memory on any heap shape.
+   The configuration may set a smaller size (tests: a few entries). */
+size_t mgc_policy_mark_stack_entries(const mgc_heap *heap)
+{
+    size_t n = heap->cfg.mark_stack_entries;
+    return n ? n : (size_t)1 << 16;
+}
+
 /* .policy.window: an allocation window is 8 KiB (CoreCLR's allocation
    quantum), but never more than an eighth of a segment so tiny segments
    still hold several windows. */

@@ -73,5 +73,6 @@ void mgc_get_stats(mgc_heap *heap, mgc_stats *out)
     out->loader_reserved = heap->hf.reserved + heap->lf.reserved;
     out->allocated_bytes = heap->allocated_total;
     out->sinks_blocks = 0;
+    out->mark_overflows = heap->mark_overflows;
     mgc_fin_stats(heap, out);
 }

@@ -303,6 +303,12 @@ struct mgc_heap {
                                          (segment, first, last) triples */
     bool card_rec_lost;               /* card_rec or card_runs ran out of memory */
     uint64_t marked_bytes;            /* bytes newly marked (promoted_fin) */
+    /* .mark.overflow: the mark stack holds at most mark_max entries; an
+       object that finds it full is marked unscanned and widens
+       [ovf_lo, ovf_hi] (block addresses; empty when ovf_lo > ovf_hi) */
+    size_t mark_max;
+    uint8_t *ovf_lo, *ovf_hi;
+    uint64_t mark_overflows;          /* overflow ranges processed (counter) */
     /* .plan.demote: demoted objects (pinned survivors younger than their
        range); during a collection `next` collects the candidates */
     struct mgc_demoted { void **objs; int8_t *gen; size_t n, cap; } demoted, demoted_next;

@@ -574,6 +574,38 @@ START_TEST(test_random_stress)
 }
 END_TEST
 
+/* .mark.overflow: the random graphs and the stress run again with a mark
+   stack of two entries, so almost every push overflows and every
+   collection recovers through the rescans; the graph's contents and the
+   heap verification say whether the recovery marked everything reachable. */
+START_TEST(test_tiny_mark_stack_random_graph)
+{
+    uint64_t seed = gcf_test_seed("tiny_mark_stack_random_graph");
+    mgc_config cfg = gcf_core_config();
+    cfg.segment_size = 64u * 1024u;
+    cfg.mark_stack_entries = 2;
+    cfg.compact_mode = (seed & 1u) ? MGC_SWEEP_ONLY : MGC_COMPACT;
+    graph g;
+    size_t ops = gcf_under_valgrind() ? 3000 : 20000;
+    graph_init(&g, &cfg, seed, 64, ops);
+    g.pins = true;
+    g.large = true;
+    static gcf_core_events ev;
+    memset(&ev, 0, sizeof ev);
+    ev.verify_each = true;
+    mgc_set_event_callback(g.h, gcf_core_event_fn, &ev);
+    graph_ops(&g, ops, 2, true);
+    ck_assert_msg(ev.verify_failures == 0, "verify failed after a collection: %s", ev.last_err);
+    ck_assert_int_eq(mgc_collect(g.h, 2, 0), MGC_OK);
+    ck_assert_uint_eq(gcf_core_walk(g.h).objects, graph_check(&g));
+    mgc_stats st;
+    mgc_get_stats(g.h, &st);
+    ck_assert_uint_gt(st.mark_overflows, 10);
+    gcf_core_verify(g.h);
+    graph_free(&g);
+}
+END_TEST
+
 Suite *make_collect_suite(void)
 {
     Suite *s = suite_create("collect");
@@ -587,6 +619,7 @@ Suite *make_collect_suite(void)
     tcase_add_test(tc, test_compaction_random_graph);
     tcase_add_test(tc, test_sweep_only_mode);
     tcase_add_test(tc, test_random_stress);
+    tcase_add_test(tc, test_tiny_mark_stack_random_graph);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -14,3 +14,11 @@ if(TARGET gcfuzz)
            COMMAND gcfuzz conformance --stress --verify -q ${PROJECT_SOURCE_DIR}/conformance)
   set_tests_properties(conformance/all-stress-verify PROPERTIES LABELS conformance TIMEOUT 300)
 endif()
+# and with a mark stack of one entry (.mark.overflow): every scenario's
+# collections recover from mark-stack overflows and must still agree
+if(TARGET gcfuzz)
+  add_test(NAME conformance/all-tiny-mark-stack
+           COMMAND gcfuzz conformance -q ${PROJECT_SOURCE_DIR}/conformance)
+  set_tests_properties(conformance/all-tiny-mark-stack PROPERTIES LABELS conformance TIMEOUT 300
+                       ENVIRONMENT "GCF_MGC_MARK_STACK=1")
+endif()
