@@ -238,33 +238,32 @@ static void set_live(hx_cstate *cs, uint32_t h, bool live)
 
 void hx_cstate_step(hx_cstate *cs, const hx_program *p, const hx_stmt *s)
 {
-    const hx_cstate_local unbound = { false, false, HX_NONE, 0 };
-    switch (s->kind) {
-    case HX_ST_NEW: {
-        hx_cstate_local l = { true, true, s->type, s->length };
-        set_local(cs, p, s->dst, l);
-        break;
-    }
-    case HX_ST_COPY:
-        set_local(cs, p, s->dst, cs->locals[s->src]);
-        break;
-    case HX_ST_LOAD: case HX_ST_TARGET: case HX_ST_STATIC_GET: {
-        hx_cstate_local l = { true, false, HX_NONE, 0 };
-        set_local(cs, p, s->dst, l);
-        break;
-    }
-    case HX_ST_DROP:
+    const hx_stmt_info *in = hx_stmt_info_of(s->kind);
+    if (!in)
+        return;
+    if (in->flags & HX_SF_UNBIND) {
+        const hx_cstate_local unbound = { false, false, HX_NONE, 0 };
         set_local(cs, p, s->obj, unbound);
-        break;
-    case HX_ST_HANDLE:
-        cs->handle_named[s->handle] = true;
-        set_live(cs, s->handle, true);
-        break;
-    case HX_ST_FREE:
-        set_live(cs, s->handle, false);
-        break;
-    default:
-        break;
+    }
+    if (hx_stmt_has(s->kind, HX_FIELD_dst)) {
+        if (hx_stmt_has(s->kind, HX_FIELD_type)) {
+            hx_cstate_local l = { true, true, s->type, s->length };
+            set_local(cs, p, s->dst, l);
+        } else if (in->flags & HX_SF_COPY) {
+            set_local(cs, p, s->dst, cs->locals[s->src]);
+        } else {
+            hx_cstate_local l = { true, false, HX_NONE, 0 };
+            set_local(cs, p, s->dst, l);
+        }
+    }
+    if (hx_stmt_has(s->kind, HX_FIELD_handle)) {
+        for (const hx_bin_el *e = in->bin; e->bn != HX_BN_END; e++)
+            if (e->bn == HX_BN_HANDLE_BIND) {
+                cs->handle_named[s->handle] = true;
+                set_live(cs, s->handle, true);
+            }
+        if (in->flags & HX_SF_HANDLE_FREE)
+            set_live(cs, s->handle, false);
     }
 }
 
@@ -927,14 +926,8 @@ static uint64_t op_slot(decoder *dc, uint32_t obj)
 
 /* ---- statements ------------------------------------------------------ */
 
-/* Weighted kinds of opcode bytes below 0xE8 (232 values). */
-static const struct { hx_stmt_kind kind; unsigned weight; } kind_weights[] = {
-    { HX_ST_NEW, 70 }, { HX_ST_STORE, 36 }, { HX_ST_LOAD, 16 }, { HX_ST_COPY, 10 },
-    { HX_ST_DROP, 20 }, { HX_ST_HANDLE, 14 }, { HX_ST_FREE, 6 }, { HX_ST_TARGET, 8 },
-    { HX_ST_STATIC_SET, 8 }, { HX_ST_STATIC_GET, 6 }, { HX_ST_SUPPRESS, 6 },
-    { HX_ST_REREGISTER, 6 }, { HX_ST_COLLECT, 12 }, { HX_ST_FINALIZE, 8 },
-    { HX_ST_THREAD, 6 },
-};
+/* Opcode bytes below 0xE8 (232 values) choose a kind by the weights of
+   the statement table (stmts.def). */
 #define OPCODE_DIRECT 0xE8u  /* opcode 0xE8 + k: statement kind k exactly */
 
 static hx_stmt_kind opcode_kind(uint8_t b)
@@ -942,10 +935,10 @@ static hx_stmt_kind opcode_kind(uint8_t b)
     if (b >= OPCODE_DIRECT)
         return (hx_stmt_kind)(b - OPCODE_DIRECT);
     unsigned acc = 0;
-    for (size_t i = 0; i < NELEM(kind_weights); i++) {
-        acc += kind_weights[i].weight;
+    for (unsigned k = 0; k < HX_ST_KIND_COUNT; k++) {
+        acc += hx_stmt_table[k].weight;
         if (b < acc)
-            return kind_weights[i].kind;
+            return (hx_stmt_kind)k;
     }
     return HX_ST_FINALIZE;
 }
@@ -991,6 +984,67 @@ static bool decode_new(decoder *dc, hx_stmt *tmp, int tsel)
     return true;
 }
 
+/* One operand (a BN_* element of the statement table) into tmp; false
+   when no operand can satisfy it (the statement then converts). */
+static bool decode_operand(decoder *dc, const hx_bin_el *e, hx_stmt *tmp, uint8_t *byte)
+{
+    hx_program *p = dc->p;
+    uint32_t x;
+    switch (e->bn) {
+    case HX_BN_DST:
+        tmp->dst = op_dst(dc);
+        return true;
+    case HX_BN_OBJ:
+        x = op_obj(dc, HX_CAND_OBJECT, byte);
+        hx_stmt_set(tmp, e->field, x);
+        return x != CONVERT;
+    case HX_BN_SLOTTED:
+        tmp->obj = op_obj(dc, HX_CAND_SLOTTED, byte);
+        return tmp->obj != CONVERT && hx_cstate_has_slots(&dc->cs, p, tmp->obj);
+    case HX_BN_BOUND:
+        x = op_bound(dc, byte);
+        hx_stmt_set(tmp, e->field, x);
+        return x != CONVERT;
+    case HX_BN_VAL:
+        hx_stmt_set(tmp, e->field, op_val(dc));
+        return true;
+    case HX_BN_HANDLE_BIND:
+        tmp->handle = op_handle_dst(dc);
+        return true;
+    case HX_BN_HANDLE:
+        tmp->handle = op_handle_use(dc, byte);
+        return tmp->handle != CONVERT;
+    case HX_BN_HKIND:
+        tmp->hkind = (hx_handle_kind)(rd_u8(&dc->r) % HX_HANDLE_KIND_COUNT);
+        return true;
+    case HX_BN_SLOT:
+        tmp->slot = op_slot(dc, tmp->obj);
+        return true;
+    case HX_BN_STATIC:
+        tmp->stat = op_small(dc, HX_STATICS);
+        return true;
+    case HX_BN_THREAD:
+        tmp->thread = op_small(dc, HX_THREADS);
+        return true;
+    case HX_BN_GEN:
+        tmp->gen = rd_u8(&dc->r) % 3;
+        return true;
+    case HX_BN_COUNT:
+        tmp->count = rd_var(&dc->r);
+        return true;
+    case HX_BN_COLLECT: {
+        uint8_t b = rd_u8(&dc->r);
+        tmp->gen = b % 3;
+        tmp->compact_loh = tmp->gen == 2 && (b / 3) % 2 == 1;
+        return true;
+    }
+    case HX_BN_ALLOC:       /* decode_stmt calls decode_new */
+    case HX_BN_END:
+    default:
+        return true;
+    }
+}
+
 static bool decode_stmt(decoder *dc)
 {
     hx_program *p = dc->p;
@@ -998,120 +1052,27 @@ static bool decode_stmt(decoder *dc)
     memset(&tmp, 0, sizeof tmp);
     tmp.src = HX_NULL;
     tmp.kind = opcode_kind(rd_u8(&dc->r));
-    if (hx_stmt_is_expect(tmp.kind) && !dc->expect)
+    if ((unsigned)tmp.kind >= HX_ST_KIND_COUNT || (hx_stmt_is_expect(tmp.kind) && !dc->expect))
         tmp.kind = HX_ST_FINALIZE;
     uint8_t byte = 0;
     bool conv = false;
-    switch (tmp.kind) {
-    case HX_ST_NEW:
+    const hx_bin_el *ops = hx_stmt_table[tmp.kind].bin;
+    if (ops[0].bn == HX_BN_ALLOC) {
         if (!decode_new(dc, &tmp, -1))
             return false;
-        break;
-    case HX_ST_STORE: case HX_ST_LOAD:
-        tmp.obj = op_obj(dc, HX_CAND_SLOTTED, &byte);
-        if (tmp.obj == CONVERT || !hx_cstate_has_slots(&dc->cs, p, tmp.obj)) {
-            conv = true;
-            break;
-        }
-        tmp.slot = op_slot(dc, tmp.obj);
-        if (tmp.kind == HX_ST_STORE)
-            tmp.src = op_val(dc);
-        else
-            tmp.dst = op_dst(dc);
-        break;
-    case HX_ST_COPY:
-        tmp.src = op_bound(dc, &byte);
-        conv = tmp.src == CONVERT;
-        if (!conv)
-            tmp.dst = op_dst(dc);
-        break;
-    case HX_ST_DROP:
-        tmp.obj = op_bound(dc, &byte);
-        conv = tmp.obj == CONVERT;
-        break;
-    case HX_ST_REREGISTER:
-        tmp.obj = op_obj(dc, HX_CAND_OBJECT, &byte);
-        conv = tmp.obj == CONVERT;
-        if (!conv && dc->rereg.bytes) {
-            if (!fits(dc->allocated, dc->rereg)) {
-                tmp.kind = HX_ST_COLLECT;       /* .codec.limits */
-                tmp.gen = 0;
-                tmp.obj = 0;
-            } else {
-                add_charge(&dc->allocated, dc->rereg);
-            }
-        }
-        break;
-    case HX_ST_SUPPRESS:
-    case HX_ST_EXPECT_LOH: case HX_ST_EXPECT_SOH: case HX_ST_EXPECT_NULL:
-        tmp.obj = op_obj(dc, HX_CAND_OBJECT, &byte);
-        conv = tmp.obj == CONVERT;
-        break;
-    case HX_ST_HANDLE:
-        tmp.obj = op_obj(dc, HX_CAND_OBJECT, &byte);
-        conv = tmp.obj == CONVERT;
-        if (!conv) {
-            tmp.hkind = (hx_handle_kind)(rd_u8(&dc->r) % HX_HANDLE_KIND_COUNT);
-            tmp.handle = op_handle_dst(dc);
-        }
-        break;
-    case HX_ST_FREE:
-        tmp.handle = op_handle_use(dc, &byte);
-        conv = tmp.handle == CONVERT;
-        break;
-    case HX_ST_TARGET:
-        tmp.handle = op_handle_use(dc, &byte);
-        conv = tmp.handle == CONVERT;
-        if (!conv)
-            tmp.dst = op_dst(dc);
-        break;
-    case HX_ST_STATIC_SET:
-        tmp.stat = op_small(dc, HX_STATICS);
-        tmp.src = op_val(dc);
-        break;
-    case HX_ST_STATIC_GET:
-        tmp.stat = op_small(dc, HX_STATICS);
-        tmp.dst = op_dst(dc);
-        break;
-    case HX_ST_COLLECT: {
-        uint8_t x = rd_u8(&dc->r);
-        tmp.gen = x % 3;
-        tmp.compact_loh = tmp.gen == 2 && (x / 3) % 2 == 1;
-        break;
+    } else {
+        for (const hx_bin_el *e = ops; e->bn != HX_BN_END && !conv; e++)
+            conv = !decode_operand(dc, e, &tmp, &byte);
     }
-    case HX_ST_FINALIZE: case HX_ST_EXPECT_OOM:
-        break;
-    case HX_ST_THREAD:
-        tmp.thread = op_small(dc, HX_THREADS);
-        break;
-    case HX_ST_EXPECT_GEN:
-        tmp.obj = op_obj(dc, HX_CAND_OBJECT, &byte);
-        conv = tmp.obj == CONVERT;
-        if (!conv)
-            tmp.gen = rd_u8(&dc->r) % 3;
-        break;
-    case HX_ST_EXPECT_TARGET:
-        tmp.handle = op_handle_use(dc, &byte);
-        conv = tmp.handle == CONVERT;
-        if (!conv)
-            tmp.src = op_val(dc);
-        break;
-    case HX_ST_EXPECT_FINALIZED:
-        tmp.obj = op_obj(dc, HX_CAND_OBJECT, &byte);
-        conv = tmp.obj == CONVERT;
-        if (!conv)
-            tmp.count = rd_var(&dc->r);
-        break;
-    case HX_ST_EXPECT_COLLECTIONS:
-        tmp.gen = rd_u8(&dc->r) % 3;
-        tmp.count = rd_var(&dc->r);
-        break;
-    case HX_ST_EXPECT_PINNED:
-        tmp.count = rd_var(&dc->r);
-        break;
-    default:
-        tmp.kind = HX_ST_FINALIZE;
-        break;
+    if (!conv && tmp.kind == HX_ST_REREGISTER && dc->rereg.bytes) {
+        /* .codec.limits: a reregistered allocating finalizer allocates again */
+        if (!fits(dc->allocated, dc->rereg)) {
+            tmp.kind = HX_ST_COLLECT;
+            tmp.gen = 0;
+            tmp.obj = 0;
+        } else {
+            add_charge(&dc->allocated, dc->rereg);
+        }
     }
     if (dc->oom || tmp.dst == HX_NONE || tmp.handle == HX_NONE)
         return false;

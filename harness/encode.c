@@ -131,11 +131,11 @@ static void enc_type(writer *w, const hx_type *t)
         wr_u8(w, t->critical ? 1 : 0);
 }
 
-static void enc_stmt(writer *w, hx_cstate *cs, const hx_program *p, const hx_stmt *s)
+static void enc_operand(writer *w, hx_cstate *cs, const hx_program *p, const hx_stmt *s,
+                        const hx_bin_el *e)
 {
-    wr_u8(w, (uint8_t)(0xE8u + (unsigned)s->kind));
-    switch (s->kind) {
-    case HX_ST_NEW:
+    switch (e->bn) {
+    case HX_BN_ALLOC:
         enc_escape(w, s->dst);
         if (s->type < 0xFF) {
             wr_u8(w, (uint8_t)s->type);
@@ -148,71 +148,50 @@ static void enc_stmt(writer *w, hx_cstate *cs, const hx_program *p, const hx_stm
             wr_var(w, s->length);
         }
         break;
-    case HX_ST_STORE: case HX_ST_LOAD:
+    case HX_BN_DST:
+    case HX_BN_HANDLE_BIND:
+        enc_escape(w, hx_stmt_get(s, e->field));
+        break;
+    case HX_BN_OBJ:
+    case HX_BN_BOUND:       /* exact mode reads a bound operand as an object */
+        enc_obj(w, cs, p, HX_CAND_OBJECT, (uint32_t)hx_stmt_get(s, e->field));
+        break;
+    case HX_BN_SLOTTED:
         enc_obj(w, cs, p, HX_CAND_SLOTTED, s->obj);
+        break;
+    case HX_BN_VAL:
+        enc_val(w, cs, p, (uint32_t)hx_stmt_get(s, e->field));
+        break;
+    case HX_BN_HANDLE:
+        enc_handle_use(w, cs, p, s->handle);
+        break;
+    case HX_BN_SLOT:
         wr_u8(w, 0xFF);
         wr_var(w, s->slot);
-        if (s->kind == HX_ST_STORE)
-            enc_val(w, cs, p, s->src);
-        else
-            enc_escape(w, s->dst);
         break;
-    case HX_ST_COPY:
-        enc_obj(w, cs, p, HX_CAND_OBJECT, s->src);
-        enc_escape(w, s->dst);
+    case HX_BN_HKIND:
+    case HX_BN_STATIC:
+    case HX_BN_THREAD:
+    case HX_BN_GEN:
+        wr_u8(w, (uint8_t)hx_stmt_get(s, e->field));
         break;
-    case HX_ST_DROP: case HX_ST_SUPPRESS: case HX_ST_REREGISTER:
-    case HX_ST_EXPECT_LOH: case HX_ST_EXPECT_SOH: case HX_ST_EXPECT_NULL:
-        enc_obj(w, cs, p, HX_CAND_OBJECT, s->obj);
+    case HX_BN_COUNT:
+        wr_var(w, s->count);
         break;
-    case HX_ST_HANDLE:
-        enc_obj(w, cs, p, HX_CAND_OBJECT, s->obj);
-        wr_u8(w, (uint8_t)s->hkind);
-        enc_escape(w, s->handle);
-        break;
-    case HX_ST_FREE:
-        enc_handle_use(w, cs, p, s->handle);
-        break;
-    case HX_ST_TARGET:
-        enc_handle_use(w, cs, p, s->handle);
-        enc_escape(w, s->dst);
-        break;
-    case HX_ST_STATIC_SET:
-        wr_u8(w, (uint8_t)s->stat);
-        enc_val(w, cs, p, s->src);
-        break;
-    case HX_ST_STATIC_GET:
-        wr_u8(w, (uint8_t)s->stat);
-        enc_escape(w, s->dst);
-        break;
-    case HX_ST_COLLECT:
+    case HX_BN_COLLECT:
         wr_u8(w, (uint8_t)(s->gen + (s->compact_loh ? 3 : 0)));
         break;
-    case HX_ST_THREAD:
-        wr_u8(w, (uint8_t)s->thread);
-        break;
-    case HX_ST_EXPECT_GEN:
-        enc_obj(w, cs, p, HX_CAND_OBJECT, s->obj);
-        wr_u8(w, (uint8_t)s->gen);
-        break;
-    case HX_ST_EXPECT_TARGET:
-        enc_handle_use(w, cs, p, s->handle);
-        enc_val(w, cs, p, s->src);
-        break;
-    case HX_ST_EXPECT_FINALIZED:
-        enc_obj(w, cs, p, HX_CAND_OBJECT, s->obj);
-        wr_var(w, s->count);
-        break;
-    case HX_ST_EXPECT_COLLECTIONS:
-        wr_u8(w, (uint8_t)s->gen);
-        wr_var(w, s->count);
-        break;
-    case HX_ST_EXPECT_PINNED:
-        wr_var(w, s->count);
-        break;
+    case HX_BN_END:
     default:
         break;
     }
+}
+
+static void enc_stmt(writer *w, hx_cstate *cs, const hx_program *p, const hx_stmt *s)
+{
+    wr_u8(w, (uint8_t)(0xE8u + (unsigned)s->kind));
+    for (const hx_bin_el *e = hx_stmt_table[s->kind].bin; e->bn != HX_BN_END; e++)
+        enc_operand(w, cs, p, s, e);
 }
 
 /* ==== Driver =========================================================== */

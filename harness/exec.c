@@ -744,180 +744,194 @@ static bool hx_expect_local(hx_exec *x, uint32_t l, bool allow_dropped, bool all
         }                                                                           \
     } while (0)
 
-static void hx_st_expect(hx_exec *x, const hx_stmt *s)
+static void hx_st_expect_gen(hx_exec *x, const hx_stmt *s)
 {
     orc_id id = ORC_NULL;
     orc_obj_info info;
-    switch (s->kind) {
-    case HX_ST_EXPECT_GEN: {
-        if (!hx_expect_local(x, s->obj, false, false, &id))
+    if (!hx_expect_local(x, s->obj, false, false, &id))
+        return;
+    orc_obj_get(x->m, id, &info);
+    int tg = x->ops->generation(x->t, x->ops->get_local(x->t, s->obj));
+    HX_EXPECT(info.gen == s->gen, tg == s->gen, "target",
+              "expect gen %s %d: model says %d, target says %d", hx_lname(x, s->obj), s->gen,
+              info.gen, tg);
+}
+
+static void hx_expect_heap(hx_exec *x, const hx_stmt *s, bool want)
+{
+    orc_id id = ORC_NULL;
+    orc_obj_info info;
+    if (!hx_expect_local(x, s->obj, false, false, &id))
+        return;
+    orc_obj_get(x->m, id, &info);
+    bool tl = x->ops->is_large(x->t, x->ops->get_local(x->t, s->obj));
+    HX_EXPECT(info.large == want, tl == want, "target",
+              "expect %s %s: model says %s, target says %s", want ? "loh" : "soh",
+              hx_lname(x, s->obj), info.large ? "loh" : "soh", tl ? "loh" : "soh");
+}
+
+static void hx_st_expect_loh(hx_exec *x, const hx_stmt *s) { hx_expect_heap(x, s, true); }
+static void hx_st_expect_soh(hx_exec *x, const hx_stmt *s) { hx_expect_heap(x, s, false); }
+
+static void hx_st_expect_null(hx_exec *x, const hx_stmt *s)
+{
+    orc_id id = ORC_NULL;
+    if (!hx_expect_local(x, s->obj, false, true, &id))
+        return;
+    hx_addr a = x->ops->get_local(x->t, s->obj);
+    orc_id shown = id;
+    id = ORC_NULL;
+    HX_EXPECT(shown == ORC_NULL, a == 0, "target",
+              "expect null %s: model holds object %u, target holds %#lx", hx_lname(x, s->obj),
+              shown, (unsigned long)a);
+}
+
+static void hx_st_expect_target(hx_exec *x, const hx_stmt *s)
+{
+    orc_id id = ORC_NULL;
+    orc_handle_info hi;
+    if (orc_handle_get(x->m, s->handle, &hi) != ORC_OK || !hi.bound || hi.freed) {
+        hx_program_error(x, hi.bound ? ORC_E_FREED_HANDLE : ORC_E_UNBOUND_HANDLE);
+        return;
+    }
+    orc_id want = ORC_NULL;
+    hx_addr twant = 0;
+    if (s->src != HX_NULL) {
+        if (!hx_expect_local(x, s->src, false, true, &want))
             return;
-        orc_obj_get(x->m, id, &info);
-        int tg = x->ops->generation(x->t, x->ops->get_local(x->t, s->obj));
-        HX_EXPECT(info.gen == s->gen, tg == s->gen, "target",
-                  "expect gen %s %d: model says %d, target says %d", hx_lname(x, s->obj), s->gen,
-                  info.gen, tg);
-        return;
+        twant = x->ops->get_local(x->t, s->src);
     }
-    case HX_ST_EXPECT_LOH:
-    case HX_ST_EXPECT_SOH: {
-        if (!hx_expect_local(x, s->obj, false, false, &id))
-            return;
-        orc_obj_get(x->m, id, &info);
-        bool want = s->kind == HX_ST_EXPECT_LOH;
-        bool tl = x->ops->is_large(x->t, x->ops->get_local(x->t, s->obj));
-        HX_EXPECT(info.large == want, tl == want, "target",
-                  "expect %s %s: model says %s, target says %s", want ? "loh" : "soh",
-                  hx_lname(x, s->obj), info.large ? "loh" : "soh", tl ? "loh" : "soh");
+    hx_addr ta = x->ops->handle_peek(x->t, x->thandle[s->handle]);
+    id = hi.target;
+    HX_EXPECT(hi.target == want, ta == twant, "target",
+              "expect target %s %s: model handle -> %u (want %u), target handle -> %#lx "
+              "(want %#lx)", x->p->handles[s->handle],
+              s->src == HX_NULL ? "null" : hx_lname(x, s->src), hi.target, want,
+              (unsigned long)ta, (unsigned long)twant);
+}
+
+static void hx_st_expect_finalized(hx_exec *x, const hx_stmt *s)
+{
+    orc_id id = ORC_NULL;
+    orc_obj_info info;
+    if (!hx_expect_local(x, s->obj, true, false, &id))
         return;
+    orc_obj_get(x->m, id, &info);
+    uint32_t tc = id < x->ids_cap ? x->tcalls[id] : 0;
+    HX_EXPECT(info.fin_calls == s->count, tc == s->count, "target",
+              "expect finalized %s %llu: model counted %u calls, target reported %u",
+              hx_lname(x, s->obj), (unsigned long long)s->count, info.fin_calls, tc);
+}
+
+static void hx_st_expect_collections(hx_exec *x, const hx_stmt *s)
+{
+    orc_id id = ORC_NULL;
+    uint64_t mc = orc_collection_count(x->m, s->gen);
+    uint64_t tc = x->ops->collection_count(x->t, s->gen);
+    HX_EXPECT(mc == s->count, tc == s->count, "target",
+              "expect collections %d %llu: model %llu, target %llu", s->gen,
+              (unsigned long long)s->count, (unsigned long long)mc, (unsigned long long)tc);
+}
+
+static void hx_st_expect_pinned(hx_exec *x, const hx_stmt *s)
+{
+    orc_id id = ORC_NULL;
+    uint32_t mp = orc_pinned_count(x->m);
+    size_t tp = x->have_last_gc ? x->last_pinned : 0;
+    HX_EXPECT(mp == s->count, tp == s->count, "target",
+              "expect pinned_count %llu: model %u, target %zu", (unsigned long long)s->count,
+              mp, tp);
+}
+
+static void hx_st_expect_oom(hx_exec *x, const hx_stmt *s)
+{
+    orc_id id = ORC_NULL;
+    (void)s;
+    HX_EXPECT(true, x->last_oom, "target", "expect oom: the previous allocation did not fail");
+}
+
+/* ---- the statements without a section of their own ---------------------- */
+
+static uint32_t hx_src(const hx_stmt *s)
+{
+    return s->src == HX_NULL ? HX_NO_LOCAL : s->src;
+}
+
+static void hx_st_store(hx_exec *x, const hx_stmt *s)
+{
+    if (!hx_program_error(x, orc_store(x->m, s->obj, s->slot, hx_src(s)))) {
+        hx_mslots_store(x, s->obj, s->slot);
+        x->ops->store(x->t, s->obj, s->slot, hx_src(s));
     }
-    case HX_ST_EXPECT_NULL: {
-        if (!hx_expect_local(x, s->obj, false, true, &id))
-            return;
-        hx_addr a = x->ops->get_local(x->t, s->obj);
-        orc_id shown = id;
-        id = ORC_NULL;
-        HX_EXPECT(shown == ORC_NULL, a == 0, "target",
-                  "expect null %s: model holds object %u, target holds %#lx", hx_lname(x, s->obj),
-                  shown, (unsigned long)a);
-        return;
-    }
-    case HX_ST_EXPECT_TARGET: {
-        orc_handle_info hi;
-        if (orc_handle_get(x->m, s->handle, &hi) != ORC_OK || !hi.bound || hi.freed) {
-            hx_program_error(x, hi.bound ? ORC_E_FREED_HANDLE : ORC_E_UNBOUND_HANDLE);
-            return;
-        }
-        orc_id want = ORC_NULL;
-        hx_addr twant = 0;
-        if (s->src != HX_NULL) {
-            if (!hx_expect_local(x, s->src, false, true, &want))
-                return;
-            twant = x->ops->get_local(x->t, s->src);
-        }
-        hx_addr ta = x->ops->handle_peek(x->t, x->thandle[s->handle]);
-        id = hi.target;
-        HX_EXPECT(hi.target == want, ta == twant, "target",
-                  "expect target %s %s: model handle -> %u (want %u), target handle -> %#lx "
-                  "(want %#lx)", x->p->handles[s->handle],
-                  s->src == HX_NULL ? "null" : hx_lname(x, s->src), hi.target, want,
-                  (unsigned long)ta, (unsigned long)twant);
-        return;
-    }
-    case HX_ST_EXPECT_FINALIZED: {
-        if (!hx_expect_local(x, s->obj, true, false, &id))
-            return;
-        orc_obj_get(x->m, id, &info);
-        uint32_t tc = id < x->ids_cap ? x->tcalls[id] : 0;
-        HX_EXPECT(info.fin_calls == s->count, tc == s->count, "target",
-                  "expect finalized %s %llu: model counted %u calls, target reported %u",
-                  hx_lname(x, s->obj), (unsigned long long)s->count, info.fin_calls, tc);
-        return;
-    }
-    case HX_ST_EXPECT_COLLECTIONS: {
-        uint64_t mc = orc_collection_count(x->m, s->gen);
-        uint64_t tc = x->ops->collection_count(x->t, s->gen);
-        HX_EXPECT(mc == s->count, tc == s->count, "target",
-                  "expect collections %d %llu: model %llu, target %llu", s->gen,
-                  (unsigned long long)s->count, (unsigned long long)mc, (unsigned long long)tc);
-        return;
-    }
-    case HX_ST_EXPECT_PINNED: {
-        uint32_t mp = orc_pinned_count(x->m);
-        size_t tp = x->have_last_gc ? x->last_pinned : 0;
-        HX_EXPECT(mp == s->count, tp == s->count, "target",
-                  "expect pinned_count %llu: model %u, target %zu", (unsigned long long)s->count,
-                  mp, tp);
-        return;
-    }
-    case HX_ST_EXPECT_OOM:
-        HX_EXPECT(true, x->last_oom, "target",
-                  "expect oom: the previous allocation did not fail");
-        return;
-    default:
-        return;
-    }
+}
+
+static void hx_st_load(hx_exec *x, const hx_stmt *s)
+{
+    if (!hx_program_error(x, orc_load(x->m, s->dst, s->obj, s->slot)))
+        x->ops->load(x->t, s->dst, s->obj, s->slot);
+}
+
+static void hx_st_copy(hx_exec *x, const hx_stmt *s)
+{
+    if (!hx_program_error(x, orc_copy(x->m, s->dst, hx_src(s))))
+        x->ops->set_local(x->t, s->dst, hx_src(s));
+}
+
+static void hx_st_drop(hx_exec *x, const hx_stmt *s)
+{
+    if (!hx_program_error(x, orc_drop(x->m, s->obj)))
+        x->ops->set_local(x->t, s->obj, HX_NO_LOCAL);
+}
+
+static void hx_st_static_set(hx_exec *x, const hx_stmt *s)
+{
+    if (!hx_program_error(x, orc_static_set(x->m, s->stat, hx_src(s))))
+        x->ops->static_set(x->t, s->stat, hx_src(s));
+}
+
+static void hx_st_static_get(hx_exec *x, const hx_stmt *s)
+{
+    if (!hx_program_error(x, orc_static_get(x->m, s->dst, s->stat)))
+        x->ops->static_get(x->t, s->stat, s->dst);
+}
+
+static void hx_st_suppress(hx_exec *x, const hx_stmt *s)
+{
+    if (!hx_program_error(x, orc_suppress(x->m, s->obj)))
+        x->ops->suppress(x->t, s->obj);
+}
+
+static void hx_st_reregister(hx_exec *x, const hx_stmt *s)
+{
+    if (!hx_program_error(x, orc_reregister(x->m, s->obj)))
+        x->ops->reregister(x->t, s->obj);
+}
+
+static void hx_st_thread(hx_exec *x, const hx_stmt *s)
+{
+    if (!hx_program_error(x, orc_thread(x->m, s->thread)))
+        x->tid = s->thread;
 }
 
 /* ==== one step =========================================================== */
 
+/* Each kind's step, by the statement table (stmts.def: hx_st_<fn>). */
+typedef void (*hx_step_fn)(hx_exec *x, const hx_stmt *s);
+static const hx_step_fn hx_steps[HX_ST_KIND_COUNT] = {
+#define HX_STMT(ID, fn, name, weight, flags, text, binary, doc) [HX_ST_##ID] = hx_st_##fn,
+#include "stmts.def"
+#undef HX_STMT
+};
+
 static void hx_step(hx_exec *x, const hx_stmt *s)
 {
-    orc_status os;
-    uint32_t src = s->src == HX_NULL ? HX_NO_LOCAL : s->src;
-    switch (s->kind) {
-    case HX_ST_NEW:
-        hx_st_new(x, s);
-        break;
-    case HX_ST_STORE:
-        os = orc_store(x->m, s->obj, s->slot, src);
-        if (!hx_program_error(x, os)) {
-            hx_mslots_store(x, s->obj, s->slot);
-            x->ops->store(x->t, s->obj, s->slot, src);
-        }
-        break;
-    case HX_ST_LOAD:
-        os = orc_load(x->m, s->dst, s->obj, s->slot);
-        if (!hx_program_error(x, os))
-            x->ops->load(x->t, s->dst, s->obj, s->slot);
-        break;
-    case HX_ST_COPY:
-        os = orc_copy(x->m, s->dst, src);
-        if (!hx_program_error(x, os))
-            x->ops->set_local(x->t, s->dst, src);
-        break;
-    case HX_ST_DROP:
-        os = orc_drop(x->m, s->obj);
-        if (!hx_program_error(x, os))
-            x->ops->set_local(x->t, s->obj, HX_NO_LOCAL);
-        break;
-    case HX_ST_HANDLE:
-        hx_st_handle(x, s);
-        break;
-    case HX_ST_FREE:
-        hx_st_free(x, s);
-        break;
-    case HX_ST_TARGET:
-        hx_st_target(x, s);
-        break;
-    case HX_ST_STATIC_SET:
-        os = orc_static_set(x->m, s->stat, src);
-        if (!hx_program_error(x, os))
-            x->ops->static_set(x->t, s->stat, src);
-        break;
-    case HX_ST_STATIC_GET:
-        os = orc_static_get(x->m, s->dst, s->stat);
-        if (!hx_program_error(x, os))
-            x->ops->static_get(x->t, s->stat, s->dst);
-        break;
-    case HX_ST_SUPPRESS:
-        os = orc_suppress(x->m, s->obj);
-        if (!hx_program_error(x, os))
-            x->ops->suppress(x->t, s->obj);
-        break;
-    case HX_ST_REREGISTER:
-        os = orc_reregister(x->m, s->obj);
-        if (!hx_program_error(x, os))
-            x->ops->reregister(x->t, s->obj);
-        break;
-    case HX_ST_COLLECT:
-        hx_st_collect(x, s);
-        break;
-    case HX_ST_FINALIZE:
-        hx_st_finalize(x, s);
-        break;
-    case HX_ST_THREAD:
-        os = orc_thread(x->m, s->thread);
-        if (!hx_program_error(x, os))
-            x->tid = s->thread;
-        break;
-    default:
-        /* expectations of decoded (mutated) programs and of --stress runs
-           describe a different execution: only C1-C9 apply there */
-        if (hx_stmt_is_expect(s->kind) && !x->o->stress && !x->o->fuzz)
-            hx_st_expect(x, s);
-        break;
-    }
+    if ((unsigned)s->kind >= HX_ST_KIND_COUNT)
+        return;
+    /* expectations of decoded (mutated) programs and of --stress runs
+       describe a different execution: only C1-C9 apply there */
+    if (hx_stmt_is_expect(s->kind) && (x->o->stress || x->o->fuzz))
+        return;
+    hx_steps[s->kind](x, s);
 }
 
 /* ==== the check schedule (.exec.schedule) ================================ */

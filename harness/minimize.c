@@ -126,7 +126,7 @@ static bool try_length(minimizer *m, size_t i, uint64_t len)
 static bool shrink_length(minimizer *m, size_t i)
 {
     const hx_stmt *s = &m->cur.stmts[i];
-    if (s->kind != HX_ST_NEW || s->length == 0)
+    if (s->length == 0)     /* only an array allocation has a length */
         return false;
     if (try_length(m, i, 0))
         return true;
@@ -144,26 +144,57 @@ static bool shrink_length(minimizer *m, size_t i)
     return changed;
 }
 
+/* Operand simplification v of statement i (.min.phases): its operands
+   in table order (stmts.def), each offering the edits of its element: a
+   value operand becomes null, a static slot s0, a thread 0, a collection
+   loses compact_loh and then becomes a plain gen2 one.  Expectations keep
+   their operands: they state what a run must show. */
 static bool edit_stmt(hx_program *p, size_t i, unsigned v)
 {
     hx_stmt *s = &p->stmts[i];
-    switch (s->kind) {
-    case HX_ST_COLLECT:
-        if (v == 0 && s->compact_loh) { s->compact_loh = false; return true; }
-        if (v == 1 && s->gen != 2) { s->gen = 2; return true; }
+    if ((unsigned)s->kind >= HX_ST_KIND_COUNT || hx_stmt_is_expect(s->kind))
         return false;
-    case HX_ST_THREAD:
-        if (v == 0 && s->thread != 0) { s->thread = 0; return true; }
-        return false;
-    case HX_ST_STORE: case HX_ST_STATIC_SET:
-        if (v == 0 && s->src != HX_NULL) { s->src = HX_NULL; return true; }
-        return false;
-    case HX_ST_STATIC_GET:
-        if (v == 0 && s->stat != 0) { s->stat = 0; return true; }
-        return false;
-    default:
-        return false;
+    for (const hx_text_el *e = hx_stmt_table[s->kind].text; e->tx != HX_TX_END; e++) {
+        switch (e->tx) {
+        case HX_TX_LOCAL_OR_NULL:
+            if (v-- == 0) {
+                if (hx_stmt_get(s, e->field) == HX_NULL) return false;
+                hx_stmt_set(s, e->field, HX_NULL);
+                return true;
+            }
+            break;
+        case HX_TX_STATIC:
+            if (v-- == 0) {
+                if (s->stat == 0) return false;
+                s->stat = 0;
+                return true;
+            }
+            break;
+        case HX_TX_THREAD:
+            if (v-- == 0) {
+                if (s->thread == 0) return false;
+                s->thread = 0;
+                return true;
+            }
+            break;
+        case HX_TX_COLLECT:
+            if (v == 0) {
+                if (!s->compact_loh) return false;
+                s->compact_loh = false;
+                return true;
+            }
+            if (v == 1) {
+                if (s->gen == 2) return false;
+                s->gen = 2;
+                return true;
+            }
+            v -= 2;
+            break;
+        default:
+            break;
+        }
     }
+    return false;
 }
 
 static bool edit_type(hx_program *p, size_t i, unsigned v)

@@ -58,14 +58,7 @@ const char *hx_handle_kind_name(hx_handle_kind k)
 
 const char *hx_stmt_kind_name(hx_stmt_kind k)
 {
-    static const char *const names[HX_ST_KIND_COUNT] = {
-        "new", "store", "load", "copy", "drop", "handle", "free", "target",
-        "static_set", "static_get", "suppress", "reregister", "collect",
-        "finalize", "thread", "expect_gen", "expect_loh", "expect_soh",
-        "expect_null", "expect_target", "expect_finalized",
-        "expect_collections", "expect_pinned_count", "expect_oom",
-    };
-    return (unsigned)k < HX_ST_KIND_COUNT ? names[k] : "?";
+    return (unsigned)k < HX_ST_KIND_COUNT ? hx_stmt_table[k].name : "?";
 }
 
 void hx_diag_format(const hx_diag *d, char *buf, size_t len)
@@ -100,42 +93,19 @@ uint64_t hx_type_instance_size(const hx_type *t, uint64_t length)
 
 uint32_t hx_stmt_binds_local(const hx_stmt *s)
 {
-    switch (s->kind) {
-    case HX_ST_NEW: case HX_ST_LOAD: case HX_ST_COPY:
-    case HX_ST_TARGET: case HX_ST_STATIC_GET:
-        return s->dst;
-    default:
-        return HX_NONE;
-    }
+    return hx_stmt_has(s->kind, HX_FIELD_dst) ? s->dst : HX_NONE;
 }
 
-/* Which operand fields each kind uses (.prog.operands): the single table
-   every walker of operands (check, compact, codec) agrees on. */
-enum { U_DST = 1, U_OBJ = 2, U_SRC = 4, U_HANDLE = 8, U_TYPE = 16 };
+/* Which operand fields each kind uses (.prog.operands): the statement
+   table's, which every walker of operands (check, compact, codec) reads. */
+enum {
+    U_DST = 1u << HX_FIELD_dst, U_OBJ = 1u << HX_FIELD_obj, U_SRC = 1u << HX_FIELD_src,
+    U_HANDLE = 1u << HX_FIELD_handle, U_TYPE = 1u << HX_FIELD_type
+};
 
 static unsigned stmt_uses(hx_stmt_kind k)
 {
-    switch (k) {
-    case HX_ST_NEW:           return U_DST | U_TYPE;
-    case HX_ST_STORE:         return U_OBJ | U_SRC;
-    case HX_ST_LOAD:          return U_DST | U_OBJ;
-    case HX_ST_COPY:          return U_DST | U_SRC;
-    case HX_ST_DROP:          return U_OBJ;
-    case HX_ST_HANDLE:        return U_HANDLE | U_OBJ;
-    case HX_ST_FREE:          return U_HANDLE;
-    case HX_ST_TARGET:        return U_DST | U_HANDLE;
-    case HX_ST_STATIC_SET:    return U_SRC;
-    case HX_ST_STATIC_GET:    return U_DST;
-    case HX_ST_SUPPRESS:      return U_OBJ;
-    case HX_ST_REREGISTER:    return U_OBJ;
-    case HX_ST_EXPECT_GEN:    return U_OBJ;
-    case HX_ST_EXPECT_LOH:    return U_OBJ;
-    case HX_ST_EXPECT_SOH:    return U_OBJ;
-    case HX_ST_EXPECT_NULL:   return U_OBJ;
-    case HX_ST_EXPECT_TARGET: return U_HANDLE | U_SRC;
-    case HX_ST_EXPECT_FINALIZED: return U_OBJ;
-    default:                  return 0;
-    }
+    return (unsigned)k < HX_ST_KIND_COUNT ? hx_stmt_table[k].fields : 0;
 }
 
 unsigned hx_stmt_reads_locals(const hx_stmt *s, uint32_t out[2])
@@ -337,8 +307,8 @@ hx_stmt *hx_program_append(hx_program *p, hx_stmt_kind k)
     memset(s, 0, sizeof *s);
     s->kind = k;
     s->src = HX_NULL;
-    if (k == HX_ST_COLLECT)
-        s->gen = 2;
+    if (hx_stmt_has(k, HX_FIELD_compact_loh))
+        s->gen = 2;     /* `collect` alone collects generation 2 */
     return s;
 }
 
@@ -436,33 +406,10 @@ static bool stmt_equal(const hx_stmt *a, const hx_stmt *b)
     if (a->kind != b->kind)
         return false;
     unsigned u = stmt_uses(a->kind);
-    if ((u & U_DST) && a->dst != b->dst) return false;
-    if ((u & U_OBJ) && a->obj != b->obj) return false;
-    if ((u & U_SRC) && a->src != b->src) return false;
-    if ((u & U_HANDLE) && a->handle != b->handle) return false;
-    if ((u & U_TYPE) && a->type != b->type) return false;
-    switch (a->kind) {
-    case HX_ST_NEW:
-        return a->length == b->length;
-    case HX_ST_STORE: case HX_ST_LOAD:
-        return a->slot == b->slot;
-    case HX_ST_HANDLE:
-        return a->hkind == b->hkind;
-    case HX_ST_STATIC_SET: case HX_ST_STATIC_GET:
-        return a->stat == b->stat;
-    case HX_ST_COLLECT:
-        return a->gen == b->gen && a->compact_loh == b->compact_loh;
-    case HX_ST_THREAD:
-        return a->thread == b->thread;
-    case HX_ST_EXPECT_GEN:
-        return a->gen == b->gen;
-    case HX_ST_EXPECT_FINALIZED: case HX_ST_EXPECT_PINNED:
-        return a->count == b->count;
-    case HX_ST_EXPECT_COLLECTIONS:
-        return a->gen == b->gen && a->count == b->count;
-    default:
-        return true;
-    }
+    for (unsigned f = 1; f < HX_FIELD_COUNT; f++)
+        if (((u >> f) & 1u) && hx_stmt_get(a, (hx_field)f) != hx_stmt_get(b, (hx_field)f))
+            return false;
+    return true;
 }
 
 bool hx_program_equal(const hx_program *a, const hx_program *b)
@@ -573,16 +520,13 @@ static bool slot_check(const hx_program *p, const hx_stmt *s, const uint32_t *st
     return true;
 }
 
-static void static_type_step(const hx_stmt *s, uint32_t *stype)
+/* How the text form writes field f of kind k (HX_TX_END: not at all). */
+static hx_tx text_role(hx_stmt_kind k, hx_field f)
 {
-    switch (s->kind) {
-    case HX_ST_NEW:        stype[s->dst] = s->type; break;
-    case HX_ST_COPY:       stype[s->dst] = stype[s->src]; break;
-    case HX_ST_LOAD: case HX_ST_TARGET: case HX_ST_STATIC_GET:
-                           stype[s->dst] = HX_NONE; break;
-    case HX_ST_DROP:       stype[s->obj] = HX_NONE; break;
-    default: break;
-    }
+    for (const hx_text_el *e = hx_stmt_table[k].text; e->tx != HX_TX_END; e++)
+        if (e->field == f)
+            return e->tx;
+    return HX_TX_END;
 }
 
 static bool stmt_check(const hx_program *p, const hx_stmt *s, const bool *handle_named,
@@ -597,63 +541,44 @@ static bool stmt_check(const hx_program *p, const hx_stmt *s, const bool *handle
         return fail(d, s->pos, "local index %u out of range", (unsigned)s->obj);
     if ((u & U_SRC) && s->src != HX_NULL && s->src >= p->nlocals)
         return fail(d, s->pos, "local index %u out of range", (unsigned)s->src);
-    if (s->kind == HX_ST_COPY && s->src == HX_NULL)
-        return fail(d, s->pos, "copy needs a source local");
+    if ((u & U_SRC) && s->src == HX_NULL && text_role(s->kind, HX_FIELD_src) != HX_TX_LOCAL_OR_NULL)
+        return fail(d, s->pos, "%s needs a source local", hx_stmt_kind_name(s->kind));
     if (u & U_HANDLE) {
         if (s->handle >= p->nhandles)
             return fail(d, s->pos, "handle index %u out of range", (unsigned)s->handle);
-        if (s->kind != HX_ST_HANDLE && !handle_named[s->handle])
+        if (text_role(s->kind, HX_FIELD_handle) != HX_TX_HANDLE_BIND && !handle_named[s->handle])
             return fail(d, s->pos, "handle '%s' used before any 'handle' statement names it",
                         p->handles[s->handle]);
     }
     if ((u & U_TYPE) && s->type >= p->ntypes)
         return fail(d, s->pos, "type index %u out of range", (unsigned)s->type);
-    switch (s->kind) {
-    case HX_ST_NEW: {
+    if (u & U_TYPE) {
         const hx_type *t = &p->types[s->type];
         if (!hx_type_is_array(t) && s->length != 0)
             return fail(d, s->pos, "type '%s' is not an array type", t->name);
         if (s->length > HX_NUMBER_MAX || hx_type_instance_size(t, s->length) > HX_NUMBER_MAX)
             return fail(d, s->pos, "array length out of range");
-        break;
     }
-    case HX_ST_STORE: case HX_ST_LOAD:
-        if (s->slot > HX_NUMBER_MAX)
-            return fail(d, s->pos, "slot index out of range");
-        break;
-    case HX_ST_HANDLE:
-        if ((unsigned)s->hkind >= HX_HANDLE_KIND_COUNT)
-            return fail(d, s->pos, "unknown handle kind");
-        break;
-    case HX_ST_STATIC_SET: case HX_ST_STATIC_GET:
-        if (s->stat >= HX_STATICS)
-            return fail(d, s->pos, "static slot s%u out of range s0..s%u",
-                        (unsigned)s->stat, HX_STATICS - 1);
-        break;
-    case HX_ST_COLLECT:
+    if ((u & (1u << HX_FIELD_slot)) && s->slot > HX_NUMBER_MAX)
+        return fail(d, s->pos, "slot index out of range");
+    if ((u & (1u << HX_FIELD_hkind)) && (unsigned)s->hkind >= HX_HANDLE_KIND_COUNT)
+        return fail(d, s->pos, "unknown handle kind");
+    if ((u & (1u << HX_FIELD_stat)) && s->stat >= HX_STATICS)
+        return fail(d, s->pos, "static slot s%u out of range s0..s%u", (unsigned)s->stat,
+                    HX_STATICS - 1);
+    if (u & (1u << HX_FIELD_compact_loh)) {
         if (s->gen < 0 || s->gen > 2)
             return fail(d, s->pos, "collect generation %d out of range 0..2", s->gen);
         if (s->compact_loh && s->gen != 2)
             return fail(d, s->pos, "compact_loh needs a gen2 collection");
-        break;
-    case HX_ST_THREAD:
-        if (s->thread >= HX_THREADS)
-            return fail(d, s->pos, "thread %u out of range 0..%u", (unsigned)s->thread,
-                        HX_THREADS - 1);
-        break;
-    case HX_ST_EXPECT_GEN: case HX_ST_EXPECT_COLLECTIONS:
-        if (s->gen < 0 || s->gen > 2)
-            return fail(d, s->pos, "generation %d out of range 0..2", s->gen);
-        if (s->count > HX_NUMBER_MAX)
-            return fail(d, s->pos, "count out of range");
-        break;
-    case HX_ST_EXPECT_FINALIZED: case HX_ST_EXPECT_PINNED:
-        if (s->count > HX_NUMBER_MAX)
-            return fail(d, s->pos, "count out of range");
-        break;
-    default:
-        break;
+    } else if ((u & (1u << HX_FIELD_gen)) && (s->gen < 0 || s->gen > 2)) {
+        return fail(d, s->pos, "generation %d out of range 0..2", s->gen);
     }
+    if ((u & (1u << HX_FIELD_thread)) && s->thread >= HX_THREADS)
+        return fail(d, s->pos, "thread %u out of range 0..%u", (unsigned)s->thread,
+                    HX_THREADS - 1);
+    if ((u & (1u << HX_FIELD_count)) && s->count > HX_NUMBER_MAX)
+        return fail(d, s->pos, "count out of range");
     return true;
 }
 
@@ -751,13 +676,14 @@ bool hx_program_check(const hx_program *p, hx_diag *d)
     for (size_t i = 0; i < p->nstmts && ok; i++) {
         const hx_stmt *s = &p->stmts[i];
         ok = stmt_check(p, s, named, d);
-        if (ok && (s->kind == HX_ST_STORE || s->kind == HX_ST_LOAD))
+        if (ok && hx_stmt_has(s->kind, HX_FIELD_slot))
             ok = slot_check(p, s, stype, d);
         if (!ok)
             break;
-        if (s->kind == HX_ST_HANDLE)
+        if (hx_stmt_has(s->kind, HX_FIELD_handle) &&
+            text_role(s->kind, HX_FIELD_handle) == HX_TX_HANDLE_BIND)
             named[s->handle] = true;
-        static_type_step(s, stype);
+        hx_stmt_static_type(s, stype);
     }
     free(named);
     free(stype);
@@ -774,29 +700,14 @@ bool hx_program_check(const hx_program *p, hx_diag *d)
 static unsigned text_locals(const hx_stmt *s, uint32_t out[2])
 {
     unsigned n = 0;
-    switch (s->kind) {
-    case HX_ST_NEW: case HX_ST_TARGET: case HX_ST_STATIC_GET:
-        out[n++] = s->dst;
-        break;
-    case HX_ST_STORE:
-        out[n++] = s->obj;
-        if (s->src != HX_NULL) out[n++] = s->src;
-        break;
-    case HX_ST_LOAD:
-        out[n++] = s->dst;
-        out[n++] = s->obj;
-        break;
-    case HX_ST_COPY:
-        out[n++] = s->dst;
-        out[n++] = s->src;
-        break;
-    case HX_ST_STATIC_SET: case HX_ST_EXPECT_TARGET:
-        if (s->src != HX_NULL) out[n++] = s->src;
-        break;
-    default:
-        if (stmt_uses(s->kind) & U_OBJ)
-            out[n++] = s->obj;
-        break;
+    if ((unsigned)s->kind >= HX_ST_KIND_COUNT)
+        return 0;
+    for (const hx_text_el *e = hx_stmt_table[s->kind].text; e->tx != HX_TX_END && n < 2; e++) {
+        if (e->tx != HX_TX_BIND && e->tx != HX_TX_LOCAL && e->tx != HX_TX_LOCAL_OR_NULL)
+            continue;
+        uint32_t x = (uint32_t)hx_stmt_get(s, e->field);
+        if (x != HX_NULL)
+            out[n++] = x;
     }
     return n;
 }
@@ -930,7 +841,7 @@ unsigned hx_program_threads(const hx_program *p)
 {
     unsigned n = 1;
     for (size_t i = 0; i < p->nstmts; i++)
-        if (p->stmts[i].kind == HX_ST_THREAD && p->stmts[i].thread + 1 > n)
+        if (hx_stmt_has(p->stmts[i].kind, HX_FIELD_thread) && p->stmts[i].thread + 1 > n)
             n = p->stmts[i].thread + 1;
     return n;
 }

@@ -157,33 +157,9 @@ typedef enum hx_handle_kind {      /* same numbering as mgc_handle_kind */
 
 const char *hx_handle_kind_name(hx_handle_kind k);  /* "strong", ... */
 
-/* Operand fields of hx_stmt used by each kind (all others are zero):
- *   kind                 text                        fields
- *   HX_ST_NEW            dst = new T | new T[n]      dst, type, length (arrays)
- *   HX_ST_STORE          obj.slot = src | null       obj, slot, src (HX_NULL)
- *   HX_ST_LOAD           dst = obj.slot              dst, obj, slot
- *   HX_ST_COPY           dst = src                   dst, src
- *   HX_ST_DROP           drop obj                    obj
- *   HX_ST_HANDLE         handle = handle KIND obj    handle, hkind, obj
- *   HX_ST_FREE           free handle                 handle
- *   HX_ST_TARGET         dst = target handle         dst, handle
- *   HX_ST_STATIC_SET     static sN = src | null      stat, src (HX_NULL)
- *   HX_ST_STATIC_GET     dst = static sN             dst, stat
- *   HX_ST_SUPPRESS       suppress obj                obj
- *   HX_ST_REREGISTER     reregister obj              obj
- *   HX_ST_COLLECT        collect [G] [compact_loh]   gen (default 2),
- *                                                    compact_loh (gen 2 only)
- *   HX_ST_FINALIZE       finalize                    -
- *   HX_ST_THREAD         thread N                    thread
- *   HX_ST_EXPECT_GEN     expect gen obj G            obj, gen
- *   HX_ST_EXPECT_LOH     expect loh obj              obj
- *   HX_ST_EXPECT_SOH     expect soh obj              obj
- *   HX_ST_EXPECT_NULL    expect null obj             obj
- *   HX_ST_EXPECT_TARGET  expect target handle src|null   handle, src (HX_NULL)
- *   HX_ST_EXPECT_FINALIZED expect finalized obj N    obj, count
- *   HX_ST_EXPECT_COLLECTIONS expect collections G N  gen, count
- *   HX_ST_EXPECT_PINNED  expect pinned_count N       count
- *   HX_ST_EXPECT_OOM     expect oom                  -
+/* The statement kinds and the operand fields each uses are described once,
+ * in stmts.def (.prog.table); the fields a kind does not use are zero
+ * (src is HX_NULL).
  * dst, obj and src are local indices; handle is a handle index; type a type
  * index; stat a static slot (< HX_STATICS); thread < HX_THREADS; gen 0..2;
  * slot < nrefs for fixed types (any value <= HX_NUMBER_MAX for ref arrays;
@@ -191,30 +167,9 @@ const char *hx_handle_kind_name(hx_handle_kind k);  /* "strong", ... */
  * length and count <= HX_NUMBER_MAX.
  */
 typedef enum hx_stmt_kind {
-    HX_ST_NEW = 0,
-    HX_ST_STORE,
-    HX_ST_LOAD,
-    HX_ST_COPY,
-    HX_ST_DROP,
-    HX_ST_HANDLE,
-    HX_ST_FREE,
-    HX_ST_TARGET,
-    HX_ST_STATIC_SET,
-    HX_ST_STATIC_GET,
-    HX_ST_SUPPRESS,
-    HX_ST_REREGISTER,
-    HX_ST_COLLECT,
-    HX_ST_FINALIZE,
-    HX_ST_THREAD,
-    HX_ST_EXPECT_GEN,
-    HX_ST_EXPECT_LOH,
-    HX_ST_EXPECT_SOH,
-    HX_ST_EXPECT_NULL,
-    HX_ST_EXPECT_TARGET,
-    HX_ST_EXPECT_FINALIZED,
-    HX_ST_EXPECT_COLLECTIONS,
-    HX_ST_EXPECT_PINNED,
-    HX_ST_EXPECT_OOM,
+#define HX_STMT(ID, fn, name, weight, flags, text, binary, doc) HX_ST_##ID,
+#include "stmts.def"
+#undef HX_STMT
     HX_ST_KIND_COUNT
 } hx_stmt_kind;
 
@@ -238,12 +193,86 @@ typedef struct hx_stmt {
     hx_handle_kind hkind;   /* handle */
 } hx_stmt;
 
+/* ---- the statement table (stmts.def, .prog.table) ------------------- */
+/* Row flags. */
+#define HX_SF_EXPECT      0x1u  /* an expectation (checked only in exact runs) */
+#define HX_SF_COPY        0x2u  /* dst takes src's binding and static type */
+#define HX_SF_UNBIND      0x4u  /* obj is no longer bound afterwards */
+#define HX_SF_HANDLE_FREE 0x8u  /* handle is no longer live afterwards */
+
+/* The operand fields of hx_stmt. */
+typedef enum hx_field {
+    HX_FIELD_none = 0,
+    HX_FIELD_dst, HX_FIELD_obj, HX_FIELD_src, HX_FIELD_handle, HX_FIELD_type,
+    HX_FIELD_length, HX_FIELD_slot, HX_FIELD_count, HX_FIELD_stat, HX_FIELD_thread,
+    HX_FIELD_gen, HX_FIELD_compact_loh, HX_FIELD_hkind,
+    HX_FIELD_COUNT
+} hx_field;
+
+/* Elements of the text form (stmts.def TX_*). */
+typedef enum hx_tx {
+    HX_TX_END = 0, HX_TX_WORD, HX_TX_EQ, HX_TX_DOT, HX_TX_BIND, HX_TX_LOCAL,
+    HX_TX_LOCAL_OR_NULL, HX_TX_HANDLE_BIND, HX_TX_HANDLE, HX_TX_HKIND, HX_TX_SLOT,
+    HX_TX_STATIC, HX_TX_THREAD, HX_TX_GEN, HX_TX_COUNT, HX_TX_TYPE, HX_TX_COLLECT
+} hx_tx;
+
+typedef struct hx_text_el {
+    hx_tx tx;
+    hx_field field;
+    const char *word;       /* WORD: the keyword; COUNT: what the number is */
+} hx_text_el;
+
+/* Elements of the binary form (stmts.def BN_*). */
+typedef enum hx_bn {
+    HX_BN_END = 0, HX_BN_DST, HX_BN_OBJ, HX_BN_SLOTTED, HX_BN_BOUND, HX_BN_VAL,
+    HX_BN_HANDLE_BIND, HX_BN_HANDLE, HX_BN_HKIND, HX_BN_SLOT, HX_BN_STATIC,
+    HX_BN_THREAD, HX_BN_GEN, HX_BN_COUNT, HX_BN_ALLOC, HX_BN_COLLECT
+} hx_bn;
+
+typedef struct hx_bin_el {
+    hx_bn bn;
+    hx_field field;
+} hx_bin_el;
+
+typedef struct hx_stmt_info {
+    const char *id;         /* "NEW" */
+    const char *name;       /* short name (hx_stmt_kind_name) */
+    unsigned weight;        /* fuzz-mode opcode weight */
+    unsigned flags;         /* HX_SF_* */
+    const hx_text_el *text; /* ends with HX_TX_END */
+    const hx_bin_el *bin;   /* ends with HX_BN_END */
+    const char *doc;
+    unsigned fields;        /* bit f set when field f is an operand */
+} hx_stmt_info;
+
+extern const hx_stmt_info hx_stmt_table[HX_ST_KIND_COUNT];
+
+/* The row of kind k (NULL when k is not a kind). */
+static inline const hx_stmt_info *hx_stmt_info_of(hx_stmt_kind k)
+{
+    return (unsigned)k < HX_ST_KIND_COUNT ? &hx_stmt_table[k] : NULL;
+}
+/* Whether kind k has operand field f. */
+static inline bool hx_stmt_has(hx_stmt_kind k, hx_field f)
+{
+    return (unsigned)k < HX_ST_KIND_COUNT && (hx_stmt_table[k].fields >> f) & 1u;
+}
+/* Read / write an operand field as a number (gen and booleans included). */
+uint64_t hx_stmt_get(const hx_stmt *s, hx_field f);
+void hx_stmt_set(hx_stmt *s, hx_field f, uint64_t v);
+/* The static type a statement leaves in the locals it binds or unbinds
+   (.prog.static-type): stype has one entry per local (HX_NONE: unknown). */
+void hx_stmt_static_type(const hx_stmt *s, uint32_t *stype);
+
 /* Short name of a kind, as its first keyword(s): "new", "store", "load",
    "copy", "drop", "handle", "free", "target", "static_set", "static_get",
    "suppress", "reregister", "collect", "finalize", "thread", "expect_gen",
    ...  Used in failure signatures (`C3 collect gen-mismatch`). */
 const char *hx_stmt_kind_name(hx_stmt_kind k);
-static inline bool hx_stmt_is_expect(hx_stmt_kind k) { return k >= HX_ST_FIRST_EXPECT; }
+static inline bool hx_stmt_is_expect(hx_stmt_kind k)
+{
+    return (unsigned)k < HX_ST_KIND_COUNT && (hx_stmt_table[k].flags & HX_SF_EXPECT);
+}
 
 /* The local a statement binds (new, load, copy, target, static_get), else
    HX_NONE. */

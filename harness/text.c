@@ -42,9 +42,6 @@ typedef struct token {
 
 #define MAX_TOKENS 64       /* longer lines are an error at the 65th token */
 
-typedef struct local_state { /* static type of a local (.text.errors) */
-    uint32_t type;          /* HX_NONE: unknown */
-} local_state;
 
 typedef struct alloc_fix {  /* alloc:TYPE waiting for the end of the header */
     uint32_t type;          /* the type whose finalizer allocates */
@@ -63,7 +60,8 @@ typedef struct parser {
     bool heap_key_seen[HX_KEY_COUNT + 3];   /* + profile, fail_reserve, fail_commit */
     alloc_fix *fixes;
     size_t nfixes, fixes_cap;
-    local_state *ls;
+    uint32_t *ls;           /* static type of each local (.text.errors),
+                               HX_NONE: unknown */
     size_t ls_cap;
     hx_name_index names;    /* locals and handles */
 } parser;
@@ -220,11 +218,11 @@ static bool ls_reserve(parser *ps)
     size_t nc = ps->ls_cap ? ps->ls_cap : 16;
     while (nc < need)
         nc *= 2;
-    local_state *n = realloc(ps->ls, nc * sizeof *n);
+    uint32_t *n = realloc(ps->ls, nc * sizeof *n);
     if (!n)
         return false;
     for (size_t i = ps->ls_cap; i < nc; i++)
-        n[i].type = HX_NONE;
+        n[i] = HX_NONE;
     ps->ls = n;
     ps->ls_cap = nc;
     return true;
@@ -338,7 +336,7 @@ static bool generation(parser *ps, unsigned i, int *out)
 /* Reject a slot the static type of local obj cannot have (.text.errors). */
 static bool slot_check(parser *ps, uint32_t obj, unsigned slot_tok)
 {
-    uint32_t ty = ps->ls[obj].type;
+    uint32_t ty = ps->ls[obj];
     if (ty == HX_NONE)
         return true;
     const hx_type *t = &ps->p->types[ty];
@@ -608,12 +606,16 @@ static hx_stmt *emit(parser *ps, hx_stmt_kind k)
     return s;
 }
 
-/* dst = new T | new T[N]   (tokens from i = index of 'new') */
-static bool parse_new(parser *ps, uint32_t dst, unsigned i)
+/* T or T[N] at token i (after the keyword `kw`): type and length. */
+static bool parse_type_ref(parser *ps, unsigned *ip, const char *kw, hx_stmt *tmp)
 {
-    token *tt = &ps->tk[i + 1];
-    if (tt->kind != TK_NAME)
-        return expected(ps, tt, "a type name after 'new'");
+    unsigned i = *ip;
+    token *tt = &ps->tk[i];
+    if (tt->kind != TK_NAME) {
+        char what[64];
+        snprintf(what, sizeof what, "a type name after '%s'", kw);
+        return expected(ps, tt, what);
+    }
     char name[HX_NAME_MAX + 1];
     tk_name(tt, name);
     uint32_t ty = hx_program_find_type(ps->p, name);
@@ -621,149 +623,31 @@ static bool parse_new(parser *ps, uint32_t dst, unsigned i)
         return perr(ps, tt->col, "unknown type '%s'", name);
     const hx_type *t = &ps->p->types[ty];
     uint64_t length = 0;
-    unsigned j = i + 2;
+    unsigned j = i + 1;
     if (hx_type_is_array(t)) {
         if (ps->tk[j].kind != TK_LBR)
-            return perr(ps, ps->tk[j].col, "array type '%s' needs a length: new %s[N]", name, name);
+            return perr(ps, ps->tk[j].col, "array type '%s' needs a length: %s %s[N]", name, kw,
+                        name);
         if (!want(ps, j + 1, TK_NUM, "an array length after '['") ||
             !want(ps, j + 2, TK_RBR, "']' after the array length"))
             return false;
         length = ps->tk[j + 1].num;
         j += 3;
     } else if (ps->tk[j].kind == TK_LBR) {
-        return perr(ps, ps->tk[j].col, "type '%s' is not an array type: new %s takes no length",
-                    name, name);
+        return perr(ps, ps->tk[j].col, "type '%s' is not an array type: %s %s takes no length",
+                    name, kw, name);
     }
-    if (!want_eol(ps, j))
-        return false;
-    hx_stmt *s = emit(ps, HX_ST_NEW);
-    if (!s)
-        return false;
-    s->dst = dst;
-    s->type = ty;
-    s->length = length;
-    ps->ls[dst].type = ty;
+    tmp->type = ty;
+    tmp->length = length;
+    *ip = j;
     return true;
 }
 
-/* NAME = ...  and  NAME.N = ... */
-static bool parse_assignment(parser *ps)
+/* [G] [compact_loh] at token i. */
+static bool parse_collect_args(parser *ps, unsigned *ip, hx_stmt *tmp)
 {
-    if (ps->tk[1].kind == TK_DOT) {             /* obj.N = src|null */
-        uint32_t obj, src;
-        if (!local_ref(ps, 0, false, "a local name", &obj) ||
-            !want(ps, 2, TK_NUM, "a slot number after '.'") ||
-            !want(ps, 3, TK_EQ, "'=' after the slot") ||
-            !local_ref(ps, 4, true, "a local or null", &src) || !want_eol(ps, 5) ||
-            !slot_check(ps, obj, 2))
-            return false;
-        hx_stmt *s = emit(ps, HX_ST_STORE);
-        if (!s)
-            return false;
-        s->obj = obj;
-        s->slot = ps->tk[2].num;
-        s->src = src;
-        return true;
-    }
-    token *r = &ps->tk[2];
-    bool more = ps->tk[3].kind != TK_EOL;
-    if (tk_is(r, "handle") && more) {           /* h = handle KIND x */
-        static const char *const kinds[HX_HANDLE_KIND_COUNT] = { "strong", "pinned", "weak", "weak_long" };
-        int kind = -1;
-        for (int k = 0; k < HX_HANDLE_KIND_COUNT; k++)
-            if (tk_is(&ps->tk[3], kinds[k]))
-                kind = k;
-        if (kind < 0)
-            return expected(ps, &ps->tk[3], "a handle kind (strong, pinned, weak, weak_long)");
-        uint32_t obj = 0, h = 0;
-        if (!local_ref(ps, 4, false, "a local name", &obj) || !want_eol(ps, 5) ||
-            !handle_bind(ps, 0, &h))
-            return false;
-        hx_stmt *s = emit(ps, HX_ST_HANDLE);
-        if (!s)
-            return false;
-        s->handle = h;
-        s->hkind = (hx_handle_kind)kind;
-        s->obj = obj;
-        return true;
-    }
-    uint32_t dst;
-    if (!local_bind(ps, 0, &dst))
-        return false;
-    if (tk_is(r, "new") && more)
-        return parse_new(ps, dst, 2);
-    if (tk_is(r, "target") && more) {           /* dst = target h */
-        uint32_t h;
-        if (!handle_ref(ps, 3, &h) || !want_eol(ps, 4))
-            return false;
-        hx_stmt *s = emit(ps, HX_ST_TARGET);
-        if (!s)
-            return false;
-        s->dst = dst;
-        s->handle = h;
-        ps->ls[dst].type = HX_NONE;
-        return true;
-    }
-    if (tk_is(r, "static") && more) {           /* dst = static sN */
-        uint32_t st;
-        if (!static_slot(ps, 3, &st) || !want_eol(ps, 4))
-            return false;
-        hx_stmt *s = emit(ps, HX_ST_STATIC_GET);
-        if (!s)
-            return false;
-        s->dst = dst;
-        s->stat = st;
-        ps->ls[dst].type = HX_NONE;
-        return true;
-    }
-    if (r->kind != TK_NAME || tk_is(r, "null"))
-        return expected(ps, r, "new, handle, target, static or a local after '='");
-    uint32_t src;
-    if (!local_ref(ps, 2, false, "a local name", &src))
-        return false;
-    if (ps->tk[3].kind == TK_DOT) {             /* dst = src.N */
-        if (!want(ps, 4, TK_NUM, "a slot number after '.'") || !want_eol(ps, 5) ||
-            !slot_check(ps, src, 4))
-            return false;
-        hx_stmt *s = emit(ps, HX_ST_LOAD);
-        if (!s)
-            return false;
-        s->dst = dst;
-        s->obj = src;
-        s->slot = ps->tk[4].num;
-        ps->ls[dst].type = HX_NONE;
-        return true;
-    }
-    if (!want_eol(ps, 3))                       /* dst = src */
-        return false;
-    hx_stmt *s = emit(ps, HX_ST_COPY);
-    if (!s)
-        return false;
-    s->dst = dst;
-    s->src = src;
-    ps->ls[dst].type = ps->ls[src].type;
-    return true;
-}
-
-/* drop / suppress / reregister x */
-static bool parse_unary_local(parser *ps, hx_stmt_kind k)
-{
-    uint32_t obj;
-    if (!local_ref(ps, 1, false, "a local name", &obj) || !want_eol(ps, 2))
-        return false;
-    hx_stmt *s = emit(ps, k);
-    if (!s)
-        return false;
-    s->obj = obj;
-    if (k == HX_ST_DROP)
-        ps->ls[obj].type = HX_NONE;
-    return true;
-}
-
-static bool parse_collect(parser *ps)
-{
+    unsigned start = *ip, i = start;
     int gen = 2;
-    unsigned i = 1;
     if (ps->tk[i].kind == TK_NUM) {
         if (!generation(ps, i, &gen))
             return false;
@@ -777,78 +661,211 @@ static bool parse_collect(parser *ps)
         i++;
     }
     if (ps->tk[i].kind != TK_EOL)
-        return expected(ps, &ps->tk[i], i == 1 ? "a generation 0..2, compact_loh or end of line"
-                                             : "compact_loh or end of line");
-    hx_stmt *s = emit(ps, HX_ST_COLLECT);
-    if (!s)
-        return false;
-    s->gen = gen;
-    s->compact_loh = compact;
+        return expected(ps, &ps->tk[i], i == start ? "a generation 0..2, compact_loh or end of line"
+                                                 : "compact_loh or end of line");
+    tmp->gen = gen;
+    tmp->compact_loh = compact;
+    *ip = i;
     return true;
 }
 
-/* ==== Expectations ==================================================== */
-
-static bool parse_expect(parser *ps)
+/* What an element is called in "expected ..." messages. */
+static const char *el_what(const hx_text_el *e)
 {
-    token *w = &ps->tk[1];
+    switch (e->tx) {
+    case HX_TX_BIND: case HX_TX_LOCAL: return "a local name";
+    case HX_TX_LOCAL_OR_NULL: return "a local or null";
+    case HX_TX_SLOT: return "a slot number after '.'";
+    case HX_TX_THREAD: return "a thread number";
+    case HX_TX_COUNT: return e->word;
+    default: return "?";
+    }
+}
+
+/* A statement of kind k, its text elements matched from token 0 on
+   (.text.table: stmts.def gives every statement's syntax). */
+static bool parse_row(parser *ps, hx_stmt_kind k)
+{
     hx_stmt tmp;
     memset(&tmp, 0, sizeof tmp);
+    tmp.kind = k;
     tmp.src = HX_NULL;
-    unsigned end;
-    hx_stmt_kind k;
-    if (tk_is(w, "gen")) {
-        k = HX_ST_EXPECT_GEN;
-        if (!local_ref(ps, 2, false, "a local name", &tmp.obj) || !generation(ps, 3, &tmp.gen))
-            return false;
-        end = 4;
-    } else if (tk_is(w, "loh") || tk_is(w, "soh") || tk_is(w, "null")) {
-        k = tk_is(w, "loh") ? HX_ST_EXPECT_LOH : tk_is(w, "soh") ? HX_ST_EXPECT_SOH : HX_ST_EXPECT_NULL;
-        if (!local_ref(ps, 2, false, "a local name", &tmp.obj))
-            return false;
-        end = 3;
-    } else if (tk_is(w, "target")) {
-        k = HX_ST_EXPECT_TARGET;
-        if (!handle_ref(ps, 2, &tmp.handle) ||
-            !local_ref(ps, 3, true, "a local or null", &tmp.src))
-            return false;
-        end = 4;
-    } else if (tk_is(w, "finalized")) {
-        k = HX_ST_EXPECT_FINALIZED;
-        if (!local_ref(ps, 2, false, "a local name", &tmp.obj) ||
-            !want(ps, 3, TK_NUM, "a count of finalizer calls"))
-            return false;
-        tmp.count = ps->tk[3].num;
-        end = 4;
-    } else if (tk_is(w, "collections")) {
-        k = HX_ST_EXPECT_COLLECTIONS;
-        if (!generation(ps, 2, &tmp.gen) || !want(ps, 3, TK_NUM, "a collection count"))
-            return false;
-        tmp.count = ps->tk[3].num;
-        end = 4;
-    } else if (tk_is(w, "pinned_count")) {
-        k = HX_ST_EXPECT_PINNED;
-        if (!want(ps, 2, TK_NUM, "a count of pinned objects"))
-            return false;
-        tmp.count = ps->tk[2].num;
-        end = 3;
-    } else if (tk_is(w, "oom")) {
-        k = HX_ST_EXPECT_OOM;
-        end = 2;
-    } else {
-        return expected(ps, w, "an expectation (gen, loh, soh, null, target, finalized, "
-                        "collections, pinned_count, oom) after 'expect'");
+    unsigned i = 0, slot_tok = 0;
+    const char *kw = "";
+    const char *after = "";     /* what the previous operand was, for '=' */
+    uint32_t x;
+    for (const hx_text_el *e = hx_stmt_table[k].text; e->tx != HX_TX_END; e++) {
+        switch (e->tx) {
+        case HX_TX_WORD:        /* matched when the row was chosen */
+            kw = e->word;
+            i++;
+            break;
+        case HX_TX_EQ: {
+            char what[64];
+            snprintf(what, sizeof what, *after ? "'=' after the %s" : "'='", after);
+            if (!want(ps, i, TK_EQ, what))
+                return false;
+            i++;
+            break;
+        }
+        case HX_TX_DOT:
+            if (!want(ps, i, TK_DOT, "'.'"))
+                return false;
+            i++;
+            break;
+        case HX_TX_BIND:
+            if (!local_bind(ps, i++, &x))
+                return false;
+            hx_stmt_set(&tmp, e->field, x);
+            break;
+        case HX_TX_LOCAL: case HX_TX_LOCAL_OR_NULL:
+            if (!local_ref(ps, i, e->tx == HX_TX_LOCAL_OR_NULL, el_what(e), &x))
+                return false;
+            i++;
+            hx_stmt_set(&tmp, e->field, x);
+            break;
+        case HX_TX_HANDLE_BIND:
+            if (!handle_bind(ps, i++, &tmp.handle))
+                return false;
+            break;
+        case HX_TX_HANDLE:
+            if (!handle_ref(ps, i++, &tmp.handle))
+                return false;
+            break;
+        case HX_TX_HKIND: {
+            int kind = -1;
+            for (int h = 0; h < HX_HANDLE_KIND_COUNT; h++)
+                if (tk_is(&ps->tk[i], hx_handle_kind_name((hx_handle_kind)h)))
+                    kind = h;
+            if (kind < 0)
+                return expected(ps, &ps->tk[i], "a handle kind (strong, pinned, weak, weak_long)");
+            tmp.hkind = (hx_handle_kind)kind;
+            i++;
+            break;
+        }
+        case HX_TX_SLOT:
+            if (!want(ps, i, TK_NUM, el_what(e)))
+                return false;
+            tmp.slot = ps->tk[i].num;
+            slot_tok = i++;
+            after = "slot";
+            break;
+        case HX_TX_STATIC:
+            if (!static_slot(ps, i++, &tmp.stat))
+                return false;
+            after = "static slot";
+            break;
+        case HX_TX_THREAD:
+            if (!want(ps, i, TK_NUM, el_what(e)))
+                return false;
+            if (ps->tk[i].num >= HX_THREADS)
+                return perr(ps, ps->tk[i].col, "thread %llu out of range 0..%d",
+                            (unsigned long long)ps->tk[i].num, HX_THREADS - 1);
+            tmp.thread = (uint32_t)ps->tk[i++].num;
+            break;
+        case HX_TX_GEN:
+            if (!generation(ps, i++, &tmp.gen))
+                return false;
+            break;
+        case HX_TX_COUNT:
+            if (!want(ps, i, TK_NUM, el_what(e)))
+                return false;
+            tmp.count = ps->tk[i++].num;
+            break;
+        case HX_TX_TYPE:
+            if (!parse_type_ref(ps, &i, kw, &tmp))
+                return false;
+            break;
+        case HX_TX_COLLECT:
+            if (!parse_collect_args(ps, &i, &tmp))
+                return false;
+            break;
+        case HX_TX_END:
+        default:
+            break;
+        }
     }
-    if (!want_eol(ps, end))
+    if (!want_eol(ps, i) || (slot_tok && !slot_check(ps, tmp.obj, slot_tok)))
         return false;
     hx_stmt *s = emit(ps, k);
     if (!s)
         return false;
     hx_pos pos = s->pos;
-    tmp.kind = k;
     *s = tmp;
     s->pos = pos;
+    hx_stmt_static_type(s, ps->ls);
     return true;
+}
+
+/* The row an assignment line (NAME = ... or NAME.N = ...) is: a keyword
+   after `=` chooses its row when more tokens follow; otherwise the shape
+   of the rest does (`y = x.N` or `y = x`).  .text.names */
+static bool parse_assignment(parser *ps)
+{
+    hx_tx op = ps->tk[1].kind == TK_EQ ? HX_TX_EQ : HX_TX_DOT;
+    token *r = &ps->tk[2];
+    bool more = ps->tk[3].kind != TK_EOL;
+    int keyword = -1, plain = -1, dotted = -1;
+    char words[128] = "";
+    for (unsigned k = 0; k < HX_ST_KIND_COUNT; k++) {
+        const hx_text_el *t = hx_stmt_table[k].text;
+        if (t[0].tx == HX_TX_WORD || t[0].tx == HX_TX_END || t[1].tx != op)
+            continue;
+        if (op == HX_TX_DOT || t[2].tx == HX_TX_END) {
+            plain = plain < 0 ? (int)k : plain;
+        } else if (t[2].tx == HX_TX_WORD) {
+            size_t n = strlen(words);
+            snprintf(words + n, sizeof words - n, "%s%s", n ? ", " : "", t[2].word);
+            if (keyword < 0 && more && tk_is(r, t[2].word))
+                keyword = (int)k;
+        } else if (t[3].tx == HX_TX_DOT) {
+            dotted = dotted < 0 ? (int)k : dotted;
+        } else if (t[3].tx == HX_TX_END) {
+            plain = plain < 0 ? (int)k : plain;
+        }
+    }
+    if (keyword >= 0)
+        return parse_row(ps, (hx_stmt_kind)keyword);
+    if (op == HX_TX_EQ && (r->kind != TK_NAME || tk_is(r, "null"))) {
+        if (tk_is(&ps->tk[0], "null"))
+            return perr(ps, ps->tk[0].col, "'null' cannot name a local");
+        char what[160];
+        snprintf(what, sizeof what, "%s or a local after '='", words);
+        return expected(ps, r, what);
+    }
+    if (op == HX_TX_EQ && dotted >= 0 && ps->tk[3].kind == TK_DOT)
+        return parse_row(ps, (hx_stmt_kind)dotted);
+    if (plain < 0)
+        return expected(ps, &ps->tk[0], "a statement");
+    return parse_row(ps, (hx_stmt_kind)plain);
+}
+
+/* A line that starts with a keyword: the rows whose text starts with it;
+   when several do (`expect ...`), the second keyword chooses. */
+static bool parse_keyword(parser *ps)
+{
+    token *t0 = &ps->tk[0];
+    bool group = false, expect = false;
+    char words[256] = "";
+    for (unsigned k = 0; k < HX_ST_KIND_COUNT; k++) {
+        const hx_text_el *t = hx_stmt_table[k].text;
+        if (t[0].tx != HX_TX_WORD || !tk_is(t0, t[0].word))
+            continue;
+        if (t[1].tx != HX_TX_WORD)
+            return parse_row(ps, (hx_stmt_kind)k);
+        if (tk_is(&ps->tk[1], t[1].word))
+            return parse_row(ps, (hx_stmt_kind)k);
+        group = true;
+        expect = (hx_stmt_table[k].flags & HX_SF_EXPECT) != 0;
+        size_t n = strlen(words);
+        snprintf(words + n, sizeof words - n, "%s%s", n ? ", " : "", t[1].word);
+    }
+    if (!group)
+        return expected(ps, t0, "a statement");
+    char what[320];
+    snprintf(what, sizeof what, "%s (%s) after '%.*s'", expect ? "an expectation" : "a keyword",
+             words, (int)t0->len, t0->s);
+    return expected(ps, &ps->tk[1], what);
 }
 
 /* ==== Driver ========================================================== */
@@ -866,55 +883,7 @@ static bool parse_statement(parser *ps)
                         (int)t0->len, t0->s);
         return tk_is(t0, "heap") ? parse_heap(ps) : parse_type(ps);
     }
-    if (!close_header(ps))
-        return false;
-    if (tk_is(t0, "drop"))
-        return parse_unary_local(ps, HX_ST_DROP);
-    if (tk_is(t0, "suppress"))
-        return parse_unary_local(ps, HX_ST_SUPPRESS);
-    if (tk_is(t0, "reregister"))
-        return parse_unary_local(ps, HX_ST_REREGISTER);
-    if (tk_is(t0, "free")) {
-        uint32_t h;
-        if (!handle_ref(ps, 1, &h) || !want_eol(ps, 2))
-            return false;
-        hx_stmt *s = emit(ps, HX_ST_FREE);
-        if (s)
-            s->handle = h;
-        return s != NULL;
-    }
-    if (tk_is(t0, "static")) {
-        uint32_t st, src;
-        if (!static_slot(ps, 1, &st) || !want(ps, 2, TK_EQ, "'=' after the static slot") ||
-            !local_ref(ps, 3, true, "a local or null", &src) || !want_eol(ps, 4))
-            return false;
-        hx_stmt *s = emit(ps, HX_ST_STATIC_SET);
-        if (!s)
-            return false;
-        s->stat = st;
-        s->src = src;
-        return true;
-    }
-    if (tk_is(t0, "collect"))
-        return parse_collect(ps);
-    if (tk_is(t0, "finalize"))
-        return want_eol(ps, 1) && emit(ps, HX_ST_FINALIZE) != NULL;
-    if (tk_is(t0, "thread")) {
-        if (!want(ps, 1, TK_NUM, "a thread number"))
-            return false;
-        if (ps->tk[1].num >= HX_THREADS)
-            return perr(ps, ps->tk[1].col, "thread %llu out of range 0..%d",
-                        (unsigned long long)ps->tk[1].num, HX_THREADS - 1);
-        if (!want_eol(ps, 2))
-            return false;
-        hx_stmt *s = emit(ps, HX_ST_THREAD);
-        if (s)
-            s->thread = (uint32_t)ps->tk[1].num;
-        return s != NULL;
-    }
-    if (tk_is(t0, "expect"))
-        return parse_expect(ps);
-    return expected(ps, t0, "a statement");
+    return close_header(ps) && parse_keyword(ps);
 }
 
 bool hx_parse(const char *text, size_t len, const char *file, hx_program *out, hx_diag *d)
@@ -1060,100 +1029,70 @@ void hx_type_format(const hx_program *p, const hx_type *t, char *buf, size_t len
              fin, t->critical ? " critical" : "");
 }
 
-void hx_stmt_format(const hx_program *p, const hx_stmt *s, char *buf, size_t len)
+/* One element of a statement's text (empty when it prints nothing). */
+static void el_format(const hx_program *p, const hx_stmt *s, const hx_text_el *e, char *b,
+                      size_t n)
 {
-    unsigned long long u;
-    switch (s->kind) {
-    case HX_ST_NEW: {
+    uint64_t v = hx_stmt_get(s, e->field);
+    switch (e->tx) {
+    case HX_TX_WORD: snprintf(b, n, "%s", e->word); break;
+    case HX_TX_EQ: snprintf(b, n, "="); break;
+    case HX_TX_DOT: snprintf(b, n, "."); break;
+    case HX_TX_BIND: case HX_TX_LOCAL: case HX_TX_LOCAL_OR_NULL:
+        snprintf(b, n, "%s", lname(p, (uint32_t)v));
+        break;
+    case HX_TX_HANDLE_BIND: case HX_TX_HANDLE: snprintf(b, n, "%s", hname(p, s->handle)); break;
+    case HX_TX_HKIND: snprintf(b, n, "%s", hx_handle_kind_name(s->hkind)); break;
+    case HX_TX_STATIC: snprintf(b, n, "s%u", (unsigned)s->stat); break;
+    case HX_TX_GEN: snprintf(b, n, "%d", s->gen); break;
+    case HX_TX_SLOT: case HX_TX_THREAD: case HX_TX_COUNT:
+        snprintf(b, n, "%llu", (unsigned long long)v);
+        break;
+    case HX_TX_TYPE: {
         const hx_type *t = s->type < p->ntypes ? &p->types[s->type] : NULL;
         if (t && hx_type_is_array(t))
-            snprintf(buf, len, "%s = new %s[%llu]", lname(p, s->dst), t->name,
-                     (unsigned long long)s->length);
+            snprintf(b, n, "%s[%llu]", t->name, (unsigned long long)s->length);
         else
-            snprintf(buf, len, "%s = new %s", lname(p, s->dst), t ? t->name : "?");
+            snprintf(b, n, "%s", t ? t->name : "?");
         break;
     }
-    case HX_ST_STORE:
-        snprintf(buf, len, "%s.%llu = %s", lname(p, s->obj), (unsigned long long)s->slot,
-                 lname(p, s->src));
-        break;
-    case HX_ST_LOAD:
-        snprintf(buf, len, "%s = %s.%llu", lname(p, s->dst), lname(p, s->obj),
-                 (unsigned long long)s->slot);
-        break;
-    case HX_ST_COPY:
-        snprintf(buf, len, "%s = %s", lname(p, s->dst), lname(p, s->src));
-        break;
-    case HX_ST_DROP:
-        snprintf(buf, len, "drop %s", lname(p, s->obj));
-        break;
-    case HX_ST_HANDLE:
-        snprintf(buf, len, "%s = handle %s %s", hname(p, s->handle),
-                 hx_handle_kind_name(s->hkind), lname(p, s->obj));
-        break;
-    case HX_ST_FREE:
-        snprintf(buf, len, "free %s", hname(p, s->handle));
-        break;
-    case HX_ST_TARGET:
-        snprintf(buf, len, "%s = target %s", lname(p, s->dst), hname(p, s->handle));
-        break;
-    case HX_ST_STATIC_SET:
-        snprintf(buf, len, "static s%u = %s", (unsigned)s->stat, lname(p, s->src));
-        break;
-    case HX_ST_STATIC_GET:
-        snprintf(buf, len, "%s = static s%u", lname(p, s->dst), (unsigned)s->stat);
-        break;
-    case HX_ST_SUPPRESS:
-        snprintf(buf, len, "suppress %s", lname(p, s->obj));
-        break;
-    case HX_ST_REREGISTER:
-        snprintf(buf, len, "reregister %s", lname(p, s->obj));
-        break;
-    case HX_ST_COLLECT:
+    case HX_TX_COLLECT:     /* `collect` alone is a plain gen2 collection */
         if (s->gen == 2 && !s->compact_loh)
-            snprintf(buf, len, "collect");
+            b[0] = 0;
         else
-            snprintf(buf, len, "collect %d%s", s->gen, s->compact_loh ? " compact_loh" : "");
+            snprintf(b, n, "%d%s", s->gen, s->compact_loh ? " compact_loh" : "");
         break;
-    case HX_ST_FINALIZE:
-        snprintf(buf, len, "finalize");
-        break;
-    case HX_ST_THREAD:
-        snprintf(buf, len, "thread %u", (unsigned)s->thread);
-        break;
-    case HX_ST_EXPECT_GEN:
-        snprintf(buf, len, "expect gen %s %d", lname(p, s->obj), s->gen);
-        break;
-    case HX_ST_EXPECT_LOH:
-        snprintf(buf, len, "expect loh %s", lname(p, s->obj));
-        break;
-    case HX_ST_EXPECT_SOH:
-        snprintf(buf, len, "expect soh %s", lname(p, s->obj));
-        break;
-    case HX_ST_EXPECT_NULL:
-        snprintf(buf, len, "expect null %s", lname(p, s->obj));
-        break;
-    case HX_ST_EXPECT_TARGET:
-        snprintf(buf, len, "expect target %s %s", hname(p, s->handle), lname(p, s->src));
-        break;
-    case HX_ST_EXPECT_FINALIZED:
-        u = s->count;
-        snprintf(buf, len, "expect finalized %s %llu", lname(p, s->obj), u);
-        break;
-    case HX_ST_EXPECT_COLLECTIONS:
-        u = s->count;
-        snprintf(buf, len, "expect collections %d %llu", s->gen, u);
-        break;
-    case HX_ST_EXPECT_PINNED:
-        u = s->count;
-        snprintf(buf, len, "expect pinned_count %llu", u);
-        break;
-    case HX_ST_EXPECT_OOM:
-        snprintf(buf, len, "expect oom");
-        break;
+    case HX_TX_END:
     default:
-        snprintf(buf, len, "# unknown statement kind %d", (int)s->kind);
+        b[0] = 0;
         break;
+    }
+}
+
+/* The canonical text of a statement: its elements separated by single
+   spaces, `.` written without spaces (.text.canonical). */
+void hx_stmt_format(const hx_program *p, const hx_stmt *s, char *buf, size_t len)
+{
+    if (len == 0)
+        return;
+    buf[0] = 0;
+    if ((unsigned)s->kind >= HX_ST_KIND_COUNT) {
+        snprintf(buf, len, "# unknown statement kind %d", (int)s->kind);
+        return;
+    }
+    size_t at = 0;
+    bool glue = true;
+    for (const hx_text_el *e = hx_stmt_table[s->kind].text; e->tx != HX_TX_END; e++) {
+        char piece[HX_NAME_MAX * 2 + 32];
+        el_format(p, s, e, piece, sizeof piece);
+        if (!piece[0])
+            continue;
+        bool dot = e->tx == HX_TX_DOT;
+        int w = snprintf(buf + at, len - at, "%s%s", glue || dot ? "" : " ", piece);
+        if (w < 0 || (size_t)w >= len - at)
+            return;         /* truncated, still terminated */
+        at += (size_t)w;
+        glue = dot;
     }
 }
 
