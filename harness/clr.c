@@ -38,7 +38,7 @@ static orc_status clr_apply(orc_model *m, const hx_stmt *s)
     case HX_ST_LOAD: return orc_load(m, s->dst, s->obj, s->slot);
     case HX_ST_COPY: return orc_copy(m, s->dst, s->src);
     case HX_ST_DROP: return orc_drop(m, s->obj);
-    case HX_ST_HANDLE: return orc_handle_alloc(m, s->handle, (orc_handle_kind)s->hkind, s->obj);
+    case HX_ST_HANDLE: return orc_handle_alloc(m, s->handle, hx_orc_handle_kind(s->hkind), s->obj);
     case HX_ST_FREE: return orc_handle_free(m, s->handle);
     case HX_ST_TARGET: return orc_handle_target(m, s->dst, s->handle);
     case HX_ST_STATIC_SET: return orc_static_set(m, s->stat, s->src == HX_NULL ? ORC_LOCAL_NONE : s->src);

@@ -93,7 +93,7 @@ void hx_exec_fail(hx_exec *x, const char *check, const char *detail, orc_id obj,
     if (x->have_last_gc)
         snprintf(f->last_gc, sizeof f->last_gc, "GC #%llu gen %d reason %s pinned %zu%s",
                  (unsigned long long)x->gc_index, x->last_gc.gen,
-                 orc_reason_name((orc_reason)x->last_gc.reason), x->last_gc.pinned,
+                 orc_reason_name(hx_orc_reason(x->last_gc.reason)), x->last_gc.pinned,
                  x->last_gc.compact_loh ? " compact_loh" : "");
     else
         snprintf(f->last_gc, sizeof f->last_gc, "(none)");
@@ -163,7 +163,7 @@ static void hx_on_gc_end(hx_exec *x, const hx_event *ev)
     if (x->ctx == HX_CTX_NONE) {
         hx_exec_fail(x, "C8", "unexpected-gc", 0,
                      "the target reported a gen%d %s collection during a statement that "
-                     "cannot collect", ev->gen, orc_reason_name((orc_reason)ev->reason));
+                     "cannot collect", ev->gen, orc_reason_name(hx_orc_reason(ev->reason)));
         return;
     }
     if (x->ctx == HX_CTX_COLLECT) {
@@ -171,13 +171,13 @@ static void hx_on_gc_end(hx_exec *x, const hx_event *ev)
             hx_exec_fail(x, "C8", "event-mismatch", 0,
                          "expected one induced gen%d collection, the target reported gen%d %s "
                          "(collection %zu of this step)", x->induced_gen, ev->gen,
-                         orc_reason_name((orc_reason)ev->reason), x->gcs_in_step);
+                         orc_reason_name(hx_orc_reason(ev->reason)), x->gcs_in_step);
             return;
         }
     }
     orc_gc_request rq = {0};
     rq.gen = ev->gen;
-    rq.reason = (orc_reason)ev->reason;
+    rq.reason = hx_orc_reason(ev->reason);
     rq.compact_loh = ev->compact_loh;
     orc_status s = orc_gc(x->m, &rq);
     if (s == ORC_E_ILLEGAL) {
@@ -357,7 +357,7 @@ static void hx_on_event(void *ctx, const hx_event *ev)
         fprintf(x->trace, "    event %s gen=%d reason=%s pinned=%zu obj=%#lx\n",
                 ev->kind == HX_EV_GC_END ? "gc" : ev->kind == HX_EV_FINALIZER_CALL ? "finalizer"
                                                                                  : "fin_alloc",
-                ev->gen, orc_reason_name((orc_reason)ev->reason), ev->pinned,
+                ev->gen, orc_reason_name(hx_orc_reason(ev->reason)), ev->pinned,
                 (unsigned long)ev->obj);
     if (x->stop)
         return;
@@ -409,10 +409,10 @@ void hx_orc_type(const hx_type *ty, orc_type_desc *od)
 {
     memset(od, 0, sizeof *od);
     od->name = ty->name;
-    od->kind = (orc_type_kind)ty->kind;
+    od->kind = hx_orc_type_kind(ty->kind);
     od->size = ty->size;
     od->nrefs = ty->nrefs;
-    od->fin = (orc_fin_kind)ty->fin;
+    od->fin = hx_orc_fin_kind(ty->fin);
     od->fin_static = ty->fin_static;
     od->fin_alloc = ty->fin_alloc;
     od->critical = ty->critical;
@@ -472,10 +472,10 @@ static bool hx_setup(hx_exec *x)
         }
         hx_target_type tt = {0};
         tt.name = ty->name;
-        tt.kind = (hx_ttype_kind)ty->kind;
+        tt.kind = hx_target_type_kind(ty->kind);
         tt.size = ty->size;
         tt.nrefs = ty->nrefs;
-        tt.fin = (hx_tfin)ty->fin;
+        tt.fin = hx_target_fin_kind(ty->fin);
         tt.fin_static = ty->fin_static;
         tt.fin_alloc = ty->fin_alloc;
         tt.critical = ty->critical;
@@ -661,7 +661,7 @@ static void hx_st_finalize(hx_exec *x, const hx_stmt *s)
 
 static void hx_st_handle(hx_exec *x, const hx_stmt *s)
 {
-    orc_status os = orc_handle_alloc(x->m, s->handle, (orc_handle_kind)s->hkind, s->obj);
+    orc_status os = orc_handle_alloc(x->m, s->handle, hx_orc_handle_kind(s->hkind), s->obj);
     if (hx_program_error(x, os))
         return;
     /* rebinding a live handle name allocates a new handle; the old one

@@ -15,9 +15,24 @@
 #include "target.h"
 #include "mgc.h"
 #include "../runtime/internal.h"
+#include "enum_map.h"
+#include "program.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+/* The runtime's side of the enum maps (.hx.enum-map; the oracle's side is
+   in orc_map.h): collection reasons reported, handle kinds asked for (the
+   target interface passes the program's hx_handle_kind as an int). */
+#define TMGC_MAP_REASON(X) \
+    X(MGC_REASON_INDUCED, HX_REASON_INDUCED) X(MGC_REASON_ALLOC_SMALL, HX_REASON_ALLOC_SMALL) \
+    X(MGC_REASON_ALLOC_LARGE, HX_REASON_ALLOC_LARGE) X(MGC_REASON_OOM, HX_REASON_OOM)
+HX_ENUM_MAP(tmgc_reason, mgc_gc_reason, hx_reason, TMGC_MAP_REASON, MGC_REASON_OOM + 1)
+#define TMGC_MAP_HANDLE(X) \
+    X(HX_HANDLE_STRONG, MGC_HANDLE_STRONG) X(HX_HANDLE_PINNED, MGC_HANDLE_PINNED) \
+    X(HX_HANDLE_WEAK, MGC_HANDLE_WEAK) X(HX_HANDLE_WEAK_LONG, MGC_HANDLE_WEAK_LONG)
+HX_ENUM_MAP(tmgc_handle_kind, hx_handle_kind, mgc_handle_kind, TMGC_MAP_HANDLE,
+            HX_HANDLE_KIND_COUNT)
 
 #define HX_TMGC_SIG 0x544d4743u   /* 'TMGC' */
 
@@ -65,7 +80,7 @@ static void tmgc_on_event(mgc_heap *heap, const mgc_event *mev, void *ctx)
         return;                  /* finalizer calls: reported by tmgc_finalizer */
     }
     ev.gen = mev->gen;
-    ev.reason = (hx_reason)mev->reason;
+    ev.reason = tmgc_reason(mev->reason);
     ev.pinned = mev->pinned;
     ev.compact_loh = t->pending_compact && mev->gen == 2 && mev->reason == MGC_REASON_INDUCED;
     if (t->ev)
@@ -329,7 +344,7 @@ static void tmgc_load(hx_target *t, uint32_t dst, uint32_t obj, uint64_t slot)
 static hx_tstatus tmgc_handle_alloc(hx_target *t, int kind, uint32_t src, uint32_t *out)
 {
     mgc_handle h = 0;
-    mgc_status st = mgc_handle_alloc(t->heap, (mgc_handle_kind)kind, tmgc_src(t, src), &h);
+    mgc_status st = mgc_handle_alloc(t->heap, tmgc_handle_kind((hx_handle_kind)kind), tmgc_src(t, src), &h);
     *out = h;
     return st == MGC_OK ? HX_T_OK : HX_T_ERROR;
 }
