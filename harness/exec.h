@@ -56,6 +56,11 @@ typedef struct hx_exec_options {
     bool full_check;              /* the complete comparison after every step
                                      (--full, GCF_FULL_CHECK=1; .exec.schedule) */
     hx_exec_prof *prof;           /* NULL: no profile */
+    bool crash_only;              /* .exec.crash-only (GCF_CRASH_ONLY=1): the
+                                     oracle's verdicts are ignored; only heap
+                                     verification (C9), program errors and
+                                     crashes fail a run (a baseline for
+                                     docs/power.md, never for testing) */
     /* .exec.keep: when not NULL, the run leaves its target here instead of
        destroying it, and starts from the target an earlier run left (reset
        through its ops' reset when they are the same ops; else destroyed).

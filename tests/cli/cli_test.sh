@@ -77,5 +77,22 @@ expect_err "binary format version 1, but this build reads version" "version mess
 expect_status 65 "repro of a version-1 input" -- "$G" repro "$T/v1.bin"
 expect_status 0 "decode --any-version" -- "$G" decode --any-version "$T/v1.bin"
 
+# .exec.crash-only: with GCF_CRASH_ONLY=1 the oracle's verdicts do not fail
+# a run (the baseline of docs/power.md); a divergence fails it otherwise
+cat > "$T/div.gcp" <<'P'
+type Node size=32 refs=2
+a = new Node
+b = new Node
+collect 0
+c = new Node
+collect 1
+P
+expect_status 1 "a divergence on faulty:gen" -- "$G" run -q --target faulty:gen "$T/div.gcp"
+expect_status 0 "the same divergence with GCF_CRASH_ONLY=1" -- \
+  env GCF_CRASH_ONLY=1 "$G" run -q --target faulty:gen "$T/div.gcp"
+printf 'type Node size=32 refs=2\na = new Node\nb = a.0\nb.0 = a\n' > "$T/null.gcp"
+expect_status 2 "a program error still fails with GCF_CRASH_ONLY=1" -- \
+  env GCF_CRASH_ONLY=1 "$G" run -q "$T/null.gcp"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
