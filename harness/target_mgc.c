@@ -58,7 +58,7 @@ struct hx_target {
     bool pending_compact;        /* the collect in progress asked compact_loh */
     hx_addr *scratch;            /* slot values handed to walk callbacks */
     size_t scratch_cap;
-    mgc_config mc;               /* the heap's configuration (reset compares it) */
+    mgc_config mc;               /* the heap's configuration */
 };
 
 static bool tmgc_check(const hx_target *t) { return t && t->sig == HX_TMGC_SIG; }
@@ -206,22 +206,18 @@ static hx_target *tmgc_create_mode(const hx_target_config *cfg, hx_event_fn ev, 
     return t;
 }
 
-/* .tgt.reset: the same heap configuration gives a reset heap
-   (mgc_heap_reset: exactly a fresh heap's behaviour); another one, or a
-   failed reset, says no and the executor creates a new target. */
+/* .tgt.reset: the heap is reset to the program's configuration
+   (mgc_heap_reset_config: exactly a fresh heap's behaviour, keeping its
+   mappings); a failed reset says no and the executor creates a new
+   target. */
 static bool tmgc_reset(hx_target *t, const hx_target_config *cfg, hx_event_fn ev, void *ev_ctx)
 {
     HX_AVER(tmgc_check(t));
     mgc_config mc;
     tmgc_config(cfg, t->mc.compact_mode, &mc);
-    if (mc.gen0_budget != t->mc.gen0_budget || mc.gen1_budget != t->mc.gen1_budget ||
-        mc.gen2_budget != t->mc.gen2_budget || mc.loh_budget != t->mc.loh_budget ||
-        mc.loh_threshold != t->mc.loh_threshold || mc.segment_size != t->mc.segment_size ||
-        mc.hard_limit != t->mc.hard_limit || mc.threads != t->mc.threads ||
-        mc.profile != t->mc.profile)
+    if (mgc_heap_reset_config(t->heap, &mc) != MGC_OK)
         return false;
-    if (mgc_heap_reset(t->heap) != MGC_OK)
-        return false;
+    t->mc = mc;
     for (uint32_t i = 0; i < t->ntypes; i++)
         free(t->types[i]);
     t->ntypes = 0;

@@ -100,6 +100,11 @@ void mgc_heap_destroy(mgc_heap *heap);
    or inside a collection.  MGC_E_OOM: the heap could not be set up again;
    it can only be destroyed. */
 mgc_status mgc_heap_reset(mgc_heap *heap);
+/* The same with another configuration: the heap becomes what
+   mgc_heap_create(cfg) gives (same behaviour, statuses as
+   mgc_heap_create for a bad configuration, which leaves the heap as it
+   was). */
+mgc_status mgc_heap_reset_config(mgc_heap *heap, const mgc_config *cfg);
 /* Change fault injection on a live heap: the Nth call from now fails. */
 void mgc_fault_inject(mgc_heap *heap, unsigned reserve_nth, unsigned commit_nth);
 /* OS reserve and commit calls this heap has made so far (each one a point

@@ -128,18 +128,33 @@ mgc_status mgc_heap_create(const mgc_config *cfg, mgc_heap **out)
 
 /* .heap.reset: the heap becomes what mgc_heap_create(cfg) gives, cfg being
    the heap's own configuration: every segment and loader block is kept as a
-   reservation (protected, pages not dropped) that the heap takes again,
-   by exact size and in creation order, where a fresh heap would map one;
+   reservation (pages kept read/write, .heap.keep) that the heap takes
+   again, by size and in creation order, where a fresh heap would map one;
    everything else is set up as at creation.  So a reset heap makes the
    same collections, generations and OS call counts (fault injection) as a
    fresh one, and lays objects out at the same offsets from the same
    segment bases. */
 mgc_status mgc_heap_reset(mgc_heap *heap)
 {
+    MGC_AVER(mgc_heap_check(heap));
+    return mgc_heap_reset_config(heap, &heap->cfg);
+}
+
+/* .heap.reset with another configuration: what mgc_heap_create(cfg) gives.
+   The kept reservations serve it as they serve a reset with the heap's own
+   configuration (a segment takes one of its size or larger, aligned as a
+   fresh one would be: .heap.keep). */
+mgc_status mgc_heap_reset_config(mgc_heap *heap, const mgc_config *newcfg)
+{
     MGC_AVER(mgc_heap_check(heap) && !heap->in_gc);
+    if (!newcfg)
+        return MGC_E_BAD_ARG;
+    mgc_status cst = config_check(newcfg);
+    if (cst != MGC_OK)
+        return cst;
     if (heap->finq && heap->finq->thread_running)
         return MGC_E_STATE;
-    mgc_config cfg = heap->cfg;
+    mgc_config cfg = *newcfg;
     mgc_finalize_destroy(heap);
     mgc_handles_destroy(heap);
     mgc_segment_reset_all(heap);
@@ -148,6 +163,7 @@ mgc_status mgc_heap_reset(mgc_heap *heap)
     heap_free_buffers(heap);
     /* kept across the reset: the reservations and the segment index */
     mgc_segment *pool = heap->pool;
+    size_t pool_bytes = heap->pool_bytes;
     mgc_loader_block *hf_pool = heap->hf.pool, *lf_pool = heap->lf.pool;
     mgc_segment **index = heap->index;
     size_t capindex = heap->capindex;
@@ -155,6 +171,8 @@ mgc_status mgc_heap_reset(mgc_heap *heap)
     memset(heap, 0, sizeof *heap);
     heap_setup_fields(heap, &cfg);
     heap->pool = pool;
+    heap->pool_bytes = pool_bytes;
+    heap->keep = true;                   /* .heap.keep */
     heap->hf.pool = hf_pool;
     heap->lf.pool = lf_pool;
     heap->index = index;

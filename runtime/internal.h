@@ -88,9 +88,10 @@ void *mgc_os_reserve(mgc_os *os, size_t size);          /* PROT_NONE; NULL on fa
 void *mgc_os_reserve_aligned(mgc_os *os, size_t size, size_t align);
 bool mgc_os_commit(mgc_os *os, void *p, size_t size);   /* read/write; false on failure */
 void mgc_os_decommit(mgc_os *os, void *p, size_t size); /* back to PROT_NONE, pages dropped */
-/* .heap.reset: back to PROT_NONE keeping the pages, so committing them again
-   costs no page faults. */
-void mgc_os_protect_none(mgc_os *os, void *p, size_t size);
+/* .heap.keep: committing pages a reset (or a retire of a reset heap) kept
+   read/write: counts as a commit call (fault injection included) and makes
+   no system call.  false: this call is the injected failure. */
+bool mgc_os_commit_kept(mgc_os *os);
 /* .heap.reset: a kept reservation is used again; counts as a reserve call
    (fault injection included).  false: this call is the injected failure. */
 bool mgc_os_reserve_again(mgc_os *os);
@@ -169,6 +170,8 @@ static inline uint8_t *mgc_obj_block(const void *obj) { return (uint8_t *)obj - 
 void mgc_make_free(mgc_heap *heap, uint8_t *p, size_t size);
 
 /* --- segment.c --- */
+/* .heap.keep: most bytes of mappings a reset heap keeps in its pool */
+#define MGC_POOL_MAX ((size_t)64 << 20)
 bool mgc_segment_check(const mgc_segment *seg);
 /* A segment holding at least `need` bytes of blocks; NULL when the OS or the
    hard limit refuses. */

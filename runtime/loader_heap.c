@@ -32,7 +32,7 @@ static void release_list(mgc_loader_block *b, mgc_os *os)
     while (b) {
         mgc_loader_block *n = b->next;
         mgc_os_release(os, b->base, (size_t)(b->reserved_end - b->base),
-                       (size_t)(b->committed_end - b->base));
+                       (size_t)(b->rw_end - b->base));
         free(b);
         b = n;
     }
@@ -48,14 +48,15 @@ void mgc_loader_destroy(mgc_loader_heap *lh, mgc_os *os)
 
 /* .heap.reset: blocks are kept oldest first, so a reset heap takes them
    again in the order a fresh heap would have reserved them; kept blocks
-   this run did not take are released. */
+   this run did not take are released.  .heap.keep: their pages stay
+   read/write (poisoned until committed again). */
 void mgc_loader_reset(mgc_loader_heap *lh, mgc_os *os)
 {
     mgc_loader_block *old = NULL;
     while (lh->blocks) {                       /* newest first: reverse */
         mgc_loader_block *b = lh->blocks;
         lh->blocks = b->next;
-        mgc_os_protect_none(os, b->base, (size_t)(b->committed_end - b->base));
+        mgc_os_poison(b->base, (size_t)(b->rw_end - b->base));
         b->used = b->committed_end = b->base;
         b->next = old;
         old = b;
@@ -88,6 +89,7 @@ static mgc_loader_block *loader_new_block(mgc_loader_heap *lh, mgc_os *os, size_
             free(b);
             return NULL;
         }
+        b->rw_end = b->base;
     }
     b->used = b->committed_end = b->base;
     b->reserved_end = b->base + size;
@@ -109,8 +111,15 @@ void *mgc_loader_alloc(mgc_loader_heap *lh, mgc_os *os, size_t size)
     }
     /* commit a page at a time */
     while ((size_t)(b->committed_end - b->used) < size) {
-        if (!mgc_os_commit(os, b->committed_end, os->page))
-            return NULL;
+        if (b->committed_end < b->rw_end) {            /* .heap.keep */
+            if (!mgc_os_commit_kept(os))
+                return NULL;
+            mgc_os_unpoison(b->committed_end, os->page);
+        } else {
+            if (!mgc_os_commit(os, b->committed_end, os->page))
+                return NULL;
+            b->rw_end = b->committed_end + os->page;
+        }
         b->committed_end += os->page;
         lh->committed += os->page;
     }

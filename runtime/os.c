@@ -152,13 +152,10 @@ void mgc_os_decommit(mgc_os *os, void *p, size_t size)
     (void)mprotect(p, size, PROT_NONE);
 }
 
-void mgc_os_protect_none(mgc_os *os, void *p, size_t size)
+bool mgc_os_commit_kept(mgc_os *os)
 {
-    MGC_AVER((uintptr_t)p % os->page == 0 && size % os->page == 0);
-    if (size == 0)
-        return;
-    mgc_os_unpoison(p, size);
-    (void)mprotect(p, size, PROT_NONE);
+    os->commit_calls++;
+    return !(os->fail_commit_at != 0 && os->commit_calls == os->fail_commit_at);
 }
 
 bool mgc_os_reserve_again(mgc_os *os)

@@ -16,10 +16,25 @@
  * .seg.reuse    a segment a collection empties is kept as a spare (one per
  *               .policy.spare) or released to the OS.
  * .heap.reset   a reset turns every segment into a kept reservation
- *               (heap->pool, creation order, protected and empty); a new
- *               segment takes a kept reservation of exactly its size
- *               instead of mapping one, so a reset heap lays objects out at
- *               the same offsets from the same segment bases as before.
+ *               (heap->pool, creation order, empty); a new segment takes a
+ *               kept reservation of its size (exactly, else the smallest
+ *               larger one, of which it uses the first `size` bytes: the
+ *               segment's reserved_end is the one a fresh mapping would
+ *               have) instead of mapping one, so a reset heap lays objects
+ *               out at the same offsets from its segment bases as a fresh
+ *               heap, with the same reserve and commit counts.
+ * .heap.keep    a reset keeps the pages of its segments read/write
+ *               (rw_end) and poisoned (.os.poison) instead of protecting
+ *               them, and committing them again is accounting only
+ *               (mgc_os_commit_kept: counted, fault injection included, no
+ *               system call); in a heap that was reset, a segment a
+ *               collection releases and the pages a trim decommits are kept
+ *               the same way (the pool holds at most MGC_POOL_MAX bytes).
+ *               Committed bytes, the hard limit and the OS call counts are
+ *               those of a fresh heap: only the mappings and page faults
+ *               are saved.  Nothing reads memory it did not write first
+ *               (allocation zeroes what it hands out), so kept pages that
+ *               still hold an earlier run's bytes behave as fresh ones.
  */
 #include "internal.h"
 #include <stdlib.h>
@@ -30,7 +45,8 @@ bool mgc_segment_check(const mgc_segment *seg)
     if (!seg || seg->sig != MGC_SIG_SEGMENT)
         return false;
     if (!(seg->base <= seg->used && seg->used <= seg->committed_end &&
-          seg->committed_end <= seg->reserved_end))
+          seg->committed_end <= seg->reserved_end && seg->committed_end <= seg->rw_end &&
+          seg->rw_end <= seg->map_end && seg->reserved_end <= seg->map_end))
         return false;
     if (seg->kind == MGC_SEG_SOH &&
         !(seg->base <= seg->gen1_start && seg->gen1_start <= seg->gen0_start && seg->gen0_start <= seg->used))
@@ -125,8 +141,15 @@ bool mgc_segment_commit_to(mgc_heap *heap, mgc_segment *seg, uint8_t *upto)
         step = minimal;                                  /* try the bare minimum */
     if (heap->cfg.hard_limit != 0 && heap->committed + step > heap->cfg.hard_limit)
         return false;                                    /* .dec.oom: hard limit */
-    if (!mgc_os_commit(&heap->os, seg->committed_end, step))
-        return false;
+    uint8_t *to = seg->committed_end + step;
+    if (to <= seg->rw_end) {                         /* .heap.keep */
+        if (!mgc_os_commit_kept(&heap->os))
+            return false;
+    } else {
+        if (!mgc_os_commit(&heap->os, seg->rw_end, (size_t)(to - seg->rw_end)))
+            return false;
+        seg->rw_end = to;
+    }
     /* fresh pages are free space until handed out (.os.poison) */
     mgc_os_poison(seg->committed_end, step);
     seg->committed_end += step;
@@ -142,7 +165,12 @@ void mgc_segment_trim(mgc_heap *heap, mgc_segment *seg)
     if ((uint8_t *)keep >= seg->committed_end)
         return;
     size_t n = (size_t)(seg->committed_end - (uint8_t *)keep);
-    mgc_os_decommit(&heap->os, (uint8_t *)keep, n);
+    if (heap->keep) {
+        mgc_os_poison((uint8_t *)keep, n);           /* .heap.keep: pages stay */
+    } else {
+        mgc_os_decommit(&heap->os, (uint8_t *)keep, (size_t)(seg->rw_end - (uint8_t *)keep));
+        seg->rw_end = (uint8_t *)keep;
+    }
     seg->committed_end = (uint8_t *)keep;
     heap->committed -= n;
 }
@@ -171,8 +199,8 @@ static void segment_append(mgc_heap *heap, mgc_segment *seg)
 
 static void segment_release(mgc_heap *heap, mgc_segment *seg)
 {
-    mgc_os_release(&heap->os, seg->base, (size_t)(seg->reserved_end - seg->base),
-                   (size_t)(seg->committed_end - seg->base));
+    mgc_os_release(&heap->os, seg->base, (size_t)(seg->map_end - seg->base),
+                   (size_t)(seg->rw_end - seg->base));
     free(seg->cards);
     free(seg->bundles);
     free(seg->markbits);
@@ -186,6 +214,51 @@ static void segment_free(mgc_heap *heap, mgc_segment *seg)
     heap->committed -= (size_t)(seg->committed_end - seg->base);
     heap->reserved -= (size_t)(seg->reserved_end - seg->base);
     segment_release(heap, seg);
+}
+
+/* .heap.keep: the kept reservation a new segment of `size` bytes takes:
+   the first of exactly that size, else the smallest larger one, aligned as
+   a fresh reservation would be (.policy.seg-cache); NULL: none. */
+static mgc_segment **pool_find(mgc_heap *heap, size_t size)
+{
+    mgc_segment **best = NULL;
+    size_t align = (size_t)1 << heap->seg_cache_shift, bestsize = 0;
+    for (mgc_segment **pp = &heap->pool; *pp; pp = &(*pp)->next) {
+        mgc_segment *s = *pp;
+        size_t m = (size_t)(s->map_end - s->base);
+        if (m < size || ((uintptr_t)s->base & (align - 1)) != 0)
+            continue;
+        if (m == size)
+            return pp;
+        if (!best || m < bestsize) {
+            best = pp;
+            bestsize = m;
+        }
+    }
+    return best;
+}
+
+/* .heap.keep: an empty segment leaves the heap for the pool, its pages
+   kept read/write and poisoned; false when the pool is full. */
+static bool pool_put(mgc_heap *heap, mgc_segment *seg, mgc_segment ***tail)
+{
+    size_t m = (size_t)(seg->map_end - seg->base);
+    if (heap->pool_bytes + m > MGC_POOL_MAX)
+        return false;
+    mgc_os_poison(seg->base, (size_t)(seg->rw_end - seg->base));
+    seg->committed_end = seg->used = seg->gen1_start = seg->gen0_start = seg->base;
+    seg->reserved_end = seg->map_end;
+    seg->nfree = 0;
+    heap->pool_bytes += m;
+    if (tail) {
+        **tail = seg;
+        *tail = &seg->next;
+        seg->next = NULL;
+    } else {
+        seg->next = heap->pool;
+        heap->pool = seg;
+    }
+    return true;
 }
 
 mgc_segment *mgc_segment_acquire(mgc_heap *heap, mgc_seg_kind kind, size_t need)
@@ -208,21 +281,27 @@ mgc_segment *mgc_segment_acquire(mgc_heap *heap, mgc_seg_kind kind, size_t need)
         (heap->committed > heap->cfg.hard_limit || need > heap->cfg.hard_limit - heap->committed))
         return NULL;
     size_t size = mgc_policy_segment_reserve(heap, kind, need);
-    /* .heap.reset: a kept reservation of exactly this size */
-    for (mgc_segment **pp = &heap->pool; *pp; pp = &(*pp)->next) {
+    /* .heap.reset: a kept reservation of this size or larger */
+    mgc_segment **pp = pool_find(heap, size);
+    if (pp) {
         mgc_segment *s = *pp;
-        if ((size_t)(s->reserved_end - s->base) != size)
-            continue;
         if (!mgc_os_reserve_again(&heap->os))
             return NULL;                       /* .os.fault, as a fresh reserve */
-        if (!index_add(heap, s))
+        s->reserved_end = s->base + size;      /* what a fresh mapping would be */
+        if (!index_add(heap, s)) {
+            s->reserved_end = s->map_end;
             return NULL;
+        }
         *pp = s->next;
+        heap->pool_bytes -= (size_t)(s->map_end - s->base);
         heap->reserved += size;
+        s->ncards = (size + heap->card_size - 1) / heap->card_size;
         segment_reset(heap, s, kind);
         if (!mgc_segment_commit_to(heap, s, s->base + need)) {
             index_remove(heap, s);
             heap->reserved -= size;
+            heap->pool_bytes += (size_t)(s->map_end - s->base);
+            s->reserved_end = s->map_end;
             s->next = heap->pool;
             heap->pool = s;
             return NULL;
@@ -252,8 +331,8 @@ mgc_segment *mgc_segment_acquire(mgc_heap *heap, mgc_seg_kind kind, size_t need)
         free(seg);
         return NULL;
     }
-    seg->reserved_end = seg->base + size;
-    seg->committed_end = seg->base;
+    seg->reserved_end = seg->map_end = seg->base + size;
+    seg->committed_end = seg->rw_end = seg->base;
     heap->reserved += size;
     if (!index_add(heap, seg)) {
         heap->reserved -= size;
@@ -294,6 +373,15 @@ void mgc_segment_retire(mgc_heap *heap, mgc_segment *seg)
         return;
     }
     index_remove(heap, seg);
+    if (heap->keep) {                          /* .heap.keep */
+        size_t committed = (size_t)(seg->committed_end - seg->base);
+        size_t reserved = (size_t)(seg->reserved_end - seg->base);
+        if (pool_put(heap, seg, NULL)) {
+            heap->committed -= committed;
+            heap->reserved -= reserved;
+            return;
+        }
+    }
     segment_free(heap, seg);
 }
 
@@ -333,23 +421,24 @@ void mgc_segment_reset_all(mgc_heap *heap)
         mgc_segment_destroy_all(heap);          /* no memory for the order */
         return;
     }
-    /* kept reservations: those of this run, in creation order; what an
-       earlier reset kept and this run did not take is released, so the
-       kept memory never exceeds one run's */
-    for (mgc_segment *s = heap->pool; s;) {
-        mgc_segment *n = s->next;
-        segment_release(heap, s);
-        s = n;
-    }
+    /* kept reservations: those of this run first, in creation order, then
+       those still in the pool (released by a collection of this run, or
+       kept by an earlier reset and not taken); beyond MGC_POOL_MAX bytes
+       they are released */
+    mgc_segment *old = heap->pool;
     mgc_segment **tail = &heap->pool;
     heap->pool = NULL;
+    heap->pool_bytes = 0;
     for (size_t i = 0; i < n; i++) {
         mgc_segment *s = v[i];
-        mgc_os_protect_none(&heap->os, s->base, (size_t)(s->committed_end - s->base));
-        s->committed_end = s->used = s->gen1_start = s->gen0_start = s->base;
-        s->nfree = 0;
-        *tail = s;
-        tail = &s->next;
+        if (!pool_put(heap, s, &tail))
+            segment_release(heap, s);
+    }
+    while (old) {
+        mgc_segment *s = old;
+        old = old->next;
+        if (!pool_put(heap, s, &tail))
+            segment_release(heap, s);
     }
     *tail = NULL;
     free(v);

@@ -142,6 +142,7 @@ typedef struct mgc_os {
 typedef struct mgc_loader_block {
     struct mgc_loader_block *next;
     uint8_t *base, *committed_end, *used, *reserved_end;
+    uint8_t *rw_end;                  /* read/write in the OS (.heap.keep) */
 } mgc_loader_block;
 
 typedef struct mgc_loader_heap {
@@ -193,6 +194,11 @@ typedef struct mgc_segment {
     uint64_t seq;                     /* creation order: the walk order */
     struct mgc_segment *next;         /* list order (SOH list or LOH list) */
     uint8_t *base, *used, *committed_end, *reserved_end;
+    uint8_t *rw_end;                  /* [base, rw_end) is read/write in the OS: the
+                                         committed part and what a reset kept
+                                         (.heap.keep); committed_end <= rw_end */
+    uint8_t *map_end;                 /* end of the OS reservation (>= reserved_end
+                                         when a reset heap took a larger kept one) */
     uint8_t *gen1_start, *gen0_start; /* SOH only */
     uint8_t *cards;                   /* one byte per card (.cards.gens) */
     uint8_t *bundles;                 /* one byte per 64 cards (.cards.bundles) */
@@ -250,6 +256,9 @@ struct mgc_heap {
     mgc_segment *spare;               /* empty segments kept for reuse */
     mgc_segment *pool;                /* reservations kept by a reset, in creation
                                          order (.heap.reset); not part of the heap */
+    bool keep;                        /* reset at least once: segments a collection
+                                         releases join the pool (.heap.keep) */
+    size_t pool_bytes;                /* mapped bytes of the pool */
 #define MGC_SEG_CACHE 512
     _Atomic(mgc_segment *) seg_cache[MGC_SEG_CACHE]; /* segment lookups, direct-mapped
                                          by address >> seg_cache_shift */

@@ -273,28 +273,41 @@ START_TEST(test_reset_heap_is_fresh_on_conformance)
 }
 END_TEST
 
-/* A kept target of another configuration is not reset but replaced. */
-START_TEST(test_keep_other_config_creates)
+/* A kept target of another configuration is reset to that configuration
+   (mgc_heap_reset_config) and runs as a fresh target of it. */
+START_TEST(test_keep_other_config_resets)
 {
     rec_ops_init();
     hx_program a, b;
     hx_diag d;
-    const char *ta = "heap gen0_budget=8k\ntype N size=32 refs=2\nx = new N\ncollect\n";
-    const char *tb = "heap gen0_budget=16k\ntype N size=32 refs=2\nx = new N\ncollect\n";
+    const char *ta = "heap gen0_budget=8k segment_size=64k\ntype N size=32 refs=2\nx = new N\ncollect\n";
+    const char *tb = "heap gen0_budget=16k loh_threshold=100000\ntype N size=32 refs=2\n"
+                     "type B array elem=1\nx = new N\ny = new B[200000]\ncollect\nz = new N\n"
+                     "collect 0\n";
     ck_assert(hx_parse(ta, strlen(ta), "a.gcp", &a, &d));
     ck_assert(hx_parse(tb, strlen(tb), "b.gcp", &b, &d));
+    hx_exec_keep fresh_keep = {0};
+    run_result fresh;
+    run_once(&b, "b.gcp", &fresh_keep, &fresh);
+    hx_exec_keep_free(&fresh_keep);
     hx_exec_keep k = {0};
     run_result r;
     run_once(&a, "a.gcp", &k, &r);
     result_free(&r);
     run_once(&b, "b.gcp", &k, &r);
+    ck_assert_uint_eq(k.created, 1);
+    ck_assert_uint_eq(k.reused, 1);
+    ck_assert_int_eq(r.out.status, HX_EXEC_PASS);
+    ck_assert_int_eq(fresh.out.status, HX_EXEC_PASS);
+    ck_assert_uint_eq(r.out.gcs, fresh.out.gcs);
+    ck_assert_str_eq(r.trace, fresh.trace);
+    ck_assert_str_eq(r.log, fresh.log);
     result_free(&r);
-    ck_assert_uint_eq(k.created, 2);
-    ck_assert_uint_eq(k.reused, 0);
-    run_once(&b, "b.gcp", &k, &r);
+    result_free(&fresh);
+    run_once(&a, "a.gcp", &k, &r);
     ck_assert_int_eq(r.out.status, HX_EXEC_PASS);
     result_free(&r);
-    ck_assert_uint_eq(k.reused, 1);
+    ck_assert_uint_eq(k.reused, 2);
     hx_exec_keep_free(&k);
     ck_assert_ptr_null(k.t);
     hx_program_free(&a);
@@ -308,7 +321,7 @@ Suite *make_hx_reuse_suite(void)
     TCase *tc = tcase_create("reuse");
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_reset_heap_is_fresh_on_conformance);
-    tcase_add_test(tc, test_keep_other_config_creates);
+    tcase_add_test(tc, test_keep_other_config_resets);
     suite_add_tcase(s, tc);
     return s;
 }
