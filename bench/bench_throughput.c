@@ -10,14 +10,15 @@
  * a libFuzzer campaign runs, so decoding, heap set-up and the checks are
  * all counted.  Generated programs (the larger ones exceed the binary
  * format's statement bound, docs/format.md "Bounds") run through
- * hx_exec_run with the driver's options (fuzz mode, GCF_FULL_CHECK), so
- * their rows count no decoding.  Rates are CPU time of the process
+ * hx_exec_run with the driver's options (fuzz mode, GCF_FULL_CHECK, the
+ * heap kept and reset between executions), so their rows count no
+ * decoding.  Rates are CPU time of the process
  * (CLOCK_PROCESS_CPUTIME_ID).
  *
  * A second pass runs the same inputs through hx_exec_run under a sampling
  * profile (bt_on_sample) to split the time: runtime (target operations of
- * the statements, collections included), heap set-up (creating, registering
- * types and destroying the target's heap), oracle (the model, the
+ * the statements, collections included), heap set-up (creating or
+ * resetting the target's heap, registering types, destroying it), oracle (the model, the
  * oracle's side of every collection and the executor's bookkeeping of the
  * statements), checks (the checks after each step, including the target
  * calls they make), rest (decoding, the oracle's and the executor's own
@@ -216,6 +217,15 @@ static hx_target *bt_create(const hx_target_config *c, hx_event_fn ev, void *ctx
     BT_END;
     return t;
 }
+static bool bt_reset(hx_target *t, const hx_target_config *c, hx_event_fn ev, void *ctx)
+{
+    bt_ev_fn = ev;
+    bt_ev_ctx = ctx;
+    BT_BEGIN;
+    bool ok = bt_in->reset(t, c, bt_event, NULL);
+    BT_END;
+    return ok;
+}
 BT_WRAPV(destroy, (hx_target *t), (t))
 BT_WRAP(hx_tstatus, register_type, (hx_target *t, const hx_target_type *ty), (t, ty))
 BT_WRAP(hx_tstatus, alloc, (hx_target *t, unsigned tid, uint32_t ty, uint64_t n, uint32_t d),
@@ -248,7 +258,7 @@ BT_WRAP(bool, object, (hx_target *t, hx_addr a, hx_tobject *o), (t, a, o))
 BT_WRAPV(fin_counts, (hx_target *t, uint64_t *r, uint64_t *f), (t, r, f))
 
 static hx_target_ops bt_ops = {
-    .name = "mgc (timed)", .create = bt_create, .destroy = bt_destroy,
+    .name = "mgc (timed)", .create = bt_create, .reset = bt_reset, .destroy = bt_destroy,
     .register_type = bt_register_type, .alloc = bt_alloc, .set_local = bt_set_local,
     .get_local = bt_get_local, .store = bt_store, .load = bt_load,
     .handle_alloc = bt_handle_alloc, .handle_free = bt_handle_free,
@@ -278,7 +288,10 @@ typedef struct bt_row {
 
 /* One execution as the fuzz driver does it: binary inputs through the
    driver itself; generated programs (beyond the binary format's statement
-   bound, docs/format.md) through the executor with the driver's options. */
+   bound, docs/format.md) through the executor with the driver's options
+   (fuzz mode, the heap kept between executions: .exec.keep). */
+static hx_exec_keep bt_keep_timed, bt_keep_split;
+
 static void bt_exec_one(const bt_input *in, bool full)
 {
     if (in->data) {
@@ -289,6 +302,7 @@ static void bt_exec_one(const bt_input *in, bool full)
     hx_exec_options_default(&o);
     o.fuzz = true;
     o.full_check = full;
+    o.keep = &bt_keep_timed;
     hx_exec_outcome r;
     hx_exec_run(&in->prog, "bench-input", &o, &r);
     hx_exec_outcome_free(&r);
@@ -321,6 +335,7 @@ static bool bt_split(const bt_set *s, bool full, double min_s, bt_row *row)
     o.full_check = full;
     o.target = &bt_ops;
     o.prof = &bt_prof;
+    o.keep = &bt_keep_split;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = bt_on_sample;
@@ -352,6 +367,7 @@ static bool bt_split(const bt_set *s, bool full, double min_s, bt_row *row)
     } while (ok && bt_cpu() - t0 < min_s);
     struct itimerval off = {{0, 0}, {0, 0}};
     setitimer(ITIMER_PROF, &off, NULL);
+    hx_exec_keep_free(&bt_keep_split);
     double n = 0;
     for (int p = 0; p < 3; p++)
         n += (double)bt_samples[p][0] + (double)bt_samples[p][1];
@@ -455,6 +471,7 @@ int main(int argc, char **argv)
                row.full_per_exec, row.step_per_exec);
         fflush(stdout);
     }
+    hx_exec_keep_free(&bt_keep_timed);
     for (int k = 0; k < NSETS; k++) {
         for (size_t i = 0; i < sets[k].n; i++) {
             free(sets[k].in[i].data);
@@ -468,6 +485,8 @@ int main(int argc, char **argv)
 static void bt_ops_init(void)
 {
     /* a target without an optional member keeps it NULL in the wrapper */
+    if (!bt_in->reset)
+        bt_ops.reset = NULL;
     if (!bt_in->fin_walk)
         bt_ops.fin_walk = NULL;
     if (!bt_in->fin_bit)
