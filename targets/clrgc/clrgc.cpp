@@ -692,8 +692,7 @@ void tgt_destroy(hx_target *t)
 hx_tstatus tgt_register_type(hx_target *t, const hx_target_type *ty)
 {
     size_t nseries = (ty->kind == HX_TT_REFS || (ty->kind == HX_TT_FIXED && ty->nrefs)) ? 1 : 0;
-    if (ty->kind == HX_TT_FIXED && (ty->size < 24 || ty->size > UINT32_MAX ||
-                                    16 + 8 * (uint64_t)ty->nrefs > ty->size))
+    if (ty->kind == HX_TT_FIXED && (ty->size < 24 || 16 + 8 * (uint64_t)ty->nrefs > ty->size))
         return HX_T_ERROR;
     auto *b = static_cast<TypeBlock *>(calloc(1, sizeof(TypeBlock)));
     if (!b)
@@ -705,7 +704,9 @@ hx_tstatus tgt_register_type(hx_target *t, const hx_target_type *ty)
     uint32_t flags = 0;
     uint32_t base;
     if (ty->kind == HX_TT_FIXED) {
-        base = (uint32_t)((ty->size + 7) & ~(uint64_t)7);
+        /* a base size past 32 bits cannot be described: such a type is
+           registered, and its allocation fails (alloc_object) */
+        base = ty->size > UINT32_MAX - 7 ? 0 : (uint32_t)((ty->size + 7) & ~(uint64_t)7);
         if (ty->fin != HX_TF_NONE) {
             flags |= kMtHasFinalizer;
             if (ty->critical)
@@ -746,6 +747,10 @@ Object *alloc_object(hx_target *t, unsigned tid, uint32_t type, uint64_t length)
     if (b->desc.kind != HX_TT_FIXED && length > UINT32_MAX)
         return nullptr;
     uint64_t asize = (size + 7) & ~(uint64_t)7;
+    /* what a method table or the collector's size arithmetic cannot hold is
+       out of memory, as CoreCLR's allocator reports it */
+    if (b->mt.base_size == 0 || asize > ((uint64_t)1 << 40))
+        return nullptr;
     bool large = size >= t->loh_threshold;
     uint32_t flags = 0;
     if (b->desc.fin != HX_TF_NONE && b->desc.kind == HX_TT_FIXED)
