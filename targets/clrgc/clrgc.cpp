@@ -359,12 +359,9 @@ void Host::DiagGCStart(int gen, bool)
     emit(t, HX_EV_GC_START, gen, HX_REASON_INDUCED, 0, 0);
 }
 
-void Host::DiagGCEnd(size_t index, int gen, int reason, bool conc)
+void Host::DiagGCEnd(size_t, int gen, int reason, bool)
 {
     hx_target *t = target;
-    if (getenv("GCF_CLRGC_DEBUG"))
-        fprintf(stderr, "clrgc: gc end index %zu gen %d reason %d conc %d counts %d %d %d\n", index, gen, reason, (int)conc,
-                heap->CollectionCount(0, 0), heap->CollectionCount(1, 0), heap->CollectionCount(2, 0));
     if (!t)
         return;
     hx_reason r;
@@ -1179,12 +1176,4 @@ extern "C" const hx_target_ops *gcf_clrgc_target(const char *name)
     if (strcmp(name, "clrgc-bad-barrier") == 0)
         return &ops_bad_barrier;
     return nullptr;
-}
-
-/* The library the "clrgc" target would load ("" if none). */
-extern "C" const char *gcf_clrgc_library(void)
-{
-    static std::string p;
-    p = env_path("libclrgc.so");
-    return p.c_str();
 }
