@@ -35,9 +35,7 @@
 #include <unordered_map>
 #include <vector>
 
-extern "C" {
-#include "target.h"
-}
+#include "gcfuzz/target.h"
 
 using namespace clrabi;
 
@@ -1122,6 +1120,10 @@ hx_target_ops make_ops(const char *name, hx_target *(*create)(const hx_target_co
                                                                 hx_event_fn, void *))
 {
     hx_target_ops o{};
+    o.api_version = HX_TARGET_API_VERSION;
+    /* no HX_CAP_BUDGETS: the collector sizes its own budgets, so programs
+       run under the clr profile (.clr.budgets) */
+    o.caps = HX_CAP_GENERATIONS | HX_CAP_COMPLETE | HX_CAP_LOH | HX_CAP_PINNED_COUNT;
     o.name = name;
     o.create = create;
     o.destroy = tgt_destroy;
@@ -1163,17 +1165,20 @@ const hx_target_ops ops_bad_barrier = make_ops("clrgc-bad-barrier", create_bad_b
 
 }  // namespace
 
-/* Look a clrgc target up by name: "clrgc" (segments), "clrgc-regions",
-   and the test-only "clrgc-bad-barrier".  NULL for other names. */
-extern "C" const hx_target_ops *gcf_clrgc_target(const char *name)
+/* The plug-in's entry (.tgt.entry): one library per variant, chosen when
+   it is built (targets/clrgc/CMakeLists.txt): GCF_CLRGC_VARIANT 0 is
+   "clrgc" (libclrgc.so, segments), 1 "clrgc-regions" (libclrgcexp.so),
+   2 the test-only "clrgc-bad-barrier". */
+#ifndef GCF_CLRGC_VARIANT
+#define GCF_CLRGC_VARIANT 0
+#endif
+extern "C" HX_TARGET_EXPORT const hx_target_ops *gcfuzz_target_entry(void)
 {
-    if (!name)
-        return nullptr;
-    if (strcmp(name, "clrgc") == 0)
-        return &ops_segments;
-    if (strcmp(name, "clrgc-regions") == 0)
-        return &ops_regions;
-    if (strcmp(name, "clrgc-bad-barrier") == 0)
-        return &ops_bad_barrier;
-    return nullptr;
+#if GCF_CLRGC_VARIANT == 1
+    return &ops_regions;
+#elif GCF_CLRGC_VARIANT == 2
+    return &ops_bad_barrier;
+#else
+    return &ops_segments;
+#endif
 }
