@@ -112,12 +112,41 @@ void mgc_fault_inject(mgc_heap *heap, unsigned reserve_nth, unsigned commit_nth)
 void mgc_fault_counts(mgc_heap *heap, unsigned *reserves, unsigned *commits);
 
 /* The heap lock (recursive).  Collections, the synchronous finalizer drain
-   and the finalizer thread hold it.  Mutator threads are not otherwise
-   synchronised: an embedder that runs the finalizer thread
-   (mgc_finalizer_thread_start) brackets its own heap calls and raw object
-   accesses with these, so they never overlap a drain on that thread. */
+   and the finalizer thread hold it.  Threads that are not attached
+   (mgc_thread_attach) are not otherwise synchronised: an embedder that runs
+   the finalizer thread (mgc_finalizer_thread_start) brackets its own heap
+   calls and raw object accesses with these, so they never overlap a drain
+   on that thread.  For an attached cooperative thread, waiting for the
+   lock is a safe point (docs/threads.md). */
 void mgc_heap_lock(mgc_heap *heap);
 void mgc_heap_unlock(mgc_heap *heap);
+
+/* ---- attached threads (docs/threads.md) ---------------------------- */
+/* Mutators on several OS threads.  A thread attaches with its own
+   allocation context tid (one thread per context; a thread is attached to
+   one heap at a time) and is then in cooperative mode: it may allocate on
+   tid, store, load and hold raw references.  A collection started by any
+   thread stops the world: it waits until every other attached thread is
+   in preemptive mode or at a safe point (mgc_thread_poll, a mode
+   transition, or any call that waits for the heap lock, the allocation
+   slow path included), collects, and lets them run again.  The roots of a
+   stopped thread are its registered locals (mgc_thread_set_locals); a raw
+   reference in a C variable is stale after every safe point.  A
+   cooperative thread must poll often (a loop that neither allocates nor
+   polls holds up every collection) and must enter preemptive mode around
+   anything that blocks.  Threads that are not attached keep the rules of
+   mgc_heap_lock.  MGC_E_STATE: attach on a thread attached already or a
+   context in use; detach on a thread not attached to this heap. */
+mgc_status mgc_thread_attach(mgc_heap *heap, unsigned tid);
+/* Retires the thread's allocation context and forgets its locals. */
+mgc_status mgc_thread_detach(mgc_heap *heap);
+void mgc_thread_poll(mgc_heap *heap);
+void mgc_thread_enter_preemptive(mgc_heap *heap);
+void mgc_thread_enter_cooperative(mgc_heap *heap);
+/* The context the calling thread is attached with on heap, or -1. */
+int mgc_thread_current(mgc_heap *heap);
+/* Suspensions so far that had to wait for a cooperative thread. */
+uint64_t mgc_thread_suspensions(mgc_heap *heap);
 
 /* ---- types --------------------------------------------------------- */
 typedef enum mgc_type_kind {

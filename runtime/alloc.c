@@ -52,6 +52,11 @@ static void ctx_retire(mgc_heap *heap, mgc_alloc_ctx *c)
     c->ptr = c->limit = c->start = c->end = NULL;
 }
 
+void mgc_alloc_retire_ctx(mgc_heap *heap, unsigned tid)
+{
+    ctx_retire(heap, &heap->ctx[tid]);
+}
+
 void mgc_alloc_retire_all(mgc_heap *heap)
 {
     for (unsigned i = 0; i < heap->cfg.threads; i++)
@@ -182,19 +187,21 @@ static __attribute__((noinline)) mgc_status alloc_slow(mgc_heap *heap, mgc_alloc
                                                        size_t length, size_t s, bool large, mgc_ref *out)
 {
     uint8_t *block = NULL;
-    mgc_heap_lock(heap);
+    mgc_heap_lock(heap);                 /* a safe point (.thr.safepoint) */
+    mgc_threads_suspend(heap);           /* other contexts, segments: world stopped */
     for (int attempt = 0; attempt < 2 && !block; attempt++) {
         block = large ? alloc_large(heap, s, attempt == 0) : alloc_small_slow(heap, c, s, attempt == 0);
         if (!block && attempt == 0)
             mgc_gc_run(heap, 2, MGC_REASON_OOM, 0);  /* .dec.oom */
     }
+    mgc_threads_resume(heap);
     mgc_heap_unlock(heap);
     if (!block) {
         *out = NULL;
         return MGC_E_OOM;
     }
     void *obj = init_object(block, type, length);
-    heap->allocated_total += s;
+    c->allocated += s;
     if (type->has_finalizer && mgc_finalize_register(heap, obj) != MGC_OK) {
         *out = NULL;
         return MGC_E_OOM;
@@ -202,6 +209,9 @@ static __attribute__((noinline)) mgc_status alloc_slow(mgc_heap *heap, mgc_alloc
     *out = obj;
     return MGC_OK;
 }
+
+static mgc_status alloc_finalizable(mgc_heap *heap, unsigned tid, const mgc_type *type, size_t length,
+                                    mgc_ref *out);
 
 mgc_status mgc_alloc(mgc_heap *heap, unsigned tid, const mgc_type *type, size_t length, mgc_ref *out)
 {
@@ -225,19 +235,44 @@ mgc_status mgc_alloc(mgc_heap *heap, unsigned tid, const mgc_type *type, size_t 
         raw = mgc_type_raw_size(type, length);        /* saturating */
         s = raw > SIZE_MAX - 7u ? SIZE_MAX & ~(size_t)7u : mgc_align8(raw);
     }
+    if (type->has_finalizer)
+        return alloc_finalizable(heap, tid, type, length, out);
     mgc_alloc_ctx *c = &heap->ctx[tid];
     bool large = raw >= heap->cfg.loh_threshold;          /* SEMANTICS 1, unaligned */
     uint8_t *block = large ? NULL : alloc_fast(c, s);
     if (!block)
         return alloc_slow(heap, c, type, length, s, large, out);
     void *obj = init_object(block, type, length);
-    heap->allocated_total += s;
-    if (type->has_finalizer && mgc_finalize_register(heap, obj) != MGC_OK) {
-        *out = NULL;
-        return MGC_E_OOM;
-    }
+    c->allocated += s;
     *out = obj;
     return MGC_OK;
+}
+
+/* .thr.fin-alloc: an object with a finalizer is allocated and registered
+   under the heap lock, taken before the allocation, so no safe point lies
+   between the two (the new object is not yet rooted anywhere). */
+static mgc_status alloc_finalizable(mgc_heap *heap, unsigned tid, const mgc_type *type, size_t length,
+                                    mgc_ref *out)
+{
+    mgc_heap_lock(heap);
+    size_t raw = mgc_type_raw_size(type, length);
+    size_t s = raw > SIZE_MAX - 7u ? SIZE_MAX & ~(size_t)7u : mgc_align8(raw);
+    mgc_alloc_ctx *c = &heap->ctx[tid];
+    bool large = raw >= heap->cfg.loh_threshold;
+    uint8_t *block = large ? NULL : alloc_fast(c, s);
+    mgc_status st;
+    if (!block) {
+        st = alloc_slow(heap, c, type, length, s, large, out);   /* registers */
+    } else {
+        void *obj = init_object(block, type, length);
+        c->allocated += s;
+        st = mgc_finalize_register(heap, obj);
+        *out = st == MGC_OK ? obj : NULL;
+        if (st != MGC_OK)
+            st = MGC_E_OOM;
+    }
+    mgc_heap_unlock(heap);
+    return st;
 }
 
 /* ===================== registered locals (roots) ==================== */
@@ -257,4 +292,13 @@ void mgc_roots_enum_locals(mgc_heap *heap, mgc_local_fn fn, void *ctx)
     for (unsigned t = 0; t < heap->cfg.threads; t++)
         for (size_t i = 0; i < heap->roots[t].n; i++)
             fn(heap, t, i, (void **)&heap->roots[t].slots[i], ctx);
+    mgc_threads_enum_protected(heap, fn, ctx);          /* .thr.protect */
+}
+
+uint64_t mgc_alloc_total(const mgc_heap *heap)
+{
+    uint64_t n = 0;
+    for (unsigned i = 0; i < MGC_MAX_THREADS; i++)
+        n += heap->ctx[i].allocated;
+    return n;
 }

@@ -80,8 +80,17 @@ static inline unsigned card_bit(int target_gen) { return 1u << target_gen; }
 void mgc_cards_mark(mgc_heap *heap, mgc_segment *seg, void **slot, int target_gen)
 {
     MGC_AVER2(target_gen == 0 || target_gen == 1);
-    card_set(seg, card_index(heap, seg, slot), card_bit(target_gen));
-    seg->any_card = true;
+    /* .thr.barrier: mutators on several threads set bits of the same card
+       and bundle bytes; test first (the bit is usually set), then set it
+       atomically so no thread's bit is lost */
+    size_t k = card_index(heap, seg, slot);
+    uint8_t bit = (uint8_t)card_bit(target_gen);
+    if ((__atomic_load_n(&seg->cards[k], __ATOMIC_RELAXED) & bit) == 0)
+        __atomic_fetch_or(&seg->cards[k], bit, __ATOMIC_RELAXED);
+    if ((__atomic_load_n(&seg->bundles[k >> BUNDLE_SHIFT], __ATOMIC_RELAXED) & bit) == 0)
+        __atomic_fetch_or(&seg->bundles[k >> BUNDLE_SHIFT], bit, __ATOMIC_RELAXED);
+    if (!__atomic_load_n(&seg->any_card, __ATOMIC_RELAXED))
+        __atomic_store_n(&seg->any_card, true, __ATOMIC_RELAXED);
 }
 
 bool mgc_cards_is_set(const mgc_segment *seg, const void *slot, int target_gen)
@@ -98,7 +107,8 @@ size_t mgc_cards_bundles_for(size_t ncards) { return (ncards >> BUNDLE_SHIFT) + 
 void mgc_store(mgc_heap *heap, mgc_ref obj, size_t i, mgc_ref value)
 {
     MGC_AVER(obj != NULL && i < mgc_obj_nslots(obj));
-    MGC_AVER2(mgc_is_object(heap, obj) && (value == NULL || mgc_is_object(heap, value)));
+    MGC_AVER2(mgc_threads_concurrent(heap) ||   /* no safe point here (docs/threads.md) */
+              (mgc_is_object(heap, obj) && (value == NULL || mgc_is_object(heap, value))));
     void **slot = &mgc_obj_slots(obj)[i];
     *slot = value;
     if (!value)

@@ -27,6 +27,7 @@ void mgc_gc_run(mgc_heap *heap, int gen, mgc_gc_reason reason, unsigned flags)
 {
     MGC_AVER(mgc_heap_check(heap) && gen >= 0 && gen <= 2 && !heap->in_gc);
     mgc_heap_lock(heap);
+    mgc_threads_suspend(heap);                   /* stop the world (docs/threads.md) */
     heap->in_gc = true;
     heap->condemned = gen;
     heap->reason = reason;
@@ -36,7 +37,10 @@ void mgc_gc_run(mgc_heap *heap, int gen, mgc_gc_reason reason, unsigned flags)
     mgc_stats_emit(heap, &ev);
 
     /* 1. .gc.retire */
-    mgc_alloc_retire_all(heap);
+    if (MGC_PLANTED(MGC_PLANT_SKIP_RETIRE) && mgc_thread_current(heap) >= 0)
+        mgc_alloc_retire_ctx(heap, (unsigned)mgc_thread_current(heap));
+    else
+        mgc_alloc_retire_all(heap);
     heap->gen_begin[0] = heap->gen_bytes[0] + heap->gen0_alloc;   /* .budget.rules */
     heap->gen_begin[1] = heap->gen_bytes[1];
     heap->gen_begin[2] = heap->gen_bytes[2];
@@ -101,6 +105,7 @@ void mgc_gc_run(mgc_heap *heap, int gen, mgc_gc_reason reason, unsigned flags)
     ev.promotion = heap->promotion;
     mgc_stats_emit(heap, &ev);
     mgc_finthread_notify(heap);
+    mgc_threads_resume(heap);
     mgc_heap_unlock(heap);
 }
 

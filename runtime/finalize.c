@@ -298,7 +298,7 @@ mgc_status mgc_suppress_finalize(mgc_heap *heap, mgc_ref obj)
 {
     if (!heap || !obj)
         return MGC_E_BAD_ARG;
-    mgc_heap_lock(heap);
+    mgc_heap_lock_refs(heap, (void **[]){ &obj }, 1);   /* .thr.protect */
     mgc_status st = MGC_OK;
     if (!mgc_fin_target_ok(heap, obj))
         st = MGC_E_BAD_ARG;
@@ -312,7 +312,7 @@ mgc_status mgc_reregister_for_finalize(mgc_heap *heap, mgc_ref obj)
 {
     if (!heap || !obj)
         return MGC_E_BAD_ARG;
-    mgc_heap_lock(heap);
+    mgc_heap_lock_refs(heap, (void **[]){ &obj }, 1);   /* .thr.protect */
     struct mgc_finq *q = heap->finq;
     mgc_status st = MGC_OK;
     uint64_t *h = mgc_obj_header(obj);

@@ -81,7 +81,9 @@ static void *finthread_main(void *arg)
         mgc_heap_unlock(heap);
 
         pthread_mutex_lock(&q->mu);
-        if (ticket > q->served)
+        if (MGC_PLANTED(MGC_PLANT_LOST_WAKEUP))
+            q->served = q->requested;  /* planted: requests made meanwhile are lost */
+        else if (ticket > q->served)
             q->served = ticket;
         pthread_cond_broadcast(&q->done_cv);
     }
@@ -140,7 +142,9 @@ mgc_status mgc_finalizer_thread_stop(mgc_heap *heap)
     pthread_t th = q->thread;
     pthread_mutex_unlock(&q->mu);
 
+    int mode = mgc_threads_blocking_begin(heap);   /* docs/threads.md */
     pthread_join(th, NULL);            /* the thread finishes its drain first */
+    mgc_threads_blocking_end(heap, mode);
 
     pthread_mutex_lock(&q->mu);
     q->thread_running = false;
@@ -178,10 +182,14 @@ mgc_status mgc_wait_for_pending_finalizers(mgc_heap *heap)
     }
     uint64_t ticket = ++q->requested;
     pthread_cond_signal(&q->work_cv);
+    pthread_mutex_unlock(&q->mu);
+    int mode = mgc_threads_blocking_begin(heap);   /* docs/threads.md */
+    pthread_mutex_lock(&q->mu);
     while (q->served < ticket && !q->exited)
         pthread_cond_wait(&q->done_cv, &q->mu);
     mgc_status st = q->served >= ticket ? MGC_OK : MGC_E_STATE;
     pthread_mutex_unlock(&q->mu);
+    mgc_threads_blocking_end(heap, mode);
     return st;
 }
 

@@ -148,7 +148,7 @@ mgc_status mgc_handle_alloc(mgc_heap *heap, mgc_handle_kind kind, mgc_ref target
     if (!heap || !out || (unsigned)kind >= HND_KIND_COUNT)
         return MGC_E_BAD_ARG;
     *out = 0;
-    mgc_heap_lock(heap);
+    mgc_heap_lock_refs(heap, (void **[]){ &target }, 1);   /* .thr.protect */
     struct mgc_handles *t = heap->handles;
     MGC_AVER(mgc_handles_check(t));
     mgc_status st = MGC_OK;
@@ -187,7 +187,7 @@ mgc_status mgc_handle_set(mgc_heap *heap, mgc_handle h, mgc_ref target)
 {
     if (!heap)
         return MGC_E_BAD_ARG;
-    mgc_heap_lock(heap);
+    mgc_heap_lock_refs(heap, (void **[]){ &target }, 1);   /* .thr.protect */
     mgc_status st = MGC_OK;
     mgc_handle_slot *s = hnd_slot(heap->handles, h);
     if (!s)
@@ -233,7 +233,7 @@ mgc_status mgc_static_set(mgc_heap *heap, unsigned idx, mgc_ref value)
 {
     if (!heap || idx >= MGC_STATIC_SLOTS)
         return MGC_E_BAD_ARG;
-    mgc_heap_lock(heap);
+    mgc_heap_lock_refs(heap, (void **[]){ &value }, 1);   /* .thr.protect */
     mgc_status st = MGC_OK;
     if (value && !mgc_fin_target_ok(heap, value))
         st = MGC_E_BAD_ARG;

@@ -26,7 +26,13 @@ void mgc_config_default(mgc_config *cfg)
     cfg->compact_mode = MGC_COMPACT;
 }
 
-void mgc_heap_lock(mgc_heap *heap) { pthread_mutex_lock(&heap->lock); }
+/* An attached cooperative thread waits for the lock at a safe point
+   (mgc_threads_lock_slow, docs/threads.md). */
+void mgc_heap_lock(mgc_heap *heap)
+{
+    if (pthread_mutex_trylock(&heap->lock) != 0)
+        mgc_threads_lock_slow(heap, NULL, 0);
+}
 void mgc_heap_unlock(mgc_heap *heap) { pthread_mutex_unlock(&heap->lock); }
 
 static mgc_status config_check(const mgc_config *cfg)
@@ -58,6 +64,7 @@ static void heap_setup_fields(mgc_heap *heap, const mgc_config *cfg)
     pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
     pthread_mutex_init(&heap->lock, &attr);
     pthread_mutexattr_destroy(&attr);
+    mgc_threads_init(heap);
     mgc_loader_init(&heap->hf, "high-frequency");
     mgc_loader_init(&heap->lf, "low-frequency");
     heap->card_shift = mgc_policy_card_shift();
@@ -85,6 +92,7 @@ static mgc_status heap_setup(mgc_heap *heap, const mgc_config *cfg)
         mgc_loader_destroy(&heap->hf, &heap->os);
         mgc_loader_destroy(&heap->lf, &heap->os);
         pthread_mutex_destroy(&heap->lock);
+        mgc_threads_destroy(heap);
         heap->sig = 0;
         return st;
     }
@@ -154,6 +162,8 @@ mgc_status mgc_heap_reset_config(mgc_heap *heap, const mgc_config *newcfg)
         return cst;
     if (heap->finq && heap->finq->thread_running)
         return MGC_E_STATE;
+    if (atomic_load(&heap->threads.attached) != 0)
+        return MGC_E_STATE;            /* attached threads detach first */
     mgc_config cfg = *newcfg;
     mgc_finalize_destroy(heap);
     mgc_handles_destroy(heap);
@@ -168,6 +178,7 @@ mgc_status mgc_heap_reset_config(mgc_heap *heap, const mgc_config *newcfg)
     mgc_segment **index = heap->index;
     size_t capindex = heap->capindex;
     pthread_mutex_destroy(&heap->lock);
+    mgc_threads_destroy(heap);
     memset(heap, 0, sizeof *heap);
     heap_setup_fields(heap, &cfg);
     heap->pool = pool;
@@ -193,6 +204,7 @@ void mgc_heap_destroy(mgc_heap *heap)
     mgc_loader_destroy(&heap->lf, &heap->os);
     heap_free_buffers(heap);
     pthread_mutex_destroy(&heap->lock);
+    mgc_threads_destroy(heap);
     heap->sig = 0;
     free(heap);
 }

@@ -257,6 +257,10 @@ bool mgc_alloc_ctx_check(const mgc_alloc_ctx *c);
 /* Retire every allocation context (.alloc.retire) before the heap is walked
    by a collection. */
 void mgc_alloc_retire_all(mgc_heap *heap);
+/* Retire one context (a thread detaching). */
+void mgc_alloc_retire_ctx(mgc_heap *heap, unsigned tid);
+/* Bytes allocated since the heap was created (the contexts' counters). */
+uint64_t mgc_alloc_total(const mgc_heap *heap);
 /* Exact gen0 bytes allocated since the last collection. */
 uint64_t mgc_alloc_gen0_allocated(const mgc_heap *heap);
 
@@ -344,5 +348,43 @@ mgc_status mgc_finthread_init(struct mgc_finq *q);
 void mgc_finthread_destroy(mgc_heap *heap);
 /* Allocation context the finalizer thread's drains use (.fthr.tid). */
 #define MGC_FINTHREAD_TID 0u
+
+/* ======================= THREADS (threads.c) ========================= */
+/* Attached OS threads, their modes and stop-the-world suspension
+   (docs/threads.md).  Suspension is requested only by the holder of the
+   heap lock and nests (the slow path suspends, then collects). */
+void mgc_threads_init(mgc_heap *heap);
+void mgc_threads_destroy(mgc_heap *heap);
+/* Heap lock held: stop every other attached thread at a safe point / let
+   them run again. */
+void mgc_threads_suspend(mgc_heap *heap);
+void mgc_threads_resume(mgc_heap *heap);
+/* Are threads other than the caller attached (and not stopped by it)? */
+bool mgc_threads_concurrent(mgc_heap *heap);
+/* The heap lock when it is contended (mgc_heap_lock's slow path): an
+   attached cooperative caller waits for it in preemptive mode, its raw
+   references refs[0..n) protected (.thr.protect). */
+void mgc_threads_lock_slow(mgc_heap *heap, void **refs[], unsigned n);
+/* mgc_heap_lock protecting raw references the caller holds. */
+void mgc_heap_lock_refs(mgc_heap *heap, void **refs[], unsigned n);
+/* Around a blocking wait (finalizer thread): the caller leaves cooperative
+   mode; the return value is handed back to mgc_threads_blocking_end. */
+int mgc_threads_blocking_begin(mgc_heap *heap);
+void mgc_threads_blocking_end(mgc_heap *heap, int prev);
+/* Visit the protected raw references of attached threads (roots). */
+void mgc_threads_enum_protected(mgc_heap *heap, mgc_local_fn fn, void *ctx);
+
+/* Planted defects for the tests that must catch them (built only with
+   MGC_TEST_PLANTS, docs/threads.md .thr.plants); 0 = none. */
+#ifdef MGC_TEST_PLANTS
+#define MGC_PLANT_NO_SUSPEND   1   /* a collection does not wait for mutators */
+#define MGC_PLANT_SKIP_RETIRE  2   /* a collection retires only its own thread's context */
+#define MGC_PLANT_LOST_WAKEUP  3   /* the finalizer thread marks requests made
+                                      during its drain as served */
+extern int mgc_test_plant;
+#define MGC_PLANTED(k) (mgc_test_plant == (k))
+#else
+#define MGC_PLANTED(k) 0
+#endif
 
 #endif /* MGC_INTERNAL_H */

@@ -40,12 +40,19 @@ void mgc_stats_emit(mgc_heap *heap, const mgc_event *ev)
 uint64_t mgc_collection_count(mgc_heap *heap, int gen)
 {
     MGC_AVER(mgc_heap_check(heap));
-    return gen >= 0 && gen <= 2 ? heap->collections[gen] : 0;
+    if (gen < 0 || gen > 2)
+        return 0;
+    mgc_heap_lock(heap);               /* ordered with other threads' collections */
+    uint64_t n = heap->collections[gen];
+    mgc_heap_unlock(heap);
+    return n;
 }
 
 void mgc_get_stats(mgc_heap *heap, mgc_stats *out)
 {
     MGC_AVER(mgc_heap_check(heap) && out != NULL);
+    mgc_heap_lock(heap);
+    mgc_threads_suspend(heap);         /* other threads' contexts are read */
     memset(out, 0, sizeof *out);
     for (int g = 0; g < 3; g++)
         out->collections[g] = heap->collections[g];
@@ -71,8 +78,10 @@ void mgc_get_stats(mgc_heap *heap, mgc_stats *out)
     out->gc_reserved = heap->reserved;
     out->loader_committed = heap->hf.committed + heap->lf.committed;
     out->loader_reserved = heap->hf.reserved + heap->lf.reserved;
-    out->allocated_bytes = heap->allocated_total;
+    out->allocated_bytes = mgc_alloc_total(heap);
     out->sinks_blocks = 0;
     out->mark_overflows = heap->mark_overflows;
     mgc_fin_stats(heap, out);
+    mgc_threads_resume(heap);
+    mgc_heap_unlock(heap);
 }

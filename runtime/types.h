@@ -227,7 +227,34 @@ typedef struct mgc_alloc_ctx {
     uint8_t *start;                   /* window start (budget accounting) */
     uint8_t *end;                     /* window end (>= limit + MGC_MIN_OBJ) */
     mgc_segment *seg;
+    uint64_t allocated;               /* bytes this context handed out (counter
+                                         allocated_bytes; per context, so
+                                         concurrent mutators never share it) */
 } mgc_alloc_ctx;
+
+/* ---- attached OS threads (threads.c, docs/threads.md) ---- */
+#define MGC_THREAD_DETACHED    0
+#define MGC_THREAD_COOPERATIVE 1
+#define MGC_THREAD_PREEMPTIVE  2
+#define MGC_PROTECT_MAX 4             /* raw references one call protects */
+
+typedef struct mgc_thread_rec {
+    _Atomic int mode;                 /* MGC_THREAD_* */
+    /* .thr.protect: raw references of a call that waits for the heap lock
+       (roots while it waits, updated when their objects move) */
+    void **protect[MGC_PROTECT_MAX];
+    unsigned nprotect;
+} mgc_thread_rec;
+
+typedef struct mgc_threads {
+    pthread_mutex_t mu;               /* guards the waits below */
+    pthread_cond_t cv;                /* a thread parked, or the world resumed */
+    _Atomic int suspend;              /* a suspension is requested (.thr.handshake) */
+    _Atomic unsigned attached;        /* attached threads */
+    unsigned depth;                   /* suspension nesting of the heap-lock holder */
+    uint64_t suspensions;             /* world stops that waited for a thread */
+    mgc_thread_rec rec[MGC_MAX_THREADS];
+} mgc_threads;
 
 typedef struct mgc_thread_roots {
     mgc_ref *slots;
@@ -276,7 +303,6 @@ struct mgc_heap {
     uint64_t gen0_reserved;           /* sum of (limit - start) of live windows */
     uint64_t loh_alloc;
     uint64_t promoted1, promoted2;    /* .dec.promo-acc */
-    uint64_t allocated_total;
     /* budgets (policy.c, .budget.dynamic): index 0-2 gen0..gen2, 3 the LOH */
 #define MGC_NBUDGETS 4
 #define MGC_BUDGET_LOH 3
@@ -325,6 +351,8 @@ struct mgc_heap {
     uint64_t demote_walked[3];        /* survivors below the condemned range, by new gen */
     mgc_event_fn event_fn;
     void *event_ctx;
+    /* attached OS threads and suspension (threads.c, docs/threads.md) */
+    mgc_threads threads;
     /* FIN state */
     struct mgc_handles *handles;
     struct mgc_finq *finq;

@@ -216,9 +216,24 @@ static void verify_sizes(vstate *v)
 
 /* ===================== the entry point =============================== */
 
+static mgc_status verify(mgc_heap *heap, char *err, size_t errlen);
+
+/* With threads attached the world stops for the walk (docs/threads.md). */
 mgc_status mgc_verify(mgc_heap *heap, char *err, size_t errlen)
 {
     MGC_AVER(mgc_heap_check(heap));
+    if (!mgc_threads_concurrent(heap))
+        return verify(heap, err, errlen);
+    mgc_heap_lock(heap);
+    mgc_threads_suspend(heap);
+    mgc_status st = verify(heap, err, errlen);
+    mgc_threads_resume(heap);
+    mgc_heap_unlock(heap);
+    return st;
+}
+
+static mgc_status verify(mgc_heap *heap, char *err, size_t errlen)
+{
     if (err && errlen)
         err[0] = '\0';
     if (heap->in_gc) {

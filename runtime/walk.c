@@ -38,9 +38,8 @@ static bool walk_range(mgc_heap *heap, mgc_segment *seg, uint8_t *lo, uint8_t *h
     return true;
 }
 
-void mgc_walk(mgc_heap *heap, unsigned flags, mgc_walk_fn fn, void *ctx)
+static void walk_all(mgc_heap *heap, unsigned flags, mgc_walk_fn fn, void *ctx)
 {
-    MGC_AVER(mgc_heap_check(heap) && fn != NULL);
     for (int g = 0; g <= 2; g++)
         for (mgc_segment *s = heap->soh; s; s = s->next) {
             uint8_t *lo, *hi;
@@ -53,9 +52,40 @@ void mgc_walk(mgc_heap *heap, unsigned flags, mgc_walk_fn fn, void *ctx)
             return;
 }
 
+/* Other threads' allocation windows are walked: the world stops first
+   when threads run concurrently (docs/threads.md). */
+void mgc_walk(mgc_heap *heap, unsigned flags, mgc_walk_fn fn, void *ctx)
+{
+    MGC_AVER(mgc_heap_check(heap) && fn != NULL);
+    if (!mgc_threads_concurrent(heap)) {
+        walk_all(heap, flags, fn, ctx);
+        return;
+    }
+    mgc_heap_lock(heap);
+    mgc_threads_suspend(heap);
+    walk_all(heap, flags, fn, ctx);
+    mgc_threads_resume(heap);
+    mgc_heap_unlock(heap);
+}
+
+static bool is_object(mgc_heap *heap, const void *p);
+
 bool mgc_is_object(mgc_heap *heap, const void *p)
 {
     MGC_AVER(mgc_heap_check(heap));
+    if (!mgc_threads_concurrent(heap))
+        return is_object(heap, p);
+    void *q = (void *)p;               /* a raw reference: protected while waiting */
+    mgc_heap_lock_refs(heap, (void **[]){ &q }, 1);
+    mgc_threads_suspend(heap);
+    bool r = is_object(heap, q);
+    mgc_threads_resume(heap);
+    mgc_heap_unlock(heap);
+    return r;
+}
+
+static bool is_object(mgc_heap *heap, const void *p)
+{
     if (!p || ((uintptr_t)p & 7u) != 0)
         return false;
     uint8_t *block = (uint8_t *)p - 8;
@@ -88,7 +118,7 @@ bool mgc_is_object(mgc_heap *heap, const void *p)
 int mgc_generation(mgc_heap *heap, mgc_ref obj)
 {
     MGC_AVER(mgc_heap_check(heap) && obj != NULL);
-    MGC_AVER2(mgc_is_object(heap, obj));
+    MGC_AVER2(mgc_threads_concurrent(heap) || mgc_is_object(heap, obj));
     mgc_segment *seg = mgc_segment_of(heap, obj);
     if (!seg)
         return -1;
