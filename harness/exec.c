@@ -914,8 +914,11 @@ static void hx_st_reregister(hx_exec *x, const hx_stmt *s)
 
 static void hx_st_thread(hx_exec *x, const hx_stmt *s)
 {
-    if (!hx_program_error(x, orc_thread(x->m, s->thread)))
+    if (!hx_program_error(x, orc_thread(x->m, s->thread))) {
         x->tid = s->thread;
+        if (x->ops == &hx_target_mgc_sched)      /* .tgt.sched */
+            hx_target_sched_set_thread(x->t, s->thread);
+    }
 }
 
 /* ==== one step =========================================================== */

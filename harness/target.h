@@ -47,6 +47,11 @@ int hx_check_level(void);
    as a non-moving mark-sweep collector (MGC_SWEEP_ONLY). */
 extern const hx_target_ops hx_target_mgc;
 extern const hx_target_ops hx_target_mgc_sweep;
+/* The same runtime with one OS thread per allocation context and a baton
+   that runs each `thread N` section on thread N (target_sched.c, .tgt.sched);
+   the executor tells it where each section starts. */
+extern const hx_target_ops hx_target_mgc_sched;
+void hx_target_sched_set_thread(hx_target *t, unsigned tid);
 
 /* Deliberately wrong targets for the executor's own tests
    (target_faulty.c): each wraps hx_target_mgc and breaks one rule. */

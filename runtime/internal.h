@@ -379,8 +379,6 @@ void mgc_threads_enum_protected(mgc_heap *heap, mgc_local_fn fn, void *ctx);
 #ifdef MGC_TEST_PLANTS
 #define MGC_PLANT_NO_SUSPEND   1   /* a collection does not wait for mutators */
 #define MGC_PLANT_SKIP_RETIRE  2   /* a collection retires only its own thread's context */
-#define MGC_PLANT_LOST_WAKEUP  3   /* the finalizer thread marks requests made
-                                      during its drain as served */
 extern int mgc_test_plant;
 #define MGC_PLANTED(k) (mgc_test_plant == (k))
 #else

@@ -192,7 +192,7 @@ static void *thr_main(void *arg)
             mgc_thread_enter_preemptive(heap);
             sched_yield();
             mgc_thread_enter_cooperative(heap);
-        } else if (op < 97) {
+        } else if (op < 97 && (r >> 44) % 16 == 0) {
             int gen = (int)((r >> 32) % 3);
             if (mgc_collect(heap, gen, 0) != MGC_OK)
                 thr_finding(sh->r, &sh->r->api_failures, "collect", w->id, it);
