@@ -38,6 +38,7 @@ typedef struct thr_result {
     atomic_ulong bad_nodes;    /* a node whose contents are not what was stored */
     atomic_ulong verify_failures;
     atomic_ulong api_failures;
+    atomic_ulong ran_during_gc;  /* a cooperative mutator saw a collection running */
     atomic_ulong collections_started;
     uint64_t collections[3];   /* by generation, at the end */
     uint64_t suspensions;      /* world stops that waited for a thread */
@@ -53,6 +54,7 @@ typedef struct thr_shared {
     thr_params p;
     thr_result *r;
     atomic_uint ready;         /* attached workers; all start together */
+    atomic_int in_gc;          /* between GC_START and GC_END events */
 } thr_shared;
 
 typedef struct thr_worker {
@@ -115,6 +117,24 @@ static size_t thr_check_list(thr_shared *sh, mgc_ref n, unsigned owner, unsigned
     return len;
 }
 
+/* The collection's events: a cooperative mutator must never see one in
+   progress (it runs only between safe points, and a collection starts after
+   every other thread stopped and ends before they resume). */
+static void thr_on_event(mgc_heap *heap, const mgc_event *ev, void *ctx)
+{
+    thr_shared *sh = ctx;
+    if (ev->kind == MGC_EV_GC_START)
+        atomic_store(&sh->in_gc, 1);
+    else if (ev->kind == MGC_EV_GC_END)
+        atomic_store(&sh->in_gc, 0);
+}
+
+static void thr_check_not_in_gc(thr_shared *sh, unsigned id, unsigned it)
+{
+    if (atomic_load(&sh->in_gc))
+        thr_finding(sh->r, &sh->r->ran_during_gc, "a mutator ran during a collection", id, it);
+}
+
 static void thr_verify(thr_shared *sh, unsigned id)
 {
     char err[256];
@@ -152,10 +172,12 @@ static void *thr_main(void *arg)
                 thr_finding(sh->r, &sh->r->api_failures, "alloc", w->id, it);
                 break;
             }
+            thr_check_not_in_gc(sh, w->id, it);
             uint64_t *pl = thr_payload(loc[6]);
             pl[0] = w->id;
             pl[1] = next_seq;
             mgc_store(heap, loc[6], 0, loc[j]);
+            thr_check_not_in_gc(sh, w->id, it);
             loc[j] = loc[6];
             loc[6] = NULL;
             seq[j] = next_seq++;
@@ -240,6 +262,7 @@ static int thr_run(const thr_params *p, thr_result *r)
     if (mgc_type_register(sh.heap, &nd, &sh.node) != MGC_OK ||
         mgc_type_register(sh.heap, &ad, &sh.arr) != MGC_OK)
         return -1;
+    mgc_set_event_callback(sh.heap, thr_on_event, &sh);
     for (unsigned i = 0; i < p->threads; i++)
         if (mgc_handle_alloc(sh.heap, MGC_HANDLE_STRONG, NULL, &sh.handles[i]) != MGC_OK)
             return -1;
@@ -266,6 +289,7 @@ static int thr_run(const thr_params *p, thr_result *r)
 
 static inline unsigned long thr_findings(thr_result *r)
 {
-    return atomic_load(&r->bad_nodes) + atomic_load(&r->verify_failures) + atomic_load(&r->api_failures);
+    return atomic_load(&r->bad_nodes) + atomic_load(&r->verify_failures) + atomic_load(&r->api_failures) +
+           atomic_load(&r->ran_during_gc);
 }
 #endif /* CHECK_RT_THREADS_UTIL_H */
