@@ -14,3 +14,16 @@ if(TARGET mgc_plants AND NOT GCF_TSAN AND NOT GCF_VALGRIND)
   add_test(NAME plants_threads COMMAND plants_threads 2 30)
   set_tests_properties(plants_threads PROPERTIES LABELS threads TIMEOUT 900)
 endif()
+# The scheduled mode (target mgc-sched, docs/threads.md) on every
+# conformance scenario: the same verdicts as on mgc; under TSan too.
+if(TARGET gcfuzz)
+  file(GLOB GCF_SCHED_SCENARIOS CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/conformance/*.gcp)
+  add_test(NAME threads/sched-conformance
+           COMMAND $<TARGET_FILE:gcfuzz> run -q --target mgc-sched ${GCF_SCHED_SCENARIOS})
+  if(GCF_TSAN)
+    set_tests_properties(threads/sched-conformance PROPERTIES LABELS "tsan;threads" TIMEOUT 900
+      ENVIRONMENT "TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1")
+  else()
+    set_tests_properties(threads/sched-conformance PROPERTIES LABELS threads TIMEOUT 600)
+  endif()
+endif()
