@@ -63,6 +63,14 @@ rc=$?
 [ $rc = 1 ] && grep -q "^C9 collect verify-failed" "$tmp/out" && grep -q "card is clear" "$tmp/out" \
     || bad "the wrong barrier was not caught (rc=$rc): $(head -6 "$tmp/out")"
 
+# determinism: a program run twice in its own process gives the same trace
+# (collections, generations, finalizer calls), addresses aside
+det() { "$G" run --trace --target-lib "$(lib clrgc)" --profile clr "$SRC/conformance/$1" 2>&1 |
+        sed -E 's/0x[0-9a-f]+/ADDR/g'; }
+for sc in 010-resurrection.gcp 029-finalizer-order.gcp; do
+    [ "$(det $sc)" = "$(det $sc)" ] || bad "$sc: two runs differ"
+done
+
 # another interface version: refused, its GC_Initialize never called
 GCF_CLRGC_LIB="$FAKE" "$G" run -q --target-lib "$(lib clrgc)" --profile clr "$SRC/tests/clrgc/bad-barrier.gcp" >"$tmp/out" 2>&1
 rc=$?
