@@ -72,9 +72,25 @@ size_t mgc_policy_commit_step(const mgc_heap *heap, size_t need)
     return (step + page - 1) / page * page;
 }
 
-/* .policy.spare: keep one empty segment of each kind for reuse; release the
-   others when a collection empties them. */
-size_t mgc_policy_keep_spare(const mgc_heap *heap) { (void)heap; return 1u; }
+/* .policy.spare: keep empty segments for reuse, release the others when a
+   collection empties them.  With a dynamic gen1 budget (the default
+   configuration) as many as the young generations take before the next
+   gen1 collection (gen0 + gen1 budgets, the trim slack's reasoning): a
+   segment handed out again then costs no page faults, where a fresh one
+   has the kernel fault in and zero every page once more.  Fixed budgets
+   and a hard limit keep one. */
+size_t mgc_policy_keep_spare(const mgc_heap *heap)
+{
+    if (!heap->budget_dynamic[1] || heap->cfg.hard_limit != 0)
+        return 1u;
+    size_t seg = heap->cfg.segment_size, cap = 64u * 1024u * 1024u;
+    size_t want = heap->budget[0] + heap->budget[1];
+    want += heap->budget[2] < cap ? heap->budget[2] : cap;
+    if (want > cap)
+        want = cap;
+    size_t n = (want + seg - 1) / seg;
+    return n < 1u ? 1u : n;
+}
 
 /* .policy.trim: after a collection keep committed, beyond a segment's used
    part, what the young generations will take before the next gen1
