@@ -139,7 +139,15 @@ bool mgc_os_commit(mgc_os *os, void *p, size_t size)
     os->commit_calls++;
     if (os->fail_commit_at != 0 && os->commit_calls == os->fail_commit_at)
         return false;                                  /* .os.fault */
-    return mprotect(p, size, PROT_READ | PROT_WRITE) == 0;
+    if (mprotect(p, size, PROT_READ | PROT_WRITE) != 0)
+        return false;
+#ifdef MADV_POPULATE_WRITE
+    /* .os.populate: committed pages are handed out at once (a window is
+       zeroed as it is carved), so fault them in with one call instead of
+       one page fault each; a kernel without it faults them in on use */
+    (void)madvise(p, size, MADV_POPULATE_WRITE);
+#endif
+    return true;
 }
 
 void mgc_os_decommit(mgc_os *os, void *p, size_t size)
