@@ -59,6 +59,7 @@ static void heap_setup_fields(mgc_heap *heap, const mgc_config *cfg)
     mgc_os_init(&heap->os, cfg->fail_reserve_nth, cfg->fail_commit_nth);
     mgc_policy_budgets_init(heap);
     heap->seg_cache_shift = mgc_policy_seg_cache_shift(heap);
+    heap->huge_page = mgc_policy_huge_page(heap);
     pthread_mutexattr_t attr;
     pthread_mutexattr_init(&attr);
     pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);

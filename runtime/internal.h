@@ -101,6 +101,10 @@ void mgc_os_release(mgc_os *os, void *p, size_t size, size_t committed);
    memcheck; unpoisoned when handed out again. */
 void mgc_os_poison(void *p, size_t size);
 void mgc_os_unpoison(void *p, size_t size);
+/* .os.huge: transparent huge pages of `size` bytes can be asked for
+   (mgc_os_advise_huge), and asking [p, p + size) to use them. */
+bool mgc_os_huge_pages(size_t size);
+void mgc_os_advise_huge(void *p, size_t size);
 /* Size in bytes of the level-`level` data (or unified) cache of the first
    CPU, 0 when the platform does not say. */
 size_t mgc_os_cache_size(int level);
@@ -114,6 +118,7 @@ size_t mgc_policy_mark_stack_entries(const mgc_heap *heap);
 size_t mgc_policy_segment_reserve(const mgc_heap *heap, mgc_seg_kind kind, size_t need);
 size_t mgc_policy_commit_step(const mgc_heap *heap, size_t need);
 size_t mgc_policy_keep_spare(const mgc_heap *heap);
+size_t mgc_policy_huge_page(const mgc_heap *heap);
 size_t mgc_policy_committed_slack(const mgc_heap *heap);
 int mgc_policy_budget_gen(const mgc_heap *heap);
 bool mgc_policy_gen0_exceeded(const mgc_heap *heap, uint64_t allocated, size_t s);

@@ -55,6 +55,43 @@ static bool read_sys(const char *path, char *buf, size_t n)
     return got > 0;
 }
 
+/* .os.huge: Linux transparent huge pages of the PMD size, when the kernel
+   has them enabled ("always" or "madvise"); asked for per range with
+   madvise.  Read once per heap (.policy.huge). */
+bool mgc_os_huge_pages(size_t size)
+{
+#ifdef MADV_HUGEPAGE
+    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", "r");
+    unsigned long long pmd = 0;
+    if (!f)
+        return false;
+    int got = fscanf(f, "%llu", &pmd);
+    fclose(f);
+    if (got != 1 || pmd != size)
+        return false;
+    char mode[128] = "";
+    f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+    if (!f)
+        return false;
+    bool ok = fgets(mode, sizeof mode, f) != NULL && strstr(mode, "[never]") == NULL;
+    fclose(f);
+    return ok;
+#else
+    (void)size;
+    return false;
+#endif
+}
+
+void mgc_os_advise_huge(void *p, size_t size)
+{
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, size, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)size;
+#endif
+}
+
 /* .os.cache: the cache description of cpu0 in sysfs (Linux), else sysconf
    (glibc); 0 when neither says.  sysfs first: under some hypervisors
    sysconf reports the sum over all cache instances. */

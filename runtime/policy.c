@@ -72,6 +72,23 @@ size_t mgc_policy_commit_step(const mgc_heap *heap, size_t need)
     return (step + page - 1) / page * page;
 }
 
+/* .policy.huge: in the default configuration (dynamic gen0 budget, no hard
+   limit) small-object and large-object segments of at least 2 MiB are
+   backed by transparent huge pages where the platform offers them, and
+   are committed in whole 2 MiB steps: a gen0 collection that follows the
+   cards into a big old generation then misses the TLB once per 2 MiB
+   instead of once per page.  Returns the huge page size in use, 0 for
+   none (fixed budgets and a hard limit keep the exact page-sized commits
+   the tests count). */
+size_t mgc_policy_huge_page(const mgc_heap *heap)
+{
+    const size_t huge = 2u * 1024u * 1024u;
+    if (!heap->budget_dynamic[0] || heap->cfg.hard_limit != 0 || heap->cfg.segment_size < huge ||
+        !mgc_os_huge_pages(huge))
+        return 0;
+    return huge;
+}
+
 /* .policy.spare: keep empty segments for reuse, release the others when a
    collection empties them.  With a dynamic gen1 budget (the default
    configuration) as many as the young generations take before the next

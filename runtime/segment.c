@@ -134,6 +134,11 @@ bool mgc_segment_commit_to(mgc_heap *heap, mgc_segment *seg, uint8_t *upto)
         return false;
     size_t need = (size_t)(upto - seg->committed_end);
     size_t step = mgc_policy_commit_step(heap, need);
+    size_t huge = heap->huge_page;
+    if (huge != 0) {                                     /* .policy.huge: whole huge pages */
+        uintptr_t end = ((uintptr_t)seg->committed_end + step + huge - 1) & ~(uintptr_t)(huge - 1);
+        step = (size_t)(end - (uintptr_t)seg->committed_end);
+    }
     if (step > (size_t)(seg->reserved_end - seg->committed_end))
         step = (size_t)(seg->reserved_end - seg->committed_end);
     size_t minimal = (need + heap->os.page - 1) / heap->os.page * heap->os.page;
@@ -161,6 +166,8 @@ void mgc_segment_trim(mgc_heap *heap, mgc_segment *seg)
 {
     size_t page = heap->os.page;
     uintptr_t keep = (uintptr_t)seg->used + mgc_policy_committed_slack(heap);
+    if (heap->huge_page > page)
+        page = heap->huge_page;                          /* .policy.huge: whole huge pages */
     keep = (keep + page - 1) / page * page;
     if ((uint8_t *)keep >= seg->committed_end)
         return;
@@ -333,6 +340,8 @@ mgc_segment *mgc_segment_acquire(mgc_heap *heap, mgc_seg_kind kind, size_t need)
     }
     seg->reserved_end = seg->map_end = seg->base + size;
     seg->committed_end = seg->rw_end = seg->base;
+    if (heap->huge_page != 0 && (uintptr_t)seg->base % heap->huge_page == 0)
+        mgc_os_advise_huge(seg->base, size);             /* .policy.huge */
     heap->reserved += size;
     if (!index_add(heap, seg)) {
         heap->reserved -= size;

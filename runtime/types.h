@@ -290,6 +290,7 @@ struct mgc_heap {
     _Atomic(mgc_segment *) seg_cache[MGC_SEG_CACHE]; /* segment lookups, direct-mapped
                                          by address >> seg_cache_shift */
     unsigned seg_cache_shift;         /* .policy.seg-cache */
+    size_t huge_page;                 /* .policy.huge: 0 or the huge page size */
     mgc_segment **index;              /* every live segment, sorted by base */
     size_t nindex, capindex;
     uint64_t seg_seq;
