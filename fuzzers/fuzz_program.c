@@ -1,6 +1,6 @@
 /* fuzz_program.c -- libFuzzer driver: bytes -> program -> lockstep run.
  *
- * Glue only (ARCHITECTURE.md, curl-fuzzer style): decoding is
+ * Glue only (curl-fuzzer style): decoding is
  * harness/decode.c (total: every input is a program), execution and the
  * checks C1-C9 are harness/exec.c.  A divergence prints the failure report
  * (its first line is the signature) and aborts, so libFuzzer saves the

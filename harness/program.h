@@ -3,7 +3,7 @@
  * A program is what the text parser (text.c) and the binary decoder
  * (decode.c) produce, what the generator (gen.c) builds, what the executor
  * runs and what the minimizer (minimize.c) shrinks.  The text form is the
- * fixed contract in FORMAT.md; docs/format.md describes it and what the
+ * fixed contract; docs/format.md describes it and what the
  * project adds.  This header is an interface other modules code against:
  * changes are additive only.
  *
@@ -41,7 +41,7 @@
 #define HX_PROGRAM_SIG   0x48585052u   /* 'HXPR': hx_program.sig */
 #define HX_NULL          UINT32_MAX    /* "null" where a local may be null */
 #define HX_NONE          UINT32_MAX    /* "no index" in helper results */
-#define HX_STATICS       64            /* static slots s0..s63 (FORMAT.md
+#define HX_STATICS       64            /* static slots s0..s63 (the contract
                                           says s0..s15; the runtime has 64,
                                           mgc.h MGC_STATIC_SLOTS) */
 #define HX_THREADS       64            /* `thread N`, N in 0..63 (MGC_MAX_THREADS) */
@@ -173,6 +173,9 @@ typedef enum hx_stmt_kind {
     HX_ST_KIND_COUNT
 } hx_stmt_kind;
 
+/* The first expectation of the original table; kinds added later come
+   after the expectations (their opcodes stay), so test with
+   hx_stmt_is_expect, never with this bound. */
 #define HX_ST_FIRST_EXPECT HX_ST_EXPECT_GEN
 
 typedef struct hx_stmt {

@@ -1,6 +1,6 @@
 /* text.h -- the .gcp text format: parser and canonical printer.
  *
- * The syntax is FORMAT.md (docs/format.md restates it and lists what the
+ * The syntax is the format contract (docs/format.md states it and lists what the
  * project adds).  The parser never crashes on any input: every error is a
  * diagnostic "file:line:col: message" naming what was expected
  * (.text.errors).  The printer writes the canonical text (.text.canonical):

@@ -88,7 +88,7 @@ typedef struct orc_config {
     orc_profile profile;
 } orc_config;
 
-/* FORMAT.md defaults: 256k, 2m, 10m, 16m, 85000, 4m, 0, strict. */
+/* The format's defaults (docs/format.md): 256k, 2m, 10m, 16m, 85000, 4m, 0, strict. */
 void orc_config_default(orc_config *cfg);
 
 typedef struct orc_model orc_model;

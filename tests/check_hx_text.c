@@ -7,7 +7,7 @@
 #include "gen.h"
 #include "testutil.h"
 
-/* ---- FORMAT.md examples ------------------------------------------------ */
+/* ---- the format contract's examples (docs/format.md) -------------------- */
 
 START_TEST(test_format_examples_parse)
 {
@@ -45,7 +45,7 @@ END_TEST
 
 START_TEST(test_format_blocks_roundtrip)
 {
-    /* each block of FORMAT.md on its own (statements need the header) */
+    /* each block of the contract's examples on its own (statements need the header) */
     const char *blocks[] = { hx_t_format_header, NULL };
     for (int i = 0; blocks[i]; i++) {
         hx_program p;

@@ -7,7 +7,7 @@
 #include "program.h"
 #include "text.h"
 
-/* The examples of FORMAT.md, verbatim (header, statements, expectations). */
+/* The examples of the format contract (docs/format.md), verbatim (header, statements, expectations). */
 static const char hx_t_format_header[] =
     "heap gen0_budget=256k gen1_budget=2m gen2_budget=10m loh_budget=16m loh_threshold=85000 segment_size=4m hard_limit=0 profile=strict\n"
     "type Node size=32 refs=2\n"
