@@ -148,40 +148,6 @@ static int gcf_parse_args(int argc, char **argv, const char *usage, gcf_run_args
     return -1;
 }
 
-/* Load a program: text (.gcp) or, with binary, decoded bytes.  Returns 0,
-   2 (bad program, diagnostic printed) or 66. */
-static int gcf_load(const char *path, bool binary, bool any_version, hx_program *p)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    int err = hx_read_file(path, &buf, &len);
-    if (err) {
-        fprintf(stderr, "gcfuzz: cannot read %s: %s\n", path, strerror(err));
-        return GCF_EX_NOINPUT;
-    }
-    int rc = 0;
-    unsigned version;
-    if (binary && !any_version && !hx_codec_version_ok((const uint8_t *)buf, len, &version)) {
-        gcf_version_error(path, version);
-        rc = GCF_EXIT_VERSION;
-    } else if (binary) {
-        if (!hx_decode((const uint8_t *)buf, len, p)) {
-            fprintf(stderr, "%s: cannot decode\n", path);
-            rc = 2;
-        }
-    } else {
-        hx_diag d;
-        if (!hx_parse(buf, len, path, p, &d)) {
-            char msg[400];
-            hx_diag_format(&d, msg, sizeof msg);
-            fprintf(stderr, "%s\n", msg);
-            rc = 2;
-        }
-    }
-    free(buf);
-    return rc;
-}
-
 static bool gcf_is_text_name(const char *path)
 {
     size_t n = strlen(path);
@@ -253,7 +219,7 @@ int gcf_cmd_run(int argc, char **argv)
     for (int i = 0; i < a.nfiles; i++) {
         hx_program p;
         hx_program_init(&p);
-        int lr = gcf_load(a.files[i], false, false, &p);
+        int lr = gcf_load_text(a.files[i], &p);
         if (lr == GCF_EX_NOINPUT) {
             hx_program_free(&p);
             free(a.files);
@@ -293,7 +259,7 @@ int gcf_cmd_repro(int argc, char **argv)
     }
     hx_program p;
     hx_program_init(&p);
-    int lr = gcf_load(a.files[0], true, a.any_version, &p);
+    int lr = gcf_load_binary(a.files[0], &p, a.any_version);
     if (lr) {
         hx_program_free(&p);
         free(a.files);
@@ -330,7 +296,7 @@ int gcf_cmd_heap(int argc, char **argv)
     }
     hx_program p;
     hx_program_init(&p);
-    int lr = gcf_load(a.files[0], false, false, &p);
+    int lr = gcf_load_text(a.files[0], &p);
     int r = lr ? lr : gcf_run_one(a.files[0], &p, &a, true);
     hx_program_free(&p);
     free(a.files);
@@ -389,7 +355,7 @@ int gcf_cmd_conformance(int argc, char **argv)
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         hx_program p;
         hx_program_init(&p);
-        int lr = gcf_load(path, false, false, &p);
+        int lr = gcf_load_text(path, &p);
         int r = lr ? (lr == GCF_EX_NOINPUT ? 2 : lr) : gcf_run_one(path, &p, &a, false);
         hx_program_free(&p);
         if (r == 0)

@@ -50,12 +50,13 @@ int gcf_target_select(const char *cmd, const char *name, const char *lib,
    or count programs clr-SEED.gcp into the folder out. */
 int gcf_gen_clr(uint64_t seed, uint64_t ops, uint64_t count, const char *out);
 
-/* ---- program files (cmd_format.c) ---- */
+/* ---- program files (cmd_format.c): the one loader of every command ---- */
 /* Read and parse a .gcp file ("-" = stdin).  On failure prints the reason
    (file:line:col: message for syntax errors) and returns
    GCF_EXIT_BAD_PROGRAM or GCF_EXIT_NOINPUT; 0 on success. */
 int gcf_load_text(const char *path, hx_program *p);
-/* Read and decode a binary input (always valid); 0, GCF_EXIT_NOINPUT, or
+/* Read and decode a binary input (always valid); 0, GCF_EXIT_NOINPUT (also
+   when memory runs out while decoding: no input fails to decode), or
    GCF_EXIT_VERSION when byte 0 is not this build's format version and
    any_version is false (the message says which version it is). */
 int gcf_load_binary(const char *path, hx_program *p, bool any_version);
