@@ -38,6 +38,29 @@ const hx_target_ops *hx_target_by_name(const char *name)
     return NULL;
 }
 
+const char *hx_caps_skipped(uint32_t caps, char *buf, size_t len)
+{
+    static const struct { uint32_t cap; const char *what; } skips[] = {
+        {HX_CAP_GENERATIONS, "C3 and `expect gen` (no generations: every collection is full)"},
+        {HX_CAP_COMPLETE, "C2 extra objects, C7 uncleared weak handles (conservative: "
+                          "unreachable objects may survive)"},
+        {HX_CAP_LOH, "C4 and `expect loh/soh` (no large object heap)"},
+        {HX_CAP_BUDGETS, "C8 budget triggers (own schedule: the clr profile is used)"},
+        {HX_CAP_PINNED_COUNT, "C5 pinned counts"},
+    };
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof skips / sizeof skips[0]; i++) {
+        if (caps & skips[i].cap)
+            continue;
+        int n = snprintf(buf + used, len - used, "%s%s", used ? "; " : "", skips[i].what);
+        if (n < 0 || (size_t)n >= len - used)
+            break;
+        used += (size_t)n;
+    }
+    return buf;
+}
+
 /* The first required member (docs/targets.md "What each member is for")
    the ops leave NULL, or NULL when all are there. */
 static const char *hx_missing_member(const hx_target_ops *o)

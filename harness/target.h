@@ -110,6 +110,11 @@ typedef struct hx_target_entry {
 /* The built-in targets, in listing order; *n gets their number. */
 const hx_target_entry *hx_target_registry(size_t *n);
 
+/* .tgt.caps: the checks a target's capability flags turn off, as one line
+   ("C3 and expect gen (no generations), ..."); "" when caps is
+   HX_CAPS_ALL.  Returns buf. */
+const char *hx_caps_skipped(uint32_t caps, char *buf, size_t len);
+
 /* Look a target up by name: a registry entry ("mgc", "mgc-sweep") or
    "faulty:<fault>".  NULL (or no name) gives "mgc"; NULL if unknown. */
 const hx_target_ops *hx_target_by_name(const char *name);

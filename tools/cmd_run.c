@@ -56,6 +56,7 @@ typedef struct gcf_run_args {
     uint64_t min_seconds; /* minimize: time budget */
     const char *target_name, *profile_name;
     const char *target_lib;   /* --target-lib */
+    const char *expect_path;  /* conformance --expect */
     bool any_version;     /* binary inputs of any format version */
     char **files;
     int nfiles;
@@ -109,6 +110,9 @@ static int gcf_parse_args(int argc, char **argv, const char *usage, gcf_run_args
             a->target_name = argv[++i];
         } else if (strcmp(s, "--target-lib") == 0 && i + 1 < argc) {
             a->target_lib = argv[++i];
+        } else if (strcmp(s, "--expect") == 0 && i + 1 < argc &&
+                   strcmp(argv[0], "conformance") == 0) {
+            a->expect_path = argv[++i];
         } else if (want_out && strcmp(s, "-o") == 0 && i + 1 < argc) {
             a->out = argv[++i];
         } else if (want_out && strcmp(s, "--rounds") == 0 && i + 1 < argc) {
@@ -144,6 +148,9 @@ static int gcf_parse_args(int argc, char **argv, const char *usage, gcf_run_args
         int rc = gcf_target_select(argv[0], a->target_name, a->target_lib, &a->o.target);
         if (rc)
             return rc;
+        char skipped[512];
+        if (*hx_caps_skipped(a->o.target->caps, skipped, sizeof skipped))
+            printf("target %s: not checked: %s\n", a->o.target->name, skipped);
     }
     return -1;
 }
@@ -192,6 +199,34 @@ static int gcf_run_one(const char *path, const hx_program *p, const gcf_run_args
     }
     hx_exec_outcome_free(&r);
     return gcf_status_exit(s);
+}
+
+/* A scenario with an expected deviation (.tgt.expect): GCF_EXPECTED when
+   it fails with the listed signature (one XFAIL line); 0 when it passes
+   (a STALE line); else the failure is reported as gcf_run_one would. */
+enum { GCF_EXPECTED = -2 };
+static int gcf_run_expected(const char *path, const hx_program *p, const gcf_run_args *a,
+                            gcf_expect *xe)
+{
+    hx_exec_outcome r;
+    hx_exec_status s = hx_exec_run(p, path, &a->o, &r);
+    int rc = gcf_status_exit(s);
+    if (s == HX_EXEC_PASS) {
+        printf("STALE %s: expected `%s` (%s), but it passed\n", path, xe->signature, xe->reason);
+    } else if (strcmp(r.fail.signature, xe->signature) == 0) {
+        if (!a->quiet)
+            printf("XFAIL %s: %s (%s)\n", path, xe->signature, xe->reason);
+        rc = GCF_EXPECTED;
+    } else {
+        printf("NEW %s: failed with `%s`, expected `%s`\n", path, r.fail.signature,
+               xe->signature);
+        if (s == HX_EXEC_BAD_PROGRAM)
+            hx_report_program_error(stderr, path, &r);
+        else
+            hx_report_print(stdout, path, &r);
+    }
+    hx_exec_outcome_free(&r);
+    return rc;
 }
 
 /* ---- run ----------------------------------------------------------------- */
@@ -314,18 +349,33 @@ int gcf_cmd_conformance(int argc, char **argv)
 {
     gcf_run_args a;
     int rc = gcf_parse_args(argc, argv,
-                            "usage: gcfuzz conformance [options] [DIR]\n"
+                            "usage: gcfuzz conformance [options] [--expect FILE] [DIR]\n"
                             "Runs every NNN-topic.gcp scenario in DIR (default: conformance)\n"
-                            "and prints `N passed, M failed`.  Exit 0 when all passed.\n",
+                            "and prints `N passed, M failed`.  Exit 0 when all passed.\n"
+                            "  --expect FILE         the target's expected deviations, one\n"
+                            "                        `SCENARIO | SIGNATURE | REASON` a line: a\n"
+                            "                        scenario failing with its listed signature\n"
+                            "                        is reported as expected (XFAIL); one that\n"
+                            "                        passes, fails otherwise, or is not in DIR\n"
+                            "                        fails the run (STALE, or a new failure)\n",
                             &a, false);
     if (rc >= 0) {
         free(a.files);
         return rc;
     }
+    gcf_expect_set ex = {0};
+    if (a.expect_path) {
+        rc = gcf_expect_load(a.expect_path, &ex);
+        if (rc) {
+            free(a.files);
+            return rc;
+        }
+    }
     const char *dir = a.nfiles ? a.files[0] : "conformance";
     DIR *d = opendir(dir);
     if (!d) {
         fprintf(stderr, "gcfuzz conformance: cannot open %s: %s\n", dir, strerror(errno));
+        gcf_expect_free(&ex);
         free(a.files);
         return GCF_EX_NOINPUT;
     }
@@ -347,7 +397,7 @@ int gcf_cmd_conformance(int argc, char **argv)
     closedir(d);
     if (n)
         qsort(names, n, sizeof *names, gcf_strcmp_ptr);
-    size_t passed = 0, failed = 0;
+    size_t passed = 0, failed = 0, xfailed = 0, stale = 0;
     int worst = 0;
     double t0 = gcf_now(), last = t0;
     for (size_t i = 0; i < n; i++) {
@@ -356,8 +406,28 @@ int gcf_cmd_conformance(int argc, char **argv)
         hx_program p;
         hx_program_init(&p);
         int lr = gcf_load_text(path, &p);
-        int r = lr ? (lr == GCF_EX_NOINPUT ? 2 : lr) : gcf_run_one(path, &p, &a, false);
+        char scen[256];
+        snprintf(scen, sizeof scen, "%.*s", (int)(strlen(names[i]) - 4), names[i]);
+        gcf_expect *xe = a.expect_path ? gcf_expect_find(&ex, scen) : NULL;
+        int r = lr ? (lr == GCF_EX_NOINPUT ? 2 : lr)
+              : xe ? gcf_run_expected(path, &p, &a, xe)
+                   : gcf_run_one(path, &p, &a, false);
         hx_program_free(&p);
+        if (xe) {
+            xe->seen = true;
+            if (r == GCF_EXPECTED) {
+                xfailed++;
+                free(names[i]);
+                continue;
+            }
+            if (r == 0) {
+                stale++;
+                r = 1;
+                free(names[i]);
+                worst = gcf_worse(worst, r);
+                continue;
+            }
+        }
         if (r == 0)
             passed++;
         else
@@ -371,9 +441,21 @@ int gcf_cmd_conformance(int argc, char **argv)
         free(names[i]);
     }
     free(names);
-    printf("%zu passed, %zu failed\n", passed, failed);
+    for (size_t i = 0; i < ex.n; i++)
+        if (!ex.e[i].seen) {
+            printf("STALE %s:%u: scenario %s is not in %s\n", a.expect_path, ex.e[i].line,
+                   ex.e[i].scenario, dir);
+            stale++;
+            worst = gcf_worse(worst, 1);
+        }
+    if (a.expect_path)
+        printf("%zu passed, %zu failed, %zu expected deviations, %zu stale expectations\n",
+               passed, failed, xfailed, stale);
+    else
+        printf("%zu passed, %zu failed\n", passed, failed);
+    gcf_expect_free(&ex);
     free(a.files);
-    return failed ? (worst ? worst : 1) : 0;
+    return failed || stale ? (worst ? worst : 1) : 0;
 }
 
 /* ---- minimize --------------------------------------------------------------- */

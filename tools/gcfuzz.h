@@ -45,6 +45,22 @@ struct hx_target_ops;
 int gcf_target_select(const char *cmd, const char *name, const char *lib,
                       const struct hx_target_ops **out);
 
+/* ---- expected deviations (expectations.c, .tgt.expect) ---- */
+typedef struct gcf_expect {
+    char *scenario, *signature, *reason;
+    unsigned line;
+    bool seen;                  /* the scenario ran */
+} gcf_expect;
+typedef struct gcf_expect_set {
+    gcf_expect *e;
+    size_t n;
+} gcf_expect_set;
+/* Read an expectations file; 0, or 64 after a file:line:col message, or
+   66 (unreadable). */
+int gcf_expect_load(const char *path, gcf_expect_set *set);
+gcf_expect *gcf_expect_find(gcf_expect_set *set, const char *scenario);
+void gcf_expect_free(gcf_expect_set *set);
+
 /* ---- CoreCLR (cmd_clr.c) ---- */
 /* gen --clr-observable: one program (count 0) to out ("-"/NULL: stdout),
    or count programs clr-SEED.gcp into the folder out. */
