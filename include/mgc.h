@@ -29,6 +29,16 @@
 extern "C" {
 #endif
 
+/* MGC_API marks the public functions: the shared library is built with
+   hidden visibility (-fvisibility=hidden), so these are the only symbols
+   it exports and the runtime's internal names never meet an embedder's
+   (tests/abi_test.sh checks `nm -D` against this header). */
+#if defined(__GNUC__) || defined(__clang__)
+#define MGC_API __attribute__((visibility("default")))
+#else
+#define MGC_API
+#endif
+
 typedef struct mgc_heap mgc_heap;
 typedef struct mgc_type mgc_type;          /* a type descriptor (loader heap) */
 typedef void *mgc_ref;                     /* an object reference, or NULL */
@@ -44,7 +54,7 @@ typedef enum mgc_status {
     MGC_E_STATE = 5           /* call not allowed now (e.g. collect inside a GC) */
 } mgc_status;
 
-const char *mgc_status_name(mgc_status s);
+MGC_API const char *mgc_status_name(mgc_status s);
 
 /* ---- configuration ------------------------------------------------- */
 #define MGC_MAX_THREADS 64
@@ -85,10 +95,10 @@ typedef struct mgc_config {
     size_t mark_stack_entries;
 } mgc_config;
 
-void mgc_config_default(mgc_config *cfg);
+MGC_API void mgc_config_default(mgc_config *cfg);
 
-mgc_status mgc_heap_create(const mgc_config *cfg, mgc_heap **out);
-void mgc_heap_destroy(mgc_heap *heap);
+MGC_API mgc_status mgc_heap_create(const mgc_config *cfg, mgc_heap **out);
+MGC_API void mgc_heap_destroy(mgc_heap *heap);
 /* Return the heap to the state mgc_heap_create gives for its configuration,
    without unmapping its memory (.heap.reset): every object, type
    registration, handle, static, registered local array, finalization entry,
@@ -99,17 +109,17 @@ void mgc_heap_destroy(mgc_heap *heap);
    same segment bases.  Not while the finalizer thread runs (MGC_E_STATE)
    or inside a collection.  MGC_E_OOM: the heap could not be set up again;
    it can only be destroyed. */
-mgc_status mgc_heap_reset(mgc_heap *heap);
+MGC_API mgc_status mgc_heap_reset(mgc_heap *heap);
 /* The same with another configuration: the heap becomes what
    mgc_heap_create(cfg) gives (same behaviour, statuses as
    mgc_heap_create for a bad configuration, which leaves the heap as it
    was). */
-mgc_status mgc_heap_reset_config(mgc_heap *heap, const mgc_config *cfg);
+MGC_API mgc_status mgc_heap_reset_config(mgc_heap *heap, const mgc_config *cfg);
 /* Change fault injection on a live heap: the Nth call from now fails. */
-void mgc_fault_inject(mgc_heap *heap, unsigned reserve_nth, unsigned commit_nth);
+MGC_API void mgc_fault_inject(mgc_heap *heap, unsigned reserve_nth, unsigned commit_nth);
 /* OS reserve and commit calls this heap has made so far (each one a point
    where fault injection can fail it). */
-void mgc_fault_counts(mgc_heap *heap, unsigned *reserves, unsigned *commits);
+MGC_API void mgc_fault_counts(mgc_heap *heap, unsigned *reserves, unsigned *commits);
 
 /* The heap lock (recursive).  Collections, the synchronous finalizer drain
    and the finalizer thread hold it.  Threads that are not attached
@@ -118,8 +128,8 @@ void mgc_fault_counts(mgc_heap *heap, unsigned *reserves, unsigned *commits);
    calls and raw object accesses with these, so they never overlap a drain
    on that thread.  For an attached cooperative thread, waiting for the
    lock is a safe point (docs/threads.md). */
-void mgc_heap_lock(mgc_heap *heap);
-void mgc_heap_unlock(mgc_heap *heap);
+MGC_API void mgc_heap_lock(mgc_heap *heap);
+MGC_API void mgc_heap_unlock(mgc_heap *heap);
 
 /* ---- attached threads (docs/threads.md) ---------------------------- */
 /* Mutators on several OS threads.  A thread attaches with its own
@@ -137,16 +147,16 @@ void mgc_heap_unlock(mgc_heap *heap);
    anything that blocks.  Threads that are not attached keep the rules of
    mgc_heap_lock.  MGC_E_STATE: attach on a thread attached already or a
    context in use; detach on a thread not attached to this heap. */
-mgc_status mgc_thread_attach(mgc_heap *heap, unsigned tid);
+MGC_API mgc_status mgc_thread_attach(mgc_heap *heap, unsigned tid);
 /* Retires the thread's allocation context and forgets its locals. */
-mgc_status mgc_thread_detach(mgc_heap *heap);
-void mgc_thread_poll(mgc_heap *heap);
-void mgc_thread_enter_preemptive(mgc_heap *heap);
-void mgc_thread_enter_cooperative(mgc_heap *heap);
+MGC_API mgc_status mgc_thread_detach(mgc_heap *heap);
+MGC_API void mgc_thread_poll(mgc_heap *heap);
+MGC_API void mgc_thread_enter_preemptive(mgc_heap *heap);
+MGC_API void mgc_thread_enter_cooperative(mgc_heap *heap);
 /* The context the calling thread is attached with on heap, or -1. */
-int mgc_thread_current(mgc_heap *heap);
+MGC_API int mgc_thread_current(mgc_heap *heap);
 /* Suspensions so far that had to wait for a cooperative thread. */
-uint64_t mgc_thread_suspensions(mgc_heap *heap);
+MGC_API uint64_t mgc_thread_suspensions(mgc_heap *heap);
 
 /* ---- types --------------------------------------------------------- */
 typedef enum mgc_type_kind {
@@ -170,38 +180,38 @@ typedef struct mgc_type_desc {
     bool critical;            /* finalizer runs after all normal ones */
 } mgc_type_desc;
 
-mgc_status mgc_type_register(mgc_heap *heap, const mgc_type_desc *desc,
+MGC_API mgc_status mgc_type_register(mgc_heap *heap, const mgc_type_desc *desc,
                              const mgc_type **out);
-const char *mgc_type_name(const mgc_type *t);
+MGC_API const char *mgc_type_name(const mgc_type *t);
 /* Size an allocation of this type would have (length ignored for FIXED). */
-size_t mgc_type_instance_size(const mgc_type *t, size_t length);
+MGC_API size_t mgc_type_instance_size(const mgc_type *t, size_t length);
 
 /* ---- roots --------------------------------------------------------- */
 /* Register thread tid's local slots: the collector scans slots[0..n) as
    roots and updates them when objects move.  Re-register to change. */
-mgc_status mgc_thread_set_locals(mgc_heap *heap, unsigned tid, mgc_ref *slots, size_t n);
-mgc_status mgc_static_set(mgc_heap *heap, unsigned idx, mgc_ref value);
-mgc_ref mgc_static_get(mgc_heap *heap, unsigned idx);
+MGC_API mgc_status mgc_thread_set_locals(mgc_heap *heap, unsigned tid, mgc_ref *slots, size_t n);
+MGC_API mgc_status mgc_static_set(mgc_heap *heap, unsigned idx, mgc_ref value);
+MGC_API mgc_ref mgc_static_get(mgc_heap *heap, unsigned idx);
 
 /* ---- allocation ---------------------------------------------------- */
 /* Allocate on thread tid.  length is the element count for arrays.  On
    success *out receives the zeroed object; *out may be a registered root
    slot (it is written after any collection the allocation triggers).  On
    MGC_E_OOM *out is set to NULL. */
-mgc_status mgc_alloc(mgc_heap *heap, unsigned tid, const mgc_type *type,
+MGC_API mgc_status mgc_alloc(mgc_heap *heap, unsigned tid, const mgc_type *type,
                      size_t length, mgc_ref *out);
 
 /* ---- object access ------------------------------------------------- */
 /* Reference slot i (fixed types: i < nrefs; ref arrays: i < length).
    mgc_store runs the write barrier. */
-void mgc_store(mgc_heap *heap, mgc_ref obj, size_t i, mgc_ref value);
-mgc_ref mgc_load(mgc_heap *heap, mgc_ref obj, size_t i);
-size_t mgc_ref_count(mgc_ref obj);                /* reference slots */
-const mgc_type *mgc_type_of(mgc_ref obj);
-size_t mgc_object_size(mgc_ref obj);              /* total bytes incl. header */
-size_t mgc_array_length(mgc_ref obj);             /* 0 for fixed types */
+MGC_API void mgc_store(mgc_heap *heap, mgc_ref obj, size_t i, mgc_ref value);
+MGC_API mgc_ref mgc_load(mgc_heap *heap, mgc_ref obj, size_t i);
+MGC_API size_t mgc_ref_count(mgc_ref obj);                /* reference slots */
+MGC_API const mgc_type *mgc_type_of(mgc_ref obj);
+MGC_API size_t mgc_object_size(mgc_ref obj);              /* total bytes incl. header */
+MGC_API size_t mgc_array_length(mgc_ref obj);             /* 0 for fixed types */
 /* Non-reference payload bytes (after the reference slots); may be 0 long. */
-uint8_t *mgc_payload(mgc_ref obj, size_t *len);
+MGC_API uint8_t *mgc_payload(mgc_ref obj, size_t *len);
 
 /* ---- handles ------------------------------------------------------- */
 typedef enum mgc_handle_kind {
@@ -211,24 +221,24 @@ typedef enum mgc_handle_kind {
     MGC_HANDLE_WEAK_LONG = 3   /* long weak: tracks resurrection */
 } mgc_handle_kind;
 
-mgc_status mgc_handle_alloc(mgc_heap *heap, mgc_handle_kind kind, mgc_ref target,
+MGC_API mgc_status mgc_handle_alloc(mgc_heap *heap, mgc_handle_kind kind, mgc_ref target,
                             mgc_handle *out);
-mgc_status mgc_handle_get(mgc_heap *heap, mgc_handle h, mgc_ref *out);
-mgc_status mgc_handle_set(mgc_heap *heap, mgc_handle h, mgc_ref target);
-mgc_status mgc_handle_free(mgc_heap *heap, mgc_handle h);
+MGC_API mgc_status mgc_handle_get(mgc_heap *heap, mgc_handle h, mgc_ref *out);
+MGC_API mgc_status mgc_handle_set(mgc_heap *heap, mgc_handle h, mgc_ref target);
+MGC_API mgc_status mgc_handle_free(mgc_heap *heap, mgc_handle h);
 
 /* ---- finalization -------------------------------------------------- */
-mgc_status mgc_suppress_finalize(mgc_heap *heap, mgc_ref obj);
-mgc_status mgc_reregister_for_finalize(mgc_heap *heap, mgc_ref obj);
+MGC_API mgc_status mgc_suppress_finalize(mgc_heap *heap, mgc_ref obj);
+MGC_API mgc_status mgc_reregister_for_finalize(mgc_heap *heap, mgc_ref obj);
 /* Synchronous drain of the f-reachable queue on the calling thread, thread
    tid's allocation context used for allocations the finalizers make;
    normal entries first, then critical, in queue order (docs/semantics.md). */
-mgc_status mgc_run_finalizers(mgc_heap *heap, unsigned tid);
+MGC_API mgc_status mgc_run_finalizers(mgc_heap *heap, unsigned tid);
 /* Finalizer-thread mode: a pthread drains the queue after collections
    that found finalizable objects. */
-mgc_status mgc_finalizer_thread_start(mgc_heap *heap);
-mgc_status mgc_finalizer_thread_stop(mgc_heap *heap);
-mgc_status mgc_wait_for_pending_finalizers(mgc_heap *heap);
+MGC_API mgc_status mgc_finalizer_thread_start(mgc_heap *heap);
+MGC_API mgc_status mgc_finalizer_thread_stop(mgc_heap *heap);
+MGC_API mgc_status mgc_wait_for_pending_finalizers(mgc_heap *heap);
 
 /* ---- collection ---------------------------------------------------- */
 #define MGC_COLLECT_COMPACT_LOH 0x1u   /* gen2 only: compact the LOH once */
@@ -240,8 +250,8 @@ typedef enum mgc_gc_reason {
     MGC_REASON_OOM = 3
 } mgc_gc_reason;
 
-mgc_status mgc_collect(mgc_heap *heap, int gen, unsigned flags);
-uint64_t mgc_collection_count(mgc_heap *heap, int gen);
+MGC_API mgc_status mgc_collect(mgc_heap *heap, int gen, unsigned flags);
+MGC_API uint64_t mgc_collection_count(mgc_heap *heap, int gen);
 
 /* Events the harness follows. */
 typedef enum mgc_event_kind {
@@ -263,7 +273,7 @@ typedef struct mgc_event {
 } mgc_event;
 
 typedef void (*mgc_event_fn)(mgc_heap *heap, const mgc_event *ev, void *ctx);
-void mgc_set_event_callback(mgc_heap *heap, mgc_event_fn fn, void *ctx);
+MGC_API void mgc_set_event_callback(mgc_heap *heap, mgc_event_fn fn, void *ctx);
 
 /* ---- introspection ------------------------------------------------- */
 typedef struct mgc_object_info {
@@ -277,9 +287,9 @@ typedef struct mgc_object_info {
 
 #define MGC_WALK_FREE 0x1u     /* also report free objects */
 typedef bool (*mgc_walk_fn)(const mgc_object_info *info, void *ctx); /* false stops */
-void mgc_walk(mgc_heap *heap, unsigned flags, mgc_walk_fn fn, void *ctx);
-int mgc_generation(mgc_heap *heap, mgc_ref obj);     /* GC.GetGeneration */
-bool mgc_is_large(mgc_heap *heap, mgc_ref obj);
+MGC_API void mgc_walk(mgc_heap *heap, unsigned flags, mgc_walk_fn fn, void *ctx);
+MGC_API int mgc_generation(mgc_heap *heap, mgc_ref obj);     /* GC.GetGeneration */
+MGC_API bool mgc_is_large(mgc_heap *heap, mgc_ref obj);
 /* Where p lies in the heap: the creation number of its segment (1 for the
    heap's first segment; counted again from 1 after mgc_heap_reset) and its
    offset from that segment's base.  Addresses differ between heaps; these
@@ -290,11 +300,11 @@ typedef struct mgc_location {
     size_t offset;
     bool large;               /* a large-object segment */
 } mgc_location;
-bool mgc_locate(mgc_heap *heap, const void *p, mgc_location *out);
+MGC_API bool mgc_locate(mgc_heap *heap, const void *p, mgc_location *out);
 /* Is p the start of a live object (walkable) on this heap? */
-bool mgc_is_object(mgc_heap *heap, const void *p);
+MGC_API bool mgc_is_object(mgc_heap *heap, const void *p);
 /* Full heap verification; on failure writes a message into err. */
-mgc_status mgc_verify(mgc_heap *heap, char *err, size_t errlen);
+MGC_API mgc_status mgc_verify(mgc_heap *heap, char *err, size_t errlen);
 
 /* ---- counters (the .NET CLR Memory performance counters) ----------- */
 typedef struct mgc_stats {
@@ -322,7 +332,7 @@ typedef struct mgc_stats {
                                          (.mark.overflow), since start */
 } mgc_stats;
 
-void mgc_get_stats(mgc_heap *heap, mgc_stats *out);
+MGC_API void mgc_get_stats(mgc_heap *heap, mgc_stats *out);
 
 /* ---- SOS-style diagnostics ----------------------------------------- */
 typedef enum mgc_view {
@@ -334,7 +344,7 @@ typedef enum mgc_view {
 } mgc_view;
 
 /* Print a view to out; obj is the target for MGC_VIEW_GCROOT. */
-mgc_status mgc_dump(mgc_heap *heap, mgc_view view, mgc_ref obj, FILE *out);
+MGC_API mgc_status mgc_dump(mgc_heap *heap, mgc_view view, mgc_ref obj, FILE *out);
 
 #ifdef __cplusplus
 }
