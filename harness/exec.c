@@ -224,6 +224,29 @@ static void hx_end_call(hx_exec *x)
     x->call_open = false;
 }
 
+/* The model object for a finalizer call on an object the match cannot
+   name: the model's next call, unless the target's object (ops->object) is
+   of another type; then, in the clr profile (any order, .clr.fin-order),
+   the first f-reachable entry of its type, normal list first. */
+static orc_id hx_fin_candidate(hx_exec *x, hx_addr obj, orc_id next)
+{
+    hx_tobject o;
+    orc_obj_info info;
+    if (!x->ops->object || !x->ops->object(x->t, obj, &o) ||
+        (next && orc_obj_get(x->m, next, &info) == ORC_OK && info.type == o.type) ||
+        !x->clr)
+        return next;
+    for (int list = 0; list < 2; list++) {
+        uint32_t n = orc_freachable_count(x->m, (orc_fq_list)list);
+        for (uint32_t j = 0; j < n; j++) {
+            orc_id id = orc_freachable_get(x->m, (orc_fq_list)list, j);
+            if (orc_obj_get(x->m, id, &info) == ORC_OK && info.type == o.type)
+                return id;
+        }
+    }
+    return next;
+}
+
 static void hx_on_finalizer_call(hx_exec *x, const hx_event *ev)
 {
     /* .clr.fin-async: in the clr profile calls may follow the collection of
@@ -248,7 +271,7 @@ static void hx_on_finalizer_call(hx_exec *x, const hx_event *ev)
     if (!id) {
         /* not reachable from a root any more (its entry left the queue) and
            no payload stamp: the model's own next call is the only candidate */
-        id = orc_finalize_next(x->m);
+        id = hx_fin_candidate(x, ev->obj, orc_finalize_next(x->m));
     }
     if (!id) {
         hx_exec_fail(x, "C6", "call-unknown", 0,
@@ -435,6 +458,7 @@ static bool hx_setup(hx_exec *x)
     if (!(x->ops->caps & HX_CAP_BUDGETS))
         prof = HX_PROFILE_CLR;            /* .tgt.caps: its own schedule */
     hx_orc_config(p, prof == HX_PROFILE_CLR, &oc);
+    x->clr = prof == HX_PROFILE_CLR;
     x->m = orc_create(&oc);
     if (!x->m) {
         snprintf(x->out->fail.message, sizeof x->out->fail.message,

@@ -72,6 +72,7 @@ typedef struct hx_exec {
     /* finalize drain */
     bool call_open;
     bool async_open;        /* .clr.fin-async calls during `collect` */
+    bool clr;               /* the run's profile is clr */
     bool call_alloc_open;
     orc_id call_obj;
     /* events */
