@@ -62,6 +62,14 @@ typedef struct gcf_run_args {
     int nfiles;
 } gcf_run_args;
 
+/* The checks a target's capability flags turn off, as one line. */
+static void gcf_print_skipped(const hx_target_ops *t)
+{
+    char skipped[512];
+    if (t && *hx_caps_skipped(t->caps, skipped, sizeof skipped))
+        printf("target %s: not checked: %s\n", t->name, skipped);
+}
+
 /* Parses the options; returns -1 to go on, else an exit status. */
 static int gcf_parse_args(int argc, char **argv, const char *usage, gcf_run_args *a,
                           bool want_out)
@@ -148,9 +156,10 @@ static int gcf_parse_args(int argc, char **argv, const char *usage, gcf_run_args
         int rc = gcf_target_select(argv[0], a->target_name, a->target_lib, &a->o.target);
         if (rc)
             return rc;
-        char skipped[512];
-        if (*hx_caps_skipped(a->o.target->caps, skipped, sizeof skipped))
-            printf("target %s: not checked: %s\n", a->o.target->name, skipped);
+        /* .tgt.caps: say what is not checked (conformance: before its
+           summary, even with -q) */
+        if (!a->quiet && strcmp(argv[0], "conformance") != 0)
+            gcf_print_skipped(a->o.target);
     }
     return -1;
 }
@@ -448,6 +457,7 @@ int gcf_cmd_conformance(int argc, char **argv)
             stale++;
             worst = gcf_worse(worst, 1);
         }
+    gcf_print_skipped(a.o.target);
     if (a.expect_path)
         printf("%zu passed, %zu failed, %zu expected deviations, %zu stale expectations\n",
                passed, failed, xfailed, stale);
