@@ -221,7 +221,8 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < 16 && i < ninputs; i++) {
         uint8_t *cur = malloc(MAX_OUT);
         size_t cn = inputs[i].n;
-        memcpy(cur, inputs[i].b, cn);
+        if (cn)
+            memcpy(cur, inputs[i].b, cn);
         for (unsigned step = 0; step < 200; step++) {
             uint64_t s = hx_gen_next(&rng);
             hx_program want;
@@ -255,7 +256,8 @@ int main(int argc, char **argv)
     unsigned changed = 0;
     for (size_t i = 0; i < ninputs; i++) {
         memset(out, 0, MAX_OUT);
-        memcpy(out, inputs[i].b, inputs[i].n);
+        if (inputs[i].n) /* the empty input has no buffer */
+            memcpy(out, inputs[i].b, inputs[i].n);
         unsigned s = (unsigned)hx_gen_next(&rng);
         size_t n = LLVMFuzzerCustomMutator(out, inputs[i].n, 4096, s);
         if (n > 4096) {

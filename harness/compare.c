@@ -948,7 +948,13 @@ HX_NO_COVERAGE static bool hx_roots_ok(hx_exec *x)
         orc_handle_info hi;
         if (!x->thandle_live[h] || orc_handle_get(x->m, h, &hi) != ORC_OK || !hi.bound || hi.freed)
             continue;
-        if (!hx_root_ok(x, hi.target, x->ops->handle_peek(x->t, x->thandle[h])))
+        hx_addr a = x->ops->handle_peek(x->t, x->thandle[h]);
+        /* .tgt.caps: as in the complete comparison, a conservative
+           collector may keep a weak target the model cleared */
+        if (!hi.target && a && !(x->ops->caps & HX_CAP_COMPLETE) &&
+            (hi.kind == ORC_HANDLE_WEAK || hi.kind == ORC_HANDLE_WEAK_LONG))
+            continue;
+        if (!hx_root_ok(x, hi.target, a))
             return false;
     }
     return true;
@@ -972,7 +978,10 @@ HX_NO_COVERAGE static bool hx_touched_ok(hx_exec *x, orc_id id)
     uint64_t tal = (o.size + 7) & ~(uint64_t)7;
     if ((o.size != info.size && tal != info.aligned) || o.nslots != info.nslots)
         return false;
-    if (o.gen != info.gen || o.large != info.large)
+    /* .tgt.caps: generations and the LOH are checked where the target
+       has them, as in the complete comparison */
+    if ((o.gen != info.gen && (x->ops->caps & HX_CAP_GENERATIONS)) ||
+        (o.large != info.large && (x->ops->caps & HX_CAP_LOH)))
         return false;
     if (o.payload_len && id < x->ids_cap && x->stamped[id] &&
         !hx_stamp_check(o.payload, o.payload_len, id, false))
