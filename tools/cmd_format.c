@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "codec.h"
+#include "freerun.h"
 #include "gen.h"
 #include "mgc.h"
 #include "text.h"
@@ -240,12 +241,16 @@ int gcf_cmd_fmt(int argc, char **argv)
 int gcf_cmd_gen(int argc, char **argv)
 {
     if (gcf_wants_help(argc, argv)) {
-        printf("usage: gcfuzz gen --seed N --ops K [-o OUT]\n"
+        printf("usage: gcfuzz gen --seed N --ops K [--free-running [--threads T]] [-o OUT]\n"
                "       gcfuzz gen --clr-observable --seed N --ops K [--count C -o DIR]\n\n"
                "Print a random valid program of exactly K statements, the same for the\n"
                "same N and K.  Programs are drawn like fuzzer inputs (small heaps, every\n"
                "statement kind, sizes around the LOH threshold and budgets) and carry no\n"
                "expectations, so they must run clean.  Defaults: --ops 100.\n\n"
+               "--free-running: a program for the free-running mode (`gcfuzz run\n"
+               "--free-running`, docs/threads.md): the program of the same seed on T\n"
+               "threads (default: 2 to 4, by the seed) with every local and handle owned\n"
+               "by one thread and published objects only read; at most K statements.\n\n"
                "--clr-observable: a program using only what CoreCLR observes\n"
                "deterministically (no budgets, no threads, a finalize after every\n"
                "collect), with expectations whose values are the oracle's (clr profile),\n"
@@ -254,12 +259,13 @@ int gcf_cmd_gen(int argc, char **argv)
         return GCF_EXIT_OK;
     }
     uint64_t seed = 0, ops = 100, count = 0;
-    bool have_seed = false, clr = false;
+    bool have_seed = false, clr = false, free_running = false;
+    uint64_t threads = 0;
     const char *out = NULL;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         if ((strcmp(o, "--seed") == 0 || strcmp(o, "--ops") == 0 || strcmp(o, "-o") == 0 ||
-             strcmp(o, "--count") == 0) &&
+             strcmp(o, "--count") == 0 || strcmp(o, "--threads") == 0) &&
             i + 1 >= argc)
             return gcf_usage_error("gen", "%s needs a value", o);
         if (strcmp(o, "--seed") == 0) {
@@ -277,6 +283,12 @@ int gcf_cmd_gen(int argc, char **argv)
                 return gcf_usage_error("gen", "--count needs a number 1..1000000, got '%s'", argv[i]);
         } else if (strcmp(o, "--clr-observable") == 0) {
             clr = true;
+        } else if (strcmp(o, "--free-running") == 0) {
+            free_running = true;
+        } else if (strcmp(o, "--threads") == 0) {
+            if (!gcf_parse_u64(argv[++i], &threads) || threads < 2 || threads > HX_THREADS)
+                return gcf_usage_error("gen", "--threads needs a number 2..%d, got '%s'", HX_THREADS,
+                                       argv[i]);
         } else {
             return gcf_usage_error("gen", "unexpected argument '%s'", o);
         }
@@ -285,10 +297,15 @@ int gcf_cmd_gen(int argc, char **argv)
         return gcf_usage_error("gen", "missing --seed N");
     if (count && !clr)
         return gcf_usage_error("gen", "--count goes with --clr-observable");
+    if (threads && !free_running)
+        return gcf_usage_error("gen", "--threads goes with --free-running");
+    if (clr && free_running)
+        return gcf_usage_error("gen", "--clr-observable and --free-running exclude each other");
     if (clr)
         return gcf_gen_clr(seed, ops, count, out);
     hx_program p;
-    if (!hx_gen(seed, (size_t)ops, &p)) {
+    if (free_running ? !hx_gen_free(seed, (size_t)ops, (unsigned)threads, &p)
+                     : !hx_gen(seed, (size_t)ops, &p)) {
         fprintf(stderr, "gcfuzz gen: out of memory\n");
         return GCF_EXIT_FAIL;
     }
