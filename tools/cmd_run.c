@@ -11,6 +11,7 @@
 #include "text.h"
 #include "codec.h"
 #include "minimize.h"
+#include "options.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -46,19 +47,11 @@ static const char gcf_exec_opts_help[] =
     "                        of another version is refused with exit status 65\n";
 
 typedef struct gcf_run_args {
-    hx_exec_options o;
-    bool quiet;
-    const char *out;      /* minimize -o */
-    int rounds;           /* minimize: re-runs before accepting */
-    uint64_t timeout;     /* minimize: seconds per child run */
-    uint64_t rss_mb;      /* minimize: MiB per child run */
-    uint64_t max_tests;   /* minimize: candidate budget */
-    uint64_t min_seconds; /* minimize: time budget */
-    const char *target_name, *profile_name;
-    const char *target_lib;   /* --target-lib */
+    gcf_common_opts c;
+    gcf_limit_opts lim;       /* minimize */
+    const char *out;          /* minimize -o */
     const char *expect_path;  /* conformance --expect */
-    bool any_version;     /* binary inputs of any format version */
-    char **files;
+    char **files;             /* the operands, in argv */
     int nfiles;
 } gcf_run_args;
 
@@ -70,97 +63,70 @@ static void gcf_print_skipped(const hx_target_ops *t)
         printf("target %s: not checked: %s\n", t->name, skipped);
 }
 
-/* Parses the options; returns -1 to go on, else an exit status. */
-static int gcf_parse_args(int argc, char **argv, const char *usage, gcf_run_args *a,
-                          bool want_out)
+enum { GCF_OPT_EXPECT = GCF_OPT_LOCAL };
+
+/* run, repro, heap: the execution options only */
+static const struct option gcf_run_longopts[] = {
+    GCF_COMMON_LONGOPTS, GCF_INPROC_LONGOPTS, GCF_END_LONGOPTS
+};
+static const struct option gcf_conformance_longopts[] = {
+    GCF_COMMON_LONGOPTS,
+    GCF_INPROC_LONGOPTS,
+    { "expect", required_argument, NULL, GCF_OPT_EXPECT },
+    GCF_END_LONGOPTS
+};
+static const struct option gcf_minimize_longopts[] = {
+    GCF_COMMON_LONGOPTS,
+    GCF_INPROC_LONGOPTS,
+    GCF_LIMIT_LONGOPTS,
+    GCF_END_LONGOPTS
+};
+
+/* Parses the options (argv[0] is the command; options and operands may
+   come in any order); returns -1 to go on, else an exit status. */
+static int gcf_parse_args(int argc, char **argv, const char *usage, gcf_run_args *a)
 {
+    const char *cmd = argv[0];
+    bool minimize = strcmp(cmd, "minimize") == 0;
+    const struct option *lo = minimize ? gcf_minimize_longopts
+                            : strcmp(cmd, "conformance") == 0 ? gcf_conformance_longopts
+                                                              : gcf_run_longopts;
     memset(a, 0, sizeof *a);
-    hx_exec_options_default(&a->o);
-    a->rounds = 5;
-    a->timeout = 10;
-    a->rss_mb = 2048;
-    a->max_tests = 5000;
-    a->min_seconds = 300;
-    a->files = calloc((size_t)argc + 1, sizeof *a->files);
-    if (!a->files)
-        return 1;
-    for (int i = 1; i < argc; i++) {
-        const char *s = argv[i];
-        if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
-            printf("%s%s", usage, gcf_exec_opts_help);
-            return 0;
-        } else if (strcmp(s, "--profile") == 0 && i + 1 < argc) {
-            const char *v = argv[++i];
-            a->profile_name = v;
-            if (strcmp(v, "strict") == 0)
-                a->o.profile = HX_PROFILE_STRICT;
-            else if (strcmp(v, "clr") == 0)
-                a->o.profile = HX_PROFILE_CLR;
-            else {
-                fprintf(stderr, "gcfuzz: --profile takes strict or clr, not '%s'\n", v);
-                return GCF_EX_USAGE;
-            }
-        } else if (strcmp(s, "--stress") == 0) {
-            a->o.stress = true;
-        } else if (strcmp(s, "--verify") == 0) {
-            a->o.verify_each = true;
-        } else if (strcmp(s, "--full") == 0) {
-            a->o.full_check = true;
-        } else if (strcmp(s, "--fuzz") == 0) {
-            a->o.fuzz = true;
-        } else if (strcmp(s, "--any-version") == 0) {
-            a->any_version = true;
-        } else if (strcmp(s, "--trace") == 0) {
-            a->o.trace = true;
-        } else if (strcmp(s, "-q") == 0 || strcmp(s, "--quiet") == 0) {
-            a->quiet = true;
-        } else if (strcmp(s, "--target") == 0 && i + 1 < argc) {
-            a->target_name = argv[++i];
-        } else if (strcmp(s, "--target-lib") == 0 && i + 1 < argc) {
-            a->target_lib = argv[++i];
-        } else if (strcmp(s, "--expect") == 0 && i + 1 < argc &&
-                   strcmp(argv[0], "conformance") == 0) {
-            a->expect_path = argv[++i];
-        } else if (want_out && strcmp(s, "-o") == 0 && i + 1 < argc) {
-            a->out = argv[++i];
-        } else if (want_out && strcmp(s, "--rounds") == 0 && i + 1 < argc) {
-            a->rounds = atoi(argv[++i]);
-            if (a->rounds < 1)
-                a->rounds = 1;
-        } else if (want_out && i + 1 < argc &&
-                   (strcmp(s, "--timeout") == 0 || strcmp(s, "--rss-mb") == 0 ||
-                    strcmp(s, "--max-tests") == 0 || strcmp(s, "--min-seconds") == 0)) {
-            uint64_t v;
-            const char *val = argv[++i];
-            bool ok = gcf_parse_u64(val, &v);
-            if (strcmp(s, "--timeout") == 0 && ok && v >= 1 && v <= 86400)
-                a->timeout = v;
-            else if (strcmp(s, "--rss-mb") == 0 && ok && v >= 16 && v <= ((uint64_t)1 << 30))
-                a->rss_mb = v;
-            else if (strcmp(s, "--max-tests") == 0 && ok && v >= 1 && v <= 10000000)
-                a->max_tests = v;
-            else if (strcmp(s, "--min-seconds") == 0 && ok && v <= 864000)
-                a->min_seconds = v;
-            else {
-                fprintf(stderr, "gcfuzz: bad value '%s' for %s (see --help)\n", val, s);
-                return GCF_EX_USAGE;
-            }
-        } else if (s[0] == '-' && s[1] != '\0') {
-            fprintf(stderr, "gcfuzz: unknown option '%s' (see --help)\n", s);
-            return GCF_EX_USAGE;
-        } else {
-            a->files[a->nfiles++] = argv[i];
+    gcf_common_opts_init(&a->c);
+    a->lim.rounds = 5;
+    a->lim.timeout = 10;
+    a->lim.rss_mb = 2048;
+    a->lim.max_tests = 5000;
+    a->lim.min_seconds = 300;
+    optind = 1;
+    opterr = 0;
+    int ch;
+    while ((ch = getopt_long(argc, argv, minimize ? ":qho:" : ":qh", lo, NULL)) != -1) {
+        int rc = gcf_opt_common(cmd, ch, optarg, &a->c);
+        if (rc == GCF_OPT_NOT_MINE && minimize)
+            rc = gcf_opt_limit(cmd, ch, optarg, &a->lim);
+        if (rc != GCF_OPT_NOT_MINE) {
+            if (rc)
+                return rc;
+            continue;
+        }
+        switch (ch) {
+        case 'h': printf("%s%s", usage, gcf_exec_opts_help); return 0;
+        case 'o': a->out = optarg; break;
+        case GCF_OPT_EXPECT: a->expect_path = optarg; break;
+        default: return gcf_opt_error(cmd, ch, argv);
         }
     }
-    if (a->target_name || a->target_lib) {
-        int rc = gcf_target_select(argv[0], a->target_name, a->target_lib, &a->o.target);
-        if (rc)
-            return rc;
-        /* .tgt.caps: say what is not checked (conformance: before its
-           summary, even with -q) */
-        if (!a->quiet && strcmp(argv[0], "conformance") != 0)
-            gcf_print_skipped(a->o.target);
-    }
+    /* getopt_long has moved the operands after the options */
+    a->files = argv + optind;
+    a->nfiles = argc - optind;
+    int rc = gcf_opt_select_target(cmd, &a->c);
+    if (rc)
+        return rc;
+    /* .tgt.caps: say what is not checked (conformance: before its
+       summary, even with -q) */
+    if ((a->c.target_name || a->c.target_lib) && !a->c.quiet && strcmp(cmd, "conformance") != 0)
+        gcf_print_skipped(a->c.o.target);
     return -1;
 }
 
@@ -193,10 +159,10 @@ static int gcf_run_one(const char *path, const hx_program *p, const gcf_run_args
                        bool views_at_end)
 {
     hx_exec_outcome r;
-    hx_exec_status s = views_at_end ? hx_exec_run_views(p, path, &a->o, &r)
-                                    : hx_exec_run(p, path, &a->o, &r);
+    hx_exec_status s = views_at_end ? hx_exec_run_views(p, path, &a->c.o, &r)
+                                    : hx_exec_run(p, path, &a->c.o, &r);
     if (s == HX_EXEC_PASS) {
-        if (!a->quiet)
+        if (!a->c.quiet)
             printf("PASS %s (%zu steps, %llu collections, %llu finalizer calls)\n", path, r.steps,
                    (unsigned long long)r.gcs, (unsigned long long)r.fin_calls);
         if (views_at_end && r.final_views)
@@ -218,12 +184,12 @@ static int gcf_run_expected(const char *path, const hx_program *p, const gcf_run
                             gcf_expect *xe)
 {
     hx_exec_outcome r;
-    hx_exec_status s = hx_exec_run(p, path, &a->o, &r);
+    hx_exec_status s = hx_exec_run(p, path, &a->c.o, &r);
     int rc = gcf_status_exit(s);
     if (s == HX_EXEC_PASS) {
         printf("STALE %s: expected `%s` (%s), but it passed\n", path, xe->signature, xe->reason);
     } else if (strcmp(r.fail.signature, xe->signature) == 0) {
-        if (!a->quiet)
+        if (!a->c.quiet)
             printf("XFAIL %s: %s (%s)\n", path, xe->signature, xe->reason);
         rc = GCF_EXPECTED;
     } else {
@@ -248,14 +214,11 @@ int gcf_cmd_run(int argc, char **argv)
                             "Runs .gcp programs on the runtime and the oracle in lockstep,\n"
                             "checking C1-C9 after every step and every expect line.\n"
                             "Exit: 0 all passed, 1 a check or expectation failed, 2 a bad program.\n",
-                            &a, false);
-    if (rc >= 0) {
-        free(a.files);
+                            &a);
+    if (rc >= 0)
         return rc;
-    }
     if (a.nfiles == 0) {
         fprintf(stderr, "gcfuzz run: no program given (see --help)\n");
-        free(a.files);
         return GCF_EX_USAGE;
     }
     int worst = 0;
@@ -266,7 +229,6 @@ int gcf_cmd_run(int argc, char **argv)
         int lr = gcf_load_text(a.files[i], &p);
         if (lr == GCF_EX_NOINPUT) {
             hx_program_free(&p);
-            free(a.files);
             return GCF_EX_NOINPUT;
         }
         int r = lr ? lr : gcf_run_one(a.files[i], &p, &a, false);
@@ -278,7 +240,6 @@ int gcf_cmd_run(int argc, char **argv)
             last = now;
         }
     }
-    free(a.files);
     return worst;
 }
 
@@ -291,31 +252,26 @@ int gcf_cmd_repro(int argc, char **argv)
                             "usage: gcfuzz repro [options] FILE\n"
                             "Decodes a fuzzer input (any bytes), prints it as .gcp text, then runs\n"
                             "it as the fuzzer does (statements whose operands are null are skipped).\n",
-                            &a, false);
-    if (rc >= 0) {
-        free(a.files);
+                            &a);
+    if (rc >= 0)
         return rc;
-    }
     if (a.nfiles != 1) {
         fprintf(stderr, "gcfuzz repro: exactly one input file (see --help)\n");
-        free(a.files);
         return GCF_EX_USAGE;
     }
     hx_program p;
     hx_program_init(&p);
-    int lr = gcf_load_binary(a.files[0], &p, a.any_version);
+    int lr = gcf_load_binary(a.files[0], &p, a.c.any_version);
     if (lr) {
         hx_program_free(&p);
-        free(a.files);
         return lr;
     }
     hx_print(&p, stdout);
     printf("# ---- run ----\n");
     fflush(stdout);
-    a.o.fuzz = true;
+    a.c.o.fuzz = true;
     int r = gcf_run_one(a.files[0], &p, &a, false);
     hx_program_free(&p);
-    free(a.files);
     return r;
 }
 
@@ -328,14 +284,11 @@ int gcf_cmd_heap(int argc, char **argv)
                             "usage: gcfuzz heap [options] FILE\n"
                             "Runs a .gcp program and prints the runtime's SOS-style views\n"
                             "(eeheap, finalizequeue) after the last step.\n",
-                            &a, false);
-    if (rc >= 0) {
-        free(a.files);
+                            &a);
+    if (rc >= 0)
         return rc;
-    }
     if (a.nfiles != 1) {
         fprintf(stderr, "gcfuzz heap: exactly one program (see --help)\n");
-        free(a.files);
         return GCF_EX_USAGE;
     }
     hx_program p;
@@ -343,7 +296,6 @@ int gcf_cmd_heap(int argc, char **argv)
     int lr = gcf_load_text(a.files[0], &p);
     int r = lr ? lr : gcf_run_one(a.files[0], &p, &a, true);
     hx_program_free(&p);
-    free(a.files);
     return r;
 }
 
@@ -367,25 +319,20 @@ int gcf_cmd_conformance(int argc, char **argv)
                             "                        is reported as expected (XFAIL); one that\n"
                             "                        passes, fails otherwise, or is not in DIR\n"
                             "                        fails the run (STALE, or a new failure)\n",
-                            &a, false);
-    if (rc >= 0) {
-        free(a.files);
+                            &a);
+    if (rc >= 0)
         return rc;
-    }
     gcf_expect_set ex = {0};
     if (a.expect_path) {
         rc = gcf_expect_load(a.expect_path, &ex);
-        if (rc) {
-            free(a.files);
+        if (rc)
             return rc;
-        }
     }
     const char *dir = a.nfiles ? a.files[0] : "conformance";
     DIR *d = opendir(dir);
     if (!d) {
         fprintf(stderr, "gcfuzz conformance: cannot open %s: %s\n", dir, strerror(errno));
         gcf_expect_free(&ex);
-        free(a.files);
         return GCF_EX_NOINPUT;
     }
     char **names = NULL;
@@ -443,7 +390,7 @@ int gcf_cmd_conformance(int argc, char **argv)
             failed++;
         worst = gcf_worse(worst, r);
         double now = gcf_now();
-        if (a.quiet && now - last > 3.0) {
+        if (a.c.quiet && now - last > 3.0) {
             fprintf(stderr, "gcfuzz conformance: %zu/%zu scenarios (%.0f s)\n", i + 1, n, now - t0);
             last = now;
         }
@@ -457,14 +404,13 @@ int gcf_cmd_conformance(int argc, char **argv)
             stale++;
             worst = gcf_worse(worst, 1);
         }
-    gcf_print_skipped(a.o.target);
+    gcf_print_skipped(a.c.o.target);
     if (a.expect_path)
         printf("%zu passed, %zu failed, %zu expected deviations, %zu stale expectations\n",
                passed, failed, xfailed, stale);
     else
         printf("%zu passed, %zu failed\n", passed, failed);
     gcf_expect_free(&ex);
-    free(a.files);
     return failed || stale ? (worst ? worst : 1) : 0;
 }
 
@@ -492,34 +438,30 @@ static const char gcf_min_help[] =
 int gcf_cmd_minimize(int argc, char **argv)
 {
     gcf_run_args a;
-    int rc = gcf_parse_args(argc, argv, gcf_min_help, &a, true);
-    if (rc >= 0) {
-        free(a.files);
+    int rc = gcf_parse_args(argc, argv, gcf_min_help, &a);
+    if (rc >= 0)
         return rc;
-    }
     if (a.nfiles != 1 || !a.out) {
         fprintf(stderr, "gcfuzz minimize: need FILE and -o OUT (see --help)\n");
-        free(a.files);
         return GCF_EX_USAGE;
     }
     gcf_min_request rq;
     memset(&rq, 0, sizeof rq);
     rq.input = a.files[0];
     rq.out = a.out;
-    rq.target_name = a.target_name;
-    rq.target_lib = a.target_lib;
-    rq.profile_name = a.profile_name;
-    rq.verify = a.o.verify_each;
-    rq.stress = a.o.stress;
-    rq.full = a.o.full_check;
-    rq.any_version = a.any_version;
-    rq.fuzz = a.o.fuzz || !gcf_is_text_name(a.files[0]);
-    rq.timeout = (unsigned)a.timeout;
-    rq.rss_mb = a.rss_mb;
-    rq.rounds = (unsigned)a.rounds;
-    rq.max_tests = (size_t)a.max_tests;
-    rq.min_seconds = (unsigned)a.min_seconds;
+    rq.target_name = a.c.target_name;
+    rq.target_lib = a.c.target_lib;
+    rq.profile_name = a.c.profile_name;
+    rq.verify = a.c.o.verify_each;
+    rq.stress = a.c.o.stress;
+    rq.full = a.c.o.full_check;
+    rq.any_version = a.c.any_version;
+    rq.fuzz = a.c.o.fuzz || !gcf_is_text_name(a.files[0]);
+    rq.timeout = (unsigned)a.lim.timeout;
+    rq.rss_mb = a.lim.rss_mb;
+    rq.rounds = a.lim.rounds;
+    rq.max_tests = (size_t)a.lim.max_tests;
+    rq.min_seconds = a.lim.min_seconds;
     rc = gcf_minimize_bounded(&rq);
-    free(a.files);
     return rc;
 }

@@ -35,13 +35,13 @@
 #include "codec.h"
 #include "exec.h"
 #include "minimize.h"
+#include "options.h"
 #include "text.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <execinfo.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1459,11 +1459,6 @@ static void scratch_remove(const triage_opts *t)
     rmdir(t->tmp);
 }
 
-static bool parse_uint(const char *s, uint64_t max, uint64_t *out)
-{
-    return gcf_parse_u64(s, out) && *out <= max;
-}
-
 int gcf_cmd_triage(int argc, char **argv)
 {
     triage_opts t;
@@ -1475,97 +1470,59 @@ int gcf_cmd_triage(int argc, char **argv)
     t.max_tests = 400;
     t.min_seconds = 300;
     t.cmd = "triage";
-    enum { O_TIMEOUT = 256, O_RSS, O_ROUNDS, O_MAXT, O_MINS, O_DB, O_REPORT, O_BUILD,
-           O_TARGET, O_PROFILE, O_VERIFY, O_STRESS, O_ANY, O_CHILD, O_TEXT, O_FULL,
-           O_CHECKED, O_TARGET_LIB };
+    enum { O_DB = GCF_OPT_LOCAL, O_REPORT, O_BUILD, O_CHILD, O_TEXT, O_CHECKED };
     static const struct option lo[] = {
-        { "timeout", required_argument, NULL, O_TIMEOUT },
-        { "rss-mb", required_argument, NULL, O_RSS },
-        { "rounds", required_argument, NULL, O_ROUNDS },
-        { "max-tests", required_argument, NULL, O_MAXT },
-        { "min-seconds", required_argument, NULL, O_MINS },
+        GCF_COMMON_LONGOPTS,
+        GCF_LIMIT_LONGOPTS,
         { "db", required_argument, NULL, O_DB },
         { "report", required_argument, NULL, O_REPORT },
         { "build", required_argument, NULL, O_BUILD },
         { "out-dir", required_argument, NULL, 'o' },
-        { "target", required_argument, NULL, O_TARGET },
-        { "target-lib", required_argument, NULL, O_TARGET_LIB },
-        { "profile", required_argument, NULL, O_PROFILE },
-        { "verify", no_argument, NULL, O_VERIFY },
-        { "stress", no_argument, NULL, O_STRESS },
-        { "any-version", no_argument, NULL, O_ANY },
         { "child", no_argument, NULL, O_CHILD },
         { "text", no_argument, NULL, O_TEXT },
-        { "full", no_argument, NULL, O_FULL },
         { "checked", no_argument, NULL, O_CHECKED },
-        { "quiet", no_argument, NULL, 'q' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 }
+        GCF_END_LONGOPTS
     };
+    gcf_common_opts c;
+    gcf_common_opts_init(&c);
+    gcf_limit_opts lim = { .timeout = t.timeout, .rss_mb = t.rss_mb, .rounds = t.rounds,
+                           .max_tests = t.max_tests, .min_seconds = t.min_seconds };
     optind = 1;
     opterr = 0;
     int ch;
-    uint64_t v;
-    while ((ch = getopt_long(argc, argv, "+o:qh", lo, NULL)) != -1) {
+    /* '+': options come before the inputs */
+    while ((ch = getopt_long(argc, argv, "+:o:qh", lo, NULL)) != -1) {
+        int orc = gcf_opt_common("triage", ch, optarg, &c);
+        if (orc == GCF_OPT_NOT_MINE)
+            orc = gcf_opt_limit("triage", ch, optarg, &lim);
+        if (orc != GCF_OPT_NOT_MINE) {
+            if (orc)
+                return orc;
+            continue;
+        }
         switch (ch) {
         case 'h': printf("%s", triage_help); return GCF_EXIT_OK;
-        case 'q': t.quiet = true; break;
         case 'o': t.out_dir = optarg; break;
-        case O_TIMEOUT:
-            if (!parse_uint(optarg, 86400, &v) || v == 0)
-                return gcf_usage_error("triage", "--timeout takes seconds (1..86400)");
-            t.timeout = (unsigned)v;
-            break;
-        case O_RSS:
-            if (!parse_uint(optarg, (uint64_t)1 << 30, &v) || v < 16)
-                return gcf_usage_error("triage", "--rss-mb takes MiB (at least 16)");
-            t.rss_mb = v;
-            break;
-        case O_ROUNDS:
-            if (!parse_uint(optarg, 1000, &v) || v == 0)
-                return gcf_usage_error("triage", "--rounds takes 1..1000");
-            t.rounds = (unsigned)v;
-            break;
-        case O_MAXT:
-            if (!parse_uint(optarg, 10000000, &v) || v == 0)
-                return gcf_usage_error("triage", "--max-tests takes a positive number");
-            t.max_tests = v;
-            break;
-        case O_MINS:
-            if (!parse_uint(optarg, 864000, &v))
-                return gcf_usage_error("triage", "--min-seconds takes seconds");
-            t.min_seconds = (unsigned)v;
-            break;
         case O_DB: t.db = optarg; break;
         case O_REPORT: t.report = optarg; break;
         case O_BUILD: t.build = optarg; break;
-        case O_TARGET:
-            t.target_name = optarg;
-            break;
-        case O_TARGET_LIB:
-            t.target_lib = optarg;
-            break;
-        case O_PROFILE:
-            if (strcmp(optarg, "strict") == 0)
-                t.o.profile = HX_PROFILE_STRICT;
-            else if (strcmp(optarg, "clr") == 0)
-                t.o.profile = HX_PROFILE_CLR;
-            else
-                return gcf_usage_error("triage", "--profile takes strict or clr");
-            t.profile_name = optarg;
-            break;
-        case O_VERIFY: t.o.verify_each = true; break;
-        case O_STRESS: t.o.stress = true; break;
-        case O_ANY: t.any_version = true; break;
         case O_CHILD: t.child = true; break;
         case O_TEXT: t.text = true; break;
-        case O_FULL: t.o.full_check = true; break;
         case O_CHECKED: t.checked = true; break;
-        default:
-            return gcf_usage_error("triage", "unknown or incomplete option '%s'",
-                                   argv[optind - 1]);
+        default: return gcf_opt_error("triage", ch, argv);
         }
     }
+    t.o = c.o;
+    t.quiet = c.quiet;
+    t.any_version = c.any_version;
+    t.target_name = c.target_name;
+    t.target_lib = c.target_lib;
+    t.profile_name = c.profile_name;
+    t.timeout = lim.timeout;
+    t.rss_mb = lim.rss_mb;
+    t.rounds = lim.rounds;
+    t.max_tests = (size_t)lim.max_tests;
+    t.min_seconds = lim.min_seconds;
     if (t.target_name || t.target_lib) {
         int trc = gcf_target_select("triage", t.target_name, t.target_lib, &t.o.target);
         if (trc)

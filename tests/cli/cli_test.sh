@@ -40,7 +40,19 @@ expect_status 0 "passing program" -- "$G" run "$T/pass.gcp"
 expect_status 66 "missing input" -- "$G" run "$T/nosuch.gcp"
 expect_status 64 "unknown command" -- "$G" frobnicate
 expect_status 64 "bad option" -- "$G" run --no-such-option "$T/pass.gcp"
+expect_err "unknown option '--no-such-option'" "bad option named"
 expect_status 0 "--version" -- "$G" --version
+# getopt_long: a missing value, a bad value and a value for a flag name the
+# option; options may follow the operands and take --name=VALUE
+expect_status 64 "a missing value" -- "$G" run "$T/pass.gcp" --target
+expect_err "option '--target' needs a value" "missing value named"
+expect_status 64 "a bad --profile" -- "$G" run --profile bogus "$T/pass.gcp"
+expect_err "--profile takes strict or clr, not 'bogus'" "bad profile named"
+expect_status 64 "a value for a flag" -- "$G" run --quiet=yes "$T/pass.gcp"
+expect_err "unknown option '--quiet=yes'" "flag with a value named"
+expect_status 64 "minimize --timeout 0" -- "$G" minimize --timeout 0 "$T/pass.gcp" -o "$T/m.gcp"
+expect_err "--timeout takes seconds" "bad limit named"
+expect_status 64 "an option of another command" -- "$G" run --expect x "$T/pass.gcp"
 for c in run repro decode encode gen minimize conformance heap fmt demo triage; do
   expect_status 0 "$c --help" -- "$G" "$c" --help
 done
@@ -88,6 +100,7 @@ c = new Node
 collect 1
 P
 expect_status 1 "a divergence on faulty:gen" -- "$G" run -q --target faulty:gen "$T/div.gcp"
+expect_status 1 "options after the operand, --name=VALUE" -- "$G" run "$T/div.gcp" -q --target=faulty:gen
 expect_status 0 "the same divergence with GCF_CRASH_ONLY=1" -- \
   env GCF_CRASH_ONLY=1 "$G" run -q --target faulty:gen "$T/div.gcp"
 printf 'type Node size=32 refs=2\na = new Node\nb = a.0\nb.0 = a\n' > "$T/null.gcp"
