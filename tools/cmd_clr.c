@@ -2,6 +2,7 @@
  * --clr-observable` programs and `clrdiff`, which compares the CoreCLR
  * runner's observations with the oracle's clr-profile predictions. */
 #include "gcfuzz.h"
+#include "options.h"
 #include "clr.h"
 #include "text.h"
 
@@ -58,53 +59,64 @@ int gcf_gen_clr(uint64_t seed, uint64_t ops, uint64_t count, const char *out)
     return GCF_EXIT_OK;
 }
 
+static int clrdiff_usage(void)
+{
+    printf("usage: gcfuzz clrdiff [-v] [--allow CATEGORY,...] OBSERVATIONS\n\n"
+           "Read the CoreCLR runner's observation lines (`gcp-clr observe PROGRAMS`,\n"
+           "\"-\" for stdin), replay each program on the oracle in the clr profile\n"
+           "following CoreCLR's finalizer calls, and compare every observed\n"
+           "expectation with the oracle's value.  Prints each disagreement with the\n"
+           "program and its first differing expectation, then a summary.  Exit 0\n"
+           "when nothing disagrees, 1 on a disagreement, 2 when the observations or a\n"
+           "program cannot be read.  -v also names the programs that agree and the\n"
+           "first place CoreCLR's finalizer order leaves the strict order.\n"
+           "Unpinned objects CoreCLR keeps in their generation are followed only when\n"
+           "the runner's `mate` lines show them next to a pinned survivor.\n"
+           "Categories: gen, gen-pinning (a younger generation with no observed pinned\n"
+           "neighbour, though a collection since the object's birth saw a pinned\n"
+           "object), pinned_count, finalizer, other.  --allow lists categories\n"
+           "whose disagreements are known and do not fail (they are still printed).\n");
+    return GCF_EXIT_OK;
+}
+
 int gcf_cmd_clrdiff(int argc, char **argv)
 {
-    if (gcf_wants_help(argc, argv)) {
-        printf("usage: gcfuzz clrdiff [-v] [--allow CATEGORY,...] OBSERVATIONS\n\n"
-               "Read the CoreCLR runner's observation lines (`gcp-clr observe PROGRAMS`,\n"
-               "\"-\" for stdin), replay each program on the oracle in the clr profile\n"
-               "following CoreCLR's finalizer calls, and compare every observed\n"
-               "expectation with the oracle's value.  Prints each disagreement with the\n"
-               "program and its first differing expectation, then a summary.  Exit 0\n"
-               "when nothing disagrees, 1 on a disagreement, 2 when the observations or a\n"
-               "program cannot be read.  -v also names the programs that agree and the\n"
-               "first place CoreCLR's finalizer order leaves the strict order.\n"
-               "Unpinned objects CoreCLR keeps in their generation are followed only when\n"
-               "the runner's `mate` lines show them next to a pinned survivor.\n"
-               "Categories: gen, gen-pinning (a younger generation with no observed pinned\n"
-               "neighbour, though a collection since the object's birth saw a pinned\n"
-               "object), pinned_count, finalizer, other.  --allow lists categories\n"
-               "whose disagreements are known and do not fail (they are still printed).\n");
-        return GCF_EXIT_OK;
-    }
     static const char *const cats[5] = { "gen", "gen-pinning", "pinned_count", "finalizer", "other" };
     bool verbose = false, allowed[5] = { false };
     const char *in = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-v") == 0)
+    enum { O_ALLOW = GCF_OPT_LOCAL };
+    static const struct option lo[] = {
+        { "allow", required_argument, NULL, O_ALLOW },
+        { "help", no_argument, NULL, 'h' },
+        GCF_END_LONGOPTS
+    };
+    optind = 1;
+    opterr = 0;
+    int ch;
+    while ((ch = getopt_long(argc, argv, ":vh", lo, NULL)) != -1) {
+        if (ch == 'h')
+            return clrdiff_usage();
+        if (ch == 'v') {
             verbose = true;
-        else if (strcmp(argv[i], "--allow") == 0) {
-            if (i + 1 >= argc)
-                return gcf_usage_error("clrdiff", "--allow needs categories");
-            char list[256];
-            snprintf(list, sizeof list, "%s", argv[++i]);
-            for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
-                int k = 0;
-                while (k < 5 && strcmp(tok, cats[k]) != 0)
-                    k++;
-                if (k == 5)
-                    return gcf_usage_error("clrdiff", "unknown category '%s'", tok);
-                allowed[k] = true;
-            }
+            continue;
         }
-        else if (argv[i][0] == '-' && argv[i][1] != '\0')
-            return gcf_usage_error("clrdiff", "unknown option '%s'", argv[i]);
-        else if (in)
-            return gcf_usage_error("clrdiff", "one observation file only");
-        else
-            in = argv[i];
+        if (ch != O_ALLOW)
+            return gcf_opt_error("clrdiff", ch, argv);
+        char list[256];
+        snprintf(list, sizeof list, "%s", optarg);
+        for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
+            int k = 0;
+            while (k < 5 && strcmp(tok, cats[k]) != 0)
+                k++;
+            if (k == 5)
+                return gcf_usage_error("clrdiff", "unknown category '%s'", tok);
+            allowed[k] = true;
+        }
     }
+    if (argc - optind > 1)
+        return gcf_usage_error("clrdiff", "one observation file only");
+    if (optind < argc)
+        in = argv[optind];
     if (!in)
         return gcf_usage_error("clrdiff", "missing OBSERVATIONS");
     FILE *f = strcmp(in, "-") == 0 ? stdin : fopen(in, "r");

@@ -5,6 +5,7 @@
  * Sections: file helpers, decode, encode, fmt, gen, demo.
  */
 #include "gcfuzz.h"
+#include "options.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -101,23 +102,32 @@ typedef struct io_args {
     bool any_version;
 } io_args;
 
+/* GCF_EXIT_OK, a usage error, or IO_HELP for -h/--help. */
+enum { IO_HELP = -1 };
+
 static int parse_io(const char *cmd, int argc, char **argv, io_args *a, bool need_in)
 {
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) {
-            if (i + 1 >= argc)
-                return gcf_usage_error(cmd, "%s needs a file name", argv[i]);
-            a->out = argv[++i];
-        } else if (strcmp(argv[i], "--any-version") == 0) {
-            a->any_version = true;
-        } else if (argv[i][0] == '-' && argv[i][1] != 0) {
-            return gcf_usage_error(cmd, "unknown option '%s'", argv[i]);
-        } else if (!a->in) {
-            a->in = argv[i];
-        } else {
-            return gcf_usage_error(cmd, "unexpected argument '%s'", argv[i]);
+    static const struct option lo[] = {
+        { "output", required_argument, NULL, 'o' },
+        { "any-version", no_argument, NULL, GCF_OPT_ANY_VERSION },
+        { "help", no_argument, NULL, 'h' },
+        GCF_END_LONGOPTS
+    };
+    optind = 1;
+    opterr = 0;
+    int ch;
+    while ((ch = getopt_long(argc, argv, ":o:h", lo, NULL)) != -1) {
+        switch (ch) {
+        case 'o': a->out = optarg; break;
+        case GCF_OPT_ANY_VERSION: a->any_version = true; break;
+        case 'h': return IO_HELP;
+        default: return gcf_opt_error(cmd, ch, argv);
         }
     }
+    if (optind < argc)
+        a->in = argv[optind++];
+    if (optind < argc)
+        return gcf_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     if (need_in && !a->in)
         return gcf_usage_error(cmd, "missing input FILE");
     return GCF_EXIT_OK;
@@ -154,33 +164,37 @@ static int print_as_text(const char *cmd, int argc, char **argv, bool text_input
 
 /* ==== decode ============================================================ */
 
+static void decode_help(void)
+{
+    printf("usage: gcfuzz decode [--any-version] [FILE|-] [-o OUT]\n\n"
+           "Decode a binary fuzzer input and print it as a .gcp program.  FILE\n"
+           "defaults to standard input; OUT to standard output.  An input whose\n"
+           "first byte is not this build's format version (%d) is refused (exit 65)\n"
+           "unless --any-version is given: then any bytes decode, as in the fuzzers.\n"
+           "docs/format.md describes the binary format.\n", HX_CODEC_VERSION);
+}
+
 int gcf_cmd_decode(int argc, char **argv)
 {
-    if (gcf_wants_help(argc, argv)) {
-        printf("usage: gcfuzz decode [--any-version] [FILE|-] [-o OUT]\n\n"
-               "Decode a binary fuzzer input and print it as a .gcp program.  FILE\n"
-               "defaults to standard input; OUT to standard output.  An input whose\n"
-               "first byte is not this build's format version (%d) is refused (exit 65)\n"
-               "unless --any-version is given: then any bytes decode, as in the fuzzers.\n"
-               "docs/format.md describes the binary format.\n", HX_CODEC_VERSION);
-        return GCF_EXIT_OK;
-    }
-    return print_as_text("decode", argc, argv, false);
+    int rc = print_as_text("decode", argc, argv, false);
+    if (rc == IO_HELP)
+        decode_help();
+    return rc == IO_HELP ? GCF_EXIT_OK : rc;
 }
 
 /* ==== encode ============================================================ */
 
 int gcf_cmd_encode(int argc, char **argv)
 {
-    if (gcf_wants_help(argc, argv)) {
+    io_args a = {0};
+    int rc = parse_io("encode", argc, argv, &a, true);
+    if (rc == IO_HELP) {
         printf("usage: gcfuzz encode FILE -o OUT\n\n"
                "Parse the .gcp program FILE and write it in the binary format to OUT\n"
                "('-' = standard output), so text programs can seed the fuzzers.\n"
                "gcfuzz decode OUT prints the same program again.\n");
         return GCF_EXIT_OK;
     }
-    io_args a = {0};
-    int rc = parse_io("encode", argc, argv, &a, true);
     if (rc)
         return rc;
     if (!a.out)
@@ -225,7 +239,8 @@ int gcf_cmd_encode(int argc, char **argv)
 
 int gcf_cmd_fmt(int argc, char **argv)
 {
-    if (gcf_wants_help(argc, argv)) {
+    int rc = print_as_text("fmt", argc, argv, true);
+    if (rc == IO_HELP) {
         printf("usage: gcfuzz fmt FILE [-o OUT]\n\n"
                "Parse the .gcp program FILE ('-' = standard input) and print its\n"
                "canonical text: comments dropped, one space between tokens, heap keys\n"
@@ -233,66 +248,82 @@ int gcf_cmd_fmt(int argc, char **argv)
                "syntax error.\n");
         return GCF_EXIT_OK;
     }
-    return print_as_text("fmt", argc, argv, true);
+    return rc;
 }
 
 /* ==== gen =============================================================== */
 
+static int gen_usage(void)
+{
+    printf("usage: gcfuzz gen --seed N --ops K [--free-running [--threads T]] [-o OUT]\n"
+           "       gcfuzz gen --clr-observable --seed N --ops K [--count C -o DIR]\n\n"
+           "Print a random valid program of exactly K statements, the same for the\n"
+           "same N and K.  Programs are drawn like fuzzer inputs (small heaps, every\n"
+           "statement kind, sizes around the LOH threshold and budgets) and carry no\n"
+           "expectations, so they must run clean.  Defaults: --ops 100.\n\n"
+           "--free-running: a program for the free-running mode (`gcfuzz run\n"
+           "--free-running`, docs/threads.md): the program of the same seed on T\n"
+           "threads (default: 2 to 4, by the seed) with every local and handle owned\n"
+           "by one thread and published objects only read; at most K statements.\n\n"
+           "--clr-observable: a program using only what CoreCLR observes\n"
+           "deterministically (no budgets, no threads, a finalize after every\n"
+           "collect), with expectations whose values are the oracle's (clr profile),\n"
+           "for the CoreCLR runner (docs/clr.md).  With --count C, C programs of seeds\n"
+           "N..N+C-1 are written to DIR as clr-SEED.gcp.\n");
+    return GCF_EXIT_OK;
+}
+
 int gcf_cmd_gen(int argc, char **argv)
 {
-    if (gcf_wants_help(argc, argv)) {
-        printf("usage: gcfuzz gen --seed N --ops K [--free-running [--threads T]] [-o OUT]\n"
-               "       gcfuzz gen --clr-observable --seed N --ops K [--count C -o DIR]\n\n"
-               "Print a random valid program of exactly K statements, the same for the\n"
-               "same N and K.  Programs are drawn like fuzzer inputs (small heaps, every\n"
-               "statement kind, sizes around the LOH threshold and budgets) and carry no\n"
-               "expectations, so they must run clean.  Defaults: --ops 100.\n\n"
-               "--free-running: a program for the free-running mode (`gcfuzz run\n"
-               "--free-running`, docs/threads.md): the program of the same seed on T\n"
-               "threads (default: 2 to 4, by the seed) with every local and handle owned\n"
-               "by one thread and published objects only read; at most K statements.\n\n"
-               "--clr-observable: a program using only what CoreCLR observes\n"
-               "deterministically (no budgets, no threads, a finalize after every\n"
-               "collect), with expectations whose values are the oracle's (clr profile),\n"
-               "for the CoreCLR runner (docs/clr.md).  With --count C, C programs of seeds\n"
-               "N..N+C-1 are written to DIR as clr-SEED.gcp.\n");
-        return GCF_EXIT_OK;
-    }
     uint64_t seed = 0, ops = 100, count = 0;
     bool have_seed = false, clr = false, free_running = false;
     uint64_t threads = 0;
     const char *out = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *o = argv[i];
-        if ((strcmp(o, "--seed") == 0 || strcmp(o, "--ops") == 0 || strcmp(o, "-o") == 0 ||
-             strcmp(o, "--count") == 0 || strcmp(o, "--threads") == 0) &&
-            i + 1 >= argc)
-            return gcf_usage_error("gen", "%s needs a value", o);
-        if (strcmp(o, "--seed") == 0) {
-            if (!gcf_parse_u64(argv[++i], &seed))
-                return gcf_usage_error("gen", "--seed needs a number, got '%s'", argv[i]);
+    enum { O_SEED = GCF_OPT_LOCAL, O_OPS, O_COUNT, O_CLR, O_FREE, O_THREADS };
+    static const struct option lo[] = {
+        { "seed", required_argument, NULL, O_SEED },
+        { "ops", required_argument, NULL, O_OPS },
+        { "count", required_argument, NULL, O_COUNT },
+        { "clr-observable", no_argument, NULL, O_CLR },
+        { "free-running", no_argument, NULL, O_FREE },
+        { "threads", required_argument, NULL, O_THREADS },
+        { "help", no_argument, NULL, 'h' },
+        GCF_END_LONGOPTS
+    };
+    optind = 1;
+    opterr = 0;
+    int ch;
+    while ((ch = getopt_long(argc, argv, ":o:h", lo, NULL)) != -1) {
+        switch (ch) {
+        case O_SEED:
+            if (!gcf_parse_u64(optarg, &seed))
+                return gcf_usage_error("gen", "--seed needs a number, got '%s'", optarg);
             have_seed = true;
-        } else if (strcmp(o, "--ops") == 0) {
-            if (!gcf_parse_u64(argv[++i], &ops) || ops > 10000000)
+            break;
+        case O_OPS:
+            if (!gcf_parse_u64(optarg, &ops) || ops > 10000000)
                 return gcf_usage_error("gen", "--ops needs a number up to 10000000, got '%s'",
-                                       argv[i]);
-        } else if (strcmp(o, "-o") == 0) {
-            out = argv[++i];
-        } else if (strcmp(o, "--count") == 0) {
-            if (!gcf_parse_u64(argv[++i], &count) || count == 0 || count > 1000000)
-                return gcf_usage_error("gen", "--count needs a number 1..1000000, got '%s'", argv[i]);
-        } else if (strcmp(o, "--clr-observable") == 0) {
-            clr = true;
-        } else if (strcmp(o, "--free-running") == 0) {
-            free_running = true;
-        } else if (strcmp(o, "--threads") == 0) {
-            if (!gcf_parse_u64(argv[++i], &threads) || threads < 2 || threads > HX_THREADS)
-                return gcf_usage_error("gen", "--threads needs a number 2..%d, got '%s'", HX_THREADS,
-                                       argv[i]);
-        } else {
-            return gcf_usage_error("gen", "unexpected argument '%s'", o);
+                                       optarg);
+            break;
+        case O_COUNT:
+            if (!gcf_parse_u64(optarg, &count) || count == 0 || count > 1000000)
+                return gcf_usage_error("gen", "--count needs a number 1..1000000, got '%s'",
+                                       optarg);
+            break;
+        case 'o': out = optarg; break;
+        case O_CLR: clr = true; break;
+        case O_FREE: free_running = true; break;
+        case O_THREADS:
+            if (!gcf_parse_u64(optarg, &threads) || threads < 2 || threads > HX_THREADS)
+                return gcf_usage_error("gen", "--threads needs a number 2..%d, got '%s'",
+                                       HX_THREADS, optarg);
+            break;
+        case 'h': return gen_usage();
+        default: return gcf_opt_error("gen", ch, argv);
         }
     }
+    if (optind < argc)
+        return gcf_usage_error("gen", "unexpected argument '%s'", argv[optind]);
     if (!have_seed)
         return gcf_usage_error("gen", "missing --seed N");
     if (count && !clr)
@@ -386,18 +417,30 @@ static int demo_usage(void)
 
 int gcf_cmd_demo(int argc, char **argv)
 {
-    if (gcf_wants_help(argc, argv))
-        return demo_usage();
     uint64_t depth = 14, rounds = 40, seed = 1;
-    for (int i = 1; i < argc; i += 2) {
-        uint64_t *dst = strcmp(argv[i], "--depth") == 0 ? &depth
-                      : strcmp(argv[i], "--rounds") == 0 ? &rounds
-                      : strcmp(argv[i], "--seed") == 0 ? &seed : NULL;
+    enum { O_DEPTH = GCF_OPT_LOCAL, O_ROUNDS, O_SEED };
+    static const struct option lo[] = {
+        { "depth", required_argument, NULL, O_DEPTH },
+        { "rounds", required_argument, NULL, O_ROUNDS },
+        { "seed", required_argument, NULL, O_SEED },
+        { "help", no_argument, NULL, 'h' },
+        GCF_END_LONGOPTS
+    };
+    optind = 1;
+    opterr = 0;
+    int ch, at;
+    while ((ch = getopt_long(argc, argv, ":h", lo, &at)) != -1) {
+        uint64_t *dst = ch == O_DEPTH ? &depth : ch == O_ROUNDS ? &rounds
+                      : ch == O_SEED ? &seed : NULL;
+        if (ch == 'h')
+            return demo_usage();
         if (!dst)
-            return gcf_usage_error("demo", "unexpected argument '%s'", argv[i]);
-        if (i + 1 >= argc || !gcf_parse_u64(argv[i + 1], dst))
-            return gcf_usage_error("demo", "%s needs a number", argv[i]);
+            return gcf_opt_error("demo", ch, argv);
+        if (!gcf_parse_u64(optarg, dst))
+            return gcf_usage_error("demo", "--%s needs a number", lo[at].name);
     }
+    if (optind < argc)
+        return gcf_usage_error("demo", "unexpected argument '%s'", argv[optind]);
     if (depth > 20 || rounds > 100000)
         return gcf_usage_error("demo", "--depth is at most 20 and --rounds at most 100000");
 

@@ -39,17 +39,6 @@ int gcf_usage_error(const char *cmd, const char *fmt, ...)
     return GCF_EXIT_USAGE;
 }
 
-bool gcf_wants_help(int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--") == 0)
-            break;
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-            return true;
-    }
-    return false;
-}
-
 bool gcf_parse_u64(const char *s, uint64_t *out)
 {
     if (!s || !*s || *s == '-' || *s == '+')

@@ -31,8 +31,6 @@ enum {
 /* ---- helpers (gcfuzz.c) ---- */
 /* "gcfuzz CMD: message" and a pointer to --help on stderr; returns 64. */
 int gcf_usage_error(const char *cmd, const char *fmt, ...);
-/* Is any argument --help or -h? */
-bool gcf_wants_help(int argc, char **argv);
 /* Parse a decimal (or 0x hex) unsigned number; false if malformed. */
 bool gcf_parse_u64(const char *s, uint64_t *out);
 
