@@ -13,3 +13,7 @@ if(TARGET mgc_plants AND TARGET gcf_harness AND NOT GCF_TSAN AND NOT GCF_VALGRIN
   add_test(NAME freerun_plants COMMAND freerun_plants 2 30)
   set_tests_properties(freerun_plants PROPERTIES LABELS threads TIMEOUT 900)
 endif()
+if(TARGET gcfuzz AND NOT GCF_VALGRIND)
+  add_test(NAME freerun/cli COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/freerun_cli.sh $<TARGET_FILE:gcfuzz>)
+  set_tests_properties(freerun/cli PROPERTIES LABELS "cli;threads" TIMEOUT 600)
+endif()

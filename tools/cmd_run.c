@@ -11,6 +11,7 @@
 #include "text.h"
 #include "codec.h"
 #include "minimize.h"
+#include "freerun.h"
 #include "options.h"
 
 #include <dirent.h>
@@ -51,6 +52,10 @@ typedef struct gcf_run_args {
     gcf_limit_opts lim;       /* minimize */
     const char *out;          /* minimize -o */
     const char *expect_path;  /* conformance --expect */
+    bool free_running;        /* run --free-running */
+    bool have_seed;           /* run --seed */
+    uint64_t seed;
+    uint64_t repeat;          /* run --repeat (free-running runs per program) */
     char **files;             /* the operands, in argv */
     int nfiles;
 } gcf_run_args;
@@ -63,11 +68,20 @@ static void gcf_print_skipped(const hx_target_ops *t)
         printf("target %s: not checked: %s\n", t->name, skipped);
 }
 
-enum { GCF_OPT_EXPECT = GCF_OPT_LOCAL };
+enum { GCF_OPT_EXPECT = GCF_OPT_LOCAL, GCF_OPT_FREE, GCF_OPT_SEED, GCF_OPT_REPEAT };
 
 /* run, repro, heap: the execution options only */
 static const struct option gcf_run_longopts[] = {
     GCF_COMMON_LONGOPTS, GCF_INPROC_LONGOPTS, GCF_END_LONGOPTS
+};
+/* run: also the free-running mode */
+static const struct option gcf_runcmd_longopts[] = {
+    GCF_COMMON_LONGOPTS,
+    GCF_INPROC_LONGOPTS,
+    { "free-running", no_argument, NULL, GCF_OPT_FREE },
+    { "seed", required_argument, NULL, GCF_OPT_SEED },
+    { "repeat", required_argument, NULL, GCF_OPT_REPEAT },
+    GCF_END_LONGOPTS
 };
 static const struct option gcf_conformance_longopts[] = {
     GCF_COMMON_LONGOPTS,
@@ -90,7 +104,8 @@ static int gcf_parse_args(int argc, char **argv, const char *usage, gcf_run_args
     bool minimize = strcmp(cmd, "minimize") == 0;
     const struct option *lo = minimize ? gcf_minimize_longopts
                             : strcmp(cmd, "conformance") == 0 ? gcf_conformance_longopts
-                                                              : gcf_run_longopts;
+                            : strcmp(cmd, "run") == 0 ? gcf_runcmd_longopts
+                                                      : gcf_run_longopts;
     memset(a, 0, sizeof *a);
     gcf_common_opts_init(&a->c);
     a->lim.rounds = 5;
@@ -114,9 +129,38 @@ static int gcf_parse_args(int argc, char **argv, const char *usage, gcf_run_args
         case 'h': printf("%s%s", usage, gcf_exec_opts_help); return 0;
         case 'o': a->out = optarg; break;
         case GCF_OPT_EXPECT: a->expect_path = optarg; break;
+        case GCF_OPT_FREE: a->free_running = true; break;
+        case GCF_OPT_SEED:
+            if (!gcf_parse_u64(optarg, &a->seed)) {
+                fprintf(stderr, "gcfuzz %s: --seed needs a number, got '%s'\n", cmd, optarg);
+                return GCF_EX_USAGE;
+            }
+            a->have_seed = true;
+            break;
+        case GCF_OPT_REPEAT:
+            if (!gcf_parse_u64(optarg, &a->repeat) || a->repeat < 1 || a->repeat > 1000000) {
+                fprintf(stderr, "gcfuzz %s: --repeat needs a number 1..1000000, got '%s'\n", cmd,
+                        optarg);
+                return GCF_EX_USAGE;
+            }
+            break;
         default: return gcf_opt_error(cmd, ch, argv);
         }
     }
+    if ((a->have_seed || a->repeat) && !a->free_running) {
+        fprintf(stderr, "gcfuzz %s: --seed and --repeat go with --free-running\n", cmd);
+        return GCF_EX_USAGE;
+    }
+    if (a->free_running &&
+        (a->c.target_name || a->c.target_lib || a->c.profile_name || a->c.o.stress ||
+         a->c.o.full_check || a->c.o.trace || a->c.o.fuzz)) {
+        fprintf(stderr, "gcfuzz %s: --free-running runs our runtime with its own checks; "
+                        "--target, --target-lib, --profile, --stress, --full, --trace and --fuzz "
+                        "do not apply\n", cmd);
+        return GCF_EX_USAGE;
+    }
+    if (!a->repeat)
+        a->repeat = 1;
     /* getopt_long has moved the operands after the options */
     a->files = argv + optind;
     a->nfiles = argc - optind;
@@ -154,10 +198,57 @@ static double gcf_now(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* --free-running (harness/freerun.c, docs/threads.md): the program's
+   thread sections at once; --repeat N runs on seeds S..S+N-1 (S: --seed,
+   else a hash of the program's canonical text, so a file replays with the
+   seed its report names) and stops at the first finding. */
+static int gcf_run_free(const char *path, const hx_program *p, const gcf_run_args *a)
+{
+    uint64_t seed = a->seed;
+    if (!a->have_seed) {
+        size_t len = 0;
+        char *text = hx_print_string(p, &len);
+        seed = 1469598103934665603ULL;
+        for (size_t i = 0; text && i < len; i++)
+            seed = (seed ^ (unsigned char)text[i]) * 1099511628211ULL;
+        free(text);
+    }
+    hx_exec_outcome r;
+    hx_freerun_stats st;
+    hx_exec_status s = HX_EXEC_PASS;
+    uint64_t k = 0;
+    for (;;) {
+        hx_freerun_options o = { seed + k, false };
+        s = hx_freerun_run(p, path, &o, &r, &st);
+        if (s != HX_EXEC_PASS || k + 1 >= a->repeat)
+            break;
+        hx_exec_outcome_free(&r);
+        k++;
+    }
+    if (s == HX_EXEC_PASS) {
+        if (!a->c.quiet)
+            printf("PASS %s (free-running: %u threads, %llu run(s) from seed %llu; last run: %zu "
+                   "steps, %llu skipped, %llu collections, %llu finalizer calls)\n",
+                   path, st.threads, (unsigned long long)a->repeat, (unsigned long long)seed,
+                   r.steps, (unsigned long long)st.skipped, (unsigned long long)r.gcs,
+                   (unsigned long long)r.fin_calls);
+    } else if (s == HX_EXEC_BAD_PROGRAM) {
+        hx_report_program_error(stderr, path, &r);
+    } else {
+        hx_report_print(stdout, path, &r);
+        printf("reproduce: gcfuzz run --free-running --seed %llu %s\n",
+               (unsigned long long)(seed + k), path);
+    }
+    hx_exec_outcome_free(&r);
+    return gcf_status_exit(s);
+}
+
 /* Run one loaded program and print its result; returns the exit status. */
 static int gcf_run_one(const char *path, const hx_program *p, const gcf_run_args *a,
                        bool views_at_end)
 {
+    if (a->free_running)
+        return gcf_run_free(path, p, a);
     hx_exec_outcome r;
     hx_exec_status s = views_at_end ? hx_exec_run_views(p, path, &a->c.o, &r)
                                     : hx_exec_run(p, path, &a->c.o, &r);
@@ -213,6 +304,10 @@ int gcf_cmd_run(int argc, char **argv)
                             "usage: gcfuzz run [options] FILE...\n"
                             "Runs .gcp programs on the runtime and the oracle in lockstep,\n"
                             "checking C1-C9 after every step and every expect line.\n"
+                            "--free-running: every `thread N` section at once on its own OS\n"
+                            "thread, with the checks that hold in every interleaving\n"
+                            "(docs/threads.md); --seed S picks where threads yield (default: a\n"
+                            "hash of the program), --repeat N runs N times on seeds S, S+1, ...\n"
                             "Exit: 0 all passed, 1 a check or expectation failed, 2 a bad program.\n",
                             &a);
     if (rc >= 0)
