@@ -33,10 +33,20 @@
 
 #include "program.h"
 
-#define HX_CODEC_VERSION      3
+#define HX_CODEC_VERSION      4
 #define HX_CODEC_VERSION_MIN  2       /* oldest version read: 3 only adds the
                                          fault section (flag bit 3), which no
-                                         version-2 input has */
+                                         version-2 input has; 4 adds loops
+                                         (.codec.loop), and an input whose
+                                         version byte is below 4 decodes as
+                                         it did before: no extension opcode,
+                                         no `i` slot */
+#define HX_CODEC_VERSION_LOOP 4       /* first version with the extension opcode */
+#define HX_CODEC_OP_EXT       0xE7u   /* version >= 4: opcode byte 0xE7 is the
+                                         extension opcode, the next byte b
+                                         names kind 24 + b % (kinds - 24);
+                                         below 4 it is a weighted opcode */
+#define HX_CODEC_SLOT_I       0xFEu   /* exact mode, in a block: slot `i+K`, K a var */
 #define HX_CODEC_EXACT_TAG    0xA0u   /* flags high nibble of exact mode */
 #define HX_CODEC_F_NAMES      0x01u   /* exact: a names section follows */
 #define HX_CODEC_F_EXPECT     0x02u   /* exact: expectations decode */
@@ -68,7 +78,18 @@
      HX_CODEC_MAX_LOH_THRESHOLD (larger values are reduced modulo);
    - no allocating finalizer allocates an object whose own finalizer
      allocates (.codec.fin-chain), so every drain allocates at most once per
-     pending entry. */
+     pending entry;
+   - loops (.codec.loop): a statement inside `repeat` blocks counts once per
+     iteration (the product of the counts around it) towards the totals
+     above and towards HX_CODEC_MAX_EXEC statements executed inside blocks
+     (each `}` once per iteration) and HX_CODEC_MAX_HEAVY collections and
+     drains executed inside blocks; a `repeat` whose count does not fit is
+     reduced modulo, a statement in a block that does not fit decodes as
+     the `}` closing it, blocks nest at most HX_LOOP_DEPTH_MAX deep, a `}`
+     with no block open decodes as `finalize` and the blocks still open at
+     the end are closed.  Fuzz mode gives every `repeat` at least one
+     iteration.  The statements outside blocks are bounded by
+     HX_CODEC_MAX_STMTS. */
 #define HX_CODEC_MAX_STMTS        1024u
 #define HX_CODEC_MAX_SLOTS        65536u
 #define HX_CODEC_MAX_OBJECT       (((uint64_t)8 << 20) + 4096)  /* 8 MiB + 4 KiB */
@@ -76,6 +97,8 @@
 #define HX_CODEC_MAX_SEGMENT      ((uint64_t)8 << 20)           /* 8 MiB */
 #define HX_CODEC_MAX_HARD         ((uint64_t)64 << 20)          /* 64 MiB */
 #define HX_CODEC_MAX_LOH_THRESHOLD ((uint64_t)1 << 20)          /* 1 MiB */
+#define HX_CODEC_MAX_EXEC         ((uint64_t)1 << 13)           /* statements run in blocks */
+#define HX_CODEC_MAX_HEAVY        ((uint64_t)256)               /* collect / finalize run in blocks */
 
 /* Whether p is within the bounds above (then decode(encode(p)) == p for p
    in normal form). */
@@ -101,6 +124,10 @@ bool hx_decode(const uint8_t *data, size_t len, hx_program *out);
 typedef struct hx_decode_opts {
     size_t max_stmts;
     uint64_t *steps;
+    /* .codec.loop: when not 0, replace HX_CODEC_MAX_EXEC, HX_CODEC_MAX_HEAVY
+       and HX_CODEC_MAX_TOTAL / HX_CODEC_MAX_SLOTS (`gcfuzz gen --scale`
+       asks for programs that reach scale; fuzzer inputs keep the bounds) */
+    uint64_t max_exec, max_heavy, max_total, max_slots;
 } hx_decode_opts;
 bool hx_decode_opt(const uint8_t *data, size_t len, const hx_decode_opts *o, hx_program *out);
 

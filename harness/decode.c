@@ -453,11 +453,43 @@ static charge rereg_charge(const hx_program *p)
     return m;
 }
 
-/* Whether c still fits after the totals so far. */
-static bool fits(charge so_far, charge c)
+/* The bounds in force (.codec.limits; hx_decode_opts may raise them). */
+typedef struct limits {
+    uint64_t total, slots, exec, heavy;
+} limits;
+
+static const limits default_limits = {
+    HX_CODEC_MAX_TOTAL, HX_CODEC_MAX_SLOTS, HX_CODEC_MAX_EXEC, HX_CODEC_MAX_HEAVY
+};
+
+static uint64_t mul_sat(uint64_t a, uint64_t b)
 {
-    return so_far.bytes + c.bytes <= HX_CODEC_MAX_TOTAL &&
-           so_far.slots + c.slots <= HX_CODEC_MAX_SLOTS;
+    return a && b > UINT64_MAX / a ? UINT64_MAX : a * b;
+}
+
+/* c charged m times (a statement in blocks runs m times, .codec.loop). */
+static charge charge_times(charge c, uint64_t m)
+{
+    charge r = { mul_sat(c.bytes, m), mul_sat(c.slots, m) };
+    return r;
+}
+
+/* Whether c still fits after the totals so far. */
+static bool fits_in(const limits *l, charge so_far, charge c)
+{
+    return c.bytes <= l->total && so_far.bytes <= l->total - c.bytes &&
+           c.slots <= l->slots && so_far.slots <= l->slots - c.slots;
+}
+
+/* Whether n more executions fit after used of max. */
+static bool room(uint64_t used, uint64_t n, uint64_t max)
+{
+    return used <= max && n <= max - used;
+}
+
+static bool is_heavy(hx_stmt_kind k)
+{
+    return k == HX_ST_COLLECT || k == HX_ST_FINALIZE;
 }
 
 static void add_charge(charge *so_far, charge c)
@@ -491,8 +523,36 @@ const char *hx_codec_beyond_limits(const hx_program *p)
             return "an allocating finalizer allocates a type whose finalizer allocates";
     }
     charge total = { 0, 0 }, rereg = rereg_charge(p);
+    const limits *l = &default_limits;
+    uint64_t mult[HX_LOOP_DEPTH_MAX + 1], exec = 0, heavy = 0;
+    unsigned depth = 0;
+    mult[0] = 1;
     for (size_t i = 0; i < p->nstmts; i++) {
         const hx_stmt *s = &p->stmts[i];
+        if (hx_stmt_closes(s->kind)) {      /* charged with its `repeat` */
+            if (!depth)
+                return "a '}' without a block";
+            depth--;
+            continue;
+        }
+        uint64_t m = mult[depth];
+        if (depth) {                        /* .codec.loop, as decode_stmt */
+            if (!room(exec, m, l->exec) || (is_heavy(s->kind) && !room(heavy, m, l->heavy)))
+                return "statements in repeat blocks beyond the binary format's bounds";
+            exec += m;
+            if (is_heavy(s->kind))
+                heavy += m;
+        }
+        if (hx_stmt_opens(s->kind)) {
+            if (depth == HX_LOOP_DEPTH_MAX)
+                return "repeat blocks nested too deep";
+            uint64_t n = mul_sat(m, s->count);
+            if (!room(exec, n, l->exec))
+                return "statements in repeat blocks beyond the binary format's bounds";
+            exec += n;
+            mult[++depth] = n;
+            continue;
+        }
         charge c = { 0, 0 };
         if (s->kind == HX_ST_NEW) {
             const hx_type *t = &p->types[s->type];
@@ -502,10 +562,13 @@ const char *hx_codec_beyond_limits(const hx_program *p)
         } else if (s->kind == HX_ST_REREGISTER) {
             c = rereg;
         }
-        if (!fits(total, c))
+        c = charge_times(c, m);
+        if (!fits_in(l, total, c))
             return "allocations beyond the binary format's totals (bytes or reference slots)";
         add_charge(&total, c);
     }
+    if (depth)
+        return "a repeat block without its '}'";
     return NULL;
 }
 
@@ -526,7 +589,28 @@ typedef struct decoder {
     bool may_oom;           /* fuzz: hard limit set, `new` may give null */
     charge allocated;       /* charged to the allocation totals so far */
     charge rereg;           /* what a `reregister` charges */
+    /* .codec.loop */
+    unsigned version;       /* byte 0 */
+    size_t max_stmts;       /* statements in all, the closing `}`s included */
+    limits lim;
+    uint64_t exec, heavy;   /* executions inside blocks charged so far */
+    unsigned depth;         /* open blocks */
+    uint64_t mult[HX_LOOP_DEPTH_MAX + 1];   /* executions per iteration of
+                                               the statements at each depth */
+    uint64_t count[HX_LOOP_DEPTH_MAX];      /* each open block's count */
+    /* fuzz mode: the locals' and handles' state at each open block's head
+       (.codec.loop-valid) */
+    hx_cstate_local *snap[HX_LOOP_DEPTH_MAX];
+    uint32_t snap_n[HX_LOOP_DEPTH_MAX];
+    bool *hsnap[HX_LOOP_DEPTH_MAX];
+    uint32_t hsnap_n[HX_LOOP_DEPTH_MAX];
 } decoder;
+
+/* Whether c fits, charged once per execution at the current depth. */
+static bool fits(const decoder *dc, charge so_far, charge c)
+{
+    return fits_in(&dc->lim, so_far, charge_times(c, dc->mult[dc->depth]));
+}
 
 static bool valid_name(const char *s)
 {
@@ -908,9 +992,44 @@ static uint32_t op_small(decoder *dc, uint32_t limit)
     return x < limit ? x : x % 4u;
 }
 
-static uint64_t op_slot(decoder *dc, uint32_t obj)
+/* `i+K` in the innermost block (.codec.loop): whether every iteration's
+   slot K + index is in range for local obj's static type (an unknown type:
+   only exact mode, where range is a run-time matter). */
+static bool islot_ok(decoder *dc, uint32_t obj, uint64_t k)
+{
+    uint64_t n = dc->count[dc->depth - 1];
+    const hx_cstate_local *l = &dc->cs.locals[obj];
+    if (n == 0 || l->type == HX_NONE)
+        return dc->exact;
+    const hx_type *t = &dc->p->types[l->type];
+    uint64_t range = t->kind == HX_TYPE_FIXED ? t->nrefs
+                     : t->kind == HX_TYPE_REF_ARRAY ? l->length : 0;
+    return k < range && n - 1 < range - k;
+}
+
+static uint64_t op_slot(decoder *dc, uint32_t obj, bool *islot)
 {
     uint8_t x = rd_u8(&dc->r);
+    *islot = false;
+    if (dc->depth && dc->version >= HX_CODEC_VERSION_LOOP) {
+        /* .codec.loop: in a block, exact mode's 0xFE + var is `i+K`; fuzz
+           mode's 0xE0..0xFE is `i+(x - 0xE0)` when every iteration's slot
+           is in range (else an ordinary slot) */
+        if (dc->exact && x == HX_CODEC_SLOT_I) {
+            uint64_t k = rd_var(&dc->r);
+            const hx_cstate_local *l = &dc->cs.locals[obj];
+            const hx_type *t = l->type == HX_NONE ? NULL : &dc->p->types[l->type];
+            uint64_t n = dc->count[dc->depth - 1];
+            if (t && t->kind == HX_TYPE_FIXED && n && (k >= t->nrefs || n - 1 >= t->nrefs - k))
+                return k % t->nrefs;    /* .codec.total: out of range for the type */
+            *islot = true;
+            return k;
+        }
+        if (!dc->exact && x >= 0xE0 && x <= 0xFE && islot_ok(dc, obj, x - 0xE0u)) {
+            *islot = true;
+            return x - 0xE0u;
+        }
+    }
     bool esc = x == 0xFF;
     uint64_t v = esc ? rd_var(&dc->r) : x;
     const hx_cstate_local *l = &dc->cs.locals[obj];
@@ -930,8 +1049,11 @@ static uint64_t op_slot(decoder *dc, uint32_t obj)
    the statement table (stmts.def). */
 #define OPCODE_DIRECT 0xE8u  /* opcode 0xE8 + k: statement kind k exactly */
 
-static hx_stmt_kind opcode_kind(uint8_t b)
+static hx_stmt_kind opcode_kind(decoder *dc, uint8_t b)
 {
+    if (b == HX_CODEC_OP_EXT && dc->version >= HX_CODEC_VERSION_LOOP)
+        return (hx_stmt_kind)(0x100u - OPCODE_DIRECT +
+                              rd_u8(&dc->r) % (HX_ST_KIND_COUNT - (0x100u - OPCODE_DIRECT)));
     if (b >= OPCODE_DIRECT)
         return (hx_stmt_kind)(b - OPCODE_DIRECT);
     unsigned acc = 0;
@@ -941,6 +1063,33 @@ static hx_stmt_kind opcode_kind(uint8_t b)
             return (hx_stmt_kind)k;
     }
     return HX_ST_FINALIZE;
+}
+
+/* A repetition count (.codec.loop): 0xFF + var exactly; otherwise small
+   counts (1..16) half the time, powers of two up to 32768 and multiples
+   of 1000 up to 64000; then reduced so the block's `}` executions fit the
+   bound, and at least 1 in fuzz mode (the block's body then runs in
+   every execution, .codec.loop-valid). */
+static uint64_t op_repeat(decoder *dc)
+{
+    uint8_t b = rd_u8(&dc->r);
+    uint64_t n;
+    if (b == 0xFF)
+        n = rd_var(&dc->r);
+    else if (b < 0x80)
+        n = 1 + b % 16;
+    else if (b < 0xC0)
+        n = (uint64_t)1 << (b % 16);
+    else
+        n = 1000 * (uint64_t)(1 + (b & 63));
+    uint64_t m = dc->mult[dc->depth];
+    uint64_t left = dc->exec <= dc->lim.exec ? dc->lim.exec - dc->exec : 0;
+    uint64_t max = m ? left / m : UINT64_MAX;   /* m == 0: a block that never runs */
+    if (n > max)
+        n %= max + 1;
+    if (!dc->exact && n == 0)
+        n = max ? 1 : 0;
+    return n;
 }
 
 /* dst = new T[len]; tsel chooses the type when given (conversions).
@@ -966,21 +1115,22 @@ static bool decode_new(decoder *dc, hx_stmt *tmp, int tsel)
         uint8_t s = rd_u8(&dc->r);
         uint64_t len = s == 0xFF ? rd_var(&dc->r) : size_dist(&p->heap, t, s);
         len = clamp_length(t, len, HX_CODEC_MAX_OBJECT);
-        if (!fits(dc->allocated, alloc_charge(p, t, len)))
+        if (!fits(dc, dc->allocated, alloc_charge(p, t, len)))
             len %= 64;
-        if (!fits(dc->allocated, alloc_charge(p, t, len)))
+        if (!fits(dc, dc->allocated, alloc_charge(p, t, len)))
             len = 0;
         tmp->length = len;
     }
     charge c = alloc_charge(p, t, tmp->length);
-    if (!fits(dc->allocated, c)) {
+    if (!fits(dc, dc->allocated, c)) {
         memset(tmp, 0, sizeof *tmp);
         tmp->src = HX_NULL;
-        tmp->kind = HX_ST_COLLECT;
+        /* in a block: the `}` closing it (.codec.loop) */
+        tmp->kind = dc->depth ? HX_ST_END : HX_ST_COLLECT;
         tmp->gen = 0;
         return true;
     }
-    add_charge(&dc->allocated, c);
+    add_charge(&dc->allocated, charge_times(c, dc->mult[dc->depth]));
     return true;
 }
 
@@ -1018,7 +1168,10 @@ static bool decode_operand(decoder *dc, const hx_bin_el *e, hx_stmt *tmp, uint8_
         tmp->hkind = (hx_handle_kind)(rd_u8(&dc->r) % HX_HANDLE_KIND_COUNT);
         return true;
     case HX_BN_SLOT:
-        tmp->slot = op_slot(dc, tmp->obj);
+        tmp->slot = op_slot(dc, tmp->obj, &tmp->islot);
+        return true;
+    case HX_BN_REPEAT:
+        tmp->count = op_repeat(dc);
         return true;
     case HX_BN_STATIC:
         tmp->stat = op_small(dc, HX_STATICS);
@@ -1045,15 +1198,135 @@ static bool decode_operand(decoder *dc, const hx_bin_el *e, hx_stmt *tmp, uint8_
     }
 }
 
+/* ---- loops (.codec.loop) ---------------------------------------------- */
+
+/* .codec.loop-valid (fuzz mode): a local bound at the head of an open
+   block may change inside it only to a state at least as good (bound;
+   certainly non-null with the same type and length if it was), and a
+   handle live there is not freed, so what the body's operands were chosen
+   for holds in every iteration, and what follows the block sees at least
+   the state after the first iteration.  A local unbound at the head is
+   bound by the body before any use, in every iteration. */
+static bool local_pinned(const decoder *dc, uint32_t x, hx_cstate_local nl)
+{
+    for (unsigned d = 0; d < dc->depth; d++) {
+        if (x >= dc->snap_n[d] || !dc->snap[d][x].bound)
+            continue;
+        const hx_cstate_local *s0 = &dc->snap[d][x];
+        if (!nl.bound || (s0->nonnull && (!nl.nonnull || nl.type != s0->type ||
+                                          nl.length != s0->length)))
+            return true;
+    }
+    return false;
+}
+
+static bool handle_pinned(const decoder *dc, uint32_t h)
+{
+    for (unsigned d = 0; d < dc->depth; d++)
+        if (h < dc->hsnap_n[d] && dc->hsnap[d][h])
+            return true;
+    return false;
+}
+
+static void loop_fix(decoder *dc, hx_stmt *t)
+{
+    if (dc->exact || !dc->depth || dc->oom)
+        return;
+    const hx_stmt_info *in = hx_stmt_info_of(t->kind);
+    const hx_cstate_local unbound = { false, false, HX_NONE, 0 };
+    if ((in->flags & HX_SF_UNBIND) && local_pinned(dc, t->obj, unbound)) {
+        uint32_t o = t->obj;            /* `drop x` -> `l = x` */
+        t->kind = HX_ST_COPY;
+        t->obj = 0;
+        t->src = o;
+        t->dst = new_local(dc, NULL);
+        return;
+    }
+    if ((in->flags & HX_SF_HANDLE_FREE) && handle_pinned(dc, t->handle)) {
+        t->kind = HX_ST_TARGET;         /* `free h` -> `l = target h` */
+        t->dst = new_local(dc, NULL);
+        return;
+    }
+    if (!hx_stmt_has(t->kind, HX_FIELD_dst) || t->dst == HX_NONE)
+        return;
+    hx_cstate_local nl = { true, false, HX_NONE, 0 };
+    if (hx_stmt_has(t->kind, HX_FIELD_type)) {
+        nl.nonnull = !dc->may_oom;
+        nl.type = t->type;
+        nl.length = t->length;
+    } else if (in->flags & HX_SF_COPY) {
+        nl = dc->cs.locals[t->src];
+    }
+    if (local_pinned(dc, t->dst, nl))
+        t->dst = new_local(dc, NULL);
+}
+
+/* A block opens: remember the state at its head. */
+static void loop_push(decoder *dc, const hx_stmt *s)
+{
+    unsigned d = dc->depth;
+    dc->count[d] = s->count;
+    dc->mult[d + 1] = mul_sat(dc->mult[d], s->count);
+    dc->snap[d] = NULL;
+    dc->hsnap[d] = NULL;
+    dc->snap_n[d] = dc->hsnap_n[d] = 0;
+    if (!dc->exact) {
+        hx_program *p = dc->p;
+        dc->snap[d] = malloc((p->nlocals ? p->nlocals : 1) * sizeof(hx_cstate_local));
+        dc->hsnap[d] = malloc(p->nhandles ? p->nhandles : 1);
+        if (!dc->snap[d] || !dc->hsnap[d]) {
+            dc->oom = true;
+        } else {
+            memcpy(dc->snap[d], dc->cs.locals, p->nlocals * sizeof(hx_cstate_local));
+            memcpy(dc->hsnap[d], dc->cs.handle_live, p->nhandles);
+            dc->snap_n[d] = p->nlocals;
+            dc->hsnap_n[d] = p->nhandles;
+        }
+    }
+    dc->depth++;
+}
+
+static void loop_pop(decoder *dc)
+{
+    dc->depth--;
+    free(dc->snap[dc->depth]);
+    free(dc->hsnap[dc->depth]);
+    dc->snap[dc->depth] = NULL;
+    dc->hsnap[dc->depth] = NULL;
+}
+
 static bool decode_stmt(decoder *dc)
 {
     hx_program *p = dc->p;
     hx_stmt tmp;
     memset(&tmp, 0, sizeof tmp);
     tmp.src = HX_NULL;
-    tmp.kind = opcode_kind(rd_u8(&dc->r));
+    tmp.kind = opcode_kind(dc, rd_u8(&dc->r));
     if ((unsigned)tmp.kind >= HX_ST_KIND_COUNT || (hx_stmt_is_expect(tmp.kind) && !dc->expect))
         tmp.kind = HX_ST_FINALIZE;
+    /* .codec.loop: a `}` needs a block; in a block, a statement that does
+       not fit the bounds (or a block too deep) closes it */
+    if (hx_stmt_closes(tmp.kind) && !dc->depth)
+        tmp.kind = HX_ST_FINALIZE;
+    bool heavy_charged = false;
+    if (dc->depth && !hx_stmt_closes(tmp.kind)) {
+        uint64_t m = dc->mult[dc->depth];
+        if (!room(dc->exec, m, dc->lim.exec) ||
+            (is_heavy(tmp.kind) && !room(dc->heavy, m, dc->lim.heavy)) ||
+            (hx_stmt_opens(tmp.kind) && dc->depth == HX_LOOP_DEPTH_MAX)) {
+            tmp.kind = HX_ST_END;
+        } else {
+            dc->exec += m;
+            if (is_heavy(tmp.kind)) {
+                dc->heavy += m;
+                heavy_charged = true;
+            }
+        }
+    }
+    if (hx_stmt_opens(tmp.kind) && dc->depth == HX_LOOP_DEPTH_MAX)
+        tmp.kind = HX_ST_FINALIZE;      /* depth 0 cannot be the maximum */
+    if (hx_stmt_opens(tmp.kind) && p->nstmts + dc->depth + 2 > dc->max_stmts)
+        tmp.kind = dc->depth ? HX_ST_END : HX_ST_FINALIZE;  /* no room for its `}` */
     uint8_t byte = 0;
     bool conv = false;
     const hx_bin_el *ops = hx_stmt_table[tmp.kind].bin;
@@ -1066,12 +1339,12 @@ static bool decode_stmt(decoder *dc)
     }
     if (!conv && tmp.kind == HX_ST_REREGISTER && dc->rereg.bytes) {
         /* .codec.limits: a reregistered allocating finalizer allocates again */
-        if (!fits(dc->allocated, dc->rereg)) {
-            tmp.kind = HX_ST_COLLECT;
+        if (!fits(dc, dc->allocated, dc->rereg)) {
+            tmp.kind = dc->depth ? HX_ST_END : HX_ST_COLLECT;
             tmp.gen = 0;
             tmp.obj = 0;
         } else {
-            add_charge(&dc->allocated, dc->rereg);
+            add_charge(&dc->allocated, charge_times(dc->rereg, dc->mult[dc->depth]));
         }
     }
     if (dc->oom || tmp.dst == HX_NONE || tmp.handle == HX_NONE)
@@ -1083,6 +1356,24 @@ static bool decode_stmt(decoder *dc)
         if (!decode_new(dc, &tmp, byte == 0xFF ? 0 : byte))
             return false;
     }
+    if (hx_stmt_opens(tmp.kind)) {
+        uint64_t m = dc->mult[dc->depth];
+        uint64_t n = mul_sat(m, tmp.count);     /* the `}` runs once per iteration */
+        if (!dc->exact && tmp.count == 0)       /* no iteration fits */
+            tmp.kind = dc->depth ? HX_ST_END : HX_ST_FINALIZE;
+        else
+            dc->exec += n;
+    }
+    if (dc->depth && is_heavy(tmp.kind) && !heavy_charged) {   /* converted */
+        uint64_t m = dc->mult[dc->depth];
+        if (room(dc->heavy, m, dc->lim.heavy))
+            dc->heavy += m;
+        else
+            tmp.kind = HX_ST_END;
+    }
+    loop_fix(dc, &tmp);
+    if (dc->oom || tmp.dst == HX_NONE || tmp.handle == HX_NONE)
+        return false;
     hx_stmt *s = hx_program_append(p, tmp.kind);
     if (!s || !hx_cstate_reserve(&dc->cs, p))
         return false;
@@ -1090,7 +1381,11 @@ static bool decode_stmt(decoder *dc)
     hx_cstate_step(&dc->cs, p, s);
     if (s->kind == HX_ST_NEW && dc->may_oom)
         hx_cstate_maybe_null(&dc->cs, p, s->dst);   /* .codec.oom */
-    return true;
+    if (hx_stmt_opens(s->kind))
+        loop_push(dc, s);
+    else if (hx_stmt_closes(s->kind))
+        loop_pop(dc);
+    return !dc->oom;
 }
 
 /* ==== Driver ========================================================== */
@@ -1116,9 +1411,23 @@ bool hx_decode_opt(const uint8_t *data, size_t len, const hx_decode_opts *o, hx_
     dc.r.p = data;
     dc.r.n = data ? len : 0;
     dc.p = out;
+    dc.lim = default_limits;
+    if (o && o->max_exec)
+        dc.lim.exec = o->max_exec;
+    if (o && o->max_heavy)
+        dc.lim.heavy = o->max_heavy;
+    if (o && o->max_total)
+        dc.lim.total = o->max_total;
+    if (o && o->max_slots)
+        dc.lim.slots = o->max_slots;
+    dc.mult[0] = 1;
+    dc.max_stmts = max_stmts;
     hx_program_init(out);
     hx_cstate_init(&dc.cs);
-    (void)rd_u8(&dc.r);                     /* version: every value -> this layout */
+    /* version: every value -> this layout, but below 4 byte 0xE7 is an
+       ordinary opcode and no slot is `i` (.codec.loop) */
+    dc.version = dc.r.n ? dc.r.p[0] : HX_CODEC_VERSION;
+    (void)rd_u8(&dc.r);
     uint8_t flags = rd_u8(&dc.r);
     dc.exact = (flags & 0xF0u) == HX_CODEC_EXACT_TAG;
     dc.expect = dc.exact && (flags & HX_CODEC_F_EXPECT);
@@ -1163,8 +1472,16 @@ bool hx_decode_opt(const uint8_t *data, size_t len, const hx_decode_opts *o, hx_
     }
     dc.rereg = rereg_charge(out);
     bool ok = !dc.oom && hx_cstate_reserve(&dc.cs, out);
-    while (ok && rd_more(&dc.r) && out->nstmts < max_stmts)
+    while (ok && rd_more(&dc.r) && out->nstmts + dc.depth < max_stmts)
         ok = decode_stmt(&dc);
+    while (ok && dc.depth) {                /* close the blocks still open */
+        hx_stmt *s = hx_program_append(out, HX_ST_END);
+        ok = s != NULL;
+        if (ok)
+            loop_pop(&dc);
+    }
+    while (dc.depth)
+        loop_pop(&dc);
     if (o && o->steps)
         *o->steps = dc.r.i + dc.cs.ops + out->nstmts;
     hx_cstate_free(&dc.cs);

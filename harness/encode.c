@@ -166,8 +166,12 @@ static void enc_operand(writer *w, hx_cstate *cs, const hx_program *p, const hx_
         enc_handle_use(w, cs, p, s->handle);
         break;
     case HX_BN_SLOT:
-        wr_u8(w, 0xFF);
+        wr_u8(w, s->islot ? HX_CODEC_SLOT_I : 0xFF);    /* .codec.loop */
         wr_var(w, s->slot);
+        break;
+    case HX_BN_REPEAT:
+        wr_u8(w, 0xFF);
+        wr_var(w, s->count);
         break;
     case HX_BN_HKIND:
     case HX_BN_STATIC:
@@ -189,7 +193,13 @@ static void enc_operand(writer *w, hx_cstate *cs, const hx_program *p, const hx_
 
 static void enc_stmt(writer *w, hx_cstate *cs, const hx_program *p, const hx_stmt *s)
 {
-    wr_u8(w, (uint8_t)(0xE8u + (unsigned)s->kind));
+    unsigned k = (unsigned)s->kind;
+    if (k < 0x100u - 0xE8u) {
+        wr_u8(w, (uint8_t)(0xE8u + k));
+    } else {                            /* .codec.loop: the extension opcode */
+        wr_u8(w, HX_CODEC_OP_EXT);
+        wr_u8(w, (uint8_t)(k - (0x100u - 0xE8u)));
+    }
     for (const hx_bin_el *e = hx_stmt_table[s->kind].bin; e->bn != HX_BN_END; e++)
         enc_operand(w, cs, p, s, e);
 }

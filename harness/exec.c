@@ -450,6 +450,16 @@ void hx_orc_type(const hx_type *ty, orc_type_desc *od)
     od->critical = ty->critical;
 }
 
+/* The finalizer drain's bound: per statement executed (loops included,
+   .prog.loop), capped so the product cannot overflow. */
+static uint64_t hx_drain_limit(const hx_program *p)
+{
+    uint64_t n = hx_program_exec_count(p);
+    if (n > ((uint64_t)1 << 32))
+        n = (uint64_t)1 << 32;
+    return HX_FIN_DRAIN_BASE + HX_FIN_DRAIN_PER_STMT * n;
+}
+
 static bool hx_setup(hx_exec *x)
 {
     const hx_program *p = x->p;
@@ -478,7 +488,7 @@ static bool hx_setup(hx_exec *x)
     tc.clr_profile = oc.profile == ORC_PROFILE_CLR;
     tc.threads = hx_program_threads(p);
     tc.nlocals = p->nlocals;
-    tc.fin_drain_limit = HX_FIN_DRAIN_BASE + HX_FIN_DRAIN_PER_STMT * (uint64_t)p->nstmts;
+    tc.fin_drain_limit = hx_drain_limit(p);
     hx_exec_keep *k = x->o->keep;
     if (k && k->t && k->ops == x->ops && x->ops->reset &&
         x->ops->reset(k->t, &tc, hx_on_event, x)) {
@@ -673,8 +683,7 @@ static void hx_st_finalize(hx_exec *x, const hx_stmt *s)
         hx_exec_fail(x, "PE", "drain-limit", 0,
                      "`%s`: the finalizer drain did not end within %llu finalizer calls "
                      "(finalizers keep allocating and every allocation collects)",
-                     text, (unsigned long long)(HX_FIN_DRAIN_BASE +
-                                                HX_FIN_DRAIN_PER_STMT * (uint64_t)x->p->nstmts));
+                     text, (unsigned long long)hx_drain_limit(x->p));
         x->out->status = HX_EXEC_BAD_PROGRAM;
         return;
     }
@@ -959,6 +968,11 @@ static void hx_st_thread(hx_exec *x, const hx_stmt *s)
     }
 }
 
+/* `repeat N {` and `}`: the run loop moves through the block
+   (.prog.loop); nothing happens on either side. */
+static void hx_st_repeat(hx_exec *x, const hx_stmt *s) { (void)x; (void)s; }
+static void hx_st_end(hx_exec *x, const hx_stmt *s) { (void)x; (void)s; }
+
 /* ==== one step =========================================================== */
 
 /* Each kind's step, by the statement table (stmts.def: hx_st_<fn>). */
@@ -1073,8 +1087,42 @@ static hx_exec_status hx_run(const hx_program *p, const char *file, const hx_exe
     }
     HX_AVER(hx_exec_check(&x));
     hx_compare(&x);   /* the empty heap */
+    /* .prog.loop: the open blocks (first statement of the body, iterations
+       left, the index), innermost last */
+    struct { size_t body; uint64_t left, idx; } loop[HX_LOOP_DEPTH_MAX];
+    unsigned depth = 0;
+    uint64_t executed = 0;
+    hx_stmt resolved;
     for (size_t i = 0; i < p->nstmts && !x.stop; i++) {
         const hx_stmt *s = &p->stmts[i];
+        if (hx_stmt_opens(s->kind) || hx_stmt_closes(s->kind))
+            out->steps = (size_t)++executed;    /* hx_program_exec_count */
+        if (hx_stmt_opens(s->kind)) {
+            if (s->count == 0) {            /* skip the block */
+                i = hx_program_block_end(p, i);
+                continue;
+            }
+            loop[depth].body = i + 1;
+            loop[depth].left = s->count;
+            loop[depth++].idx = 0;
+            continue;
+        }
+        if (hx_stmt_closes(s->kind)) {
+            if (--loop[depth - 1].left > 0) {
+                loop[depth - 1].idx++;
+                i = loop[depth - 1].body - 1;
+            } else {
+                depth--;
+            }
+            continue;
+        }
+        if (s->islot && depth) {
+            resolved = *s;                  /* `x.i+K`: slot K + index */
+            resolved.slot += loop[depth - 1].idx;
+            resolved.islot = false;
+            s = &resolved;
+        }
+        executed++;
         x.step = i;
         x.st = s;
         if (o->progress)
@@ -1092,7 +1140,7 @@ static hx_exec_status hx_run(const hx_program *p, const char *file, const hx_exe
         if (o->prof)
             o->prof->phase = HX_PROF_STEP;
         hx_step(&x, s);
-        out->steps = i + 1;
+        out->steps = (size_t)executed;
         if (!x.stop && !hx_stmt_is_expect(s->kind))
             hx_check(&x, s);
         if (o->prof)

@@ -505,12 +505,18 @@ static bool type_check(const hx_program *p, uint32_t i, hx_diag *d)
    unknown.  A store or load whose local's static type is a fixed type
    without that slot, or a byte array, is invalid. */
 static bool slot_check(const hx_program *p, const hx_stmt *s, const uint32_t *stype,
-                       hx_diag *d)
+                       uint64_t count, hx_diag *d)
 {
     uint32_t ty = stype[s->obj];
     if (ty == HX_NONE)
         return true;
     const hx_type *t = &p->types[ty];
+    if (s->islot && t->kind == HX_TYPE_FIXED && count > 0 && s->slot + count - 1 >= t->nrefs)
+        return fail(d, s->pos, "slot i+%llu out of range in a repeat of %llu: '%s' is a %s with "
+                    "%u reference slots", (unsigned long long)s->slot, (unsigned long long)count,
+                    p->locals[s->obj], t->name, (unsigned)t->nrefs);
+    if (s->islot && t->kind == HX_TYPE_FIXED)
+        return true;        /* a block that never runs */
     if (t->kind == HX_TYPE_BYTE_ARRAY)
         return fail(d, s->pos, "slot %llu out of range: '%s' is a %s, a byte array with no "
                     "reference slots", (unsigned long long)s->slot, p->locals[s->obj], t->name);
@@ -673,18 +679,63 @@ bool hx_program_check(const hx_program *p, hx_diag *d)
         fail(d, none, "out of memory");
     for (uint32_t i = 0; ok && i < p->nlocals; i++)
         stype[i] = HX_NONE;
+    /* .prog.loop: blocks balanced, at most HX_LOOP_DEPTH_MAX deep; at a
+       block's head the locals its body binds have an unknown static type
+       (a later iteration sees what the body left), and after it those
+       whose type the body may change too */
+    size_t nl = p->nlocals ? p->nlocals : 1;
+    uint32_t *saved = ok ? malloc(HX_LOOP_DEPTH_MAX * nl * sizeof(uint32_t)) : NULL;
+    uint64_t counts[HX_LOOP_DEPTH_MAX];
+    size_t heads[HX_LOOP_DEPTH_MAX];
+    unsigned depth = 0;
+    if (ok && !saved)
+        ok = fail(d, none, "out of memory");
     for (size_t i = 0; i < p->nstmts && ok; i++) {
         const hx_stmt *s = &p->stmts[i];
         ok = stmt_check(p, s, named, d);
+        if (ok && s->islot && !depth)
+            ok = fail(d, s->pos, "slot `i` outside a repeat block");
         if (ok && hx_stmt_has(s->kind, HX_FIELD_slot))
-            ok = slot_check(p, s, stype, d);
+            ok = slot_check(p, s, stype, depth ? counts[depth - 1] : 0, d);
         if (!ok)
             break;
         if (hx_stmt_has(s->kind, HX_FIELD_handle) &&
             text_role(s->kind, HX_FIELD_handle) == HX_TX_HANDLE_BIND)
             named[s->handle] = true;
+        if (hx_stmt_opens(s->kind)) {
+            if (depth == HX_LOOP_DEPTH_MAX) {
+                ok = fail(d, s->pos, "repeat blocks nested deeper than %d", HX_LOOP_DEPTH_MAX);
+                break;
+            }
+            size_t end = hx_program_block_end(p, i);
+            if (end == HX_NONE) {
+                ok = fail(d, s->pos, "repeat block without its closing '}'");
+                break;
+            }
+            memcpy(saved + depth * nl, stype, p->nlocals * sizeof(uint32_t));
+            for (size_t j = i + 1; j < end; j++) {
+                uint32_t b = hx_stmt_binds_local(&p->stmts[j]);
+                if (b != HX_NONE)
+                    stype[b] = HX_NONE;
+            }
+            counts[depth] = s->count;
+            heads[depth++] = i;
+        } else if (hx_stmt_closes(s->kind)) {
+            if (!depth) {
+                ok = fail(d, s->pos, "'}' without a repeat block to close");
+                break;
+            }
+            depth--;
+            const uint32_t *before = saved + depth * nl;
+            for (size_t j = heads[depth] + 1; j < i; j++) {
+                uint32_t b = hx_stmt_binds_local(&p->stmts[j]);
+                if (b != HX_NONE && stype[b] != before[b])
+                    stype[b] = HX_NONE;
+            }
+        }
         hx_stmt_static_type(s, stype);
     }
+    free(saved);
     free(named);
     free(stype);
     return ok;
@@ -831,10 +882,67 @@ void hx_program_renumber(hx_program *p)
         p->types[i].pos.line = line++;
         p->types[i].pos.col = 1;
     }
+    unsigned depth = 0;     /* hx_print indents a block's body by 2 */
     for (size_t i = 0; i < p->nstmts; i++) {
+        if (hx_stmt_closes(p->stmts[i].kind) && depth)
+            depth--;
         p->stmts[i].pos.line = line++;
-        p->stmts[i].pos.col = 1;
+        p->stmts[i].pos.col = 1 + 2 * depth;
+        if (hx_stmt_opens(p->stmts[i].kind))
+            depth++;
     }
+}
+
+size_t hx_program_block_end(const hx_program *p, size_t i)
+{
+    size_t depth = 0;
+    for (size_t j = i; j < p->nstmts; j++) {
+        if (hx_stmt_opens(p->stmts[j].kind))
+            depth++;
+        else if (hx_stmt_closes(p->stmts[j].kind) && --depth == 0)
+            return j;
+    }
+    return HX_NONE;
+}
+
+static uint64_t sat_mul(uint64_t a, uint64_t b)
+{
+    return a && b > UINT64_MAX / a ? UINT64_MAX : a * b;
+}
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+uint64_t hx_program_exec_count(const hx_program *p)
+{
+    uint64_t mult[HX_LOOP_DEPTH_MAX + 1], total = 0;
+    unsigned depth = 0;
+    mult[0] = 1;
+    for (size_t i = 0; i < p->nstmts; i++) {
+        const hx_stmt *s = &p->stmts[i];
+        if (hx_stmt_closes(s->kind) && depth) {
+            depth--;        /* charged at the head */
+            continue;
+        }
+        total = sat_add(total, mult[depth]);
+        if (hx_stmt_opens(s->kind) && depth < HX_LOOP_DEPTH_MAX) {
+            /* the `}` runs once per iteration */
+            total = sat_add(total, sat_mul(mult[depth], s->count));
+            mult[depth + 1] = sat_mul(mult[depth], s->count);
+            depth++;
+        }
+    }
+    return total;
+}
+
+bool hx_program_has_loops(const hx_program *p)
+{
+    for (size_t i = 0; i < p->nstmts; i++)
+        if (hx_stmt_opens(p->stmts[i].kind))
+            return true;
+    return false;
 }
 
 unsigned hx_program_threads(const hx_program *p)

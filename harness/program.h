@@ -52,6 +52,8 @@
 #define HX_OBJ_BASE      16            /* header word + type pointer */
 #define HX_ARRAY_BASE    24            /* header, type pointer, length */
 #define HX_MAX_REFS      4096          /* reference slots of a fixed type */
+#define HX_LOOP_DEPTH_MAX 8            /* `repeat` blocks nested at most this
+                                          deep (.prog.loop) */
 
 /* ---- source positions ------------------------------------------------ */
 /* 1-based line and column of the statement's first token (column of the
@@ -194,6 +196,8 @@ typedef struct hx_stmt {
     int gen;                /* collect / expect gen / expect collections */
     bool compact_loh;       /* collect 2 compact_loh */
     hx_handle_kind hkind;   /* handle */
+    bool islot;             /* store / load inside a `repeat`: the slot is
+                               slot + the innermost loop's index (`x.i+K`) */
 } hx_stmt;
 
 /* ---- the statement table (stmts.def, .prog.table) ------------------- */
@@ -202,13 +206,15 @@ typedef struct hx_stmt {
 #define HX_SF_COPY        0x2u  /* dst takes src's binding and static type */
 #define HX_SF_UNBIND      0x4u  /* obj is no longer bound afterwards */
 #define HX_SF_HANDLE_FREE 0x8u  /* handle is no longer live afterwards */
+#define HX_SF_OPEN        0x10u /* opens a `repeat` block (.prog.loop) */
+#define HX_SF_CLOSE       0x20u /* closes the innermost open block */
 
 /* The operand fields of hx_stmt. */
 typedef enum hx_field {
     HX_FIELD_none = 0,
     HX_FIELD_dst, HX_FIELD_obj, HX_FIELD_src, HX_FIELD_handle, HX_FIELD_type,
     HX_FIELD_length, HX_FIELD_slot, HX_FIELD_count, HX_FIELD_stat, HX_FIELD_thread,
-    HX_FIELD_gen, HX_FIELD_compact_loh, HX_FIELD_hkind,
+    HX_FIELD_gen, HX_FIELD_compact_loh, HX_FIELD_hkind, HX_FIELD_islot,
     HX_FIELD_COUNT
 } hx_field;
 
@@ -229,7 +235,7 @@ typedef struct hx_text_el {
 typedef enum hx_bn {
     HX_BN_END = 0, HX_BN_DST, HX_BN_OBJ, HX_BN_SLOTTED, HX_BN_BOUND, HX_BN_VAL,
     HX_BN_HANDLE_BIND, HX_BN_HANDLE, HX_BN_HKIND, HX_BN_SLOT, HX_BN_STATIC,
-    HX_BN_THREAD, HX_BN_GEN, HX_BN_COUNT, HX_BN_ALLOC, HX_BN_COLLECT
+    HX_BN_THREAD, HX_BN_GEN, HX_BN_COUNT, HX_BN_ALLOC, HX_BN_COLLECT, HX_BN_REPEAT
 } hx_bn;
 
 typedef struct hx_bin_el {
@@ -361,6 +367,31 @@ void hx_program_normalize(hx_program *p);
 /* Set every statement's and type's position to the one it has in the
    canonical text hx_print writes (text.h). */
 void hx_program_renumber(hx_program *p);
+
+/* ---- loops (.prog.loop) ---------------------------------------------- */
+/* `repeat N {` (HX_ST_REPEAT, count N) opens a block that `}` (HX_ST_END)
+   closes; blocks nest at most HX_LOOP_DEPTH_MAX deep and every block is
+   closed (hx_program_check).  The body runs N times (0 included); a
+   store or load in it may name the slot `i` or `i+K` (islot): K plus the
+   innermost loop's iteration index, 0..N-1. */
+static inline bool hx_stmt_opens(hx_stmt_kind k)
+{
+    return (unsigned)k < HX_ST_KIND_COUNT && (hx_stmt_table[k].flags & HX_SF_OPEN);
+}
+static inline bool hx_stmt_closes(hx_stmt_kind k)
+{
+    return (unsigned)k < HX_ST_KIND_COUNT && (hx_stmt_table[k].flags & HX_SF_CLOSE);
+}
+/* The index of the `}` that closes the block opened at statement i (or
+   HX_NONE when unbalanced).  O(body). */
+size_t hx_program_block_end(const hx_program *p, size_t i);
+/* How many statements an execution runs: every statement once per
+   iteration of the blocks around it, `repeat` and `}` included (`}` once
+   per iteration), saturating at UINT64_MAX.  The program must be
+   balanced. */
+uint64_t hx_program_exec_count(const hx_program *p);
+/* Whether the program uses `repeat`. */
+bool hx_program_has_loops(const hx_program *p);
 
 /* Mutator threads the program uses: 1 + the largest `thread N` (>= 1). */
 unsigned hx_program_threads(const hx_program *p);

@@ -16,7 +16,7 @@
 #define TX_HANDLE_BIND      | HX_BIT(handle)
 #define TX_HANDLE           | HX_BIT(handle)
 #define TX_HKIND            | HX_BIT(hkind)
-#define TX_SLOT             | HX_BIT(slot)
+#define TX_SLOT             | HX_BIT(slot) | HX_BIT(islot)
 #define TX_STATIC           | HX_BIT(stat)
 #define TX_THREAD           | HX_BIT(thread)
 #define TX_GEN              | HX_BIT(gen)
@@ -31,13 +31,14 @@
 #define BN_HANDLE_BIND      | HX_BIT(handle)
 #define BN_HANDLE           | HX_BIT(handle)
 #define BN_HKIND            | HX_BIT(hkind)
-#define BN_SLOT             | HX_BIT(slot)
+#define BN_SLOT             | HX_BIT(slot) | HX_BIT(islot)
 #define BN_STATIC           | HX_BIT(stat)
 #define BN_THREAD           | HX_BIT(thread)
 #define BN_GEN              | HX_BIT(gen)
 #define BN_COUNT            | HX_BIT(count)
 #define BN_ALLOC            | HX_BIT(dst) | HX_BIT(type) | HX_BIT(length)
 #define BN_COLLECT          | HX_BIT(gen) | HX_BIT(compact_loh)
+#define BN_REPEAT           | HX_BIT(count)
 
 enum {
 #define HX_STMT(ID, fn, name, weight, flags, text, binary, doc) \
@@ -65,7 +66,8 @@ _Static_assert(0
 #include "stmts.def"
 #undef HX_STMT
                == 0xE8, "stmts.def: the fuzz weights must sum to 0xE8");
-_Static_assert(HX_ST_KIND_COUNT <= 0x100 - 0xE8, "stmts.def: too many kinds for the direct opcodes");
+_Static_assert(HX_ST_KIND_COUNT <= 0x100 - 0xE8 + 0x100,
+               "stmts.def: too many kinds for the direct and the extension opcodes");
 
 #undef TX_WORD
 #undef TX_EQ
@@ -98,6 +100,7 @@ _Static_assert(HX_ST_KIND_COUNT <= 0x100 - 0xE8, "stmts.def: too many kinds for 
 #undef BN_COUNT
 #undef BN_ALLOC
 #undef BN_COLLECT
+#undef BN_REPEAT
 
 /* ---- the element arrays ------------------------------------------------ */
 #define TX_WORD(w)          { HX_TX_WORD, HX_FIELD_none, w },
@@ -131,6 +134,7 @@ _Static_assert(HX_ST_KIND_COUNT <= 0x100 - 0xE8, "stmts.def: too many kinds for 
 #define BN_COUNT            { HX_BN_COUNT, HX_FIELD_count },
 #define BN_ALLOC            { HX_BN_ALLOC, HX_FIELD_dst },
 #define BN_COLLECT          { HX_BN_COLLECT, HX_FIELD_gen },
+#define BN_REPEAT           { HX_BN_REPEAT, HX_FIELD_count },
 
 #define HX_STMT(ID, fn, name, weight, flags, text, binary, doc)                     \
     static const hx_text_el text_##ID[] = { HX_UNPAREN text { HX_TX_END, HX_FIELD_none, NULL } }; \
@@ -163,6 +167,7 @@ uint64_t hx_stmt_get(const hx_stmt *s, hx_field f)
     case HX_FIELD_gen: return (uint64_t)(int64_t)s->gen;
     case HX_FIELD_compact_loh: return s->compact_loh;
     case HX_FIELD_hkind: return (uint64_t)s->hkind;
+    case HX_FIELD_islot: return s->islot;
     default: return 0;
     }
 }
@@ -183,6 +188,7 @@ void hx_stmt_set(hx_stmt *s, hx_field f, uint64_t v)
     case HX_FIELD_gen: s->gen = (int)(int64_t)v; break;
     case HX_FIELD_compact_loh: s->compact_loh = v != 0; break;
     case HX_FIELD_hkind: s->hkind = (hx_handle_kind)v; break;
+    case HX_FIELD_islot: s->islot = v != 0; break;
     default: break;
     }
 }

@@ -29,7 +29,9 @@
 /* ==== Lexer ========================================================== */
 
 typedef enum tk_kind {
-    TK_EOL = 0, TK_NAME, TK_NUM, TK_EQ, TK_DOT, TK_LBR, TK_RBR, TK_COLON
+    TK_EOL = 0, TK_NAME, TK_NUM, TK_EQ, TK_DOT, TK_LBR, TK_RBR, TK_COLON,
+    TK_BRACE,               /* `{` or `}` (.prog.loop); matched like a keyword */
+    TK_PLUS                 /* `+` in a slot `i+K` */
 } tk_kind;
 
 typedef struct token {
@@ -64,6 +66,9 @@ typedef struct parser {
                                HX_NONE: unknown */
     size_t ls_cap;
     hx_name_index names;    /* locals and handles */
+    unsigned depth;         /* open repeat blocks (.prog.loop) */
+    uint64_t loop_count[HX_LOOP_DEPTH_MAX];
+    hx_pos loop_pos[HX_LOOP_DEPTH_MAX];
 } parser;
 
 static bool perr(parser *ps, uint32_t col, const char *fmt, ...)
@@ -149,6 +154,8 @@ static bool lex_line(parser *ps, const char *s, size_t n)
             case '[': t->kind = TK_LBR; break;
             case ']': t->kind = TK_RBR; break;
             case ':': t->kind = TK_COLON; break;
+            case '{': case '}': t->kind = TK_BRACE; break;
+            case '+': t->kind = TK_PLUS; break;
             default:
                 if (c >= 0x21 && c < 0x7f)
                     return perr(ps, col, "unexpected character '%c'", c);
@@ -175,7 +182,8 @@ static const char *describe(const token *t, char *buf, size_t len)
 static bool tk_is(const token *t, const char *word)
 {
     size_t n = strlen(word);
-    return t->kind == TK_NAME && t->len == n && memcmp(t->s, word, n) == 0;
+    return (t->kind == TK_NAME || t->kind == TK_BRACE) && t->len == n &&
+           memcmp(t->s, word, n) == 0;
 }
 
 static void tk_name(const token *t, char out[HX_NAME_MAX + 1])
@@ -333,14 +341,22 @@ static bool generation(parser *ps, unsigned i, int *out)
     return true;
 }
 
-/* Reject a slot the static type of local obj cannot have (.text.errors). */
-static bool slot_check(parser *ps, uint32_t obj, unsigned slot_tok)
+/* Reject a slot the static type of local obj cannot have (.text.errors);
+   `i+K` in a repeat of N: K + N - 1. */
+static bool slot_check(parser *ps, const hx_stmt *st, unsigned slot_tok)
 {
+    uint32_t obj = st->obj;
     uint32_t ty = ps->ls[obj];
     if (ty == HX_NONE)
         return true;
     const hx_type *t = &ps->p->types[ty];
-    uint64_t slot = ps->tk[slot_tok].num;
+    uint64_t slot = st->slot;
+    if (st->islot) {
+        uint64_t n = ps->loop_count[ps->depth - 1];
+        if (n == 0)
+            return true;
+        slot += n - 1;
+    }
     if (t->kind == HX_TYPE_BYTE_ARRAY)
         return perr(ps, ps->tk[slot_tok].col,
                     "slot %llu out of range: '%s' is a %s, a byte array with no reference slots",
@@ -696,7 +712,12 @@ static bool parse_row(parser *ps, hx_stmt_kind k)
     uint32_t x;
     for (const hx_text_el *e = hx_stmt_table[k].text; e->tx != HX_TX_END; e++) {
         switch (e->tx) {
-        case HX_TX_WORD:        /* matched when the row was chosen */
+        case HX_TX_WORD:        /* the first ones chose the row */
+            if (!tk_is(&ps->tk[i], e->word)) {
+                char what[64];
+                snprintf(what, sizeof what, "'%s'", e->word);
+                return expected(ps, &ps->tk[i], what);
+            }
             kw = e->word;
             i++;
             break;
@@ -744,11 +765,25 @@ static bool parse_row(parser *ps, hx_stmt_kind k)
             break;
         }
         case HX_TX_SLOT:
+            slot_tok = i;
+            after = "slot";
+            if (tk_is(&ps->tk[i], "i")) {       /* .prog.loop: i or i+K */
+                if (!ps->depth)
+                    return perr(ps, ps->tk[i].col, "slot 'i' outside a repeat block");
+                tmp.islot = true;
+                i++;
+                if (ps->tk[i].kind == TK_PLUS) {
+                    if (!want(ps, i + 1, TK_NUM, "a slot offset after 'i+'"))
+                        return false;
+                    tmp.slot = ps->tk[i + 1].num;
+                    i += 2;
+                }
+                break;
+            }
             if (!want(ps, i, TK_NUM, el_what(e)))
                 return false;
             tmp.slot = ps->tk[i].num;
-            slot_tok = i++;
-            after = "slot";
+            i++;
             break;
         case HX_TX_STATIC:
             if (!static_slot(ps, i++, &tmp.stat))
@@ -785,8 +820,13 @@ static bool parse_row(parser *ps, hx_stmt_kind k)
             break;
         }
     }
-    if (!want_eol(ps, i) || (slot_tok && !slot_check(ps, tmp.obj, slot_tok)))
+    if (!want_eol(ps, i) || (slot_tok && !slot_check(ps, &tmp, slot_tok)))
         return false;
+    if (hx_stmt_closes(k) && !ps->depth)
+        return perr(ps, ps->tk[0].col, "'}' without a repeat block to close");
+    if (hx_stmt_opens(k) && ps->depth == HX_LOOP_DEPTH_MAX)
+        return perr(ps, ps->tk[0].col, "repeat blocks nested deeper than %d",
+                    HX_LOOP_DEPTH_MAX);
     hx_stmt *s = emit(ps, k);
     if (!s)
         return false;
@@ -794,6 +834,12 @@ static bool parse_row(parser *ps, hx_stmt_kind k)
     *s = tmp;
     s->pos = pos;
     hx_stmt_static_type(s, ps->ls);
+    if (hx_stmt_opens(k)) {
+        ps->loop_count[ps->depth] = s->count;
+        ps->loop_pos[ps->depth++] = s->pos;
+    } else if (hx_stmt_closes(k)) {
+        ps->depth--;
+    }
     return true;
 }
 
@@ -875,7 +921,7 @@ static bool parse_statement(parser *ps)
     token *t0 = &ps->tk[0];
     if (t0->kind == TK_NAME && (ps->tk[1].kind == TK_EQ || ps->tk[1].kind == TK_DOT))
         return close_header(ps) && parse_assignment(ps);
-    if (t0->kind != TK_NAME)
+    if (t0->kind != TK_NAME && t0->kind != TK_BRACE)
         return expected(ps, t0, "a statement");
     if (tk_is(t0, "heap") || tk_is(t0, "type")) {
         if (!ps->header_open)
@@ -916,6 +962,12 @@ bool hx_parse(const char *text, size_t len, const char *file, hx_program *out, h
     }
     if (ok)
         ok = close_header(&ps);
+    if (ok && ps.depth) {
+        d->file = ps.file;
+        d->pos = ps.loop_pos[ps.depth - 1];
+        snprintf(d->msg, sizeof d->msg, "repeat block without its closing '}'");
+        ok = false;
+    }
     if (ok && !hx_program_check(out, d)) {
         /* the parser's own checks should have caught it: report anyway */
         d->file = ps.file;
@@ -1045,7 +1097,15 @@ static void el_format(const hx_program *p, const hx_stmt *s, const hx_text_el *e
     case HX_TX_HKIND: snprintf(b, n, "%s", hx_handle_kind_name(s->hkind)); break;
     case HX_TX_STATIC: snprintf(b, n, "s%u", (unsigned)s->stat); break;
     case HX_TX_GEN: snprintf(b, n, "%d", s->gen); break;
-    case HX_TX_SLOT: case HX_TX_THREAD: case HX_TX_COUNT:
+    case HX_TX_SLOT:
+        if (s->islot && s->slot)
+            snprintf(b, n, "i+%llu", (unsigned long long)v);
+        else if (s->islot)
+            snprintf(b, n, "i");
+        else
+            snprintf(b, n, "%llu", (unsigned long long)v);
+        break;
+    case HX_TX_THREAD: case HX_TX_COUNT:
         snprintf(b, n, "%llu", (unsigned long long)v);
         break;
     case HX_TX_TYPE: {
@@ -1123,9 +1183,15 @@ bool hx_print(const hx_program *p, FILE *out)
         hx_type_format(p, &p->types[i], line, sizeof line);
         fprintf(out, "%s\n", line);
     }
+    unsigned depth = 0;     /* a block's body is indented by 2 (.prog.loop) */
     for (size_t i = 0; i < p->nstmts; i++) {
-        hx_stmt_format(p, &p->stmts[i], line, sizeof line);
-        fprintf(out, "%s\n", line);
+        const hx_stmt *s = &p->stmts[i];
+        if (hx_stmt_closes(s->kind) && depth)
+            depth--;
+        hx_stmt_format(p, s, line, sizeof line);
+        fprintf(out, "%*s%s\n", (int)(2 * depth), "", line);
+        if (hx_stmt_opens(s->kind))
+            depth++;
     }
     return !ferror(out);
 }

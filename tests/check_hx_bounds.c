@@ -217,6 +217,78 @@ START_TEST(test_worst_compaction)
 }
 END_TEST
 
+/* Loops (.codec.loop): the statements executed in blocks at their bound,
+   building a chain as long as that allows (16320 nodes, 4 executions per
+   iteration), then the heavy bound's collections in a block, then
+   collections for every statement left. */
+START_TEST(test_worst_loop_chain)
+{
+    uint64_t heavy = HX_CODEC_MAX_HEAVY / 2 - 1;
+    uint64_t iters = (HX_CODEC_MAX_EXEC - 2 * heavy) / 4;
+    char head[256];
+    snprintf(head, sizeof head,
+             "heap gen0_budget=8k segment_size=16k\ntype N size=32 refs=2\nn = new N\n"
+             "repeat %llu {\n  m = new N\n  m.0 = n\n  n = m\n}\nrepeat %llu {\n  collect\n}\n",
+             (unsigned long long)iters, (unsigned long long)heavy);
+    char *t = program(head, "", "collect 0\n", (int)HX_CODEC_MAX_STMTS - 10);
+    hx_program p;
+    hx_t_parse_ok(t, &p);
+    ck_assert_uint_le(hx_program_exec_count(&p), HX_CODEC_MAX_STMTS + HX_CODEC_MAX_EXEC);
+    hx_program_free(&p);
+    run_bounded("worst loop chain", t);
+    free(t);
+}
+END_TEST
+
+/* Nested blocks at the execution bound: a wide reference array filled
+   through `i`, every iteration allocating. */
+START_TEST(test_worst_loop_nested)
+{
+    char *t = program(NO_BUDGETS "type R array elem=ref\ntype L size=24\n",
+                      "r = new R[100]\nrepeat 20 {\n  repeat 100 {\n    x = new L\n"
+                      "    r.i = x\n  }\n  collect 0\n}\n",
+                      "collect\n", (int)HX_CODEC_MAX_STMTS - 20);
+    run_bounded("worst loop nested", t);
+    free(t);
+}
+END_TEST
+
+/* Any bytes: what a decoded input executes stays within the bounds. */
+START_TEST(test_loop_exec_bound)
+{
+    uint64_t seed = gcf_test_seed("loop exec bound");
+    gcf_rng r = { seed };
+    int loops = 0;
+    for (int it = 0; it < 3000; it++) {
+        uint8_t b[512];
+        for (size_t i = 0; i < sizeof b; i++)
+            b[i] = (uint8_t)gcf_rng_below(&r, 256);
+        b[0] = HX_CODEC_VERSION;
+        if (it % 2)
+            b[1] = (uint8_t)(HX_CODEC_EXACT_TAG | (b[1] & 0x0f));
+        /* many extension opcodes: blocks everywhere */
+        for (size_t i = 20; i < sizeof b; i += 1 + gcf_rng_below(&r, 8))
+            b[i] = HX_CODEC_OP_EXT;
+        hx_program p;
+        ck_assert(hx_decode(b, sizeof b, &p));
+        hx_diag d;
+        if (!hx_program_check(&p, &d) && getenv("LOOP_DEBUG")) {
+            FILE *f = fopen("/tmp/loopdbg.bin", "wb");
+            fwrite(b, 1, sizeof b, f);
+            fclose(f);
+        }
+        ck_assert_msg(hx_program_check(&p, &d), "seed %llu iteration %d: %u:%u: %s",
+                      (unsigned long long)seed, it, d.pos.line, d.pos.col, d.msg);
+        loops += hx_program_has_loops(&p);
+        ck_assert_msg(hx_codec_within_limits(&p), "seed %llu iteration %d: %s",
+                      (unsigned long long)seed, it, hx_codec_beyond_limits(&p));
+        ck_assert_uint_le(hx_program_exec_count(&p), HX_CODEC_MAX_STMTS + HX_CODEC_MAX_EXEC);
+        hx_program_free(&p);
+    }
+    ck_assert_int_gt(loops, 1000);
+}
+END_TEST
+
 Suite *make_hx_bounds_suite(void)
 {
     Suite *s = suite_create("hx_bounds");
@@ -228,6 +300,9 @@ Suite *make_hx_bounds_suite(void)
     tcase_add_test(tc, test_worst_finalizers);
     tcase_add_test(tc, test_worst_segments);
     tcase_add_test(tc, test_worst_compaction);
+    tcase_add_test(tc, test_worst_loop_chain);
+    tcase_add_test(tc, test_worst_loop_nested);
+    tcase_add_test(tc, test_loop_exec_bound);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -75,7 +75,8 @@ static const char *bin_doc(hx_bn bn)
     case HX_BN_HANDLE_BIND: return "handle-dst";
     case HX_BN_HANDLE: return "handle-use";
     case HX_BN_HKIND: return "u8 kind % 4";
-    case HX_BN_SLOT: return "u8 slot (0xFF: var)";
+    case HX_BN_SLOT: return "u8 slot (0xFF: var; in a block, 0xFE: var K, `i+K`)";
+    case HX_BN_REPEAT: return "u8 count (0xFF: var)";
     case HX_BN_STATIC: return "u8 static slot";
     case HX_BN_THREAD: return "u8 thread";
     case HX_BN_GEN: return "u8 % 3";
