@@ -255,11 +255,87 @@ static bool edit_heap(hx_program *p, size_t k, unsigned v)
     return true;
 }
 
+/* ==== Blocks (.prog.loop) ============================================== */
+
+/* Variant 0: remove block i whole; 1: unwrap it (its body runs once, a
+   slot `i+K` of its own statements becomes K: the first iteration's). */
+static bool edit_block(hx_program *p, size_t i, unsigned v)
+{
+    if (i >= p->nstmts || !hx_stmt_opens(p->stmts[i].kind))
+        return false;
+    size_t end = hx_program_block_end(p, i);
+    if (end == HX_NONE)
+        return false;
+    if (v == 0) {
+        hx_program_remove(p, i, end - i + 1);
+        return true;
+    }
+    unsigned depth = 0;
+    for (size_t j = i + 1; j < end; j++) {
+        hx_stmt *s = &p->stmts[j];
+        if (hx_stmt_opens(s->kind))
+            depth++;
+        else if (hx_stmt_closes(s->kind))
+            depth--;
+        else if (depth == 0 && s->islot)
+            s->islot = false;
+    }
+    hx_program_remove(p, end, 1);
+    hx_program_remove(p, i, 1);
+    return true;
+}
+
+static bool try_count(minimizer *m, size_t i, uint64_t n)
+{
+    hx_program cand;
+    if (!hx_program_copy(&cand, &m->cur)) {
+        m->nomem = true;
+        return false;
+    }
+    cand.stmts[i].count = n;
+    return try_candidate(m, &cand, "simplify");
+}
+
+/* A block's count: 1, then bisect for the smallest that still fails (as
+   shrink_length: scale bugs are monotonic in the size). */
+static bool shrink_count(minimizer *m, size_t i)
+{
+    if (!hx_stmt_opens(m->cur.stmts[i].kind) || m->cur.stmts[i].count <= 1)
+        return false;
+    if (try_count(m, i, 1))
+        return true;
+    uint64_t lo = 1, hi = m->cur.stmts[i].count;    /* lo passes, hi fails */
+    bool changed = false;
+    while (hi - lo > 1 && budget_left(m)) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (try_count(m, i, mid)) {
+            hi = mid;
+            changed = true;
+        } else {
+            lo = mid;
+        }
+    }
+    return changed;
+}
+
+static bool shrink_block(minimizer *m, size_t i)
+{
+    if (!hx_stmt_opens(m->cur.stmts[i].kind))
+        return false;
+    return try_edit(m, edit_block, i, 0) || try_edit(m, edit_block, i, 1) ||
+           shrink_count(m, i);
+}
+
 static void simplify(minimizer *m)
 {
     for (bool changed = true; changed && budget_left(m);) {
         changed = false;
         for (size_t i = 0; i < m->cur.nstmts && budget_left(m); i++) {
+            if (shrink_block(m, i)) {
+                changed = true;
+                if (i >= m->cur.nstmts)
+                    break;
+            }
             changed |= shrink_length(m, i);
             for (unsigned v = 0; v < 2; v++)
                 changed |= try_edit(m, edit_stmt, i, v);
@@ -296,6 +372,9 @@ hx_min_status hx_minimize(const hx_program *in, hx_min_pred pred, void *ctx,
         *out = m.cur;
         return HX_MIN_NOT_FAILING;
     }
+    /* blocks first: a smaller count makes every later test cheaper */
+    for (size_t i = 0; i < m.cur.nstmts && budget_left(&m); i++)
+        shrink_count(&m, i);
     ddmin(&m);
     progress(&m, "ddmin done");
     simplify(&m);

@@ -8,6 +8,7 @@
 #include "codec.h"
 #include "exec.h"
 #include "gen.h"
+#include "minimize.h"
 #include "testutil.h"
 
 static const char chain[] =
@@ -240,6 +241,37 @@ START_TEST(test_loop_generated_valid)
 }
 END_TEST
 
+/* The minimizer shrinks counts and bodies, removes and unwraps blocks:
+   here the failure needs a block of at least 37 iterations holding a
+   collection. */
+static bool needs_block(const hx_program *p, void *ctx)
+{
+    (void)ctx;
+    for (size_t i = 0; i < p->nstmts; i++)
+        if (p->stmts[i].kind == HX_ST_REPEAT && p->stmts[i].count >= 37)
+            for (size_t j = i + 1; j < hx_program_block_end(p, i); j++)
+                if (p->stmts[j].kind == HX_ST_COLLECT)
+                    return true;
+    return false;
+}
+
+START_TEST(test_loop_minimize)
+{
+    hx_program p, out;
+    hx_t_parse_ok("type N size=32 refs=2\ntype R array elem=ref\nr = new R[5000]\n"
+                  "repeat 3 {\n  a = new N\n}\nrepeat 5000 {\n  x = new N\n  r.i = x\n"
+                  "  repeat 2 {\n    collect 0\n    x.i = x\n  }\n  drop x\n}\ncollect\n", &p);
+    ck_assert(needs_block(&p, NULL));
+    hx_min_stats st;
+    ck_assert_int_eq(hx_minimize(&p, needs_block, NULL, NULL, &out, &st), HX_MIN_OK);
+    char *t = hx_print_string(&out, NULL);
+    ck_assert_str_eq(t, "repeat 37 {\n  collect\n}\n");
+    free(t);
+    hx_program_free(&out);
+    hx_program_free(&p);
+}
+END_TEST
+
 Suite *make_hx_loop_suite(void)
 {
     Suite *s = suite_create("hx_loop");
@@ -252,6 +284,7 @@ Suite *make_hx_loop_suite(void)
     tcase_add_test(tc, test_loop_codec_versions);
     tcase_add_test(tc, test_loop_exec);
     tcase_add_test(tc, test_loop_generated_valid);
+    tcase_add_test(tc, test_loop_minimize);
     suite_add_tcase(s, tc);
     return s;
 }
