@@ -208,6 +208,19 @@ static void hx_on_gc_end(hx_exec *x, const hx_event *ev)
                      ev->gen, ev->pinned, mp);
         return;
     }
+    /* .gc.promoted-bytes: strict only (CoreCLR counts every surviving byte
+       of a generation, pinned survivors included, docs/semantics.md) */
+    orc_gc_record rec;
+    if ((x->ops->caps & HX_CAP_PROMOTED) && !x->clr && orc_last_gc(x->m, &rec) &&
+        (rec.promoted1_bytes != ev->promoted[0] || rec.promoted2_bytes != ev->promoted[1])) {
+        hx_exec_fail(x, "C8", "promoted-bytes", 0,
+                     "collection gen%d promoted %llu bytes from gen0 and %llu from gen1, "
+                     "the model %llu and %llu", ev->gen,
+                     (unsigned long long)ev->promoted[0], (unsigned long long)ev->promoted[1],
+                     (unsigned long long)rec.promoted1_bytes,
+                     (unsigned long long)rec.promoted2_bytes);
+        return;
+    }
     x->map_stale = true;
 }
 

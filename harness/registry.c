@@ -47,6 +47,7 @@ const char *hx_caps_skipped(uint32_t caps, char *buf, size_t len)
         {HX_CAP_LOH, "C4 and `expect loh/soh` (no large object heap)"},
         {HX_CAP_BUDGETS, "C8 budget triggers (own schedule: the clr profile is used)"},
         {HX_CAP_PINNED_COUNT, "C5 pinned counts"},
+        {HX_CAP_PROMOTED, "C8 promoted bytes"},
     };
     size_t used = 0;
     buf[0] = '\0';

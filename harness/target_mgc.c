@@ -82,6 +82,8 @@ static void tmgc_on_event(mgc_heap *heap, const mgc_event *mev, void *ctx)
     ev.gen = mev->gen;
     ev.reason = tmgc_reason(mev->reason);
     ev.pinned = mev->pinned;
+    ev.promoted[0] = mev->promoted_gen0;
+    ev.promoted[1] = mev->promoted_gen1;
     ev.compact_loh = t->pending_compact && mev->gen == 2 && mev->reason == MGC_REASON_INDUCED;
     if (t->ev)
         t->ev(t->ev_ctx, &ev);

@@ -269,6 +269,8 @@ typedef struct mgc_event {
     bool promotion;           /* GC_END: survivors were promoted (false: the
                                  collection declined promotion, clr profile with
                                  a dynamic gen0 budget, .clr.no-promotion) */
+    uint64_t promoted_gen0;   /* GC_END: the promoted-memory counters of this */
+    uint64_t promoted_gen1;   /*   GC (mgc_stats.promoted_gen0/1) */
     mgc_ref obj;              /* FINALIZER_CALL: the object */
 } mgc_event;
 

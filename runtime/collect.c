@@ -103,6 +103,8 @@ void mgc_gc_run(mgc_heap *heap, int gen, mgc_gc_reason reason, unsigned flags)
     ev.kind = MGC_EV_GC_END;
     ev.pinned = heap->pinned;
     ev.promotion = heap->promotion;
+    ev.promoted_gen0 = heap->promoted_gen0;
+    ev.promoted_gen1 = heap->promoted_gen1;
     mgc_stats_emit(heap, &ev);
     mgc_finthread_notify(heap);
     mgc_threads_resume(heap);

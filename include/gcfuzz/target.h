@@ -52,7 +52,7 @@ extern "C" {
    hx_target_ops or a type it uses changes in a way a target built against
    the previous header would misread.  A loaded target whose ops carry
    another version is refused (gcfuzz exit status 69). */
-#define HX_TARGET_API_VERSION 1u
+#define HX_TARGET_API_VERSION 2u
 
 /* .tgt.entry: a target library exports one function with C linkage,
        const hx_target_ops *gcfuzz_target_entry(void);
@@ -90,10 +90,16 @@ enum {
     HX_CAP_BUDGETS = 1u << 3,
     /* GC_END reports the pinned-object count the model computes (C5
        pinned-count) */
-    HX_CAP_PINNED_COUNT = 1u << 4
+    HX_CAP_PINNED_COUNT = 1u << 4,
+    /* GC_END reports the bytes the collection promoted out of gen 0 and
+       out of gen 1 as the strict model counts them (.gc.promoted-bytes:
+       pinned survivors that keep their generation and large objects are
+       not promoted; a collection that declined promotion promoted none).
+       Checked in the strict profile only (C8 promoted-bytes). */
+    HX_CAP_PROMOTED = 1u << 5
 };
 #define HX_CAPS_ALL (HX_CAP_GENERATIONS | HX_CAP_COMPLETE | HX_CAP_LOH | \
-                     HX_CAP_BUDGETS | HX_CAP_PINNED_COUNT)
+                     HX_CAP_BUDGETS | HX_CAP_PINNED_COUNT | HX_CAP_PROMOTED)
 
 typedef uintptr_t hx_addr;           /* an object address; 0 = null */
 #define HX_NO_LOCAL UINT32_MAX       /* "null" where a source local is taken */
@@ -157,7 +163,7 @@ typedef struct hx_target_type {
 /* ---- events --------------------------------------------------------- */
 typedef enum hx_event_kind {
     HX_EV_GC_START = 0,      /* gen, reason, compact_loh */
-    HX_EV_GC_END = 1,        /* gen, reason, pinned */
+    HX_EV_GC_END = 1,        /* gen, reason, pinned, promoted */
     HX_EV_FINALIZER_CALL = 2,/* obj = `this` before the behaviour runs */
     HX_EV_FIN_ALLOC = 3      /* obj = what alloc:T allocated (0: out of memory) */
 } hx_event_kind;
@@ -174,6 +180,9 @@ typedef struct hx_event {
     bool compact_loh;
     size_t pinned;
     hx_addr obj;
+    /* GC_END: bytes promoted gen0 -> gen1 ([0]) and gen1 -> gen2 ([1]) by
+       this collection (HX_CAP_PROMOTED; otherwise ignored) */
+    uint64_t promoted[2];
 } hx_event;
 
 typedef void (*hx_event_fn)(void *ctx, const hx_event *ev);
