@@ -5,7 +5,9 @@
 #include "gen.h"
 #include "codec.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 uint64_t hx_gen_next(uint64_t *state)
 {
@@ -13,6 +15,109 @@ uint64_t hx_gen_next(uint64_t *state)
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
+}
+
+/* .gen.wide-old: a third of the programs of WIDE_MIN_OPS statements or more
+ * start with a wide old reference array whose slots at and around card
+ * boundaries hold the only references to young objects, then a gen-0
+ * collection: the card scan must visit the first and the last slot of
+ * every set card, also inside an object that starts in an earlier card.
+ * The runtime's card covers WIDE_CARD bytes (.policy.card), WIDE_CARD / 8
+ * slots; the array's address decides which slot indices are the first and
+ * last of a card, so the block stores at WIDE_STORES slot indices
+ * r, r + 1, ... (mod the slots of a card) from a random r, each in a card of
+ * its own (two cards apart, so each set card is a run of one).  The
+ * program's last statements make room: a prefix of a generated program is
+ * one.  Not drawn when a `new` may give null (a hard limit or an injected
+ * fault, .codec.oom).  The block's locals are new names. */
+#define WIDE_MIN_OPS 60u
+#define WIDE_CARD 256u
+#define WIDE_STORES 8u
+#define WIDE_STMTS (7u + 2u * WIDE_STORES)
+
+static uint32_t wide_type(hx_program *p, const char *name, hx_type_kind kind)
+{
+    uint32_t t = hx_program_find_type(p, name);
+    if (t != HX_NONE && p->types[t].kind == kind && p->types[t].fin == HX_FIN_NONE &&
+        (kind != HX_TYPE_FIXED || p->types[t].size <= 32))
+        return t;
+    char nm[HX_NAME_MAX + 1];
+    for (unsigned i = 0;; i++) {
+        snprintf(nm, sizeof nm, "%sW%u", name, i);
+        if (hx_program_find_type(p, nm) == HX_NONE)
+            break;
+    }
+    hx_type ty;
+    memset(&ty, 0, sizeof ty);
+    ty.name = nm;
+    ty.kind = kind;
+    ty.size = kind == HX_TYPE_FIXED ? HX_MIN_OBJECT : 0;
+    return hx_program_add_type(p, &ty);
+}
+
+static uint32_t wide_local(hx_program *p, const char *base)
+{
+    char nm[HX_NAME_MAX + 1];
+    for (unsigned i = 0;; i++) {
+        snprintf(nm, sizeof nm, "%s%u", base, i);
+        if (hx_program_find_local(p, nm) == HX_NONE && hx_program_find_handle(p, nm) == HX_NONE)
+            return hx_program_add_local(p, nm);
+    }
+}
+
+static bool hx_gen_wide_old(uint64_t seed, hx_program *p)
+{
+    uint64_t st = seed ^ 0x776964652d6f6c64ULL;     /* its own stream */
+    uint64_t r = hx_gen_next(&st);
+    const hx_heap_config *h = &p->heap;
+    size_t n = p->nstmts;
+    if (r % 3 != 0 || n < WIDE_MIN_OPS || h->value[HX_KEY_HARD_LIMIT] != 0 ||
+        h->fail_reserve != 0 || h->fail_commit != 0)
+        return true;
+    const uint64_t per_card = WIDE_CARD / 8u, stride = 2u * per_card + 1u;
+    uint64_t r0 = (r >> 8) % per_card;
+    uint64_t len = r0 + (WIDE_STORES - 1u) * stride + 1u + (r >> 16) % per_card;
+    int age = (r >> 24) % 2 ? 2 : 1;                 /* the array's generation */
+    uint32_t refs = wide_type(p, "Refs", HX_TYPE_REF_ARRAY);
+    uint32_t leaf = wide_type(p, "Leaf", HX_TYPE_FIXED);
+    uint32_t w = wide_local(p, "wide"), y = wide_local(p, "young");
+    if (refs == HX_NONE || leaf == HX_NONE || w == HX_NONE || y == HX_NONE)
+        return false;
+    hx_program_remove(p, n - WIDE_STMTS, WIDE_STMTS);
+    n = p->nstmts;
+    hx_stmt *s;
+#define WIDE_ADD(k) if (!(s = hx_program_append(p, (k)))) return false
+    WIDE_ADD(HX_ST_NEW);
+    s->dst = w, s->type = refs, s->length = len;
+    for (int g = 0; g < 2; g++) {                    /* gen 1 (collect 0) or 2 */
+        WIDE_ADD(HX_ST_COLLECT);
+        s->gen = g == 0 ? 0 : age - 1;
+    }
+    for (uint64_t j = 0; j < WIDE_STORES; j++) {
+        WIDE_ADD(HX_ST_NEW);
+        s->dst = y, s->type = leaf;
+        WIDE_ADD(HX_ST_STORE);
+        s->obj = w, s->slot = r0 + j * stride, s->src = y;
+    }
+    WIDE_ADD(HX_ST_DROP);
+    s->obj = y;
+    WIDE_ADD(HX_ST_COLLECT);
+    s->gen = 0;
+    WIDE_ADD(HX_ST_LOAD);
+    s->dst = y, s->obj = w, s->slot = r0;
+    WIDE_ADD(HX_ST_LOAD);
+    s->dst = y, s->obj = w, s->slot = r0 + (WIDE_STORES - 1u) * stride;
+#undef WIDE_ADD
+    /* the block goes first */
+    size_t b = p->nstmts - n;                       /* WIDE_STMTS */
+    hx_stmt *tmp = malloc(b * sizeof *tmp);
+    if (!tmp)
+        return false;
+    memcpy(tmp, p->stmts + n, b * sizeof *tmp);
+    memmove(p->stmts + b, p->stmts, n * sizeof *tmp);
+    memcpy(p->stmts, tmp, b * sizeof *tmp);
+    free(tmp);
+    return true;
 }
 
 bool hx_gen(uint64_t seed, size_t ops, hx_program *out)
@@ -43,6 +148,8 @@ bool hx_gen(uint64_t seed, size_t ops, hx_program *out)
     }
     if (out->nstmts > ops)
         hx_program_remove(out, ops, out->nstmts - ops);
+    if (!hx_gen_wide_old(seed, out))
+        return false;
     hx_program_compact_tables(out);
     hx_program_renumber(out);
     return true;

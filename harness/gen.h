@@ -12,6 +12,12 @@
  * statement can make a program error at run time, so they run in the
  * strict executor (no fuzz skipping), under --stress too, and every
  * `finalize` ends (.codec.fin-chain).
+ *
+ * .gen.wide-old (gen.c): a third of the programs of 60 statements or more
+ * (those whose `new` cannot give null) begin with a wide reference array
+ * aged to gen 1 or 2, young objects referenced only from slots around its
+ * card boundaries (the first and last slot of a card, each set card alone),
+ * and a gen-0 collection; the program's last statements make room.
  */
 #ifndef HX_GEN_H
 #define HX_GEN_H
