@@ -81,6 +81,8 @@ typedef enum hx_fault {
     HX_FAULT_HANG,             /* `finalize` after a gen-1 collection: never returns */
     HX_FAULT_OOM,              /* `new` of a reference array of length >= 100:
                                   allocates without bound */
+    HX_FAULT_PROMOTED,         /* C8: GC_END reports 8 more bytes promoted out
+                                  of gen 0 than the collection promoted */
     HX_FAULT_KIND_COUNT
 } hx_fault;
 

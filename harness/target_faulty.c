@@ -17,7 +17,7 @@ static const char *const hx_fault_names[HX_FAULT_KIND_COUNT] = {
     "none", "slot-swap", "payload", "drop-live", "keep-dead", "gen", "loh", "move-pinned",
     "fin-suppressed", "weak-keep", "count-gc", "skip-budget", "no-barrier", "verify",
     "scribble",
-    "crash", "hang", "oom",
+    "crash", "hang", "oom", "promoted",
 };
 
 const char *hx_fault_name(hx_fault f)
@@ -81,6 +81,8 @@ static void fz_event(void *ctx, const hx_event *ev)
     hx_event e = *ev;
     if (ev->kind == HX_EV_GC_END)
         f->epoch++;
+    if (ev->kind == HX_EV_GC_END && f->fault == HX_FAULT_PROMOTED)
+        e.promoted[0] += 8;
     e.obj = fz_out(f, ev->obj);
     if (f->ev)
         f->ev(f->ev_ctx, &e);
@@ -474,10 +476,17 @@ FZ_OPS(HX_FAULT_SCRIBBLE, scribble)
 FZ_OPS(HX_FAULT_CRASH, crash)
 FZ_OPS(HX_FAULT_HANG, hang)
 FZ_OPS(HX_FAULT_OOM, oom)
+FZ_OPS(HX_FAULT_PROMOTED, promoted)
+
+/* A fault that changes what survives changes the promoted-memory counters
+   with it; without HX_CAP_PROMOTED those show the check they plant. */
+#define FZ_CAPS(F)                                                                         \
+    ((F) == HX_FAULT_DROP_LIVE || (F) == HX_FAULT_KEEP_DEAD ? HX_CAPS_ALL & ~HX_CAP_PROMOTED \
+                                                            : HX_CAPS_ALL)
 
 #define FZ_TABLE(F)                                                                        \
     {                                                                                      \
-        .api_version = HX_TARGET_API_VERSION, .caps = HX_CAPS_ALL,                         \
+        .api_version = HX_TARGET_API_VERSION, .caps = FZ_CAPS(F),                          \
         .name = "faulty", .create = fz_create_##F, .destroy = fz_destroy,                  \
         .register_type = fz_register_type, .alloc = fz_alloc, .set_local = fz_set_local,   \
         .get_local = fz_get_local, .store = fz_store, .load = fz_load,                     \
@@ -503,7 +512,7 @@ static const hx_target_ops hx_faulty_ops[HX_FAULT_KIND_COUNT] = {
     FZ_TABLE(HX_FAULT_NO_BARRIER),  FZ_TABLE(HX_FAULT_VERIFY),
     FZ_TABLE(HX_FAULT_SCRIBBLE),
     FZ_TABLE(HX_FAULT_CRASH),       FZ_TABLE(HX_FAULT_HANG),
-    FZ_TABLE(HX_FAULT_OOM),
+    FZ_TABLE(HX_FAULT_OOM),         FZ_TABLE(HX_FAULT_PROMOTED),
 };
 
 __attribute__((noinline)) static void fz_planted_parse_crash(volatile uintptr_t *bad)

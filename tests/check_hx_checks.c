@@ -56,6 +56,7 @@ static const fault_case cases[] = {
     {HX_FAULT_WEAK_KEEP, false, "C7 collect not-cleared",
      TYPES "a = new Leaf\nw = handle weak a\ndrop a\ncollect 0\n"},
     {HX_FAULT_COUNT_GC, false, "C8 collect count-mismatch", TYPES "a = new Leaf\ncollect 0\n"},
+    {HX_FAULT_PROMOTED, false, "C8 collect promoted-bytes", TYPES "a = new Leaf\ncollect 0\n"},
     {HX_FAULT_SKIP_BUDGET, false, "C8 new missing-gc",
      "heap gen0_budget=100\n" TYPES "a = new Leaf\nb = new Leaf\nc = new Leaf\nd = new Leaf\n"},
     {HX_FAULT_NO_BARRIER, true, "C9 store verify-failed",
