@@ -28,7 +28,9 @@
  *
  * Usage: bench_alloc [--scale X] [--repeat R] [--seed S] [--csv]
  *                    [--workload trees|mixed|all] [--alloc mgc,malloc,boehm]
- *                    [--gen0-budget BYTES]
+ *                    [--gen0-budget BYTES] [--threads LIST]
+ * --threads: allocation throughput with 1, 2, 4... allocating threads
+ * instead (.bench.threads).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -72,6 +74,8 @@ typedef struct bench_options {
     bool work[BW_COUNT];
     bool alloc[BA_COUNT];
     size_t gen0_budget;       /* 0: the runtime's default (dynamic budgets) */
+    unsigned threads[8];      /* --threads: thread counts of the thread table */
+    unsigned nthreads;        /* 0: the workload table */
 } bench_options;
 
 static double bench_now(void)
@@ -1252,6 +1256,368 @@ static bool bench_check_same_work(const bench_options *opt,
 }
 
 /* ===================================================================== */
+/* Section: allocation throughput with N threads (.bench.threads)        */
+/* ===================================================================== */
+/* --threads LIST: for each N, a fresh child process (.bench.isolation)
+   starts N threads that each do the same work: TH_ALLOCS_PER_THREAD
+   (times --scale) 40-byte nodes, built as binary trees of depth
+   TH_TREE_DEPTH bottom-up (mgc_store links the children), one tree in
+   TH_KEEP_EVERY kept in a per-thread ring of TH_RING trees (replacing an
+   older one), the others dropped at once.  mgc: one heap (default
+   configuration, N allocation contexts); each thread attaches with its own
+   context (mgc_thread_attach) and registers its own locals, so collections
+   stop every thread (docs/threads.md).  malloc: the same trees with
+   malloc, dropped trees freed.  Printed: wall time, the process's CPU time
+   (wait4), allocations per wall second and per CPU second, and mgc's
+   collections.  On a machine with fewer free CPUs than N, only the per-CPU
+   rate compares. */
+#include <pthread.h>
+
+#define TH_MAX 16
+#define TH_TREE_DEPTH 7                       /* 255 nodes a tree */
+#define TH_KEEP_EVERY 16
+#define TH_RING 64
+#define TH_ALLOCS_PER_THREAD 4000000.0
+#define TH_SLOTS (2 * TH_TREE_DEPTH + 2)     /* make(level, d) uses up to level + 2d */
+
+typedef struct th_result {
+    bool ok;
+    char err[128];
+    uint64_t allocs;
+    uint64_t checksum;
+    double wall;
+    uint64_t gcs[3];
+    double cpu;                               /* parent: wait4 */
+} th_result;
+
+typedef struct th_shared {
+    mgc_heap *heap;                            /* mgc only */
+    const mgc_type *node, *refs;
+    long trees;                                /* per thread */
+    pthread_barrier_t start;
+} th_shared;
+
+typedef struct th_worker {
+    th_shared *sh;
+    unsigned tid;
+    mgc_ref slots[TH_SLOTS + 1];               /* [0] ring, [1..] tree levels */
+    uint64_t allocs, checksum;
+    mgc_status st;
+    pthread_t th;
+} th_worker;
+
+/* mgc: a tree of depth d bottom-up into slots[level] (as trees_mgc_make). */
+static mgc_status th_mgc_make(th_worker *w, unsigned level, int depth)
+{
+    mgc_heap *h = w->sh->heap;
+    mgc_status st;
+    if (depth <= 0) {
+        w->allocs++;
+        return mgc_alloc(h, w->tid, w->sh->node, 0, &w->slots[level]);
+    }
+    if ((st = th_mgc_make(w, level + 1, depth - 1)) != MGC_OK ||
+        (st = th_mgc_make(w, level + 2, depth - 1)) != MGC_OK)
+        return st;
+    w->allocs++;
+    if ((st = mgc_alloc(h, w->tid, w->sh->node, 0, &w->slots[level])) != MGC_OK)
+        return st;
+    mgc_store(h, w->slots[level], 0, w->slots[level + 1]);
+    mgc_store(h, w->slots[level], 1, w->slots[level + 2]);
+    w->slots[level + 1] = w->slots[level + 2] = NULL;
+    return MGC_OK;
+}
+
+static uint64_t th_mgc_count(mgc_heap *h, mgc_ref n)
+{
+    return n ? 1 + th_mgc_count(h, mgc_load(h, n, 0)) + th_mgc_count(h, mgc_load(h, n, 1)) : 0;
+}
+
+static void *th_mgc_main(void *arg)
+{
+    th_worker *w = arg;
+    mgc_heap *h = w->sh->heap;
+    w->st = mgc_thread_attach(h, w->tid);
+    if (w->st == MGC_OK)
+        w->st = mgc_thread_set_locals(h, w->tid, w->slots, TH_SLOTS + 1);
+    if (w->st == MGC_OK)
+        w->st = mgc_alloc(h, w->tid, w->sh->refs, TH_RING, &w->slots[0]);
+    /* wait for the others in preemptive mode: a collection need not wait */
+    mgc_thread_enter_preemptive(h);
+    pthread_barrier_wait(&w->sh->start);
+    mgc_thread_enter_cooperative(h);
+    for (long i = 0; w->st == MGC_OK && i < w->sh->trees; i++) {
+        if ((w->st = th_mgc_make(w, 1, TH_TREE_DEPTH)) != MGC_OK)
+            break;
+        if (i % TH_KEEP_EVERY == 0)
+            mgc_store(h, w->slots[0], (size_t)(i / TH_KEEP_EVERY) % TH_RING, w->slots[1]);
+        w->slots[1] = NULL;
+    }
+    if (w->st == MGC_OK)
+        for (size_t k = 0; k < TH_RING; k++)
+            w->checksum = bench_mix(w->checksum, th_mgc_count(h, mgc_load(h, w->slots[0], k)));
+    mgc_thread_detach(h);
+    return NULL;
+}
+
+/* malloc: the same trees (two pointers and two ints, as trees_c). */
+typedef struct th_cnode { struct th_cnode *l, *r; int i, j; } th_cnode;
+
+static th_cnode *th_c_make(uint64_t *allocs, int depth)
+{
+    th_cnode *l = NULL, *r = NULL;
+    if (depth > 0) {
+        if (!(l = th_c_make(allocs, depth - 1)) || !(r = th_c_make(allocs, depth - 1)))
+            return NULL;                       /* out of memory: the run fails */
+    }
+    th_cnode *n = malloc(sizeof *n);
+    if (!n)
+        return NULL;
+    (*allocs)++;
+    n->l = l;
+    n->r = r;
+    n->i = n->j = 0;
+    return n;
+}
+
+static uint64_t th_c_count(const th_cnode *n) { return n ? 1 + th_c_count(n->l) + th_c_count(n->r) : 0; }
+
+static void th_c_free(th_cnode *n)
+{
+    if (!n)
+        return;
+    th_c_free(n->l);
+    th_c_free(n->r);
+    free(n);
+}
+
+typedef struct th_cworker {
+    th_shared *sh;
+    th_cnode *ring[TH_RING];
+    uint64_t allocs, checksum;
+    bool ok;
+    pthread_t th;
+} th_cworker;
+
+static void *th_c_main(void *arg)
+{
+    th_cworker *w = arg;
+    pthread_barrier_wait(&w->sh->start);
+    w->ok = true;
+    for (long i = 0; i < w->sh->trees; i++) {
+        th_cnode *t = th_c_make(&w->allocs, TH_TREE_DEPTH);
+        if (!t) {
+            w->ok = false;
+            break;
+        }
+        if (i % TH_KEEP_EVERY == 0) {
+            th_cnode **slot = &w->ring[(i / TH_KEEP_EVERY) % TH_RING];
+            th_c_free(*slot);
+            *slot = t;
+        } else {
+            th_c_free(t);
+        }
+    }
+    for (size_t k = 0; k < TH_RING; k++) {
+        w->checksum = bench_mix(w->checksum, th_c_count(w->ring[k]));
+        th_c_free(w->ring[k]);
+    }
+    return NULL;
+}
+
+static long th_trees(const bench_options *opt)
+{
+    long nodes = (1L << (TH_TREE_DEPTH + 1)) - 1;
+    long t = (long)(TH_ALLOCS_PER_THREAD * opt->scale / (double)nodes);
+    return t < TH_KEEP_EVERY * TH_RING ? TH_KEEP_EVERY * TH_RING : t;
+}
+
+static void th_run_child(bench_alloc_id a, unsigned n, const bench_options *opt, th_result *res)
+{
+    th_shared sh;
+    memset(&sh, 0, sizeof sh);
+    sh.trees = th_trees(opt);
+    if (pthread_barrier_init(&sh.start, NULL, n + 1) != 0) {
+        snprintf(res->err, sizeof res->err, "pthread_barrier_init failed");
+        return;
+    }
+    static th_worker mw[TH_MAX];
+    static th_cworker cw[TH_MAX];
+    memset(mw, 0, sizeof mw);
+    memset(cw, 0, sizeof cw);
+    if (a == BA_MGC) {
+        mgc_config cfg;
+        mgc_config_default(&cfg);
+        cfg.threads = n;
+        if (opt->gen0_budget)
+            cfg.gen0_budget = opt->gen0_budget;
+        mgc_type_desc node = {.name = "Node", .kind = MGC_KIND_FIXED, .size = 40, .nrefs = 2};
+        mgc_type_desc refs = {.name = "Object[]", .kind = MGC_KIND_REF_ARRAY};
+        mgc_status st = mgc_heap_create(&cfg, &sh.heap);
+        if (st == MGC_OK && (st = mgc_type_register(sh.heap, &node, &sh.node)) == MGC_OK)
+            st = mgc_type_register(sh.heap, &refs, &sh.refs);
+        if (st != MGC_OK) {
+            snprintf(res->err, sizeof res->err, "mgc setup: %s", mgc_status_name(st));
+            return;
+        }
+    }
+    unsigned started = 0;
+    for (unsigned t = 0; t < n; t++) {
+        int rc;
+        if (a == BA_MGC) {
+            mw[t].sh = &sh;
+            mw[t].tid = t;
+            rc = pthread_create(&mw[t].th, NULL, th_mgc_main, &mw[t]);
+        } else {
+            cw[t].sh = &sh;
+            rc = pthread_create(&cw[t].th, NULL, th_c_main, &cw[t]);
+        }
+        if (rc != 0) {
+            snprintf(res->err, sizeof res->err, "pthread_create: %s", strerror(rc));
+            _exit(3);                          /* the others wait at the barrier */
+        }
+        started++;
+    }
+    pthread_barrier_wait(&sh.start);
+    double t0 = bench_now();
+    for (unsigned t = 0; t < started; t++)
+        pthread_join(a == BA_MGC ? mw[t].th : cw[t].th, NULL);
+    res->wall = bench_now() - t0;
+    res->ok = true;
+    for (unsigned t = 0; t < n; t++) {
+        if (a == BA_MGC) {
+            res->allocs += mw[t].allocs;
+            res->checksum = bench_mix(res->checksum, mw[t].checksum);
+            if (mw[t].st != MGC_OK) {
+                res->ok = false;
+                snprintf(res->err, sizeof res->err, "thread %u: %s", t, mgc_status_name(mw[t].st));
+            }
+        } else {
+            res->allocs += cw[t].allocs;
+            res->checksum = bench_mix(res->checksum, cw[t].checksum);
+            if (!cw[t].ok) {
+                res->ok = false;
+                snprintf(res->err, sizeof res->err, "thread %u: malloc failed", t);
+            }
+        }
+    }
+    if (a == BA_MGC) {
+        for (int g = 0; g < 3; g++)
+            res->gcs[g] = mgc_collection_count(sh.heap, g);
+        mgc_heap_destroy(sh.heap);
+    }
+    pthread_barrier_destroy(&sh.start);
+}
+
+static void th_run_one(bench_alloc_id a, unsigned n, const bench_options *opt, th_result *res)
+{
+    memset(res, 0, sizeof *res);
+    int fds[2];
+    fflush(stdout);
+    fflush(stderr);
+    if (pipe(fds) != 0) {
+        snprintf(res->err, sizeof res->err, "pipe: %s", strerror(errno));
+        return;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        snprintf(res->err, sizeof res->err, "fork: %s", strerror(errno));
+        return;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        th_result r;
+        memset(&r, 0, sizeof r);
+        th_run_child(a, n, opt, &r);
+        _exit(write(fds[1], &r, sizeof r) == (ssize_t)sizeof r ? 0 : 3);
+    }
+    close(fds[1]);
+    ssize_t got;
+    while ((got = read(fds[0], res, sizeof *res)) < 0 && errno == EINTR)
+        ;
+    close(fds[0]);
+    int status = 0;
+    struct rusage ru;
+    memset(&ru, 0, sizeof ru);
+    while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR)
+        ;
+    if (got != (ssize_t)sizeof *res) {
+        memset(res, 0, sizeof *res);
+        snprintf(res->err, sizeof res->err, "child died (status 0x%x)", status);
+        return;
+    }
+    res->cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
+               (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+}
+
+/* The table of --threads: one row per (allocator, N), the median run by
+   CPU time of --repeat runs; rates per wall second and per CPU second;
+   `x1 cpu` is the per-CPU rate over the same allocator's first N. */
+static int th_main(const bench_options *opt)
+{
+    printf("gcfuzz allocation benchmark, threads: scale %g, repeat %u (median by CPU time)\n"
+           "each thread: %ld binary trees of depth %d built bottom-up (%ld nodes of 40 bytes"
+           " each), 1 in %d kept in a ring of %d\n\n",
+           opt->scale, opt->repeat, th_trees(opt), TH_TREE_DEPTH, (1L << (TH_TREE_DEPTH + 1)) - 1,
+           TH_KEEP_EVERY, TH_RING);
+    printf("%-7s %7s %10s %8s %8s %10s %10s %10s %7s %14s\n", "alloc", "threads", "Mallocs",
+           "wall s", "cpu s", "M/wall s", "M/cpu s", "M/cpu/thr", "x1 cpu", "GCs g0/g1/g2");
+    bool fail = false;
+    for (int a = 0; a < 2; a++) {
+        if (!opt->alloc[a])
+            continue;
+        double first = 0;
+        for (unsigned k = 0; k < opt->nthreads; k++) {
+            unsigned n = opt->threads[k];
+            th_result runs[64];
+            unsigned nok = 0;
+            for (unsigned r = 0; r < opt->repeat; r++) {
+                th_result res;
+                th_run_one((bench_alloc_id)a, n, opt, &res);
+                fprintf(stderr, "  [%u/%u] %-6s %u threads %s %.3f s cpu\n", r + 1, opt->repeat,
+                        bench_alloc_names[a], n, res.ok ? "ok" : "FAILED", res.cpu);
+                if (!res.ok) {
+                    fprintf(stderr, "        %s\n", res.err);
+                    fail = true;
+                    continue;
+                }
+                if (nok > 0 && res.checksum != runs[0].checksum) {
+                    fprintf(stderr, "bench_alloc: %s %u threads: checksum differs between runs\n",
+                            bench_alloc_names[a], n);
+                    fail = true;
+                }
+                runs[nok++] = res;
+            }
+            if (nok == 0) {
+                printf("%-7s %7u %10s\n", bench_alloc_names[a], n, "FAILED");
+                continue;
+            }
+            for (unsigned i = 1; i < nok; i++)            /* insertion sort by CPU time */
+                for (unsigned j = i; j > 0 && runs[j].cpu < runs[j - 1].cpu; j--) {
+                    th_result t = runs[j];
+                    runs[j] = runs[j - 1];
+                    runs[j - 1] = t;
+                }
+            const th_result *m = &runs[nok / 2];
+            double ma = (double)m->allocs / 1e6;
+            double per_cpu = m->cpu > 0 ? ma / m->cpu : 0;
+            if (k == 0)
+                first = per_cpu;
+            char gcs[48] = "-";
+            if (a == BA_MGC)
+                snprintf(gcs, sizeof gcs, "%" PRIu64 "/%" PRIu64 "/%" PRIu64, m->gcs[0], m->gcs[1], m->gcs[2]);
+            printf("%-7s %7u %10.2f %8.3f %8.3f %10.2f %10.2f %10.2f %7.2f %14s\n", bench_alloc_names[a], n, ma,
+                   m->wall, m->cpu, m->wall > 0 ? ma / m->wall : 0, per_cpu, per_cpu / n,
+                   first > 0 ? per_cpu / first : 0, gcs);
+        }
+    }
+    printf("\nM/wall s, M/cpu s: millions of allocations per second of wall time / of the process's CPU time"
+           " (user + system, wait4); x1 cpu: M/cpu s over the first row's of the same allocator.\n");
+    return fail ? BENCH_EXIT_FAIL : BENCH_EXIT_OK;
+}
+
+/* ===================================================================== */
 /* Section: options and main                                             */
 /* ===================================================================== */
 
@@ -1260,7 +1626,7 @@ static void bench_usage(FILE *f)
     fprintf(f,
             "usage: bench_alloc [--scale X] [--repeat R] [--seed S] [--csv]\n"
             "                   [--workload trees|mixed|all] [--alloc LIST]\n"
-            "                   [--gen0-budget BYTES]\n"
+            "                   [--gen0-budget BYTES] [--threads LIST]\n"
             "  --scale X        work size multiplier (default 1)\n"
             "  --repeat R       runs per workload and allocator; the median by wall\n"
             "                   time is shown (default 3)\n"
@@ -1269,7 +1635,10 @@ static void bench_usage(FILE *f)
             "  --workload W     trees, mixed or all (default all)\n"
             "  --alloc LIST     comma-separated subset of mgc,malloc,boehm\n"
             "  --gen0-budget B  a fixed mgc gen0 budget in bytes (default: the runtime's\n"
-            "                   dynamic budgets)\n");
+            "                   dynamic budgets)\n"
+            "  --threads LIST   instead of the workloads: allocation throughput with each\n"
+            "                   comma-separated number of allocating threads (1..16),\n"
+            "                   mgc and malloc (e.g. --threads 1,2,4)\n");
 }
 
 static bool bench_parse_u64(const char *s, uint64_t *out)
@@ -1336,6 +1705,23 @@ static int bench_parse(int argc, char **argv, bench_options *opt)
                 return -1;
             }
             opt->gen0_budget = (size_t)u;
+        } else if (strcmp(arg, "--threads") == 0) {
+            char buf[128];
+            snprintf(buf, sizeof buf, "%s", val);
+            opt->nthreads = 0;
+            for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+                 tok = strtok_r(NULL, ",", &save)) {
+                if (!bench_parse_u64(tok, &u) || u < 1 || u > TH_MAX || opt->nthreads == 8) {
+                    fprintf(stderr, "bench_alloc: --threads wants up to 8 counts of 1..%d: %s\n",
+                            TH_MAX, val);
+                    return -1;
+                }
+                opt->threads[opt->nthreads++] = (unsigned)u;
+            }
+            if (opt->nthreads == 0) {
+                fprintf(stderr, "bench_alloc: --threads wants a list of thread counts: %s\n", val);
+                return -1;
+            }
         } else if (strcmp(arg, "--workload") == 0) {
             bool all = strcmp(val, "all") == 0;
             bool any = all;
@@ -1391,6 +1777,8 @@ int main(int argc, char **argv)
         bench_usage(stderr);
         return BENCH_EXIT_USAGE;
     }
+    if (opt.nthreads > 0)
+        return th_main(&opt);                   /* .bench.threads */
     bench_result *runs[BW_COUNT][BA_COUNT];
     for (int w = 0; w < BW_COUNT; w++)
         for (int a = 0; a < BA_COUNT; a++)
