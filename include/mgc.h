@@ -332,6 +332,9 @@ typedef struct mgc_stats {
                                          that generation, per mille */
     uint64_t mark_overflows;          /* mark-stack overflow ranges rescanned
                                          (.mark.overflow), since start */
+    uint64_t card_log_scans;          /* gen0 collections that found their roots
+                                         in older generations through the
+                                         dirty-card log (.cards.log), since start */
 } mgc_stats;
 
 MGC_API void mgc_get_stats(mgc_heap *heap, mgc_stats *out);

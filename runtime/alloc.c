@@ -213,7 +213,10 @@ static __attribute__((noinline)) mgc_status alloc_slow(mgc_heap *heap, mgc_alloc
 static mgc_status alloc_finalizable(mgc_heap *heap, unsigned tid, const mgc_type *type, size_t length,
                                     mgc_ref *out);
 
-mgc_status mgc_alloc(mgc_heap *heap, unsigned tid, const mgc_type *type, size_t length, mgc_ref *out)
+/* Every case of mgc_alloc: checks, arrays, finalizable and large objects,
+   the slow path. */
+static __attribute__((noinline)) mgc_status alloc_general(mgc_heap *heap, unsigned tid, const mgc_type *type,
+                                                          size_t length, mgc_ref *out)
 {
     MGC_AVER(mgc_heap_check(heap));
     if (!out)
@@ -246,6 +249,29 @@ mgc_status mgc_alloc(mgc_heap *heap, unsigned tid, const mgc_type *type, size_t 
     c->allocated += s;
     *out = obj;
     return MGC_OK;
+}
+
+/* .alloc.fast-entry: the common case -- a valid heap outside a collection,
+   a fixed-size type without finalizer that is not large, room in the
+   window -- is a leaf function; everything else (argument errors included)
+   goes to alloc_general with the same arguments, which decides exactly as
+   before.  fast_size is 0 for every type this path must not take. */
+mgc_status mgc_alloc(mgc_heap *heap, unsigned tid, const mgc_type *type, size_t length, mgc_ref *out)
+{
+    if (__builtin_expect(heap != NULL && out != NULL && type != NULL, 1) && heap->sig == MGC_SIG_HEAP &&
+        tid < heap->cfg.threads && heap->cfg.threads <= MGC_MAX_THREADS && type->sig == MGC_SIG_TYPE && type->fast_size != 0 &&
+        !heap->in_gc && type->size < heap->cfg.loh_threshold) {
+        mgc_alloc_ctx *c = &heap->ctx[tid];
+        size_t s = type->fast_size;
+        uint8_t *block = alloc_fast(c, s);
+        if (__builtin_expect(block != NULL, 1)) {
+            ((uint64_t *)block)[1] = (uint64_t)(uintptr_t)type;
+            c->allocated += s;
+            *out = block + 8;
+            return MGC_OK;
+        }
+    }
+    return alloc_general(heap, tid, type, length, out);
 }
 
 /* .thr.fin-alloc: an object with a finalizer is allocated and registered

@@ -14,6 +14,19 @@
  *                   its cards' bits (a bit may stay set without need), so
  *                   scans skip 16 KiB of a segment without a card of the
  *                   generations they want in one byte.
+ * .cards.log       the barrier also appends the slot to the heap's dirty-card
+ *                   log when its store turned a card's gen0 bit on (the
+ *                   atomic or returns the old bits, so among racing threads
+ *                   exactly one appends).  A gen0 collection whose log is
+ *                   complete -- no overflow, and the previous collection
+ *                   left no gen0 bit set (the collector sets gen0 bits only
+ *                   when gen0 keeps survivors) -- visits the cards of the
+ *                   logged slots, sorted, instead of walking every
+ *                   segment's bundles: its card work is proportional to the
+ *                   stores since the last collection, not to the size of the
+ *                   old generation.  At MGC_ASSERT_LEVEL >= 2 the bundle scan
+ *                   runs as well and must find the same number of cards.
+ *                   The card rebuild empties the log.
  * .cards.barrier    mgc_store is the only way the embedder writes a reference
  *                   into an object; it sets the card when the stored value is
  *                   younger than the object written to.
@@ -44,6 +57,7 @@
  * One card byte covers mgc_policy_card_size() bytes of a segment.
  */
 #include "internal.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,8 +70,10 @@ static inline size_t card_index(const mgc_heap *heap, const mgc_segment *seg, co
     return (size_t)((const uint8_t *)p - seg->base) >> heap->card_shift;
 }
 
-static inline void card_set(mgc_segment *seg, size_t k, unsigned bits)
+static inline void card_set(mgc_heap *heap, mgc_segment *seg, size_t k, unsigned bits)
 {
+    if ((bits & MGC_CARD_GEN0) && !(seg->cards[k] & MGC_CARD_GEN0))
+        heap->card_log_partial = true;           /* .cards.log: not logged */
     seg->cards[k] |= (uint8_t)bits;
     seg->bundles[k >> BUNDLE_SHIFT] |= (uint8_t)bits;
 }
@@ -85,8 +101,13 @@ void mgc_cards_mark(mgc_heap *heap, mgc_segment *seg, void **slot, int target_ge
        atomically so no thread's bit is lost */
     size_t k = card_index(heap, seg, slot);
     uint8_t bit = (uint8_t)card_bit(target_gen);
-    if ((__atomic_load_n(&seg->cards[k], __ATOMIC_RELAXED) & bit) == 0)
-        __atomic_fetch_or(&seg->cards[k], bit, __ATOMIC_RELAXED);
+    if ((__atomic_load_n(&seg->cards[k], __ATOMIC_RELAXED) & bit) == 0 &&
+        (__atomic_fetch_or(&seg->cards[k], bit, __ATOMIC_RELAXED) & bit) == 0 && bit == MGC_CARD_GEN0) {
+        /* .cards.log: this store turned the gen0 bit on */
+        size_t n = atomic_fetch_add_explicit(&heap->card_log_n, 1u, memory_order_relaxed);
+        if (n < MGC_CARD_LOG)
+            heap->card_log[n] = slot;
+    }
     if ((__atomic_load_n(&seg->bundles[k >> BUNDLE_SHIFT], __ATOMIC_RELAXED) & bit) == 0)
         __atomic_fetch_or(&seg->bundles[k >> BUNDLE_SHIFT], bit, __ATOMIC_RELAXED);
     if (!__atomic_load_n(&seg->any_card, __ATOMIC_RELAXED))
@@ -104,15 +125,10 @@ size_t mgc_cards_bundles_for(size_t ncards) { return (ncards >> BUNDLE_SHIFT) + 
 
 /* ===================== the write barrier (.cards.barrier) ============= */
 
-void mgc_store(mgc_heap *heap, mgc_ref obj, size_t i, mgc_ref value)
+/* The barrier after the holder was found not to be a gen0 object of the
+   segment-cache hit (or the cache missed). */
+static __attribute__((noinline)) void store_barrier(mgc_heap *heap, mgc_ref obj, void **slot, mgc_ref value)
 {
-    MGC_AVER(obj != NULL && i < mgc_obj_nslots(obj));
-    MGC_AVER2(mgc_threads_concurrent(heap) ||   /* no safe point here (docs/threads.md) */
-              (mgc_is_object(heap, obj) && (value == NULL || mgc_is_object(heap, value))));
-    void **slot = &mgc_obj_slots(obj)[i];
-    *slot = value;
-    if (!value)
-        return;
     mgc_segment *so = mgc_segment_of(heap, obj);
     MGC_AVER(so != NULL);
     int go = mgc_segment_gen_at(so, mgc_obj_block(obj));
@@ -123,6 +139,26 @@ void mgc_store(mgc_heap *heap, mgc_ref obj, size_t i, mgc_ref value)
     int gv = mgc_obj_gen_in(sv, value);        /* .cards.demoted */
     if (go > gv)
         mgc_cards_mark(heap, so, slot, gv);
+}
+
+/* .cards.barrier-fast: a store into a gen0 object (the common case: new
+   objects are filled in) needs no card; the segment cache says so without
+   a call, and the rest of the barrier is a tail call. */
+void mgc_store(mgc_heap *heap, mgc_ref obj, size_t i, mgc_ref value)
+{
+    MGC_AVER(obj != NULL && i < mgc_obj_nslots(obj));
+    MGC_AVER2(mgc_threads_concurrent(heap) ||   /* no safe point here (docs/threads.md) */
+              (mgc_is_object(heap, obj) && (value == NULL || mgc_is_object(heap, value))));
+    void **slot = &mgc_obj_slots(obj)[i];
+    *slot = value;
+    if (!value)
+        return;
+    const mgc_segment *s = atomic_load_explicit(&heap->seg_cache[((uintptr_t)obj >> heap->seg_cache_shift) %
+                                                                 MGC_SEG_CACHE], memory_order_relaxed);
+    if (s && s->kind == MGC_SEG_SOH && mgc_obj_block(obj) >= s->gen0_start &&
+        (const uint8_t *)obj < s->reserved_end)
+        return;                       /* a gen0 holder (gen0_start >= base) */
+    store_barrier(heap, obj, slot, value);
 }
 
 /* ===================== the crossing map (.cards.crossing) ============ */
@@ -290,9 +326,97 @@ static unsigned condemned_mask(const mgc_heap *heap)
     return heap->condemned == 0 ? MGC_CARD_GEN0 : MGC_CARD_GEN0 | MGC_CARD_GEN1;
 }
 
+static int cmp_ptr(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t)*(void *const *)a, y = (uintptr_t)*(void *const *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The end (exclusive) of the cards a scan for roots looks at in seg. */
+static size_t old_kend(const mgc_heap *heap, const mgc_segment *seg)
+{
+    const uint8_t *hi = seg->kind == MGC_SEG_SOH ? seg->cond_start : seg->used;
+    return ((size_t)(hi - seg->base) + heap->card_size - 1) >> heap->card_shift;
+}
+
+/* .cards.log: the gen0 cards of the logged slots, sorted and merged into
+   runs of adjacent cards, each visited as the bundle scan would. */
+static size_t enum_old_log(mgc_heap *heap, mgc_slot_fn fn, void *ctx, mgc_mark_stack *runs)
+{
+    size_t n = atomic_load_explicit(&heap->card_log_n, memory_order_relaxed);
+    void **log = heap->card_log;
+    qsort(log, n, sizeof *log, cmp_ptr);
+    size_t nset = 0, i = 0;
+    while (i < n) {
+        mgc_segment *seg = mgc_segment_of(heap, log[i]);
+        MGC_AVER(seg != NULL);
+        size_t kend = old_kend(heap, seg);
+        size_t k = card_index(heap, seg, log[i]);
+        /* the cards of this segment's entries, as runs */
+        size_t k1 = SIZE_MAX, k2 = 0;
+        for (;;) {
+            bool more = i < n && (uint8_t *)log[i] >= seg->base && (uint8_t *)log[i] < seg->reserved_end;
+            if (more)
+                k = card_index(heap, seg, log[i]);
+            if (more && k < kend && (seg->cards[k] & MGC_CARD_GEN0) && k1 != SIZE_MAX && k <= k2 + 1) {
+                if (k > k2)
+                    k2 = k;                        /* the run goes on */
+                i++;
+                continue;
+            }
+            if (k1 != SIZE_MAX) {                  /* the run [k1, k2] ends */
+                nset += k2 + 1 - k1;
+                scan_run(heap, seg, seg->kind == MGC_SEG_SOH ? seg->cond_start : seg->used, k1, k2, fn, ctx,
+                         false, true, runs);
+                k1 = SIZE_MAX;
+            }
+            if (!more)
+                break;
+            if (k < kend && (seg->cards[k] & MGC_CARD_GEN0))
+                k1 = k2 = k;                       /* a new run */
+            i++;
+        }
+    }
+    return nset;
+}
+
+/* Is the log complete for this gen0 collection? */
+static bool log_usable(const mgc_heap *heap)
+{
+    return heap->condemned == 0 && !heap->card_log_partial &&
+           atomic_load_explicit(&heap->card_log_n, memory_order_relaxed) <= MGC_CARD_LOG;
+}
+
+static size_t enum_old_bundles(mgc_heap *heap, mgc_slot_fn fn, void *ctx, mgc_mark_stack *runs);
+
 static size_t enum_old(mgc_heap *heap, mgc_slot_fn fn, void *ctx, mgc_mark_stack *runs)
 {
     MGC_AVER(heap->in_gc && heap->condemned < 2);
+    if (!log_usable(heap))
+        return enum_old_bundles(heap, fn, ctx, runs);
+    size_t n = enum_old_log(heap, fn, ctx, runs);
+    if (runs)
+        heap->card_log_scans++;
+#if MGC_ASSERT_LEVEL >= 2
+    /* the bundles must hold exactly the cards the log led to */
+    size_t all = 0;
+    for (int l = 0; l < 2; l++)
+        for (mgc_segment *seg = l == 0 ? heap->soh : heap->loh; seg; seg = seg->next) {
+            size_t kend = old_kend(heap, seg);
+            for (size_t k = next_card(seg, 0, kend, MGC_CARD_GEN0); k < kend;
+                 k = next_card(seg, k + 1, kend, MGC_CARD_GEN0))
+                all++;
+        }
+    if (all != n) {
+        fprintf(stderr, "mgc: the dirty-card log led to %zu gen0 cards, the bundles hold %zu\n", n, all);
+        MGC_AVER2(all == n);
+    }
+#endif
+    return n;
+}
+
+static size_t enum_old_bundles(mgc_heap *heap, mgc_slot_fn fn, void *ctx, mgc_mark_stack *runs)
+{
     unsigned mask = condemned_mask(heap);
     size_t n = 0;
     for (mgc_segment *seg = heap->soh; seg; seg = seg->next)
@@ -335,7 +459,7 @@ static void rebuild_slot(mgc_heap *heap, void **slot, void *vctx)
         return;
     int gv = mgc_obj_gen_in(sv, v);            /* .cards.demoted */
     if (gv < mgc_segment_gen_at(rc->seg, (uint8_t *)slot)) {
-        card_set(rc->seg, card_index(heap, rc->seg, slot), card_bit(gv));
+        card_set(heap, rc->seg, card_index(heap, rc->seg, slot), card_bit(gv));
         rc->any = true;
     }
 }
@@ -407,6 +531,8 @@ static void rebuild_segment(mgc_heap *heap, mgc_segment *seg, uint8_t *all_from,
 static void keep_scanned_cards(mgc_heap *heap, int youngest)
 {
     const uint8_t to = youngest >= 1 ? MGC_CARD_GEN1 : MGC_CARD_GEN0 | MGC_CARD_GEN1;
+    if (to & MGC_CARD_GEN0)
+        heap->card_log_partial = true;     /* .cards.log: kept gen0 bits */
     if (!heap->card_rec_lost) {
         mgc_mark_stack *r = &heap->card_runs;
         for (size_t i = 0; i + 2 < r->n; i += 3) {
@@ -457,6 +583,10 @@ void mgc_cards_rebuild(mgc_heap *heap)
     for (size_t i = 0; i < heap->demoted.n; i++)      /* .plan.demote */
         if (heap->demoted.gen[i] < youngest)
             youngest = heap->demoted.gen[i];
+    /* .cards.log: empty; gen0 bits this collection leaves set (card_set,
+       kept gen0 cards) make it partial */
+    atomic_store_explicit(&heap->card_log_n, 0, memory_order_relaxed);
+    heap->card_log_partial = false;
     if (heap->condemned == 0)
         keep_scanned_cards(heap, youngest);
     else

@@ -81,6 +81,7 @@ void mgc_get_stats(mgc_heap *heap, mgc_stats *out)
     out->allocated_bytes = mgc_alloc_total(heap);
     out->sinks_blocks = 0;
     out->mark_overflows = heap->mark_overflows;
+    out->card_log_scans = heap->card_log_scans;
     mgc_fin_stats(heap, out);
     mgc_threads_resume(heap);
     mgc_heap_unlock(heap);

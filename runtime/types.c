@@ -51,6 +51,7 @@ static mgc_status type_make(mgc_heap *heap, const mgc_type_desc *d, bool is_free
     t->nrefs = d->kind == MGC_KIND_FIXED ? d->nrefs : 0;
     t->has_finalizer = d->finalizer != NULL;
     t->is_free = is_free;
+    t->fast_size = d->kind == MGC_KIND_FIXED && !t->has_finalizer && !is_free ? mgc_align8(d->size) : 0;
     t->cls = c;
     *out = t;
     return MGC_OK;

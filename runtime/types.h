@@ -172,6 +172,9 @@ struct mgc_type {
     unsigned nrefs;                   /* FIXED: reference slots */
     bool has_finalizer;
     bool is_free;                     /* the free-object type (.obj.free) */
+    size_t fast_size;                 /* .alloc.fast-entry: the aligned size of a
+                                         FIXED type without finalizer (not the
+                                         free type); 0 for every other type */
     const mgc_type_class *cls;
 };
 
@@ -338,6 +341,18 @@ struct mgc_heap {
     mgc_mark_stack card_runs;         /* the card runs the mark scanned:
                                          (segment, first, last) triples */
     bool card_rec_lost;               /* card_rec or card_runs ran out of memory */
+    /* .cards.log: the slots whose store set a card's gen0 bit that was
+       clear, since the last collection (the barrier appends; a gen0
+       collection takes its card roots from them instead of scanning every
+       segment's bundles).  card_log_n may pass MGC_CARD_LOG (entries
+       beyond it are lost); card_log_partial: a collection left gen0 bits
+       set that the log does not hold.  Either way the next gen0 collection
+       scans the bundles. */
+#define MGC_CARD_LOG 2048
+    void *card_log[MGC_CARD_LOG];
+    _Atomic size_t card_log_n;
+    bool card_log_partial;
+    uint64_t card_log_scans;          /* gen0 collections that used the log */
     uint64_t marked_bytes;            /* bytes newly marked (promoted_fin) */
     /* .mark.overflow: the mark stack holds at most mark_max entries; an
        object that finds it full is marked unscanned and widens
