@@ -574,12 +574,23 @@ void mgc_cards_rebuild(mgc_heap *heap)
        cannot refer to a younger one (after a promoting gen0 or gen1
        collection every gen0 is empty, so its survivors need no slot check) */
     int youngest = 2;
-    for (mgc_segment *seg = heap->soh; seg; seg = seg->next) {
+    /* .gc.cond-segs: only segments with a condemned range hold gen0
+       objects after a gen0 collection (the others have none), so the
+       others are looked at only when none of these holds gen0 or gen1 */
+    size_t it = 0;
+    for (mgc_segment *seg = mgc_cond_next(heap, NULL, &it); seg; seg = mgc_cond_next(heap, seg, &it)) {
         if (seg->gen0_start < seg->used)
             youngest = 0;
         else if (seg->gen1_start < seg->gen0_start && youngest > 1)
             youngest = 1;
     }
+    if (youngest == 2 || heap->condemned > 0)
+        for (mgc_segment *seg = heap->soh; seg; seg = seg->next) {
+            if (seg->gen0_start < seg->used)
+                youngest = 0;
+            else if (seg->gen1_start < seg->gen0_start && youngest > 1)
+                youngest = 1;
+        }
     for (size_t i = 0; i < heap->demoted.n; i++)      /* .plan.demote */
         if (heap->demoted.gen[i] < youngest)
             youngest = heap->demoted.gen[i];
@@ -591,8 +602,16 @@ void mgc_cards_rebuild(mgc_heap *heap)
         keep_scanned_cards(heap, youngest);
     else
         heap->cards_kept = 0;                  /* every card re-decided below */
-    for (mgc_segment *seg = heap->soh; seg; seg = seg->next)
-        rebuild_segment(heap, seg, seg->cond_start, seg->gen0_start, youngest);
+    if (heap->condemned == 0) {
+        /* .gc.cond-segs: with an empty condemned range a gen0 rebuild
+           changes nothing (.cards.keep leaves the older cards alone) */
+        it = 0;
+        for (mgc_segment *seg = mgc_cond_next(heap, NULL, &it); seg; seg = mgc_cond_next(heap, seg, &it))
+            rebuild_segment(heap, seg, seg->cond_start, seg->gen0_start, youngest);
+    } else {
+        for (mgc_segment *seg = heap->soh; seg; seg = seg->next)
+            rebuild_segment(heap, seg, seg->cond_start, seg->gen0_start, youngest);
+    }
     for (mgc_segment *seg = heap->loh; seg; seg = seg->next) {
         uint8_t *from = heap->condemned == 2 ? seg->base : seg->used;
         rebuild_segment(heap, seg, from, seg->used, youngest);

@@ -83,7 +83,8 @@ void mgc_relocate_phase(mgc_heap *heap)
                      (1u << MGC_HANDLE_WEAK) | (1u << MGC_HANDLE_WEAK_LONG) | MGC_ENUM_STATICS,
                      reloc_slot, NULL);
     mgc_finalize_enum_all(heap, reloc_slot, NULL);
-    for (mgc_segment *s = heap->soh; s; s = s->next)
+    size_t it = 0;                                       /* .gc.cond-segs */
+    for (mgc_segment *s = mgc_cond_next(heap, NULL, &it); s; s = mgc_cond_next(heap, s, &it))
         reloc_range(heap, s, s->cond_start);
     if (heap->condemned == 2)
         for (mgc_segment *s = heap->loh; s; s = s->next)
@@ -171,7 +172,8 @@ static void loh_collect_free(mgc_heap *heap, mgc_segment *seg)
 void mgc_compact_phase(mgc_heap *heap)
 {
     /* small-object segments: slide, then move the boundaries */
-    for (mgc_segment *s = heap->soh; s; s = s->next) {
+    size_t it = 0;                                       /* .gc.cond-segs */
+    for (mgc_segment *s = mgc_cond_next(heap, NULL, &it); s; s = mgc_cond_next(heap, s, &it)) {
         uint8_t *end = compact_range(heap, s, s->cond_start);
         MGC_AVER2(s->plan_gen0 <= end);
         (void)end;

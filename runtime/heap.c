@@ -107,6 +107,7 @@ static void heap_free_buffers(mgc_heap *heap)
     mgc_mark_stack_free(&heap->mark);
     mgc_mark_stack_free(&heap->card_rec);
     mgc_mark_stack_free(&heap->card_runs);
+    mgc_mark_stack_free(&heap->cond);
     mgc_demote_free(heap);
 }
 

@@ -297,6 +297,20 @@ void mgc_mark_phase(mgc_heap *heap);
 void mgc_mark_stack_free(mgc_mark_stack *ms);
 static inline bool mgc_is_marked(const void *obj) { return (*mgc_obj_header((void *)obj) & MGC_HDR_MARK) != 0; }
 
+/* .gc.cond-segs: during a collection, the SOH segments whose condemned
+   range is not empty.  A segment with an empty range keeps its boundaries
+   through the plan and compaction and has no survivors to relocate or
+   note, so those phases (and a gen0 collection's card rebuild) visit only
+   these: in a big heap most segments are old and untouched.
+     size_t it = 0;
+     for (mgc_segment *s = mgc_cond_next(heap, NULL, &it); s; s = mgc_cond_next(heap, s, &it)) */
+static inline mgc_segment *mgc_cond_next(mgc_heap *heap, mgc_segment *prev, size_t *it)
+{
+    if (heap->cond_lost)
+        return prev ? prev->next : heap->soh;
+    return *it < heap->cond.n ? (mgc_segment *)heap->cond.items[(*it)++] : NULL;
+}
+
 /* --- plan.c / compact.c --- */
 void mgc_plan_phase(mgc_heap *heap);
 void mgc_relocate_phase(mgc_heap *heap);

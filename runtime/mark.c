@@ -347,9 +347,25 @@ void mgc_mark_phase(mgc_heap *heap)
 
     /* .mark.condemn */
     prefetch_segments(heap);
+    mgc_mark_stack *cl = &heap->cond;           /* .gc.cond-segs */
+    cl->n = 0;
+    heap->cond_lost = false;
+    if (cl->cap < heap->nindex) {
+        void **items = realloc(cl->items, heap->nindex * sizeof *items);
+        if (items) {
+            cl->items = items;
+            cl->cap = heap->nindex;
+        } else {
+            heap->cond_lost = true;
+        }
+    }
     for (mgc_segment *s = heap->soh; s; s = s->next) {
         s->cond_start = n == 0 ? s->gen0_start : n == 1 ? s->gen1_start : s->base;
         s->gc_used = s->used;
+        if (s->cond_start < s->used && !heap->cond_lost) {
+            MGC_AVER(cl->n < cl->cap);
+            cl->items[cl->n++] = s;
+        }
     }
     for (mgc_segment *s = heap->loh; s; s = s->next) {
         s->cond_start = n == 2 ? s->base : s->used;

@@ -277,7 +277,8 @@ void mgc_plan_phase(mgc_heap *heap)
         heap->surv[b] = 0;
     heap->pinned_surv[0] = heap->pinned_surv[1] = 0;
     mgc_demote_prepare(heap);
-    for (mgc_segment *s = heap->soh; s; s = s->next)
+    size_t it = 0;                                       /* .gc.cond-segs */
+    for (mgc_segment *s = mgc_cond_next(heap, NULL, &it); s; s = mgc_cond_next(heap, s, &it))
         plan_range(heap, s, s->cond_start, move);
     if (heap->condemned == 2)
         for (mgc_segment *s = heap->loh; s; s = s->next)

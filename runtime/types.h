@@ -348,6 +348,11 @@ struct mgc_heap {
        beyond it are lost); card_log_partial: a collection left gen0 bits
        set that the log does not hold.  Either way the next gen0 collection
        scans the bundles. */
+    /* .gc.cond-segs: the SOH segments whose condemned range is not empty
+       (listed by the mark, in list order; cond_lost: the list could not
+       grow and the phases walk every segment) */
+    mgc_mark_stack cond;
+    bool cond_lost;
 #define MGC_CARD_LOG 2048
     void *card_log[MGC_CARD_LOG];
     _Atomic size_t card_log_n;
