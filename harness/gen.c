@@ -83,6 +83,11 @@ static bool hx_gen_wide_old(uint64_t seed, hx_program *p)
     uint32_t w = wide_local(p, "wide"), y = wide_local(p, "young");
     if (refs == HX_NONE || leaf == HX_NONE || w == HX_NONE || y == HX_NONE)
         return false;
+    int depth = 0;                                  /* the kept prefix closes */
+    for (size_t i = 0; i < n - WIDE_STMTS; i++)     /* every `repeat` block */
+        depth += hx_stmt_opens(p->stmts[i].kind) ? 1 : hx_stmt_closes(p->stmts[i].kind) ? -1 : 0;
+    if (depth != 0)
+        return true;
     hx_program_remove(p, n - WIDE_STMTS, WIDE_STMTS);
     n = p->nstmts;
     hx_stmt *s;
