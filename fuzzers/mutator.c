@@ -457,6 +457,58 @@ static bool mut_grow(hx_program *p, uint64_t *rng)
     return ok;
 }
 
+/* Blocks (.prog.loop): wrap a run of statements that holds no block
+   boundary in `repeat N { ... }`, or scale an existing block's count.
+   Counts the codec's execution bound cannot hold are refused by settle. */
+static uint64_t draw_count(uint64_t *rng)
+{
+    static const uint64_t counts[] = { 2, 3, 8, 16, 100, 256, 1000, 2000 };
+    return counts[below(rng, sizeof counts / sizeof counts[0])];
+}
+
+static bool mut_loop(hx_program *p, uint64_t *rng)
+{
+    if (!p->nstmts)
+        return false;
+    size_t nblocks = 0;
+    for (size_t i = 0; i < p->nstmts; i++)
+        nblocks += hx_stmt_opens(p->stmts[i].kind);
+    if (nblocks && chance(rng, 50)) {
+        size_t k = below(rng, nblocks);
+        for (size_t i = 0; i < p->nstmts; i++)
+            if (hx_stmt_opens(p->stmts[i].kind) && k-- == 0) {
+                uint64_t c = p->stmts[i].count;
+                switch (below(rng, 3)) {
+                case 0: c = c > 1 ? c / 2 : 2; break;
+                case 1: c = c * 2 + 1; break;
+                default: c = draw_count(rng); break;
+                }
+                p->stmts[i].count = c;
+                return true;
+            }
+        return false;
+    }
+    size_t at = below(rng, p->nstmts);
+    size_t n = block_len(p->nstmts - at, rng);
+    int depth = 0;
+    for (size_t i = at; i < at + n; i++) {
+        if (hx_stmt_opens(p->stmts[i].kind))
+            depth++;
+        else if (hx_stmt_closes(p->stmts[i].kind) && --depth < 0)
+            return false;       /* the run would cut a block */
+    }
+    if (depth != 0)
+        return false;
+    hx_stmt open, close;
+    memset(&open, 0, sizeof open);
+    memset(&close, 0, sizeof close);
+    open.kind = HX_ST_REPEAT;
+    open.src = close.src = HX_NULL;
+    open.count = draw_count(rng);
+    close.kind = HX_ST_END;
+    return insert_stmts(p, at + n, &close, 1) && insert_stmts(p, at, &open, 1);
+}
+
 /* Index of a random statement satisfying pred, or SIZE_MAX. */
 static size_t pick_stmt(const hx_program *p, bool (*pred)(const hx_stmt *), uint64_t *rng)
 {
@@ -786,14 +838,14 @@ static const unsigned op_weight[GCF_MUT_OP_COUNT] = {
     [GCF_MUT_INSERT] = 20, [GCF_MUT_DELETE] = 10, [GCF_MUT_DUPLICATE] = 8,
     [GCF_MUT_MOVE] = 6, [GCF_MUT_GROW] = 6, [GCF_MUT_OPERAND] = 14, [GCF_MUT_TYPE] = 8,
     [GCF_MUT_LENGTH] = 10, [GCF_MUT_HANDLE_KIND] = 4, [GCF_MUT_COLLECT] = 6,
-    [GCF_MUT_HEAP] = 8, [GCF_MUT_SPLICE] = 0,
+    [GCF_MUT_HEAP] = 8, [GCF_MUT_SPLICE] = 0, [GCF_MUT_LOOP] = 6,
 };
 
 const char *gcf_mut_op_name(gcf_mut_op op)
 {
     static const char *const names[GCF_MUT_OP_COUNT] = {
         "insert", "delete", "duplicate", "move", "grow", "operand", "type", "length",
-        "handle_kind", "collect", "heap", "splice",
+        "handle_kind", "collect", "heap", "splice", "loop",
     };
     return (unsigned)op < GCF_MUT_OP_COUNT ? names[op] : "?";
 }
@@ -826,6 +878,7 @@ static bool apply(hx_program *p, int op, uint64_t *rng)
     case GCF_MUT_HANDLE_KIND: return mut_handle_kind(p, rng);
     case GCF_MUT_COLLECT:     return mut_collect(p, rng);
     case GCF_MUT_HEAP:        return mut_heap(p, rng);
+    case GCF_MUT_LOOP:        return mut_loop(p, rng);
     default:                  return false;
     }
 }
@@ -839,6 +892,22 @@ static bool settle(hx_program *q, const hx_program *orig)
     if (!hx_program_check(q, NULL) || !hx_codec_within_limits(q) || hx_program_equal(q, orig))
         return false;
     hx_program_renumber(q);
+    if (hx_program_has_loops(q)) {
+        /* .prog.loop: the checker gives a local the body rebinds an unknown
+           static type at the block's head, the codec's walk the type of
+           its last binding; a statement valid for the first but not the
+           second does not survive decoding: refuse the edit */
+        uint8_t *b = NULL;
+        size_t n = 0;
+        hx_program d;
+        bool same = hx_encode(q, &b, &n) && hx_decode(b, n, &d);
+        free(b);
+        if (same) {
+            same = hx_program_equal(q, &d);
+            hx_program_free(&d);
+        }
+        return same;
+    }
     return true;
 }
 

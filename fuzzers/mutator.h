@@ -31,6 +31,8 @@ typedef enum gcf_mut_op {
     GCF_MUT_COLLECT,        /* a collect's generation and compact_loh */
     GCF_MUT_HEAP,           /* a key of the heap line */
     GCF_MUT_SPLICE,         /* statements of another program (crossover) */
+    GCF_MUT_LOOP,           /* a run of statements wrapped in `repeat N { }`, or a
+                               block's count scaled (.prog.loop) */
     GCF_MUT_OP_COUNT,
     GCF_MUT_ANY = -1
 } gcf_mut_op;

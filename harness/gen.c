@@ -159,3 +159,117 @@ bool hx_gen(uint64_t seed, size_t ops, hx_program *out)
     hx_program_renumber(out);
     return true;
 }
+
+/* ==== Programs that reach scale (.gen.scale) =========================== */
+
+#include "text.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* The shape's statements, as text (types first, then statements); names
+   start with Sc / sc_, which no decoded program uses. */
+static int scale_shape(uint64_t seed, unsigned shape, char *types, size_t tn, char *body,
+                       size_t bn)
+{
+    uint64_t st = seed ^ 0x5ca1e5ca1eULL;
+    uint64_t r = hx_gen_next(&st);
+    switch (shape) {
+    case HX_GEN_SCALE_CHAIN: {          /* >= 2^20 nodes in one chain */
+        uint64_t depth = ((uint64_t)1 << 20) + r % 65536;
+        snprintf(types, tn, "type ScNode size=32 refs=2\n");
+        return snprintf(body, bn,
+                        "sc_h = new ScNode\nrepeat %llu {\n  sc_n = new ScNode\n  sc_n.%u = sc_h\n"
+                        "  sc_h = sc_n\n}\ndrop sc_n\ncollect\nrepeat %u {\n  collect 0\n}\n%s"
+                        "collect\n",
+                        (unsigned long long)depth, (unsigned)(r >> 20) % 2,
+                        1 + (unsigned)(r >> 24) % 4, (r >> 30) % 2 ? "drop sc_h\n" : "");
+    }
+    case HX_GEN_SCALE_WIDE: {           /* an old array referring to young objects */
+        uint64_t w = ((uint64_t)1 << 18) + r % ((uint64_t)3 << 18);
+        snprintf(types, tn, "type ScLeaf size=24\ntype ScRefs array elem=ref\n");
+        return snprintf(body, bn,
+                        "sc_a = new ScRefs[%llu]\ncollect\nrepeat %llu {\n  sc_x = new ScLeaf\n"
+                        "  sc_a.i = sc_x\n}\ncollect 0\nrepeat %llu {\n  sc_a.i = null\n}\ncollect\n",
+                        (unsigned long long)w, (unsigned long long)w,
+                        (unsigned long long)(w / 2));
+    }
+    case HX_GEN_SCALE_SEGMENTS: {       /* large objects over many segments */
+        unsigned n = 256 + (unsigned)(r % 768);
+        snprintf(types, tn, "type ScBlob array elem=1\ntype ScRefs array elem=ref\n");
+        return snprintf(body, bn,
+                        "sc_keep = new ScRefs[%u]\nrepeat %u {\n  sc_b = new ScBlob[%u]\n"
+                        "  sc_keep.i = sc_b\n  sc_t = new ScBlob[%u]\n}\ncollect\n"
+                        "repeat %u {\n  sc_keep.i = null\n}\ncollect 2 compact_loh\ncollect\n",
+                        n, n, 85000 + (unsigned)(r >> 16) % 200000, 1000 + (unsigned)(r >> 8) % 60000,
+                        n / 2);
+    }
+    case HX_GEN_SCALE_FRAGMENT: {       /* gen2 and LOH holes between survivors */
+        unsigned big = 16 + (unsigned)(r % 48);
+        unsigned small = 1u << (18 + (unsigned)(r >> 8) % 2);
+        snprintf(types, tn, "type ScLeaf size=24\ntype ScBlob array elem=1\n"
+                            "type ScRefs array elem=ref\n");
+        return snprintf(body, bn,
+                        "sc_s = new ScRefs[%u]\nsc_l = new ScRefs[%u]\nrepeat %u {\n"
+                        "  sc_b = new ScBlob[%u]\n  sc_l.i = sc_b\n  repeat %u {\n"
+                        "    sc_x = new ScLeaf\n  }\n}\nrepeat %u {\n  sc_x = new ScLeaf\n"
+                        "  sc_s.i = sc_x\n}\ncollect\ncollect\nrepeat %u {\n  sc_l.i = null\n}\n"
+                        "repeat %u {\n  sc_s.i = null\n}\ncollect 2 compact_loh\ncollect\n",
+                        small, big, big, 90000 + (unsigned)(r >> 12) % 100000, small / big, small,
+                        big / 2, small / 2);
+    }
+    default: {                          /* a long run of collections */
+        unsigned live = 1u << (14 + (unsigned)(r % 3));
+        snprintf(types, tn, "type ScNode size=32 refs=2\n");
+        return snprintf(body, bn,
+                        "sc_h = new ScNode\nrepeat %u {\n  sc_n = new ScNode\n  sc_n.0 = sc_h\n"
+                        "  sc_h = sc_n\n}\nrepeat %u {\n  collect %u\n  sc_n = new ScNode\n"
+                        "  sc_n.1 = sc_h\n  sc_h = sc_n\n}\ncollect\n",
+                        live, 500 + (unsigned)(r >> 8) % 500, (unsigned)(r >> 20) % 2);
+    }
+    }
+}
+
+bool hx_gen_scale(uint64_t seed, size_t ops, hx_program *out)
+{
+    hx_program base;
+    if (!hx_gen(seed, ops, &base))
+        return false;
+    /* the shape must not run out of memory (every `new` of it is used) */
+    base.heap.value[HX_KEY_HARD_LIMIT] = 0;
+    base.heap.fail_reserve = base.heap.fail_commit = 0;
+    size_t n = 0;
+    char *text = hx_print_string(&base, &n);
+    hx_program_free(&base);
+    if (!text)
+        return false;
+    char types[256], body[1024];
+    scale_shape(seed, (unsigned)(seed % HX_GEN_SCALE_SHAPES), types, sizeof types, body,
+                sizeof body);
+    /* the base's header, the shape's types, the base's statements, the
+       shape's statements */
+    size_t cap = n + strlen(types) + strlen(body) + 1;
+    char *all = malloc(cap);
+    if (!all) {
+        free(text);
+        return false;
+    }
+    char *stmts = text;
+    /* header lines: `heap` and `type` lines come first in printed text */
+    while (strncmp(stmts, "heap ", 5) == 0 || strncmp(stmts, "type ", 5) == 0) {
+        char *nl = strchr(stmts, '\n');
+        if (!nl)
+            break;
+        stmts = nl + 1;
+    }
+    size_t hn = (size_t)(stmts - text);
+    memcpy(all, text, hn);
+    snprintf(all + hn, cap - hn, "%s%s%s", types, stmts, body);
+    free(text);
+    hx_diag d;
+    bool ok = hx_parse(all, strlen(all), "<gen-scale>", out, &d);
+    free(all);
+    if (ok)
+        hx_program_renumber(out);
+    return ok;
+}

@@ -28,6 +28,22 @@
    statements.  Returns false only when memory runs out. */
 bool hx_gen(uint64_t seed, size_t ops, hx_program *out);
 
+/* .gen.scale: a generated program of ops statements (hx_gen, with no hard
+   limit and no fault injection) followed by one shape that reaches scale,
+   chosen by seed % HX_GEN_SCALE_SHAPES: a chain of 2^20 to 2^20 + 65535
+   nodes kept live through collections; a reference array of 256k to 1M
+   slots, old, filled with young objects through the block index; 256 to
+   1023 large objects over many segments, half kept; gen2 and LOH
+   fragmentation (survivors between dead objects, then half cleared and
+   compacting collections); and a run of 500 to 999 collections with 16k
+   to 64k live objects.  Built with `repeat` blocks, so the text stays a
+   few lines (`gcfuzz gen --scale`).  Returns false when memory runs out. */
+enum {
+    HX_GEN_SCALE_CHAIN = 0, HX_GEN_SCALE_WIDE, HX_GEN_SCALE_SEGMENTS, HX_GEN_SCALE_FRAGMENT,
+    HX_GEN_SCALE_COLLECTIONS, HX_GEN_SCALE_SHAPES
+};
+bool hx_gen_scale(uint64_t seed, size_t ops, hx_program *out);
+
 /* The generator's PRNG (splitmix64), for callers that need more draws. */
 uint64_t hx_gen_next(uint64_t *state);
 

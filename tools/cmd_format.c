@@ -255,12 +255,16 @@ int gcf_cmd_fmt(int argc, char **argv)
 
 static int gen_usage(void)
 {
-    printf("usage: gcfuzz gen --seed N --ops K [--free-running [--threads T]] [-o OUT]\n"
+    printf("usage: gcfuzz gen --seed N --ops K [--scale | --free-running [--threads T]] [-o OUT]\n"
            "       gcfuzz gen --clr-observable --seed N --ops K [--count C -o DIR]\n\n"
            "Print a random valid program of exactly K statements, the same for the\n"
            "same N and K.  Programs are drawn like fuzzer inputs (small heaps, every\n"
            "statement kind, sizes around the LOH threshold and budgets) and carry no\n"
            "expectations, so they must run clean.  Defaults: --ops 100.\n\n"
+           "--scale: the program, then one shape that reaches scale written with\n"
+           "repeat blocks (by the seed: a chain of over 2^20 nodes, a wide old array,\n"
+           "many segments, gen2/LOH fragmentation, a long run of collections;\n"
+           "docs/format.md), beyond the fuzzer inputs' bounds.\n\n"
            "--free-running: a program for the free-running mode (`gcfuzz run\n"
            "--free-running`, docs/threads.md): the program of the same seed on T\n"
            "threads (default: 2 to 4, by the seed) with every local and handle owned\n"
@@ -276,10 +280,10 @@ static int gen_usage(void)
 int gcf_cmd_gen(int argc, char **argv)
 {
     uint64_t seed = 0, ops = 100, count = 0;
-    bool have_seed = false, clr = false, free_running = false;
+    bool have_seed = false, clr = false, free_running = false, scale = false;
     uint64_t threads = 0;
     const char *out = NULL;
-    enum { O_SEED = GCF_OPT_LOCAL, O_OPS, O_COUNT, O_CLR, O_FREE, O_THREADS };
+    enum { O_SEED = GCF_OPT_LOCAL, O_OPS, O_COUNT, O_CLR, O_FREE, O_THREADS, O_SCALE };
     static const struct option lo[] = {
         { "seed", required_argument, NULL, O_SEED },
         { "ops", required_argument, NULL, O_OPS },
@@ -287,6 +291,7 @@ int gcf_cmd_gen(int argc, char **argv)
         { "clr-observable", no_argument, NULL, O_CLR },
         { "free-running", no_argument, NULL, O_FREE },
         { "threads", required_argument, NULL, O_THREADS },
+        { "scale", no_argument, NULL, O_SCALE },
         { "help", no_argument, NULL, 'h' },
         GCF_END_LONGOPTS
     };
@@ -313,6 +318,7 @@ int gcf_cmd_gen(int argc, char **argv)
         case 'o': out = optarg; break;
         case O_CLR: clr = true; break;
         case O_FREE: free_running = true; break;
+        case O_SCALE: scale = true; break;
         case O_THREADS:
             if (!gcf_parse_u64(optarg, &threads) || threads < 2 || threads > HX_THREADS)
                 return gcf_usage_error("gen", "--threads needs a number 2..%d, got '%s'",
@@ -332,11 +338,14 @@ int gcf_cmd_gen(int argc, char **argv)
         return gcf_usage_error("gen", "--threads goes with --free-running");
     if (clr && free_running)
         return gcf_usage_error("gen", "--clr-observable and --free-running exclude each other");
+    if (scale && (clr || free_running))
+        return gcf_usage_error("gen", "--scale goes with neither --clr-observable nor --free-running");
     if (clr)
         return gcf_gen_clr(seed, ops, count, out);
     hx_program p;
     if (free_running ? !hx_gen_free(seed, (size_t)ops, (unsigned)threads, &p)
-                     : !hx_gen(seed, (size_t)ops, &p)) {
+                     : scale ? !hx_gen_scale(seed, (size_t)ops, &p)
+                             : !hx_gen(seed, (size_t)ops, &p)) {
         fprintf(stderr, "gcfuzz gen: out of memory\n");
         return GCF_EXIT_FAIL;
     }
