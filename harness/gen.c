@@ -71,8 +71,10 @@ static bool hx_gen_wide_old(uint64_t seed, hx_program *p)
     uint64_t r = hx_gen_next(&st);
     const hx_heap_config *h = &p->heap;
     size_t n = p->nstmts;
+    /* a program with blocks keeps its statements: cutting its tail could
+       cut a block (.prog.loop) */
     if (r % 3 != 0 || n < WIDE_MIN_OPS || h->value[HX_KEY_HARD_LIMIT] != 0 ||
-        h->fail_reserve != 0 || h->fail_commit != 0)
+        h->fail_reserve != 0 || h->fail_commit != 0 || hx_program_has_loops(p))
         return true;
     const uint64_t per_card = WIDE_CARD / 8u, stride = 2u * per_card + 1u;
     uint64_t r0 = (r >> 8) % per_card;
