@@ -250,6 +250,20 @@ static bool hx_hv_build(hx_exec *x)
     return !hv->oom;
 }
 
+/* ==== roots ================================================================= */
+
+/* Every static slot of the target (.tgt.statics-peek): one call when the
+   target offers it, else static_peek per slot. */
+static void hx_statics_read(hx_exec *x, hx_addr out[ORC_STATICS])
+{
+    if (x->ops->statics_peek) {
+        x->ops->statics_peek(x->t, out, ORC_STATICS);
+        return;
+    }
+    for (uint32_t s = 0; s < ORC_STATICS; s++)
+        out[s] = x->ops->static_peek(x->t, s);
+}
+
 /* ==== the model slot cache (.exec.slot-cache) =================================== */
 
 const orc_id *hx_mslots_get(hx_exec *x, orc_id id, uint32_t n)
@@ -583,9 +597,11 @@ static bool hx_do_match(hx_exec *x, bool report, size_t **midx_out, size_t *nids
         hx_where w = {HX_W_LOCAL, l, 0, NULL};
         hx_root(&c, id, x->ops->get_local(x->t, l), "C1", &w);
     }
+    hx_addr statics[ORC_STATICS];
+    hx_statics_read(x, statics);
     for (uint32_t s = 0; s < ORC_STATICS; s++) {
         hx_where w = {HX_W_STATIC, s, 0, NULL};
-        hx_root(&c, orc_static_value(x->m, s), x->ops->static_peek(x->t, s), "C1", &w);
+        hx_root(&c, orc_static_value(x->m, s), statics[s], "C1", &w);
     }
     for (uint32_t h = 0; h < p->nhandles; h++) {
         orc_handle_info hi;
@@ -941,8 +957,10 @@ HX_NO_COVERAGE static bool hx_roots_ok(hx_exec *x)
         if (!hx_root_ok(x, id, x->ops->get_local(x->t, l)))
             return false;
     }
+    hx_addr statics[ORC_STATICS];
+    hx_statics_read(x, statics);
     for (uint32_t s = 0; s < ORC_STATICS; s++)
-        if (!hx_root_ok(x, orc_static_value(x->m, s), x->ops->static_peek(x->t, s)))
+        if (!hx_root_ok(x, orc_static_value(x->m, s), statics[s]))
             return false;
     for (uint32_t h = 0; h < p->nhandles; h++) {
         orc_handle_info hi;

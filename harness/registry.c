@@ -8,6 +8,7 @@
 #include "target.h"
 
 #include <dlfcn.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const hx_target_entry hx_builtin_targets[] = {
@@ -101,14 +102,28 @@ const hx_target_ops *hx_target_load(const char *path, hx_load_error *why, char *
         dlclose(lib);
         return NULL;
     }
-    if (ops->api_version != HX_TARGET_API_VERSION) {
+    if (ops->api_version < HX_TARGET_API_VERSION_MIN || ops->api_version > HX_TARGET_API_VERSION) {
         *why = HX_LOAD_VERSION;
         snprintf(err, errlen,
-                 "%s: target interface version %u, this gcfuzz speaks version %u "
+                 "%s: target interface version %u, this gcfuzz speaks versions %u to %u "
                  "(rebuild the target against this gcfuzz's gcfuzz/target.h)",
-                 path, (unsigned)ops->api_version, (unsigned)HX_TARGET_API_VERSION);
+                 path, (unsigned)ops->api_version, (unsigned)HX_TARGET_API_VERSION_MIN,
+                 (unsigned)HX_TARGET_API_VERSION);
         dlclose(lib);
         return NULL;
+    }
+    if (ops->api_version == 2) {
+        /* .tgt.version-compat: a version-2 ops is shorter; the members
+           added since are NULL in a copy of the current layout (kept, as
+           the library is, for the life of the process) */
+        hx_target_ops *full = calloc(1, sizeof *full);
+        if (!full) {
+            snprintf(err, errlen, "%s: out of memory", path);
+            dlclose(lib);
+            return NULL;
+        }
+        memcpy(full, ops, HX_TARGET_OPS_V2_SIZE);
+        ops = full;
     }
     const char *missing = hx_missing_member(ops);
     if (missing) {

@@ -290,6 +290,14 @@ static hx_addr fz_static_peek(hx_target *t, uint32_t idx)
     return fz_out(f, IN.static_peek(f->in, idx));
 }
 
+static void fz_statics_peek(hx_target *t, hx_addr *out, uint32_t n)
+{
+    hx_faulty *f = FZ(t);
+    IN.statics_peek(f->in, out, n);
+    for (uint32_t i = 0; i < n; i++)
+        out[i] = fz_out(f, out[i]);
+}
+
 static void fz_suppress(hx_target *t, uint32_t obj)
 {
     hx_faulty *f = FZ(t);
@@ -493,7 +501,8 @@ FZ_OPS(HX_FAULT_PROMOTED, promoted)
         .handle_alloc = fz_handle_alloc, .handle_free = fz_handle_free,                    \
         .handle_get = fz_handle_get, .handle_peek = fz_handle_peek,                        \
         .static_set = fz_static_set, .static_get = fz_static_get,                          \
-        .static_peek = fz_static_peek, .suppress = fz_suppress,                            \
+        .static_peek = fz_static_peek, .statics_peek = fz_statics_peek,                    \
+        .suppress = fz_suppress,                                                           \
         .reregister = fz_reregister, .collect = fz_collect,                                \
         .run_finalizers = fz_run_finalizers, .generation = fz_generation,                  \
         .is_large = fz_is_large, .collection_count = fz_collection_count,                  \

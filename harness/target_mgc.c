@@ -384,6 +384,18 @@ static hx_addr tmgc_static_peek(hx_target *t, uint32_t idx)
     return (hx_addr)mgc_static_get(t->heap, idx);
 }
 
+/* .tgt.statics-peek: the runtime's static slots under one take of the
+   heap lock (mgc_static_get takes it per slot) */
+static void tmgc_statics_peek(hx_target *t, hx_addr *out, uint32_t n)
+{
+    if (n > MGC_STATIC_SLOTS)
+        n = MGC_STATIC_SLOTS;
+    mgc_heap_lock(t->heap);
+    for (uint32_t i = 0; i < n; i++)
+        out[i] = (hx_addr)t->heap->handles->statics[i];
+    mgc_heap_unlock(t->heap);
+}
+
 static void tmgc_suppress(hx_target *t, uint32_t obj)
 {
     mgc_suppress_finalize(t->heap, t->locals[obj]);
@@ -587,6 +599,7 @@ void **hx_target_mgc_locals(hx_target *t) { return tmgc_check(t) ? (void **)t->l
     .static_set = tmgc_static_set, \
     .static_get = tmgc_static_get, \
     .static_peek = tmgc_static_peek, \
+    .statics_peek = tmgc_statics_peek, \
     .suppress = tmgc_suppress, \
     .reregister = tmgc_reregister, \
     .collect = tmgc_collect, \

@@ -52,7 +52,11 @@ extern "C" {
    hx_target_ops or a type it uses changes in a way a target built against
    the previous header would misread.  A loaded target whose ops carry
    another version is refused (gcfuzz exit status 69). */
-#define HX_TARGET_API_VERSION 2u
+#define HX_TARGET_API_VERSION 3u
+/* The oldest version this header's loader still reads: a version-2 target
+   lacks the members added in version 3 (statics_peek), which then count
+   as NULL (.tgt.version-compat). */
+#define HX_TARGET_API_VERSION_MIN 2u
 
 /* .tgt.entry: a target library exports one function with C linkage,
        const hx_target_ops *gcfuzz_target_entry(void);
@@ -268,7 +272,16 @@ typedef struct hx_target_ops {
        of memory): the caller then destroys t and creates a new target.
        NULL: targets are always created anew. */
     bool (*reset)(hx_target *t, const hx_target_config *cfg, hx_event_fn ev, void *ev_ctx);
+    /* ---- version 3 ---- */
+    /* Every static slot in one call (.tgt.statics-peek): out[i] is what
+       static_peek(t, i) returns, for i < n (n at most the number of static
+       slots), so the root checks read the statics without a call (and a
+       lock) per slot.  NULL: the executor calls static_peek per slot. */
+    void (*statics_peek)(hx_target *t, hx_addr *out, uint32_t n);
 } hx_target_ops;
+
+/* The size of a version-2 hx_target_ops (.tgt.version-compat). */
+#define HX_TARGET_OPS_V2_SIZE offsetof(hx_target_ops, statics_peek)
 
 typedef const hx_target_ops *(*hx_target_entry_fn)(void);
 HX_TARGET_EXPORT const hx_target_ops *gcfuzz_target_entry(void);
