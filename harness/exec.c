@@ -148,7 +148,7 @@ bool hx_exec_ids_reserve(hx_exec *x, orc_id id)
 
 static const char *hx_ctx_name(hx_ctx c)
 {
-    static const char *n[] = {"none", "alloc", "collect", "finalize"};
+    static const char *n[] = {"none", "alloc", "collect", "finalize", "finalizer-thread"};
     return n[c];
 }
 
@@ -263,9 +263,12 @@ static orc_id hx_fin_candidate(hx_exec *x, hx_addr obj, orc_id next)
 static void hx_on_finalizer_call(hx_exec *x, const hx_event *ev)
 {
     /* .clr.fin-async: in the clr profile calls may follow the collection of
-       a `collect` statement (the model refuses them in strict) */
+       a `collect` statement (the model refuses them in strict); on mgc-fin,
+       the finalizer thread's calls at the end of a statement
+       (.exec.fin-settle) */
     if (x->ctx != HX_CTX_FINALIZE && !x->async_open) {
-        bool ok = x->ctx == HX_CTX_COLLECT && x->gcs_in_step > 0 &&
+        bool ok = ((x->ctx == HX_CTX_COLLECT && x->gcs_in_step > 0) ||
+                   x->ctx == HX_CTX_FINTHREAD) &&
                   orc_finalize_async_begin(x->m) == ORC_OK;
         if (!ok) {
             hx_exec_fail(x, "C6", "unexpected-call", 0,
@@ -480,6 +483,9 @@ static bool hx_setup(hx_exec *x)
     int prof = x->o->profile >= 0 ? x->o->profile : (int)p->heap.profile;
     if (!(x->ops->caps & HX_CAP_BUDGETS))
         prof = HX_PROFILE_CLR;            /* .tgt.caps: its own schedule */
+    x->finthread = x->ops == &hx_target_mgc_fin;
+    if (x->finthread)
+        prof = HX_PROFILE_CLR;            /* .exec.fin-settle: calls after `collect`/`new` */
     hx_orc_config(p, prof == HX_PROFILE_CLR, &oc);
     x->clr = prof == HX_PROFILE_CLR;
     x->m = orc_create(&oc);
@@ -598,6 +604,82 @@ static bool hx_program_error(hx_exec *x, orc_status s)
     return true;
 }
 
+/* The drain limit passed (.tgt.drain-limit): a program error. */
+static void hx_fail_drain_limit(hx_exec *x)
+{
+    char text[160];
+    hx_stmt_format(x->p, x->st, text, sizeof text);
+    hx_exec_fail(x, "PE", "drain-limit", 0,
+                 "`%s`: the finalizer drain did not end within %llu finalizer calls "
+                 "(finalizers keep allocating and every allocation collects)",
+                 text, (unsigned long long)hx_drain_limit(x->p));
+    x->out->status = HX_EXEC_BAD_PROGRAM;
+}
+
+/* A finalizer that never ran: the finalizer thread did not empty its
+   queue, or `finalize` did not return, within the bound (.tgt.fin-timeout). */
+static void hx_fin_timeout(hx_exec *x, const char *what)
+{
+    hx_exec_fail(x, "C6", "finalizer-timeout", 0,
+                 "%s within %ld ms (the finalizer thread missed a wake-up or never returned)",
+                 what, hx_target_fin_timeout_ms(x->t));
+}
+
+/* .exec.fin-settle (mgc-fin): the end of a statement is where the
+   finalizer thread's calls reach the oracle.  The thread was woken by the
+   statement's collections (or by nothing); the executor lets its events
+   through and waits, bounded, until the f-reachable queue is empty.  The
+   model follows as an async drain (.clr.fin-async) that must end with no
+   call missing (.fin.drain: the thread runs everything queued). */
+static void hx_fin_settle(hx_exec *x)
+{
+    if (!x->finthread || x->stop)
+        return;
+    uint64_t calls = x->out->fin_calls;
+    size_t gcs = x->gcs_in_step;
+    hx_ctx saved = x->ctx;
+    x->ctx = HX_CTX_FINTHREAD;
+    hx_tstatus ts = hx_target_fin_settle(x->t);
+    x->ctx = saved;
+    if (x->out->fin_calls != calls)
+        x->drain_ran = true;
+    x->gcs_in_step = gcs;           /* a finalizer's collections are its own */
+    if (x->stop)
+        return;
+    if (ts == HX_T_LIMIT) {
+        hx_fail_drain_limit(x);
+        return;
+    }
+    if (ts != HX_T_OK) {
+        hx_fin_timeout(x, "the finalizer thread did not run the queued finalizers");
+        return;
+    }
+    if (!x->async_open) {
+        /* no call, but the model may hold entries that are skipped (their
+           bit is set): the thread's drain took them silently */
+        if (orc_freachable_count(x->m, ORC_FQ_NORMAL) +
+                orc_freachable_count(x->m, ORC_FQ_CRITICAL) == 0)
+            return;
+        orc_status as = orc_finalize_async_begin(x->m);
+        if (as != ORC_OK) {
+            hx_exec_fail(x, "C6", "call-end", 0, "finalizer thread: %s (%s)",
+                         orc_status_name(as), orc_last_error(x->m));
+            return;
+        }
+        x->async_open = true;
+    }
+    hx_end_call(x);
+    if (x->stop)
+        return;
+    x->async_open = false;
+    orc_status os = orc_finalize_end(x->m);
+    if (os == ORC_E_ILLEGAL)
+        hx_exec_fail(x, "C6", "call-missing", 0, "finalizer thread: %s", orc_last_error(x->m));
+    else if (os != ORC_OK)
+        hx_exec_fail(x, "C6", "call-end", 0, "finalizer thread: %s (%s)", orc_status_name(os),
+                     orc_last_error(x->m));
+}
+
 static void hx_do_stress(hx_exec *x)
 {
     /* .exec.stress: like GCStress, a collection before every allocation;
@@ -611,6 +693,7 @@ static void hx_do_stress(hx_exec *x)
     x->ctx = HX_CTX_NONE;
     if (!x->stop && x->gcs_in_step == before)
         hx_exec_fail(x, "C8", "missing-gc", 0, "stress: collect %d reported no collection", gen);
+    hx_fin_settle(x);               /* before the allocation needs the heap lock */
     x->gcs_in_step = 0;
 }
 
@@ -691,18 +774,16 @@ static void hx_st_finalize(hx_exec *x, const hx_stmt *s)
     if (ts == HX_T_LIMIT) {
         /* .tgt.drain-limit: the program does not terminate; the target
            stopped running behaviours, so the two sides part here */
-        char text[160];
-        hx_stmt_format(x->p, x->st, text, sizeof text);
-        hx_exec_fail(x, "PE", "drain-limit", 0,
-                     "`%s`: the finalizer drain did not end within %llu finalizer calls "
-                     "(finalizers keep allocating and every allocation collects)",
-                     text, (unsigned long long)hx_drain_limit(x->p));
-        x->out->status = HX_EXEC_BAD_PROGRAM;
+        hx_fail_drain_limit(x);
         return;
     }
     hx_end_call(x);
     if (x->stop)
         return;
+    if (ts != HX_T_OK && x->finthread && hx_target_fin_timed_out(x->t)) {
+        hx_fin_timeout(x, "`finalize` (waiting for pending finalizers) did not return");
+        return;
+    }
     if (ts != HX_T_OK) {
         hx_exec_fail(x, "C6", "finalize-error", 0, "the target's run_finalizers failed");
         return;
@@ -976,7 +1057,7 @@ static void hx_st_thread(hx_exec *x, const hx_stmt *s)
 {
     if (!hx_program_error(x, orc_thread(x->m, s->thread))) {
         x->tid = s->thread;
-        if (x->ops == &hx_target_mgc_sched)      /* .tgt.sched */
+        if (hx_target_is_sched(x->ops))          /* .tgt.sched */
             hx_target_sched_set_thread(x->t, s->thread);
     }
 }
@@ -1153,6 +1234,7 @@ static hx_exec_status hx_run(const hx_program *p, const char *file, const hx_exe
         if (o->prof)
             o->prof->phase = HX_PROF_STEP;
         hx_step(&x, s);
+        hx_fin_settle(&x);
         out->steps = (size_t)executed;
         if (!x.stop && !hx_stmt_is_expect(s->kind))
             hx_check(&x, s);

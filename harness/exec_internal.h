@@ -13,7 +13,9 @@ typedef enum hx_ctx {
     HX_CTX_NONE = 0,   /* no collection may happen */
     HX_CTX_ALLOC,      /* an allocation step is open in the oracle */
     HX_CTX_COLLECT,    /* an induced collection (collect or --stress) */
-    HX_CTX_FINALIZE    /* a finalize drain is open */
+    HX_CTX_FINALIZE,   /* a finalize drain is open */
+    HX_CTX_FINTHREAD   /* mgc-fin: the finalizer thread runs what the statement
+                          queued (.exec.fin-settle) */
 } hx_ctx;
 
 /* One object of the target's heap walk (compare.c). */
@@ -73,6 +75,7 @@ typedef struct hx_exec {
     bool call_open;
     bool async_open;        /* .clr.fin-async calls during `collect` */
     bool clr;               /* the run's profile is clr */
+    bool finthread;         /* mgc-fin: the runtime's finalizer thread runs them */
     bool call_alloc_open;
     orc_id call_obj;
     /* events */

@@ -16,6 +16,8 @@ static const hx_target_entry hx_builtin_targets[] = {
     {"mgc-sweep", &hx_target_mgc_sweep, "our runtime as a non-moving mark-sweep collector"},
     {"mgc-sched", &hx_target_mgc_sched,
      "our runtime, each `thread N` section on its own OS thread, in program order (docs/threads.md)"},
+    {"mgc-fin", &hx_target_mgc_fin,
+     "mgc-sched with the runtime's finalizer thread; `finalize` waits for it (docs/threads.md)"},
 };
 #define HX_NBUILTIN (sizeof hx_builtin_targets / sizeof hx_builtin_targets[0])
 

@@ -52,6 +52,21 @@ extern const hx_target_ops hx_target_mgc_sweep;
    the executor tells it where each section starts. */
 extern const hx_target_ops hx_target_mgc_sched;
 void hx_target_sched_set_thread(hx_target *t, unsigned tid);
+/* The same with the runtime's finalizer thread running (.tgt.finthread,
+   docs/threads.md "Finalizer-thread mode"): collections queue finalizers
+   to it, `finalize` waits for it (GC.WaitForPendingFinalizers). */
+extern const hx_target_ops hx_target_mgc_fin;
+/* mgc-sched or mgc-fin: the executor tells it where sections start. */
+bool hx_target_is_sched(const hx_target_ops *ops);
+/* mgc-fin: let the finalizer thread run what the statement's collections
+   queued and wait, at most GCF_FIN_TIMEOUT_MS, until its f-reachable queue
+   is empty (.tgt.fin-gate).  HX_T_OK; HX_T_LIMIT when its drains passed
+   the drain limit (.tgt.drain-limit); HX_T_ERROR when the bound passed
+   (hx_target_fin_timed_out then says so).  Does nothing on mgc-sched. */
+hx_tstatus hx_target_fin_settle(hx_target *t);
+/* The last settle or `finalize` of an mgc-fin target timed out. */
+bool hx_target_fin_timed_out(hx_target *t);
+long hx_target_fin_timeout_ms(hx_target *t);
 
 /* Deliberately wrong targets for the executor's own tests
    (target_faulty.c): each wraps hx_target_mgc and breaks one rule. */
@@ -94,6 +109,10 @@ const hx_target_ops *hx_target_faulty(hx_fault f);  /* NONE: hx_target_mgc itsel
    such as target_faulty.c): the mgc_heap * and the local slot array. */
 void *hx_target_mgc_heap(hx_target *t);
 void **hx_target_mgc_locals(hx_target *t);
+/* With the heap lock held and no drain running: whether the finalizer
+   calls since the last restart passed the drain limit; the count starts
+   again from 0 (.tgt.drain-limit for drains on the finalizer thread). */
+bool hx_target_mgc_fin_restart(hx_target *t);
 
 /* .tgt.planted-text: the parser's planted bug, for the tests of
    `gcfuzz triage --text` only.  With target the faulty:crash target, a

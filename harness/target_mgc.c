@@ -580,6 +580,14 @@ static uint8_t *tmgc_payload(hx_target *t, uint32_t local, size_t *len)
 void *hx_target_mgc_heap(hx_target *t) { return tmgc_check(t) ? t->heap : NULL; }
 void **hx_target_mgc_locals(hx_target *t) { return tmgc_check(t) ? (void **)t->locals : NULL; }
 
+bool hx_target_mgc_fin_restart(hx_target *t)
+{
+    HX_AVER(tmgc_check(t));
+    bool over = t->fin_limit != 0 && t->fin_calls > t->fin_limit;
+    t->fin_calls = 0;
+    return over;
+}
+
 /* Every operation but create is shared by the two modes. */
 #define TMGC_OPS_SHARED \
     .api_version = HX_TARGET_API_VERSION, \

@@ -246,6 +246,10 @@ mgc_status mgc_finalize_drain(mgc_heap *heap, unsigned tid)
     q->drain_tid = tid;
     for (;;) {
         void *obj;
+#ifdef MGC_TEST_PLANTS
+        if (mgc_plant_drain_left != SIZE_MAX && mgc_plant_drain_left-- == 0)
+            break;                     /* plant 3 (finthread.c) */
+#endif
         /* .fin.take: the last normal entry, else the last critical one; a
            collection inside a finalizer may add entries to either. */
         if (seg_len(q, MGC_FSEG_NORMAL) > 0) {

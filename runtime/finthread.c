@@ -34,6 +34,10 @@
 #include "internal.h"
 #include <errno.h>
 
+#ifdef MGC_TEST_PLANTS
+_Thread_local size_t mgc_plant_drain_left = SIZE_MAX;
+#endif
+
 /* ===================== life cycle =================================== */
 
 mgc_status mgc_finthread_init(struct mgc_finq *q)
@@ -77,10 +81,24 @@ static void *finthread_main(void *arg)
         pthread_mutex_unlock(&q->mu);
 
         mgc_heap_lock(heap);
+#ifdef MGC_TEST_PLANTS
+        /* plant 3 (docs/threads.md .thr.plants): a drain of the entries
+           queued when the thread woke, then every request counted served,
+           so a collection run by one of these finalizers queues entries
+           that no request is left to wake the thread for (a lost wake-up) */
+        if (MGC_PLANTED(MGC_PLANT_LOST_WAKEUP))
+            mgc_plant_drain_left = mgc_finq_seg_count(heap, MGC_FSEG_NORMAL) +
+                                   mgc_finq_seg_count(heap, MGC_FSEG_CRITICAL);
+#endif
         (void)mgc_finalize_drain(heap, MGC_FINTHREAD_TID);
+#ifdef MGC_TEST_PLANTS
+        mgc_plant_drain_left = SIZE_MAX;
+#endif
         mgc_heap_unlock(heap);
 
         pthread_mutex_lock(&q->mu);
+        if (MGC_PLANTED(MGC_PLANT_LOST_WAKEUP))
+            ticket = q->requested;     /* plant 3 */
         if (ticket > q->served)
             q->served = ticket;
         pthread_cond_broadcast(&q->done_cv);

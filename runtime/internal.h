@@ -398,7 +398,13 @@ void mgc_threads_enum_protected(mgc_heap *heap, mgc_local_fn fn, void *ctx);
 #ifdef MGC_TEST_PLANTS
 #define MGC_PLANT_NO_SUSPEND   1   /* a collection does not wait for mutators */
 #define MGC_PLANT_SKIP_RETIRE  2   /* a collection retires only its own thread's context */
+#define MGC_PLANT_LOST_WAKEUP  3   /* the finalizer thread drains the entries it found
+                                      when woken and marks the requests made meanwhile
+                                      as served (finthread.c) */
 extern int mgc_test_plant;
+/* Plant 3: entries the calling thread's drain may still take (SIZE_MAX:
+   no limit); finalize.c's drain loop counts it down. */
+extern _Thread_local size_t mgc_plant_drain_left;
 #define MGC_PLANTED(k) (mgc_test_plant == (k))
 #else
 #define MGC_PLANTED(k) 0

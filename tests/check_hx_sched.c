@@ -109,6 +109,33 @@ START_TEST(test_sched_matches_mgc_and_replays)
 }
 END_TEST
 
+/* Finalizer-thread mode (target "mgc-fin", docs/threads.md): the runtime's
+   finalizer thread runs the finalizers, concurrently with the thread that
+   collected, and the executor sees its calls at the end of the statement
+   that queued them, so every program passes and replays identically
+   (verdict, steps, collections, calls, trace without addresses). */
+START_TEST(test_fin_thread_replays)
+{
+    uint64_t seed = gcf_test_seed("finalizer thread replays");
+    uint64_t calls = 0;
+    for (uint64_t i = 0; i < 100; i++) {
+        hx_program p;
+        ck_assert(hx_gen(seed + i, 120, &p));
+        sched_run a, b;
+        run_on(&p, "mgc-fin", &a);
+        run_on(&p, "mgc-fin", &b);
+        ck_assert_msg(a.st == HX_EXEC_PASS, "seed %llu: mgc-fin: %s", (unsigned long long)(seed + i),
+                      a.sig);
+        same(&a, &b, seed + i);
+        calls += a.fin_calls;
+        free(a.trace);
+        free(b.trace);
+        hx_program_free(&p);
+    }
+    ck_assert_uint_gt(calls, 20);        /* the finalizer thread did run finalizers */
+}
+END_TEST
+
 /* A collection on thread 2 while threads 0, 1 and 3 hold objects in their
    windows: every thread's context is retired and its objects promoted. */
 START_TEST(test_sched_sections)
@@ -155,6 +182,7 @@ Suite *make_hx_sched_suite(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_sched_sections);
     tcase_add_test(tc, test_sched_matches_mgc_and_replays);
+    tcase_add_test(tc, test_fin_thread_replays);
     suite_add_tcase(s, tc);
     return s;
 }
