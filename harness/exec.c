@@ -484,8 +484,24 @@ static bool hx_setup(hx_exec *x)
     if (!(x->ops->caps & HX_CAP_BUDGETS))
         prof = HX_PROFILE_CLR;            /* .tgt.caps: its own schedule */
     x->finthread = x->ops == &hx_target_mgc_fin;
-    if (x->finthread)
+    if (x->finthread) {
         prof = HX_PROFILE_CLR;            /* .exec.fin-settle: calls after `collect`/`new` */
+        /* the finalizer thread has a context of its own (.tgt.finthread) */
+        bool used[HX_THREADS] = { true };
+        unsigned distinct = 1;
+        for (size_t i = 0; i < p->nstmts; i++)
+            if (p->stmts[i].kind == HX_ST_THREAD && p->stmts[i].thread < HX_THREADS &&
+                !used[p->stmts[i].thread]) {
+                used[p->stmts[i].thread] = true;
+                distinct++;
+            }
+        if (distinct >= HX_THREADS) {
+            snprintf(x->out->fail.message, sizeof x->out->fail.message,
+                     "mgc-fin: the program runs on %u threads; the finalizer thread needs an "
+                     "allocation context of its own", distinct);
+            return false;
+        }
+    }
     hx_orc_config(p, prof == HX_PROFILE_CLR, &oc);
     x->clr = prof == HX_PROFILE_CLR;
     x->m = orc_create(&oc);

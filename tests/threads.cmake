@@ -33,3 +33,17 @@ if(TARGET gcfuzz)
     set_tests_properties(threads/sched-conformance PROPERTIES LABELS threads TIMEOUT 600)
   endif()
 endif()
+# Finalizer-thread mode (target mgc-fin, docs/threads.md): every conformance
+# scenario, with the deviations the finalizer thread's timing explains.
+if(TARGET gcfuzz)
+  add_test(NAME threads/fin-conformance
+           COMMAND $<TARGET_FILE:gcfuzz> conformance -q --target mgc-fin
+                   --expect ${CMAKE_CURRENT_SOURCE_DIR}/mgc-fin-expected.txt
+                   ${PROJECT_SOURCE_DIR}/conformance)
+  if(GCF_TSAN)
+    set_tests_properties(threads/fin-conformance PROPERTIES LABELS "tsan;threads" TIMEOUT 900
+      ENVIRONMENT "TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1")
+  else()
+    set_tests_properties(threads/fin-conformance PROPERTIES LABELS threads TIMEOUT 600)
+  endif()
+endif()
