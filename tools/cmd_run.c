@@ -35,8 +35,11 @@ static const char gcf_exec_opts_help[] =
     "                        other steps check roots and the objects they touched)\n"
     "  --trace               print each step with its collection events\n"
     "  --target NAME         mgc (default), mgc-sweep, mgc-sched (each `thread N`\n"
-    "                        section on its own OS thread, docs/threads.md), or\n"
+    "                        section on its own OS thread, docs/threads.md),\n"
+    "                        mgc-fin (the runtime's finalizer thread runs the\n"
+    "                        finalizers, `finalize` waits for it), or\n"
     "                        faulty:<fault> (executor self-tests)\n"
+    "  --finalizer-thread    (run) the same as --target mgc-fin\n"
     "  --target-lib PATH.so  a target from a shared library (include/gcfuzz/target.h;\n"
     "                        exit 69 if it cannot be loaded, 76 if built against\n"
     "                        another interface version)\n"
@@ -53,6 +56,7 @@ typedef struct gcf_run_args {
     const char *out;          /* minimize -o */
     const char *expect_path;  /* conformance --expect */
     bool free_running;        /* run --free-running */
+    bool finthread;           /* run --finalizer-thread (target mgc-fin) */
     bool have_seed;           /* run --seed */
     uint64_t seed;
     uint64_t repeat;          /* run --repeat (free-running runs per program) */
@@ -68,7 +72,8 @@ static void gcf_print_skipped(const hx_target_ops *t)
         printf("target %s: not checked: %s\n", t->name, skipped);
 }
 
-enum { GCF_OPT_EXPECT = GCF_OPT_LOCAL, GCF_OPT_FREE, GCF_OPT_SEED, GCF_OPT_REPEAT };
+enum { GCF_OPT_EXPECT = GCF_OPT_LOCAL, GCF_OPT_FREE, GCF_OPT_SEED, GCF_OPT_REPEAT,
+       GCF_OPT_FINTHREAD };
 
 /* run, repro, heap: the execution options only */
 static const struct option gcf_run_longopts[] = {
@@ -79,6 +84,7 @@ static const struct option gcf_runcmd_longopts[] = {
     GCF_COMMON_LONGOPTS,
     GCF_INPROC_LONGOPTS,
     { "free-running", no_argument, NULL, GCF_OPT_FREE },
+    { "finalizer-thread", no_argument, NULL, GCF_OPT_FINTHREAD },
     { "seed", required_argument, NULL, GCF_OPT_SEED },
     { "repeat", required_argument, NULL, GCF_OPT_REPEAT },
     GCF_END_LONGOPTS
@@ -130,6 +136,7 @@ static int gcf_parse_args(int argc, char **argv, const char *usage, gcf_run_args
         case 'o': a->out = optarg; break;
         case GCF_OPT_EXPECT: a->expect_path = optarg; break;
         case GCF_OPT_FREE: a->free_running = true; break;
+        case GCF_OPT_FINTHREAD: a->finthread = true; break;
         case GCF_OPT_SEED:
             if (!gcf_parse_u64(optarg, &a->seed)) {
                 fprintf(stderr, "gcfuzz %s: --seed needs a number, got '%s'\n", cmd, optarg);
@@ -158,6 +165,16 @@ static int gcf_parse_args(int argc, char **argv, const char *usage, gcf_run_args
                         "--target, --target-lib, --profile, --stress, --full, --trace and --fuzz "
                         "do not apply\n", cmd);
         return GCF_EX_USAGE;
+    }
+    /* --finalizer-thread: target mgc-fin (docs/threads.md, .tgt.finthread) */
+    if (a->finthread) {
+        if (a->free_running || a->c.target_lib ||
+            (a->c.target_name && strcmp(a->c.target_name, "mgc-fin") != 0)) {
+            fprintf(stderr, "gcfuzz %s: --finalizer-thread is the target mgc-fin; it does not go "
+                            "with --free-running, --target-lib or another --target\n", cmd);
+            return GCF_EX_USAGE;
+        }
+        a->c.target_name = "mgc-fin";
     }
     if (!a->repeat)
         a->repeat = 1;
