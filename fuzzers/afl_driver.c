@@ -12,7 +12,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
+
+#include "text.h"
 
 #ifndef __AFL_FUZZ_TESTCASE_LEN
 #error "afl_driver.c is compiled by afl-clang-fast (GCF_AFL=ON)"
@@ -25,26 +28,14 @@ __AFL_FUZZ_INIT();
 
 static int run_file(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        perror(path);
+    char *buf;
+    size_t n;
+    int err = hx_read_file(path, &buf, &n);
+    if (err) {
+        fprintf(stderr, "%s: %s\n", path, strerror(err));
         return 66;
     }
-    size_t cap = 1 << 16, n = 0, r;
-    uint8_t *buf = malloc(cap);
-    while (buf && (r = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += r;
-        if (n == cap) {
-            uint8_t *nb = realloc(buf, cap *= 2);
-            if (!nb)
-                free(buf);
-            buf = nb;
-        }
-    }
-    fclose(f);
-    if (!buf)
-        return 66;
-    LLVMFuzzerTestOneInput(buf, n);
+    LLVMFuzzerTestOneInput((const uint8_t *)buf, n);
     free(buf);
     return 0;
 }

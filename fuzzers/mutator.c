@@ -21,6 +21,7 @@
 #include "mutator.h"
 
 #include "codec.h"
+#include "util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,17 +29,15 @@
 
 /* ==== Random numbers (splitmix64) ======================================= */
 
+/* The harness's splitmix64 (harness/util.h), under short names. */
 static uint64_t rnext(uint64_t *s)
 {
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
+    return hx_rng_next(s);
 }
 
 static uint64_t below(uint64_t *s, uint64_t n)
 {
-    return n ? rnext(s) % n : 0;
+    return hx_rng_below(s, n);
 }
 
 static bool chance(uint64_t *s, unsigned percent)

@@ -16,6 +16,7 @@
 #include "gen.h"
 #include "mutator.h"
 #include "text.h"
+#include "util.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -41,13 +42,9 @@ static int failures;
 
 static void add_input(const char *name, uint8_t *b, size_t n)
 {
-    if (ninputs == cap) {
-        cap = cap ? cap * 2 : 64;
-        inputs = realloc(inputs, cap * sizeof *inputs);
-        if (!inputs) {
-            perror("realloc");
-            exit(2);
-        }
+    if (!HX_RESERVE(inputs, cap, ninputs + 1, 64)) {
+        perror("realloc");
+        exit(2);
     }
     input *in = &inputs[ninputs++];
     snprintf(in->name, sizeof in->name, "%s", name);

@@ -15,52 +15,30 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "text.h"
+#include "util.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
 
 static int replay_file(const char *path, unsigned long *count)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "standalone: cannot read %s: %s\n", path, strerror(errno));
+    char *buf;
+    size_t n;
+    int err = hx_read_file(path, &buf, &n);
+    if (err) {
+        fprintf(stderr, "standalone: cannot read %s: %s\n", path, strerror(err));
         return 66;
     }
-    size_t cap = 4096, n = 0;
-    uint8_t *buf = malloc(cap);
-    int rc = 0;
-    for (;;) {
-        if (!buf) {
-            rc = 66;
-            break;
-        }
-        if (n == cap) {
-            uint8_t *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                rc = 66;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (r == 0)
-            break;
-    }
-    if (ferror(f))
-        rc = 66;
-    fclose(f);
-    if (rc == 0) {
-        /* an exactly sized copy, so ASan sees reads past the end */
-        uint8_t *exact = malloc(n ? n : 1);
-        if (!exact) {
-            rc = 66;
-        } else {
-            memcpy(exact, buf, n);
-            LLVMFuzzerTestOneInput(exact, n);
-            free(exact);
-            (*count)++;
-        }
+    /* an exactly sized copy, so ASan sees reads past the end */
+    uint8_t *exact = malloc(n ? n : 1);
+    int rc = 66;
+    if (exact) {
+        memcpy(exact, buf, n);
+        LLVMFuzzerTestOneInput(exact, n);
+        free(exact);
+        (*count)++;
+        rc = 0;
     }
     free(buf);
     return rc;
@@ -84,13 +62,8 @@ static int replay_dir(const char *dir, unsigned long *count)
     while ((e = readdir(d))) {
         if (e->d_name[0] == '.')
             continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            char **nn = realloc(names, cap * sizeof *nn);
-            if (!nn)
-                break;
-            names = nn;
-        }
+        if (!HX_RESERVE(names, cap, n + 1, 64))
+            break;
         size_t len = strlen(dir) + strlen(e->d_name) + 2;
         names[n] = malloc(len);
         if (!names[n])

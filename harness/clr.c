@@ -5,6 +5,7 @@
 #include "text.h"
 #include "oracle.h"
 #include "orc_map.h"
+#include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -418,13 +419,7 @@ static bool gen_step(gstate *g)
         char name[24];
         snprintf(name, sizeof name, "h%u", g->p->nhandles);
         if ((s.handle = hx_program_add_handle(g->p, name)) == HX_NONE) return false;
-        if (s.handle >= g->hsrc_cap) {
-            size_t cap = g->hsrc_cap ? g->hsrc_cap * 2 : 16;
-            uint32_t *n = realloc(g->hsrc, cap * sizeof *n);
-            if (!n) return false;
-            g->hsrc = n;
-            g->hsrc_cap = cap;
-        }
+        if (!HX_RESERVE(g->hsrc, g->hsrc_cap, (size_t)s.handle + 1, 16)) return false;
         g->hsrc[s.handle] = s.obj;
         return emit(g, &s);
     }
@@ -549,14 +544,8 @@ static void block_clear(obs_block *b)
 
 static obs_line *block_add(obs_block *b)
 {
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 64;
-        obs_line *n = realloc(b->v, cap * sizeof *n);
-        if (!n)
-            return NULL;
-        b->v = n;
-        b->cap = cap;
-    }
+    if (!HX_RESERVE(b->v, b->cap, b->n + 1, 64))
+        return NULL;
     obs_line *o = &b->v[b->n++];
     memset(o, 0, sizeof *o);
     return o;
@@ -952,14 +941,8 @@ static bool parse_obs(obs_block *b, const char *line)
             if (sscanf(q, "%u%n", &id, &used) != 1)
                 break;
             q += used;
-            if (o->nids == cap) {
-                cap = cap ? cap * 2 : 8;
-                uint32_t *n = realloc(o->ids, cap * sizeof *n);
-                if (!n)
-                    return false;
-                o->ids = n;
-            }
-            o->ids[o->nids++] = id;
+            if (!HX_PUSH(o->ids, o->nids, cap, id))
+                return false;
         }
         return true;
     }

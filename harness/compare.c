@@ -111,29 +111,21 @@ void hx_heapview_free(hx_heapview *hv)
 {
     free(hv->objs);
     free(hv->slots);
-    free(hv->hash);
+    hx_index_free(&hv->by_addr);
     free(hv->fr);
     free(hv->fr_crit);
     memset(hv, 0, sizeof *hv);
 }
 
-static size_t hx_hash_addr(hx_addr a, size_t cap)
-{
-    uint64_t h = (uint64_t)a * 0x9e3779b97f4a7c15ULL;
-    return (size_t)(h >> 17) & (cap - 1);
-}
-
 static size_t hx_hv_find(const hx_heapview *hv, hx_addr a)
 {
-    if (!a || !hv->hash_cap)
+    const hx_index *ix = &hv->by_addr;
+    if (!a || !ix->cap)
         return SIZE_MAX;
-    for (size_t i = hx_hash_addr(a, hv->hash_cap);; i = (i + 1) & (hv->hash_cap - 1)) {
-        size_t e = hv->hash[i];
-        if (!e)
-            return SIZE_MAX;
-        if (hv->objs[e - 1].addr == a)
-            return e - 1;
-    }
+    for (size_t i = hx_index_first(ix, hx_hash_u64(a)); ix->slot[i]; i = hx_index_next(ix, i))
+        if (hv->objs[ix->slot[i] - 1].addr == a)
+            return ix->slot[i] - 1;
+    return SIZE_MAX;
 }
 
 static void hx_hv_add(void *ctx, const hx_tobject *o)
@@ -226,25 +218,10 @@ static bool hx_hv_build(hx_exec *x)
     hv->fin_registered = hv->fin_freachable = 0;
     hv->oom = false;
     x->ops->walk(x->t, hx_hv_add, hv);
-    size_t cap = 64;
-    while (cap < hv->n * 2 + 2)
-        cap *= 2;
-    if (cap != hv->hash_cap) {
-        free(hv->hash);
-        hv->hash = malloc(cap * sizeof *hv->hash);
-        if (!hv->hash) {
-            hv->hash_cap = 0;
-            return false;
-        }
-        hv->hash_cap = cap;
-    }
-    memset(hv->hash, 0, cap * sizeof *hv->hash);
-    for (size_t k = 0; k < hv->n; k++) {
-        size_t i = hx_hash_addr(hv->objs[k].addr, cap);
-        while (hv->hash[i])
-            i = (i + 1) & (cap - 1);
-        hv->hash[i] = k + 1;
-    }
+    if (!hx_index_reset(&hv->by_addr, hv->n + 1, 64))
+        return false;
+    for (size_t k = 0; k < hv->n; k++)
+        hx_index_put(&hv->by_addr, hx_hash_u64(hv->objs[k].addr), k);
     if (x->ops->fin_walk)
         x->ops->fin_walk(x->t, hx_hv_fin, hv);
     return !hv->oom;

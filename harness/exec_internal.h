@@ -41,8 +41,7 @@ typedef struct hx_heapview {
     size_t n, cap;
     hx_addr *slots;
     size_t nslots, slots_cap;
-    size_t *hash;           /* open addressing: index + 1, 0 empty */
-    size_t hash_cap;
+    hx_index by_addr;       /* objs by address (harness/util.h) */
     uint64_t fin_registered, fin_freachable;
     hx_addr *fr;            /* f-reachable entries in target order */
     bool *fr_crit;

@@ -4,6 +4,7 @@
  * operands depend only on the statements before it. */
 #include "gen.h"
 #include "codec.h"
+#include "util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,10 +12,7 @@
 
 uint64_t hx_gen_next(uint64_t *state)
 {
-    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
+    return hx_rng_next(state);
 }
 
 /* .gen.wide-old: a third of the programs of WIDE_MIN_OPS statements or more

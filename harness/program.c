@@ -163,28 +163,12 @@ static char *dup_name(const char *s)
     return d;
 }
 
-/* Grow *v (elements of size sz) so it holds at least need elements. */
-static bool grow(void **v, size_t *cap, size_t need, size_t sz)
-{
-    if (need <= *cap)
-        return true;
-    size_t nc = *cap ? *cap : 8;
-    while (nc < need)
-        nc *= 2;
-    void *nv = realloc(*v, nc * sz);
-    if (!nv)
-        return false;
-    *v = nv;
-    *cap = nc;
-    return true;
-}
-
 static bool grow32(void **v, uint32_t *cap, size_t need, size_t sz)
 {
     size_t c = *cap;
     if (need > UINT32_MAX - 1)
         return false;
-    bool ok = grow(v, &c, need, sz);
+    bool ok = hx_reserve_(v, &c, need, sz, 8, false);
     *cap = (uint32_t)c;
     return ok;
 }
@@ -211,7 +195,7 @@ bool hx_program_copy(hx_program *dst, const hx_program *src)
         dst->nhandles = i + 1;
     }
     if (src->nstmts) {
-        if (!grow((void **)&dst->stmts, &dst->stmts_cap, src->nstmts, sizeof(hx_stmt)))
+        if (!HX_RESERVE(dst->stmts, dst->stmts_cap, src->nstmts, 8))
             goto fail;
         memcpy(dst->stmts, src->stmts, src->nstmts * sizeof(hx_stmt));
         dst->nstmts = src->nstmts;
@@ -301,7 +285,7 @@ uint32_t hx_program_find_handle(const hx_program *p, const char *name)
 
 hx_stmt *hx_program_append(hx_program *p, hx_stmt_kind k)
 {
-    if (!grow((void **)&p->stmts, &p->stmts_cap, p->nstmts + 1, sizeof(hx_stmt)))
+    if (!HX_RESERVE(p->stmts, p->stmts_cap, p->nstmts + 1, 8))
         return NULL;
     hx_stmt *s = &p->stmts[p->nstmts++];
     memset(s, 0, sizeof *s);
@@ -324,68 +308,44 @@ void hx_program_remove(hx_program *p, size_t from, size_t n)
 }
 
 /* ==== Name index ===================================================== */
-/* Open addressing on FNV-1a hashes, at most half full. */
-
-static uint64_t name_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 1099511628211ULL;
-    return h;
-}
+/* hx_index on FNV-1a hashes of the names (harness/util.h). */
 
 static const char *code_name(const hx_program *p, uint32_t code)
 {
     return (code & 1) ? p->handles[code >> 1] : p->locals[code >> 1];
 }
 
+static uint64_t code_hash(const void *p, size_t code)
+{
+    return hx_hash_str(code_name(p, (uint32_t)code));
+}
+
+static bool code_is(const void *p, size_t code, const void *name)
+{
+    return strcmp(code_name(p, (uint32_t)code), name) == 0;
+}
+
 void hx_name_index_init(hx_name_index *ix)
 {
-    memset(ix, 0, sizeof *ix);
+    hx_index_init(&ix->ix);
 }
 
 void hx_name_index_free(hx_name_index *ix)
 {
-    free(ix->slot);
-    hx_name_index_init(ix);
+    hx_index_free(&ix->ix);
 }
 
 uint32_t hx_name_index_find(const hx_name_index *ix, const hx_program *p, const char *name)
 {
-    if (!ix->cap)
-        return HX_NONE;
-    for (size_t i = name_hash(name) & (ix->cap - 1);; i = (i + 1) & (ix->cap - 1)) {
-        if (!ix->slot[i])
-            return HX_NONE;
-        if (strcmp(code_name(p, ix->slot[i] - 1), name) == 0)
-            return ix->slot[i] - 1;
-    }
+    size_t code = hx_index_find(&ix->ix, hx_hash_str(name), code_is, p, name);
+    return code == SIZE_MAX ? HX_NONE : (uint32_t)code;
 }
 
 bool hx_name_index_add(hx_name_index *ix, const hx_program *p, uint32_t code)
 {
-    if ((ix->n + 1) * 2 > ix->cap) {
-        size_t nc = ix->cap ? ix->cap * 2 : 64;
-        uint32_t *n = calloc(nc, sizeof *n);
-        if (!n)
-            return false;
-        for (size_t i = 0; i < ix->cap; i++) {
-            if (!ix->slot[i])
-                continue;
-            size_t j = name_hash(code_name(p, ix->slot[i] - 1)) & (nc - 1);
-            while (n[j])
-                j = (j + 1) & (nc - 1);
-            n[j] = ix->slot[i];
-        }
-        free(ix->slot);
-        ix->slot = n;
-        ix->cap = nc;
-    }
-    size_t j = name_hash(code_name(p, code)) & (ix->cap - 1);
-    while (ix->slot[j])
-        j = (j + 1) & (ix->cap - 1);
-    ix->slot[j] = code + 1;
-    ix->n++;
+    if (!hx_index_reserve(&ix->ix, ix->ix.n + 1, 64, code_hash, p))
+        return false;
+    hx_index_put(&ix->ix, code_hash(p, code), code);
     return true;
 }
 

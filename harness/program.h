@@ -37,6 +37,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "util.h"
+
 /* ---- limits ---------------------------------------------------------- */
 #define HX_PROGRAM_SIG   0x48585052u   /* 'HXPR': hx_program.sig */
 #define HX_NULL          UINT32_MAX    /* "null" where a local may be null */
@@ -344,8 +346,7 @@ void hx_program_remove(hx_program *p, size_t from, size_t n);
    points into the program's tables, which must not be renamed while it is
    in use. */
 typedef struct hx_name_index {
-    uint32_t *slot;         /* 0 = empty, else 1 + code */
-    size_t cap, n;
+    hx_index ix;            /* entries: the codes */
 } hx_name_index;
 
 void hx_name_index_init(hx_name_index *ix);

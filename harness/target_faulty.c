@@ -7,6 +7,7 @@
  */
 #include "target.h"
 #include "mgc.h"
+#include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +58,7 @@ typedef struct hx_faulty {
     void **hoard;               /* oom: blocks never freed */
     size_t nhoard, hoard_cap;
     hx_ttype_kind *types;       /* oom: kind of each registered type */
-    size_t ntypes;
+    size_t ntypes, types_cap;
 } hx_faulty;
 
 #define IN (hx_target_mgc)
@@ -128,11 +129,8 @@ static hx_tstatus fz_register_type(hx_target *t, const hx_target_type *ty)
     hx_faulty *f = FZ(t);
     hx_tstatus st = IN.register_type(f->in, ty);
     if (st == HX_T_OK && f->fault == HX_FAULT_OOM) {
-        hx_ttype_kind *n = realloc(f->types, (f->ntypes + 1) * sizeof *n);
-        if (!n)
+        if (!HX_PUSH(f->types, f->ntypes, f->types_cap, ty->kind))
             return HX_T_ERROR;
-        f->types = n;
-        f->types[f->ntypes++] = ty->kind;
     }
     return st;
 }
@@ -268,15 +266,8 @@ static hx_addr fz_handle_peek(hx_target *t, uint32_t h)
                 return f->weak[i].a;   /* loses the clear */
             }
         if (a && f->nweak < 4096) {
-            if (f->nweak == f->weak_cap) {
-                size_t cap = f->weak_cap ? f->weak_cap * 2 : 16;
-                hx_weakmem *n = realloc(f->weak, cap * sizeof *n);
-                if (!n)
-                    return a;
-                f->weak = n;
-                f->weak_cap = cap;
-            }
-            f->weak[f->nweak++] = (hx_weakmem){h, a};
+            if (!HX_PUSH(f->weak, f->nweak, f->weak_cap, ((hx_weakmem){h, a})))
+                return a;
         }
     }
     return fz_out(f, a);
@@ -378,13 +369,8 @@ static bool fz_describe(hx_faulty *f, const hx_tobject *o, hx_tobject *c)
     *c = *o;
     c->addr = fz_out(f, o->addr);
     if (f->fault == HX_FAULT_MOVE_PINNED && o->nslots) {
-        if (o->nslots > f->scratch_cap) {
-            hx_addr *n = realloc(f->scratch, o->nslots * 2 * sizeof *n);
-            if (!n)
-                return false;
-            f->scratch = n;
-            f->scratch_cap = o->nslots * 2;
-        }
+        if (!HX_RESERVE(f->scratch, f->scratch_cap, o->nslots, 16))
+            return false;
         for (size_t i = 0; i < o->nslots; i++)
             f->scratch[i] = fz_out(f, o->slots[i]);
         c->slots = f->scratch;

@@ -149,6 +149,9 @@ bool orc_model_check_sig(const orc_model *m);
 orc_obj *orc_obj_at(const orc_model *m, orc_id id);   /* NULL if unknown */
 bool orc_type_has_fin(const orc_model *m, orc_type_id t);
 orc_status orc_reregister_id(orc_model *m, orc_id id);
+/* Grow *v to at least need zeroed elements.  The oracle's own copy of the
+   harness's HX_RESERVE_ZERO (harness/util.h): the oracle includes nothing
+   of the harness that runs it, nor of the runtime it judges. */
 bool orc_grow(void **v, uint32_t *cap, uint32_t need, size_t elem);
 void orc_bind_local(orc_model *m, uint32_t local, orc_id id);
 

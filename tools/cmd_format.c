@@ -17,6 +17,7 @@
 #include "gen.h"
 #include "mgc.h"
 #include "text.h"
+#include "util.h"
 
 /* ==== File helpers ===================================================== */
 
@@ -378,14 +379,6 @@ static void demo_finalizer(mgc_heap *heap, mgc_ref *self, void *ctx)
     ((demo *)ctx)->finalized++;
 }
 
-static uint64_t demo_rand(demo *d)
-{
-    d->rng ^= d->rng << 13;
-    d->rng ^= d->rng >> 7;
-    d->rng ^= d->rng << 17;
-    return d->rng;
-}
-
 static bool demo_ok(mgc_status s, const char *what)
 {
     if (s != MGC_OK && s != MGC_E_OOM) {
@@ -455,7 +448,7 @@ int gcf_cmd_demo(int argc, char **argv)
 
     demo d;
     memset(&d, 0, sizeof d);
-    d.rng = seed * 2654435761u + 88172645463325252ull;
+    d.rng = seed;
     mgc_config cfg;
     mgc_config_default(&cfg);
     cfg.threads = 1;
@@ -491,7 +484,7 @@ int gcf_cmd_demo(int argc, char **argv)
             goto out;
         d.locals[2] = NULL;
         for (int k = 0; k < 64; k++) {
-            uint64_t x = demo_rand(&d);
+            uint64_t x = hx_rng_next(&d.rng);
             size_t len = (x & 15) == 0 ? 84976 + (size_t)(x >> 8) % 60000   /* LOH */
                        : (size_t)(x >> 8) % 2048;
             unsigned slot = 3 + (unsigned)(x >> 40) % 8;               /* slots 3..10 */

@@ -13,6 +13,7 @@
 #include "minimize.h"
 #include "freerun.h"
 #include "options.h"
+#include "util.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -453,14 +454,11 @@ int gcf_cmd_conformance(int argc, char **argv)
     while ((e = readdir(d)) != NULL) {
         if (!gcf_is_text_name(e->d_name))
             continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 32;
-            char **nn = realloc(names, cap * sizeof *nn);
-            if (!nn)
-                break;
-            names = nn;
+        char *name = strdup(e->d_name);
+        if (!name || !HX_PUSH(names, n, cap, name)) {
+            free(name);
+            break;
         }
-        names[n++] = strdup(e->d_name);
     }
     closedir(d);
     if (n)

@@ -37,11 +37,13 @@
 #include "minimize.h"
 #include "options.h"
 #include "text.h"
+#include "util.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <execinfo.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -450,16 +452,10 @@ static void classify(const char *outpath, int status, bool killed_wall, bool kil
     char **lines = NULL;
     int nlines = 0;
     if (buf) {
-        size_t cap = 64;
-        lines = malloc(cap * sizeof *lines);
-        for (char *p = buf; lines && p && *p;) {
-            if ((size_t)nlines == cap) {
-                cap *= 2;
-                char **nl = realloc(lines, cap * sizeof *nl);
-                if (!nl)
-                    break;
-                lines = nl;
-            }
+        size_t cap = 0;
+        for (char *p = buf; p && *p;) {
+            if (nlines == INT_MAX || !HX_RESERVE(lines, cap, (size_t)nlines + 1, 64))
+                break;
             lines[nlines++] = p;
             char *e = strchr(p, '\n');
             if (e) {
@@ -1385,13 +1381,8 @@ static int add_inputs(const char *arg, char ***list, size_t *n, size_t *cap)
             if (l > 8 && (strcmp(e->d_name + l - 8, ".min.gcp") == 0 ||
                           strcmp(e->d_name + l - 8, ".min.txt") == 0))
                 continue;
-            if (nn == ncap) {
-                ncap = ncap ? ncap * 2 : 16;
-                char **x = realloc(names, ncap * sizeof *x);
-                if (!x)
-                    break;
-                names = x;
-            }
+            if (!HX_RESERVE(names, ncap, nn + 1, 16))
+                break;
             char *path = malloc(strlen(arg) + l + 2);
             if (!path)
                 break;
@@ -1414,16 +1405,9 @@ static int add_inputs(const char *arg, char ***list, size_t *n, size_t *cap)
         if (names && (names[0] = strdup(arg)))
             nn = 1;
     }
-    for (size_t i = 0; i < nn; i++) {
-        if (*n == *cap) {
-            *cap = *cap ? *cap * 2 : 16;
-            char **x = realloc(*list, *cap * sizeof *x);
-            if (!x)
-                return GCF_EXIT_NOINPUT;
-            *list = x;
-        }
-        (*list)[(*n)++] = names[i];
-    }
+    for (size_t i = 0; i < nn; i++)
+        if (!HX_PUSH(*list, *n, *cap, names[i]))
+            return GCF_EXIT_NOINPUT;
     free(names);
     return 0;
 }

@@ -12,6 +12,7 @@
  */
 #include "gcfuzz.h"
 #include "exec.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -82,12 +83,10 @@ int gcf_expect_load(const char *path, gcf_expect_set *set)
             }
         if (rc)
             break;
-        gcf_expect *n = realloc(set->e, (set->n + 1) * sizeof *n);
-        if (!n) {
+        if (!HX_RESERVE(set->e, set->cap, set->n + 1, 16)) {
             rc = GCF_EXIT_FAIL;
             break;
         }
-        set->e = n;
         gcf_expect *e = &set->e[set->n++];
         memset(e, 0, sizeof *e);
         e->scenario = strdup(scen);

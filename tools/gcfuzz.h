@@ -8,7 +8,11 @@
 #include <stdint.h>
 #include "program.h"
 
-#define GCF_VERSION "0.1.0"
+/* The project version of CMakeLists.txt's project(), given by
+   tools/CMakeLists.txt as a compile definition. */
+#ifndef GCF_VERSION
+#error "GCF_VERSION is defined by the build (tools/CMakeLists.txt)"
+#endif
 
 /* .dec.exit (docs/decisions.md) */
 enum {
@@ -51,7 +55,7 @@ typedef struct gcf_expect {
 } gcf_expect;
 typedef struct gcf_expect_set {
     gcf_expect *e;
-    size_t n;
+    size_t n, cap;
 } gcf_expect_set;
 /* Read an expectations file; 0, or 64 after a file:line:col message, or
    66 (unreadable). */
