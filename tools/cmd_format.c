@@ -21,18 +21,34 @@
 
 /* ==== File helpers ===================================================== */
 
-int gcf_load_text(const char *path, hx_program *p)
+/* The name messages give path ("-" is standard input). */
+static const char *input_name(const char *path)
 {
-    char *buf;
-    size_t len;
+    return strcmp(path, "-") == 0 ? "<stdin>" : path;
+}
+
+/* The first step of both loaders: p initialised, the file's bytes in
+   *buf; 0 or GCF_EXIT_NOINPUT after a message. */
+static int load_bytes(const char *path, hx_program *p, char **buf, size_t *len)
+{
     hx_program_init(p);
-    int err = hx_read_file(path, &buf, &len);
+    int err = hx_read_file(path, buf, len);
     if (err) {
         fprintf(stderr, "gcfuzz: cannot read %s: %s\n", path, strerror(err));
         return GCF_EXIT_NOINPUT;
     }
+    return GCF_EXIT_OK;
+}
+
+int gcf_load_text(const char *path, hx_program *p)
+{
+    char *buf;
+    size_t len;
+    int rc = load_bytes(path, p, &buf, &len);
+    if (rc)
+        return rc;
     hx_diag d;
-    bool ok = hx_parse(buf, len, strcmp(path, "-") == 0 ? "<stdin>" : path, p, &d);
+    bool ok = hx_parse(buf, len, input_name(path), p, &d);
     free(buf);
     if (!ok) {
         char msg[512];
@@ -58,16 +74,13 @@ int gcf_load_binary(const char *path, hx_program *p, bool any_version)
 {
     char *buf;
     size_t len;
-    hx_program_init(p);
-    int err = hx_read_file(path, &buf, &len);
-    if (err) {
-        fprintf(stderr, "gcfuzz: cannot read %s: %s\n", path, strerror(err));
-        return GCF_EXIT_NOINPUT;
-    }
+    int rc = load_bytes(path, p, &buf, &len);
+    if (rc)
+        return rc;
     unsigned version;
     if (!any_version && !hx_codec_version_ok((const uint8_t *)buf, len, &version)) {
         free(buf);
-        gcf_version_error(strcmp(path, "-") == 0 ? "<stdin>" : path, version);
+        gcf_version_error(input_name(path), version);
         return GCF_EXIT_VERSION;
     }
     bool ok = hx_decode((const uint8_t *)buf, len, p);
