@@ -90,8 +90,7 @@ int gcf_cmd_clrdiff(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         GCF_END_LONGOPTS
     };
-    optind = 1;
-    opterr = 0;
+    gcf_opt_begin();
     int ch;
     while ((ch = getopt_long(argc, argv, ":vh", lo, NULL)) != -1) {
         if (ch == 'h')

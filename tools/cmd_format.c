@@ -127,8 +127,7 @@ static int parse_io(const char *cmd, int argc, char **argv, io_args *a, bool nee
         { "help", no_argument, NULL, 'h' },
         GCF_END_LONGOPTS
     };
-    optind = 1;
-    opterr = 0;
+    gcf_opt_begin();
     int ch;
     while ((ch = getopt_long(argc, argv, ":o:h", lo, NULL)) != -1) {
         switch (ch) {
@@ -309,8 +308,7 @@ int gcf_cmd_gen(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         GCF_END_LONGOPTS
     };
-    optind = 1;
-    opterr = 0;
+    gcf_opt_begin();
     int ch;
     while ((ch = getopt_long(argc, argv, ":o:h", lo, NULL)) != -1) {
         switch (ch) {
@@ -441,8 +439,7 @@ int gcf_cmd_demo(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         GCF_END_LONGOPTS
     };
-    optind = 1;
-    opterr = 0;
+    gcf_opt_begin();
     int ch, at;
     while ((ch = getopt_long(argc, argv, ":h", lo, &at)) != -1) {
         uint64_t *dst = ch == O_DEPTH ? &depth : ch == O_ROUNDS ? &rounds

@@ -120,8 +120,7 @@ static int gcf_parse_args(int argc, char **argv, const char *usage, gcf_run_args
     a->lim.rss_mb = 2048;
     a->lim.max_tests = 5000;
     a->lim.min_seconds = 300;
-    optind = 1;
-    opterr = 0;
+    gcf_opt_begin();
     int ch;
     while ((ch = getopt_long(argc, argv, minimize ? ":qho:" : ":qh", lo, NULL)) != -1) {
         int rc = gcf_opt_common(cmd, ch, optarg, &a->c);

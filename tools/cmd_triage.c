@@ -1471,8 +1471,7 @@ int gcf_cmd_triage(int argc, char **argv)
     gcf_common_opts_init(&c);
     gcf_limit_opts lim = { .timeout = t.timeout, .rss_mb = t.rss_mb, .rounds = t.rounds,
                            .max_tests = t.max_tests, .min_seconds = t.min_seconds };
-    optind = 1;
-    opterr = 0;
+    gcf_opt_begin();
     int ch;
     /* '+': options come before the inputs */
     while ((ch = getopt_long(argc, argv, "+:o:qh", lo, NULL)) != -1) {

@@ -70,6 +70,14 @@ typedef struct gcf_limit_opts {
 /* Not an option of the group: the caller handles it. */
 #define GCF_OPT_NOT_MINE (-1)
 
+/* Before a command's getopt_long loop: scan from argv[1] (argv[0] is the
+   command), with getopt_long's own messages off (gcf_opt_error). */
+static inline void gcf_opt_begin(void)
+{
+    optind = 1;
+    opterr = 0;
+}
+
 void gcf_common_opts_init(gcf_common_opts *c);
 /* getopt_long's result ch with optarg: 0 when handled, GCF_OPT_NOT_MINE, or
    64 after a message naming the option and the bad value.  'q' is handled;
