@@ -133,7 +133,8 @@ static size_t stats_print(dump_stats *d, FILE *out, size_t *total_size)
     for (size_t i = 0; i < d->n; i++)
         if (d->rows[i].count)
             d->rows[m++] = d->rows[i];
-    qsort(d->rows, m, sizeof *d->rows, tstat_cmp);
+    if (m > 1)                         /* rows is NULL for an empty heap */
+        qsort(d->rows, m, sizeof *d->rows, tstat_cmp);
     fprintf(out, "%18s %8s %12s %s\n", "MT", "Count", "TotalSize", "Class Name");
     size_t count = 0, size = 0;
     for (size_t i = 0; i < m; i++) {
