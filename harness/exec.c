@@ -260,6 +260,45 @@ static orc_id hx_fin_candidate(hx_exec *x, hx_addr obj, orc_id next)
     return next;
 }
 
+/* .tgt.kept: on a target without HX_CAP_COMPLETE, the objects of list l
+   with an entry that would still run (not just the skip of a set bit) are
+   objects the target kept through the collection that queued them in the
+   model: the model puts their entries back in the finalization queue. */
+static void hx_fin_kept(hx_exec *x, orc_fq_list l)
+{
+    if (x->ops->caps & HX_CAP_COMPLETE)
+        return;
+    for (;;) {
+        orc_id kept = ORC_NULL;
+        orc_obj_info info;
+        uint32_t n = orc_freachable_count(x->m, l);
+        for (uint32_t j = 0; j < n && !kept; j++) {
+            orc_id id = orc_freachable_get(x->m, l, j);
+            if (orc_obj_get(x->m, id, &info) == ORC_OK &&
+                info.freachable_entries > (info.finalizer_run ? 1u : 0u))
+                kept = id;
+        }
+        if (!kept)
+            return;
+        orc_status s = orc_finalize_kept(x->m, kept);
+        if (s != ORC_OK) {
+            hx_exec_fail(x, "C6", "kept", kept, "object %u kept by the target: %s (%s)", kept,
+                         orc_status_name(s), orc_last_error(x->m));
+            return;
+        }
+    }
+}
+
+/* True if id has an entry in f-reachable list l. */
+static bool hx_in_freachable(hx_exec *x, orc_fq_list l, orc_id id)
+{
+    uint32_t n = orc_freachable_count(x->m, l);
+    for (uint32_t j = 0; j < n; j++)
+        if (orc_freachable_get(x->m, l, j) == id)
+            return true;
+    return false;
+}
+
 static void hx_on_finalizer_call(hx_exec *x, const hx_event *ev)
 {
     /* .clr.fin-async: in the clr profile calls may follow the collection of
@@ -294,6 +333,14 @@ static void hx_on_finalizer_call(hx_exec *x, const hx_event *ev)
                      "the target finalized object %#lx that the model has no pending entry for",
                      (unsigned long)ev->obj);
         return;
+    }
+    /* .fin.order: a critical call ends the normal calls of the drain; a
+       normal entry still pending is an object the target kept (.tgt.kept) */
+    if (!(x->ops->caps & HX_CAP_COMPLETE) && hx_in_freachable(x, ORC_FQ_CRITICAL, id) &&
+        !hx_in_freachable(x, ORC_FQ_NORMAL, id)) {
+        hx_fin_kept(x, ORC_FQ_NORMAL);
+        if (x->stop)
+            return;
     }
     orc_fin_call call;
     orc_status s = orc_finalize_call_begin(x->m, id, &call);
@@ -804,6 +851,11 @@ static void hx_st_finalize(hx_exec *x, const hx_stmt *s)
         hx_exec_fail(x, "C6", "finalize-error", 0, "the target's run_finalizers failed");
         return;
     }
+    /* .tgt.kept: what the target did not call it kept */
+    hx_fin_kept(x, ORC_FQ_NORMAL);
+    hx_fin_kept(x, ORC_FQ_CRITICAL);
+    if (x->stop)
+        return;
     os = orc_finalize_end(x->m);
     if (os == ORC_E_ILLEGAL) {
         hx_exec_fail(x, "C6", "call-missing", 0, "%s", orc_last_error(x->m));

@@ -350,6 +350,38 @@ orc_status orc_finalize_end(orc_model *m)
     return legal;
 }
 
+orc_status orc_finalize_kept(orc_model *m, orc_id obj)
+{
+    if (!orc_model_check_sig(m))
+        return ORC_E_ARG;
+    if (!m->drain.open || m->drain.calling != ORC_NULL || m->step.open)
+        return orc_fail(m, ORC_E_STATE, "kept object outside a drain or inside a call");
+    orc_obj *x = orc_obj_at(m, obj);
+    if (!x || !x->alive || x->freach_entries == 0)
+        return orc_fail(m, ORC_E_ARG, "kept object #%u has no f-reachable entry", obj);
+    if (!orc_chain_reserve(m, 0))
+        return orc_fail(m, ORC_E_STATE, "model out of memory");
+    /* .fin.chain-move, going earlier: one entry at a time (a move shifts
+       the list) */
+    while (x->freach_entries > 0) {
+        bool moved = false;
+        for (int l = 0; l < 2 && !moved; l++) {
+            const orc_fqueue *q = &m->freach[l];
+            for (uint32_t i = 0; i < q->n; i++) {
+                if (q->v[i].id != obj)
+                    continue;
+                orc_chain_move(m, l == ORC_FQ_CRITICAL ? ORC_CHAIN_CRITICAL : ORC_CHAIN_NORMAL, i,
+                               ORC_CHAIN_GEN(x->gen));
+                moved = true;
+                break;
+            }
+        }
+        if (!moved)
+            return orc_fail(m, ORC_E_STATE, "#%u: f-reachable count without an entry", obj);
+    }
+    return ORC_OK;
+}
+
 orc_status orc_finalize_async_begin(orc_model *m)
 {
     if (!orc_model_check_sig(m))

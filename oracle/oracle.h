@@ -299,6 +299,14 @@ orc_status orc_finalize_call_end(orc_model *m);
 /* Closes the drain: every remaining entry must be one that is skipped;
    ORC_E_ILLEGAL names the first missing call (the model drops it anyway). */
 orc_status orc_finalize_end(orc_model *m);
+/* Inside a drain, between calls: the target kept obj through the collection
+   that found it unreachable in the model (a collector without
+   HX_CAP_COMPLETE, which finds roots conservatively, .tgt.kept): every
+   f-reachable entry of obj goes back to the registered sequence of its
+   generation, as if that collection had found obj reachable, so a later
+   collection that finds it unreachable queues it again.  The bit stays as
+   the scan left it.  ORC_E_ARG if obj has no f-reachable entry. */
+orc_status orc_finalize_kept(orc_model *m, orc_id obj);
 /* clr profile (.clr.fin-async): finalizer calls the target made outside
    `finalize` (CoreCLR's finalizer thread runs them right after the
    collection that queued them).  async_begin opens a drain on allocation

@@ -235,6 +235,80 @@ START_TEST(test_fault_names)
 }
 END_TEST
 
+/* .tgt.kept: a target without HX_CAP_COMPLETE (a conservative collector)
+   may keep an object the model finds unreachable, and then does not
+   finalize it.  keep-dead keeps a dropped object with a hidden strong
+   handle; without HX_CAP_COMPLETE (and without HX_CAP_BUDGETS, the clr
+   profile, as the Boehm target) that is no failure: the kept Fin goes
+   back to the model's finalization queue, whether the drain ends without
+   its call or reaches the critical finalizer of the other, dead object.
+   With HX_CAP_COMPLETE the same run fails (extra object).  The target has
+   no fin_walk, as the Boehm target (with it, the entries comparison after
+   the collection sees the kept object first). */
+static hx_exec_status run_caps(const char *text, hx_fault fault, unsigned drop_caps,
+                               hx_exec_outcome *r)
+{
+    hx_program p;
+    hx_diag d;
+    ck_assert_msg(hx_parse(text, strlen(text), "case.gcp", &p, &d), "parse: %s", d.msg);
+    hx_target_ops ops = *hx_target_faulty(fault);
+    ops.caps &= ~drop_caps;
+    ops.fin_walk = NULL;              /* as the Boehm target: no queue introspection */
+    ops.fin_bit = NULL;
+    ops.fin_counts = NULL;
+    hx_exec_options o;
+    hx_exec_options_default(&o);
+    o.target = &ops;
+    o.no_views = true;
+    hx_exec_status s = hx_exec_run(&p, "case.gcp", &o, r);
+    hx_program_free(&p);
+    return s;
+}
+
+#define KEPT_TYPES TYPES "type Crit size=24 finalizer=count critical\n"
+typedef struct kept_case {
+    const char *text;
+    uint64_t calls;               /* finalizer calls the target makes */
+    const char *complete;         /* the signature with HX_CAP_COMPLETE */
+} kept_case;
+static const kept_case kept_cases[] = {
+    /* the drain ends with the kept object's call missing */
+    {KEPT_TYPES "f = new Fin\ndrop f\ncollect\nfinalize\ng = new Fin\ndrop g\ncollect\n"
+                "finalize\n",
+     0, "C6 finalize call-missing"},
+    /* the critical call comes while the kept object's normal entry waits */
+    {KEPT_TYPES "c = new Crit\nc = new Crit\nf = new Fin\ndrop f\ncollect\nfinalize\n", 1,
+     "C6 finalize call-illegal"},
+    /* a kept object does not hide the calls on dead ones */
+    {KEPT_TYPES "f = new Fin\ndrop f\nc = new Crit\nc = new Crit\ng = new Fin\ng = new Fin\n"
+                "collect\nfinalize\ncollect\nfinalize\n",
+     2, "C6 finalize call-illegal"},
+};
+
+START_TEST(test_kept_not_complete)
+{
+    const kept_case *c = &kept_cases[_i];
+    hx_exec_outcome r;
+    hx_exec_status s = run_caps(c->text, HX_FAULT_KEEP_DEAD, HX_CAP_COMPLETE | HX_CAP_BUDGETS, &r);
+    ck_assert_msg(s == HX_EXEC_PASS, "case %d: status %d: %s %s", _i, (int)s, r.fail.signature,
+                  r.fail.message);
+    ck_assert_uint_eq(r.fin_calls, c->calls);
+    hx_exec_outcome_free(&r);
+    /* the same with the budgets (strict profile) */
+    s = run_caps(c->text, HX_FAULT_KEEP_DEAD, HX_CAP_COMPLETE, &r);
+    ck_assert_msg(s == HX_EXEC_PASS, "case %d strict: status %d: %s %s", _i, (int)s,
+                  r.fail.signature, r.fail.message);
+    ck_assert_uint_eq(r.fin_calls, c->calls);
+    hx_exec_outcome_free(&r);
+    /* a precise target may not keep it */
+    s = run_caps(c->text, HX_FAULT_KEEP_DEAD, 0, &r);
+    ck_assert_msg(s == HX_EXEC_FAIL && strcmp(r.fail.signature, c->complete) == 0,
+                  "case %d complete: status %d: %s, want %s", _i, (int)s, r.fail.signature,
+                  c->complete);
+    hx_exec_outcome_free(&r);
+}
+END_TEST
+
 /* The report starts with the signature line and names the statement. */
 START_TEST(test_report_shape)
 {
@@ -265,6 +339,8 @@ Suite *make_hx_checks_suite(void)
     tcase_add_loop_test(tc, test_control_passes, 0, n);
     tcase_add_test(tc, test_fault_names);
     tcase_add_test(tc, test_report_shape);
+    tcase_add_loop_test(tc, test_kept_not_complete, 0,
+                        (int)(sizeof kept_cases / sizeof kept_cases[0]));
     tcase_add_test(tc, test_untouched_delay);
     tcase_add_test(tc, test_schedule_counts);
     tcase_add_test(tc, test_check_level);
