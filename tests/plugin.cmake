@@ -17,6 +17,15 @@ if(TARGET gcfuzz AND TARGET gcfuzz_boehm)
                    --expect ${PROJECT_SOURCE_DIR}/targets/boehm/expected.txt
                    ${PROJECT_SOURCE_DIR}/conformance)
   set_tests_properties(boehm/conformance PROPERTIES LABELS plugin TIMEOUT 300)
+  # programs that once failed on the plug-in (docs/targets.md .tgt.kept)
+  file(GLOB GCF_BOEHM_REGRESSIONS CONFIGURE_DEPENDS
+       ${PROJECT_SOURCE_DIR}/targets/boehm/regressions/*.gcp)
+  foreach(f ${GCF_BOEHM_REGRESSIONS})
+    get_filename_component(name ${f} NAME_WE)
+    add_test(NAME boehm/${name}
+             COMMAND gcfuzz run -q --target-lib $<TARGET_FILE:gcfuzz_boehm> ${f})
+    set_tests_properties(boehm/${name} PROPERTIES LABELS plugin TIMEOUT 120)
+  endforeach()
 endif()
 if(TARGET gcfuzz AND TARGET gcfuzz_boehm AND TARGET mgc_shared)
   add_test(NAME plugin/outoftree COMMAND ${PROJECT_SOURCE_DIR}/tests/outoftree_test.sh
