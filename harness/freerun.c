@@ -310,7 +310,12 @@ bool hx_freerun_project(const hx_program *in, unsigned threads, hx_program *out)
         }
         if (hx_stmt_is_expect(s->kind))
             continue;
+        /* the free mode runs no blocks: a block's body is kept once,
+           unwrapped (a slot i+K becomes K), as the minimizer unwraps */
+        if (s->kind == HX_ST_REPEAT || s->kind == HX_ST_END)
+            continue;
         hx_stmt t = *s;
+        t.islot = false;
         /* rename the operands for thread cur */
         static const hx_field lf[] = { HX_FIELD_dst, HX_FIELD_obj, HX_FIELD_src };
         for (size_t k = 0; k < 3 && ok; k++) {
