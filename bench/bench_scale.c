@@ -22,6 +22,10 @@
  * size counters after a final full collection) and the child's peak RSS.
  * The heap uses the runtime's default configuration (dynamic budgets).
  *
+ * bench_scale_phases is the same program over the runtime built with
+ * MGC_PHASE_TIMES (.gc.phase-times): it also prints, per size, the mean
+ * on-CPU time of every step of a gen0 collection in the young phase.
+ *
  * Usage: bench_scale [--old LIST_MIB] [--young MIB] [--mutate N]
  *                    [--seed S] [--csv]
  * Exit status 0; 1 when a run failed; 64 for a usage error.
@@ -50,6 +54,12 @@ enum { SC_EXIT_OK = 0, SC_EXIT_FAIL = 1, SC_EXIT_USAGE = 64 };
 #define SC_RING 1024u
 #define SC_KEEP_EVERY 50u
 #define MIB ((uint64_t)1024 * 1024)
+#define SC_NPHASES 9
+
+#ifdef SC_PHASES
+/* runtime/collect.c, in the MGC_PHASE_TIMES build only (.gc.phase-times) */
+size_t mgc_phase_times(mgc_heap *heap, int gen, uint64_t *ns, const char **names, size_t n, uint64_t *gcs);
+#endif
 
 typedef struct sc_options {
     uint64_t old_mib[SC_MAX_SIZES];
@@ -72,6 +82,10 @@ typedef struct sc_result {
     double g1max, g2max;              /* longest gen1 / gen2 collection, ms */
     uint64_t gen0_budget;             /* in force at the end */
     uint64_t maxrss_kib;              /* filled by the parent (wait4) */
+    double mean0;                     /* mean gen0 pause on-CPU, ms */
+    unsigned nphases;                 /* bench_scale_phases: steps of a gen0 GC */
+    char phase_name[SC_NPHASES][12];
+    double phase_us[SC_NPHASES];      /* mean us per gen0 collection, young phase */
 } sc_result;
 
 /* ---- pause recording ----------------------------------------------------- */
@@ -176,7 +190,7 @@ static mgc_ref sc_old(sc_heap *h, uint64_t i)
     return mgc_load(h->heap, leaf, (size_t)(i % SC_LEAF));
 }
 
-static bool sc_build(sc_heap *h, uint64_t old_bytes, uint64_t *rng, char *err, size_t errlen)
+static __attribute__((noinline)) bool sc_build(sc_heap *h, uint64_t old_bytes, uint64_t *rng, char *err, size_t errlen)
 {
     h->nnodes = old_bytes / (SC_NODE_SIZE + 8u);
     if (h->nnodes < 1)
@@ -207,7 +221,7 @@ oom:
     return false;
 }
 
-static bool sc_young(sc_heap *h, uint64_t young_bytes, unsigned mutate, uint64_t *rng, char *err,
+static __attribute__((noinline)) bool sc_young(sc_heap *h, uint64_t young_bytes, unsigned mutate, uint64_t *rng, char *err,
                      size_t errlen)
 {
     if (mgc_alloc(h->heap, 0, h->refs, SC_RING, &h->locals[L_RING]) != MGC_OK)
@@ -263,11 +277,24 @@ static void sc_child(const sc_options *opt, uint64_t old_mib, sc_result *res)
     mgc_stats st;
     mgc_get_stats(h.heap, &st);
     res->old_bytes = st.gen_size[0] + st.gen_size[1] + st.gen_size[2] + st.loh_size;
+#ifdef SC_PHASES
+    uint64_t ph0[SC_NPHASES], ph1[SC_NPHASES], g0a = 0, g0b = 0;
+    const char *phn[SC_NPHASES];
+    size_t nph = mgc_phase_times(h.heap, 0, ph0, phn, SC_NPHASES, &g0a);
+#endif
     p.on = true;
     if (!sc_young(&h, opt->young_mib * MIB, opt->mutate, &rng, res->error, sizeof res->error))
         goto out;
     double t2 = sc_process_cpu_s();
     p.on = false;
+#ifdef SC_PHASES
+    (void)mgc_phase_times(h.heap, 0, ph1, phn, SC_NPHASES, &g0b);
+    res->nphases = (unsigned)nph;
+    for (size_t i = 0; i < nph; i++) {
+        snprintf(res->phase_name[i], sizeof res->phase_name[i], "%s", phn[i]);
+        res->phase_us[i] = g0b > g0a ? (double)(ph1[i] - ph0[i]) / 1e3 / (double)(g0b - g0a) : 0;
+    }
+#endif
     if (p.oom) {
         snprintf(res->error, sizeof res->error, "out of memory for the pause log");
         goto out;
@@ -289,6 +316,8 @@ static void sc_child(const sc_options *opt, uint64_t old_mib, sc_result *res)
     res->p50 = sc_percentile(p.g0, p.n0, 0.50);
     res->p99 = sc_percentile(p.g0, p.n0, 0.99);
     res->pmax = p.n0 ? p.g0[p.n0 - 1] : 0;
+    for (size_t i = 0; i < p.n0; i++)
+        res->mean0 += p.g0[i] / (double)p.n0;
     res->g1max = p.g1max;
     res->g2max = p.g2max;
     memcpy(res->gcs, p.gcs, sizeof res->gcs);
@@ -436,9 +465,13 @@ int main(int argc, char **argv)
     }
     int rc = SC_EXIT_OK;
     double p99_first = 0;
+    static sc_result all[SC_MAX_SIZES];
+    bool done[SC_MAX_SIZES] = { false };
     for (unsigned i = 0; i < opt.nold; i++) {
         sc_result r;
-        if (!sc_run(&opt, opt.old_mib[i], &r)) {
+        done[i] = sc_run(&opt, opt.old_mib[i], &all[i]);
+        r = all[i];
+        if (!done[i]) {
             fprintf(stderr, "bench_scale: old %" PRIu64 " MiB: %s\n", opt.old_mib[i], r.error);
             rc = SC_EXIT_FAIL;
             continue;
@@ -466,5 +499,31 @@ int main(int argc, char **argv)
     if (!opt.csv)
         printf("\nMB are MiB.  gen0 pauses on-CPU (thread CPU clock, GC_START..GC_END), nearest-rank "
                "percentiles; p99/x1: p99 over the first size's p99.\n");
+#ifdef SC_PHASES
+    /* .gc.phase-times: the steps of mgc_gc_run (runtime/collect.c) */
+    for (unsigned i = 0; i < opt.nold; i++) {
+        if (!done[i])
+            continue;
+        const sc_result *r = &all[i];
+        if (r->nphases == 0) {
+            fprintf(stderr, "bench_scale: the runtime reports no collection steps\n");
+            return SC_EXIT_FAIL;
+        }
+        if (i == 0 || all[0].nphases == 0) {
+            printf("\nmean on-CPU us per gen0 collection of the young phase, by step of the collection\n%8s", "old MiB");
+            for (unsigned k = 0; k < r->nphases; k++)
+                printf(" %9s", r->phase_name[k]);
+            printf(" %9s %9s\n", "sum", "pause");
+        }
+        double sum = 0;
+        printf("%8" PRIu64, opt.old_mib[i]);
+        for (unsigned k = 0; k < r->nphases; k++) {
+            printf(" %9.1f", r->phase_us[k]);
+            sum += r->phase_us[k];
+        }
+        printf(" %9.1f %9.1f\n", sum, r->mean0 * 1e3);
+    }
+    printf("sum: the steps; pause: the mean gen0 pause (GC_START..GC_END, so it includes reading the clock)\n");
+#endif
     return rc;
 }

@@ -23,6 +23,50 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* .gc.phase-times: built with MGC_PHASE_TIMES (the mgc_phases library of
+   runtime/CMakeLists.txt, linked by bench_scale_phases only), every step
+   below is timed on the thread CPU clock and summed per condemned
+   generation; mgc_phase_times reads the sums.  The other builds read no
+   clock. */
+#ifdef MGC_PHASE_TIMES
+#include <time.h>
+static const char *const phase_names[MGC_NPHASES] = {
+    "retire", "mark", "plan", "relocate", "compact", "cards", "release", "finalize", "count",
+};
+static uint64_t phase_clock(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+#define PHASE(i)                                                        \
+    do {                                                                \
+        uint64_t now_ = phase_clock();                                  \
+        heap->phase_ns[gen][(i)] += now_ - phase_t;                     \
+        phase_t = now_;                                                 \
+    } while (0)
+
+/* Sums for collections of generation gen: ns[i] for step names[i], i <
+   the return value (at most n); *gcs the collections summed. */
+size_t mgc_phase_times(mgc_heap *heap, int gen, uint64_t *ns, const char **names, size_t n,
+                       uint64_t *gcs)
+{
+    if (gen < 0 || gen > 2)
+        return 0;
+    mgc_heap_lock(heap);
+    size_t k = n < MGC_NPHASES ? n : MGC_NPHASES;
+    for (size_t i = 0; i < k; i++) {
+        ns[i] = heap->phase_ns[gen][i];
+        names[i] = phase_names[i];
+    }
+    *gcs = heap->phase_gcs[gen];
+    mgc_heap_unlock(heap);
+    return k;
+}
+#else
+#define PHASE(i) ((void)0)
+#endif
+
 void mgc_gc_run(mgc_heap *heap, int gen, mgc_gc_reason reason, unsigned flags)
 {
     MGC_AVER(mgc_heap_check(heap) && gen >= 0 && gen <= 2 && !heap->in_gc);
@@ -35,6 +79,10 @@ void mgc_gc_run(mgc_heap *heap, int gen, mgc_gc_reason reason, unsigned flags)
     heap->gc_index++;
     mgc_event ev = { .kind = MGC_EV_GC_START, .gen = gen, .reason = reason, .index = heap->gc_index };
     mgc_stats_emit(heap, &ev);
+#ifdef MGC_PHASE_TIMES
+    uint64_t phase_t = phase_clock();
+    heap->phase_gcs[gen]++;
+#endif
 
     /* 1. .gc.retire */
     if (MGC_PLANTED(MGC_PLANT_SKIP_RETIRE) && mgc_thread_current(heap) >= 0)
@@ -45,22 +93,30 @@ void mgc_gc_run(mgc_heap *heap, int gen, mgc_gc_reason reason, unsigned flags)
     heap->gen_begin[1] = heap->gen_bytes[1];
     heap->gen_begin[2] = heap->gen_bytes[2];
     heap->gen_begin[MGC_BUDGET_LOH] = heap->loh_bytes;
+    PHASE(0);
     /* 2. .gc.mark */
     mgc_mark_phase(heap);
+    PHASE(1);
     /* 3. .gc.plan */
     mgc_plan_phase(heap);
+    PHASE(2);
     /* 4. .gc.relocate: only when something may move */
     if (heap->cfg.compact_mode == MGC_COMPACT || heap->compact_loh)
         mgc_relocate_phase(heap);
+    PHASE(3);
     /* 5. .gc.compact, then the demoted objects (.plan.demote) */
     mgc_compact_phase(heap);
     mgc_demote_apply(heap);
+    PHASE(4);
     /* 6. .gc.cards */
     mgc_cards_rebuild(heap);
+    PHASE(5);
     /* 7. .gc.release */
     mgc_release_empty_segments(heap);
+    PHASE(6);
     /* 8. .gc.finalize */
     mgc_finalize_after_gc(heap, gen);
+    PHASE(7);
 
     /* 9. .gc.count */
     for (int g = 0; g <= gen; g++)
@@ -89,6 +145,7 @@ void mgc_gc_run(mgc_heap *heap, int gen, mgc_gc_reason reason, unsigned flags)
     mgc_policy_budgets_after_gc(heap, gen);           /* .budget.rules */
     heap->compact_loh = false;
     heap->in_gc = false;
+    PHASE(8);
 
     /* 10. .gc.verify */
     if (MGC_ASSERT_LEVEL >= 3) {

@@ -27,6 +27,12 @@
  *                     stack is empty every marked object of that range has
  *                     its slots visited again (as CoreCLR's
  *                     process_mark_overflow), until no overflow remains.
+ *   .gc.bounds        the condemned ranges lie in [cond_lo, cond_hi): a
+ *                     reference outside is not condemned, decided without
+ *                     its segment descriptor (CoreCLR's gc_low / gc_high).
+ *                     Most references a gen0 mark meets through the cards
+ *                     name old objects spread over the whole heap, whose
+ *                     descriptors would otherwise be read one by one.
  * Only condemned objects are marked; everything else is live by definition.
  */
 #include "internal.h"
@@ -90,9 +96,15 @@ static inline bool wants_mark(mgc_heap *heap, void *obj)
 {
     if (!obj)
         return false;
-    mgc_segment *seg = mgc_segment_of(heap, obj);
-    MGC_AVER2(seg != NULL);
     const uint8_t *b = mgc_obj_block(obj);
+#if MGC_ASSERT_LEVEL >= 2
+    MGC_AVER2(mgc_segment_of(heap, obj) != NULL);
+#endif
+    /* .gc.bounds: an old object of a big heap is rejected here, its
+       segment descriptor unread */
+    if ((uintptr_t)b - (uintptr_t)heap->cond_lo >= (uintptr_t)heap->cond_hi - (uintptr_t)heap->cond_lo)
+        return false;
+    mgc_segment *seg = mgc_segment_of(heap, obj);
     if (b >= seg->cond_start)
         return b < seg->used;
     /* below the range only demoted objects can be condemned (.plan.demote);
@@ -359,18 +371,39 @@ void mgc_mark_phase(mgc_heap *heap)
             heap->cond_lost = true;
         }
     }
+    uint8_t *lo = (uint8_t *)UINTPTR_MAX, *hi = NULL;   /* .gc.bounds */
     for (mgc_segment *s = heap->soh; s; s = s->next) {
         s->cond_start = n == 0 ? s->gen0_start : n == 1 ? s->gen1_start : s->base;
         s->gc_used = s->used;
-        if (s->cond_start < s->used && !heap->cond_lost) {
-            MGC_AVER(cl->n < cl->cap);
-            cl->items[cl->n++] = s;
+        if (s->cond_start < s->used) {
+            if (s->cond_start < lo)
+                lo = s->cond_start;
+            if (s->used > hi)
+                hi = s->used;
+            if (!heap->cond_lost) {
+                MGC_AVER(cl->n < cl->cap);
+                cl->items[cl->n++] = s;
+            }
         }
     }
     for (mgc_segment *s = heap->loh; s; s = s->next) {
         s->cond_start = n == 2 ? s->base : s->used;
         s->gc_used = s->used;
+        if (s->cond_start < s->used) {
+            if (s->cond_start < lo)
+                lo = s->cond_start;
+            if (s->used > hi)
+                hi = s->used;
+        }
     }
+    /* demoted objects of condemned generations lie below the condemned
+       ranges (.plan.demote): with any, no address is rejected */
+    if (heap->demoted.n != 0 || hi == NULL) {
+        lo = NULL;
+        hi = (uint8_t *)UINTPTR_MAX;
+    }
+    heap->cond_lo = lo;
+    heap->cond_hi = hi;
     heap->pinned = 0;
     heap->marked_bytes = 0;
     heap->card_rec.n = 0;

@@ -353,6 +353,10 @@ struct mgc_heap {
        grow and the phases walk every segment) */
     mgc_mark_stack cond;
     bool cond_lost;
+    /* .gc.bounds: during a collection every block a condemned object can
+       start at lies in [cond_lo, cond_hi) (CoreCLR's gc_low / gc_high): the
+       mark rejects a reference outside it without reading its segment */
+    uint8_t *cond_lo, *cond_hi;
 #define MGC_CARD_LOG 2048
     void *card_log[MGC_CARD_LOG];
     _Atomic size_t card_log_n;
@@ -372,6 +376,13 @@ struct mgc_heap {
     uint64_t demote_walked[3];        /* survivors below the condemned range, by new gen */
     mgc_event_fn event_fn;
     void *event_ctx;
+#ifdef MGC_PHASE_TIMES
+    /* .gc.phase-times (the mgc_phases build only): thread CPU time of each
+       step of mgc_gc_run, summed by condemned generation */
+#define MGC_NPHASES 9
+    uint64_t phase_ns[3][MGC_NPHASES];
+    uint64_t phase_gcs[3];
+#endif
     /* attached OS threads and suspension (threads.c, docs/threads.md) */
     mgc_threads threads;
     /* FIN state */
