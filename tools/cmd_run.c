@@ -558,19 +558,9 @@ int gcf_cmd_minimize(int argc, char **argv)
     memset(&rq, 0, sizeof rq);
     rq.input = a.files[0];
     rq.out = a.out;
-    rq.target_name = a.c.target_name;
-    rq.target_lib = a.c.target_lib;
-    rq.profile_name = a.c.profile_name;
-    rq.verify = a.c.o.verify_each;
-    rq.stress = a.c.o.stress;
-    rq.full = a.c.o.full_check;
-    rq.any_version = a.c.any_version;
+    rq.c = a.c;
+    rq.lim = a.lim;
     rq.fuzz = a.c.o.fuzz || !gcf_is_text_name(a.files[0]);
-    rq.timeout = (unsigned)a.lim.timeout;
-    rq.rss_mb = a.lim.rss_mb;
-    rq.rounds = a.lim.rounds;
-    rq.max_tests = (size_t)a.lim.max_tests;
-    rq.min_seconds = a.lim.min_seconds;
     rc = gcf_minimize_bounded(&rq);
     return rc;
 }

@@ -216,21 +216,14 @@ static void child_handlers(unsigned timeout)
 /* ==== Options ============================================================ */
 
 typedef struct triage_opts {
-    hx_exec_options o;
-    const char *target_name;     /* forwarded to children */
-    const char *target_lib;      /* --target-lib, forwarded to children */
-    const char *profile_name;
-    bool any_version;
-    unsigned timeout;            /* seconds per run */
-    uint64_t rss_mb;
-    unsigned rounds;
-    size_t max_tests;
-    unsigned min_seconds;
+    gcf_common_opts c;           /* target, profile, checks and --any-version are forwarded
+                                    to the children */
+    gcf_limit_opts lim;          /* per child run (timeout, rss_mb), confirmation rounds,
+                                    the minimizer's budgets */
     const char *db;
     const char *report;
     const char *build;
     const char *out_dir;
-    bool quiet;
     bool child;
     bool text;                   /* inputs are fuzz_text inputs (parser round trip) */
     bool checked;                /* children check expect lines (not --fuzz mode) */
@@ -561,7 +554,7 @@ static bool run_child(const triage_opts *t, const char *file, run_result *r)
 {
     char outpath[128], tbuf[32];
     snprintf(outpath, sizeof outpath, "%s/child.out", t->tmp);
-    snprintf(tbuf, sizeof tbuf, "%u", t->timeout);
+    snprintf(tbuf, sizeof tbuf, "%u", t->lim.timeout);
     const char *argv[24];
     int n = 0;
     argv[n++] = t->self;
@@ -569,27 +562,27 @@ static bool run_child(const triage_opts *t, const char *file, run_result *r)
     argv[n++] = "--child";
     argv[n++] = "--timeout";
     argv[n++] = tbuf;
-    if (t->target_name) {
+    if (t->c.target_name) {
         argv[n++] = "--target";
-        argv[n++] = t->target_name;
+        argv[n++] = t->c.target_name;
     }
-    if (t->target_lib) {
+    if (t->c.target_lib) {
         argv[n++] = "--target-lib";
-        argv[n++] = t->target_lib;
+        argv[n++] = t->c.target_lib;
     }
-    if (t->profile_name) {
+    if (t->c.profile_name) {
         argv[n++] = "--profile";
-        argv[n++] = t->profile_name;
+        argv[n++] = t->c.profile_name;
     }
-    if (t->o.verify_each)
+    if (t->c.o.verify_each)
         argv[n++] = "--verify";
-    if (t->o.stress)
+    if (t->c.o.stress)
         argv[n++] = "--stress";
-    if (t->o.full_check)
+    if (t->c.o.full_check)
         argv[n++] = "--full";
     if (t->checked)
         argv[n++] = "--checked";
-    if (t->any_version)
+    if (t->c.any_version)
         argv[n++] = "--any-version";
     if (t->text)
         argv[n++] = "--text";
@@ -611,14 +604,14 @@ static bool run_child(const triage_opts *t, const char *file, run_result *r)
         dup2(fd, 1);
         dup2(fd, 2);
         struct rlimit rl;
-        rl.rlim_cur = t->timeout + 1;
-        rl.rlim_max = t->timeout + 3;
+        rl.rlim_cur = t->lim.timeout + 1;
+        rl.rlim_max = t->lim.timeout + 3;
         setrlimit(RLIMIT_CPU, &rl);
         rl.rlim_cur = rl.rlim_max = 0;
         setrlimit(RLIMIT_CORE, &rl);
 #if !GCF_TRIAGE_ASAN
         /* a backstop only: the RSS watch below acts first */
-        rl.rlim_cur = rl.rlim_max = (rlim_t)(t->rss_mb * 2 + 2048) << 20;
+        rl.rlim_cur = rl.rlim_max = (rlim_t)(t->lim.rss_mb * 2 + 2048) << 20;
         setrlimit(RLIMIT_AS, &rl);
 #endif
         child_env();
@@ -626,7 +619,7 @@ static bool run_child(const triage_opts *t, const char *file, run_result *r)
         _exit(127);
     }
     double t0 = now_s();
-    double deadline = t0 + t->timeout + 3.0, rss_kill = 0;
+    double deadline = t0 + t->lim.timeout + 3.0, rss_kill = 0;
     bool killed_wall = false, killed_rss = false;
     int status = 0;
     struct rusage ru;
@@ -640,7 +633,7 @@ static bool run_child(const triage_opts *t, const char *file, run_result *r)
             break;
         }
         double now = now_s();
-        if (!killed_rss && child_rss(pid) > (t->rss_mb << 20)) {
+        if (!killed_rss && child_rss(pid) > (t->lim.rss_mb << 20)) {
             killed_rss = true;
             kill(pid, SIGUSR1);       /* the child names its statement and exits */
             rss_kill = now + 2.0;
@@ -675,13 +668,13 @@ static int child_text(triage_opts *t, const char *file)
         fprintf(stderr, MARK "BADPROGRAM\n");
         return GCF_EXIT_NOINPUT;
     }
-    child_handlers(t->timeout);
+    child_handlers(t->lim.timeout);
     const char *fail = NULL;
     hx_program p, q;
     hx_diag d;
     g_phase = "parse";
-    if (t->o.target)
-        hx_faulty_text_probe(t->o.target, buf, len);    /* .tgt.planted-text: tests only */
+    if (t->c.o.target)
+        hx_faulty_text_probe(t->c.o.target, buf, len);    /* .tgt.planted-text: tests only */
     if (!hx_parse(buf, len, "input.gcp", &p, &d)) {
         if (d.pos.line == 0 || d.pos.col == 0 || d.msg[0] == 0)
             fail = "syntax-error-without-position";
@@ -726,20 +719,21 @@ static int child_main(triage_opts *t, const char *file)
         return child_text(t, file);
     hx_program p;
     size_t n = strlen(file);
-    int rc = n > 4 && strcmp(file + n - 4, ".gcp") == 0 ? gcf_load_text(file, &p)
-                                                         : gcf_load_binary(file, &p, t->any_version);
+    int rc = n > 4 && strcmp(file + n - 4, ".gcp") == 0
+                 ? gcf_load_text(file, &p)
+                 : gcf_load_binary(file, &p, t->c.any_version);
     if (rc) {
         fprintf(stderr, MARK "BADPROGRAM\n");
         hx_program_free(&p);
         return rc;
     }
     g_prog = &p;
-    t->o.fuzz = !t->checked;
-    t->o.no_views = true;
-    t->o.progress = &g_step;
-    child_handlers(t->timeout);
+    t->c.o.fuzz = !t->checked;
+    t->c.o.no_views = true;
+    t->c.o.progress = &g_step;
+    child_handlers(t->lim.timeout);
     hx_exec_outcome r;
-    hx_exec_status s = hx_exec_run(&p, file, &t->o, &r);
+    hx_exec_status s = hx_exec_run(&p, file, &t->c.o, &r);
     alarm(0);
     g_step = SIZE_MAX;
     if (s == HX_EXEC_FAIL) {
@@ -787,7 +781,7 @@ static bool min_try(min_ctx *c, const char *path, size_t size, const char *unit)
         return false;
     c->runs++;
     double now = now_s();
-    if (!c->t->quiet && now - c->last > 5.0) {
+    if (!c->t->c.quiet && now - c->last > 5.0) {
         fprintf(stderr, "gcfuzz %s: minimizing, %lu runs, %zu %s (%.0f s)\n", c->t->cmd,
                 c->runs, size, unit, now - c->t0);
         c->last = now;
@@ -847,10 +841,10 @@ static hx_min_status gcf_minimize_in_children(const triage_opts *t, const run_re
     c.t = t;
     c.sig = first->sig;
     c.t0 = c.last = now_s();
-    c.deadline = c.t0 + t->min_seconds;
+    c.deadline = c.t0 + t->lim.min_seconds;
     hx_min_opts mo = {0};
     mo.rechecks = 1;
-    mo.max_tests = t->max_tests;
+    mo.max_tests = t->lim.max_tests;
     mo.progress = min_progress;
     mo.progress_ctx = &c;
     hx_min_stats ms;
@@ -868,7 +862,7 @@ static hx_min_status gcf_minimize_in_children(const triage_opts *t, const run_re
    apply. */
 static bool text_pred(min_ctx *c, const char *text, size_t len)
 {
-    if (c->runs >= c->t->max_tests || now_s() > c->deadline)
+    if (c->runs >= c->t->lim.max_tests || now_s() > c->deadline)
         return false;
     char path[128];
     snprintf(path, sizeof path, "%s/cand.txt", c->t->tmp);
@@ -930,7 +924,7 @@ static bool text_ddmin(min_ctx *c, char **text, size_t *len, bool by_line)
                 parts--;
             continue;
         }
-        if (parts >= nu || c->runs >= c->t->max_tests || now_s() > c->deadline)
+        if (parts >= nu || c->runs >= c->t->lim.max_tests || now_s() > c->deadline)
             break;
         parts *= 2;
     }
@@ -952,7 +946,7 @@ static bool text_minimize(const triage_opts *t, const char *file, const char *si
     c.t = t;
     c.sig = sig;
     c.t0 = c.last = now_s();
-    c.deadline = c.t0 + t->min_seconds;
+    c.deadline = c.t0 + t->lim.min_seconds;
     bool ok = text_ddmin(&c, &text, &len, true) && text_ddmin(&c, &text, &len, false);
     *runs = c.runs;
     *out = text;
@@ -1138,7 +1132,7 @@ static void report_line(const triage_opts *t, const char *status, const char *si
 static unsigned confirm(const triage_opts *t, const char *file, const char *sig)
 {
     unsigned same = 0;
-    for (unsigned i = 0; i < t->rounds; i++) {
+    for (unsigned i = 0; i < t->lim.rounds; i++) {
         run_result r;
         if (run_child(t, file, &r) && is_finding(r.kind) && strcmp(r.sig, sig) == 0)
             same++;
@@ -1178,7 +1172,7 @@ static int triage_one(triage_opts *t, const char *input, totals *tot)
             /* .triage.db: a known signature is counted, not re-reported */
             m.count++;
             snprintf(m.last_seen, sizeof m.last_seen, "%s", stamp);
-            if (!meta_write(dir, &m, first.sig, t->target_name)) {
+            if (!meta_write(dir, &m, first.sig, t->c.target_name)) {
                 fprintf(stderr, "gcfuzz triage: cannot write %s/meta\n", dir);
                 return GCF_EXIT_CANTCREAT;
             }
@@ -1211,28 +1205,28 @@ static int triage_one(triage_opts *t, const char *input, totals *tot)
             printf("minimized: %zu -> %zu bytes (%lu runs in children)\n", inlen, ml, runs);
         unsigned same = have_min ? confirm(t, minpath, first.sig) : 0;
         const char *repro_src = minpath;
-        if (same != t->rounds) {
+        if (same != t->lim.rounds) {
             unsigned same_in = confirm(t, input, first.sig);
-            if (have_min && same_in == t->rounds)
+            if (have_min && same_in == t->lim.rounds)
                 printf("note:      the minimized text reproduced %u/%u; the whole input "
-                       "reproduces %u/%u and is the reproducer\n", same, t->rounds, same_in,
-                       t->rounds);
-            if (same_in == t->rounds || !have_min) {
+                       "reproduces %u/%u and is the reproducer\n", same, t->lim.rounds, same_in,
+                       t->lim.rounds);
+            if (same_in == t->lim.rounds || !have_min) {
                 same = same_in;
                 repro_src = input;
             }
         }
-        bool ok = same == t->rounds;
-        printf("status:    %s %u/%u%s\n", ok ? "confirmed" : "FLAKY", same, t->rounds,
+        bool ok = same == t->lim.rounds;
+        printf("status:    %s %u/%u%s\n", ok ? "confirmed" : "FLAKY", same, t->lim.rounds,
                ok ? " (new)" : " (not every run gives this signature)");
         char final_repro[4200];
         if (!file_finding(t, dir, &m, stamp, ok, input, "", repro_src, "min.txt", ".min.txt",
                           first.sig, "text", final_repro, sizeof final_repro))
             return GCF_EXIT_CANTCREAT;
         printf("reproducer: %s (replay: gcfuzz triage --text%s%s FILE)\n", final_repro,
-               t->target_name ? " --target " : "", t->target_name ? t->target_name : "");
+               t->c.target_name ? " --target " : "", t->c.target_name ? t->c.target_name : "");
         report_line(t, ok ? "new" : "flaky", first.sig, input, final_repro, m.count ? m.count : 1,
-                    0, same, t->rounds);
+                    0, same, t->lim.rounds);
         if (ok)
             tot->fresh++;
         else
@@ -1244,7 +1238,7 @@ static int triage_one(triage_opts *t, const char *input, totals *tot)
     hx_program p;
     size_t nl = strlen(input);
     bool text = nl > 4 && strcmp(input + nl - 4, ".gcp") == 0;
-    int lr = text ? gcf_load_text(input, &p) : gcf_load_binary(input, &p, t->any_version);
+    int lr = text ? gcf_load_text(input, &p) : gcf_load_binary(input, &p, t->c.any_version);
     if (lr) {
         hx_program_free(&p);
         return lr;
@@ -1264,8 +1258,8 @@ static int triage_one(triage_opts *t, const char *input, totals *tot)
     char header[600];
     snprintf(header, sizeof header,
              "# minimized: %s\n# replay: gcfuzz triage%s%s %s<this file>\n", first.sig,
-             t->target_name ? " --target " : "", t->target_name ? t->target_name : "",
-             t->o.verify_each ? "--verify " : "");
+             t->c.target_name ? " --target " : "", t->c.target_name ? t->c.target_name : "",
+             t->c.o.verify_each ? "--verify " : "");
     char minpath[128];
     snprintf(minpath, sizeof minpath, "%s/min.gcp", t->tmp);
     write_program(minpath, &best, header);
@@ -1277,31 +1271,31 @@ static int triage_one(triage_opts *t, const char *input, totals *tot)
     /* confirmation: rounds out of rounds with the same signature */
     unsigned same = confirm(t, minpath, first.sig);
     const char *repro_src = minpath;
-    bool minimized_ok = same == t->rounds;
+    bool minimized_ok = same == t->lim.rounds;
     if (!minimized_ok) {
         unsigned same_orig = confirm(t, orig, first.sig);
-        if (same_orig == t->rounds) {
+        if (same_orig == t->lim.rounds) {
             same = same_orig;
             repro_src = orig;
             printf("note:      the minimized program reproduced %u/%u; the whole input "
-                   "reproduces %u/%u and is the reproducer\n", same, t->rounds, same_orig,
-                   t->rounds);
+                   "reproduces %u/%u and is the reproducer\n", same, t->lim.rounds, same_orig,
+                   t->lim.rounds);
         }
     }
-    bool confirmed = same == t->rounds;
-    printf("status:    %s %u/%u%s\n", confirmed ? "confirmed" : "FLAKY", same, t->rounds,
+    bool confirmed = same == t->lim.rounds;
+    printf("status:    %s %u/%u%s\n", confirmed ? "confirmed" : "FLAKY", same, t->lim.rounds,
            confirmed ? " (new)" : " (not every run gives this signature)");
 
     char final_repro[4200];
     if (!file_finding(t, dir, &m, stamp, confirmed, input, text ? ".gcp" : "", repro_src,
-                      "min.gcp", ".min.gcp", first.sig, t->target_name, final_repro,
+                      "min.gcp", ".min.gcp", first.sig, t->c.target_name, final_repro,
                       sizeof final_repro)) {
         hx_program_free(&best);
         hx_program_free(&p);
         return GCF_EXIT_CANTCREAT;
     }
     printf("reproducer: %s\n", final_repro);
-    if (!t->quiet) {
+    if (!t->c.quiet) {
         char *txt;
         size_t tl;
         if (hx_read_file(final_repro, &txt, &tl) == 0) {
@@ -1310,7 +1304,7 @@ static int triage_one(triage_opts *t, const char *input, totals *tot)
         }
     }
     report_line(t, confirmed ? "new" : "flaky", first.sig, input, final_repro, m.count ? m.count : 1,
-                repro_src == minpath ? stmts : p.nstmts, same, t->rounds);
+                repro_src == minpath ? stmts : p.nstmts, same, t->lim.rounds);
     if (confirmed)
         tot->fresh++;
     else
@@ -1447,12 +1441,9 @@ int gcf_cmd_triage(int argc, char **argv)
 {
     triage_opts t;
     memset(&t, 0, sizeof t);
-    hx_exec_options_default(&t.o);
-    t.timeout = 10;
-    t.rss_mb = 2048;
-    t.rounds = 5;
-    t.max_tests = 400;
-    t.min_seconds = 300;
+    gcf_common_opts_init(&t.c);
+    t.lim = (gcf_limit_opts){ .timeout = 10, .rss_mb = 2048, .rounds = 5, .max_tests = 400,
+                              .min_seconds = 300 };
     t.cmd = "triage";
     enum { O_DB = GCF_OPT_LOCAL, O_REPORT, O_BUILD, O_CHILD, O_TEXT, O_CHECKED };
     static const struct option lo[] = {
@@ -1467,17 +1458,13 @@ int gcf_cmd_triage(int argc, char **argv)
         { "checked", no_argument, NULL, O_CHECKED },
         GCF_END_LONGOPTS
     };
-    gcf_common_opts c;
-    gcf_common_opts_init(&c);
-    gcf_limit_opts lim = { .timeout = t.timeout, .rss_mb = t.rss_mb, .rounds = t.rounds,
-                           .max_tests = t.max_tests, .min_seconds = t.min_seconds };
     gcf_opt_begin();
     int ch;
     /* '+': options come before the inputs */
     while ((ch = getopt_long(argc, argv, "+:o:qh", lo, NULL)) != -1) {
-        int orc = gcf_opt_common("triage", ch, optarg, &c);
+        int orc = gcf_opt_common("triage", ch, optarg, &t.c);
         if (orc == GCF_OPT_NOT_MINE)
-            orc = gcf_opt_limit("triage", ch, optarg, &lim);
+            orc = gcf_opt_limit("triage", ch, optarg, &t.lim);
         if (orc != GCF_OPT_NOT_MINE) {
             if (orc)
                 return orc;
@@ -1495,22 +1482,9 @@ int gcf_cmd_triage(int argc, char **argv)
         default: return gcf_opt_error("triage", ch, argv);
         }
     }
-    t.o = c.o;
-    t.quiet = c.quiet;
-    t.any_version = c.any_version;
-    t.target_name = c.target_name;
-    t.target_lib = c.target_lib;
-    t.profile_name = c.profile_name;
-    t.timeout = lim.timeout;
-    t.rss_mb = lim.rss_mb;
-    t.rounds = lim.rounds;
-    t.max_tests = (size_t)lim.max_tests;
-    t.min_seconds = lim.min_seconds;
-    if (t.target_name || t.target_lib) {
-        int trc = gcf_target_select("triage", t.target_name, t.target_lib, &t.o.target);
-        if (trc)
-            return trc;
-    }
+    int trc = gcf_opt_select_target("triage", &t.c);
+    if (trc)
+        return trc;
     if (optind >= argc)
         return gcf_usage_error("triage", "no input given");
     if (t.child) {
@@ -1558,26 +1532,17 @@ int gcf_minimize_bounded(const gcf_min_request *rq)
 {
     triage_opts t;
     memset(&t, 0, sizeof t);
-    hx_exec_options_default(&t.o);
     t.cmd = "minimize";
-    t.target_name = rq->target_name;
-    t.target_lib = rq->target_lib;
-    t.profile_name = rq->profile_name;
-    t.o.verify_each = rq->verify;
-    t.o.stress = rq->stress;
-    t.o.full_check = rq->full;
+    t.c = rq->c;
+    t.c.quiet = false;          /* the search always reports its progress */
+    t.lim = rq->lim;
     t.checked = !rq->fuzz;
-    t.any_version = rq->any_version;
-    t.timeout = rq->timeout;
-    t.rss_mb = rq->rss_mb;
-    t.rounds = rq->rounds;
-    t.max_tests = rq->max_tests;
-    t.min_seconds = rq->min_seconds;
 
     hx_program p, orig;
     size_t nl = strlen(rq->input);
     bool text = nl > 4 && strcmp(rq->input + nl - 4, ".gcp") == 0;
-    int rc = text ? gcf_load_text(rq->input, &p) : gcf_load_binary(rq->input, &p, rq->any_version);
+    int rc = text ? gcf_load_text(rq->input, &p)
+                  : gcf_load_binary(rq->input, &p, rq->c.any_version);
     if (rc) {
         hx_program_free(&p);
         return rc;
@@ -1629,9 +1594,9 @@ int gcf_minimize_bounded(const gcf_min_request *rq)
     if (st == HX_MIN_OK && write_program(minpath, &best, header))
         same = confirm(&t, minpath, first.sig);
     const hx_program *result = &best;
-    if (same != t.rounds) {
+    if (same != t.lim.rounds) {
         fprintf(stderr, "gcfuzz minimize: the minimized program gave the signature in %u of %u "
-                        "re-runs; keeping the input\n", same, t.rounds);
+                        "re-runs; keeping the input\n", same, t.lim.rounds);
         result = &orig;
     }
     if (!write_program(rq->out, result, header)) {

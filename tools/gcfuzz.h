@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "options.h"
 #include "program.h"
 
 /* The project version of CMakeLists.txt's project(), given by
@@ -93,15 +94,9 @@ int gcf_write_output(const char *path, const void *data, size_t len);
    or a load or write exit status. */
 typedef struct gcf_min_request {
     const char *input, *out;
-    const char *target_name, *profile_name;    /* forwarded; NULL: default */
-    const char *target_lib;                    /* --target-lib, forwarded */
-    bool verify, stress, full, any_version;
+    gcf_common_opts c;          /* target, profile, checks, --any-version: forwarded */
+    gcf_limit_opts lim;         /* per run, confirmation runs, the search's budgets */
     bool fuzz;                  /* as the fuzzers run (else expect lines count) */
-    unsigned timeout;           /* seconds per run */
-    uint64_t rss_mb;            /* MiB per run */
-    unsigned rounds;            /* confirmation runs */
-    size_t max_tests;           /* candidate budget */
-    unsigned min_seconds;       /* minimizer time budget */
 } gcf_min_request;
 int gcf_minimize_bounded(const gcf_min_request *rq);
 
