@@ -21,6 +21,7 @@
  * (.codec.oom); sizes are bounded so nothing else can run out of memory.
  */
 #include "codec.h"
+#include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -174,38 +175,27 @@ static void set_local(hx_cstate *cs, const hx_program *p, uint32_t x, hx_cstate_
 bool hx_cstate_reserve(hx_cstate *cs, const hx_program *p)
 {
     size_t nl = p->nlocals, nh = p->nhandles;
+    /* at least 16 entries each: the trees are built even for a program
+       with no locals or no handles */
     if (nl > cs->locals_cap || !cs->tree[HX_SET_OBJECT]) {
-        size_t nc = cs->locals_cap ? cs->locals_cap : 16;
-        while (nc < nl)
-            nc *= 2;
-        hx_cstate_local *n = realloc(cs->locals, nc * sizeof *n);
-        if (!n)
+        size_t old = cs->locals_cap;
+        if (!HX_RESERVE_ZERO(cs->locals, cs->locals_cap, nl ? nl : 1, 16))
             return false;
-        memset(n + cs->locals_cap, 0, (nc - cs->locals_cap) * sizeof *n);
-        for (size_t i = cs->locals_cap; i < nc; i++)
-            n[i].type = HX_NONE;
-        cs->locals = n;
-        cs->locals_cap = nc;
+        for (size_t i = old; i < cs->locals_cap; i++)
+            cs->locals[i].type = HX_NONE;
         for (unsigned s = 0; s < HX_SET_LIVE; s++)
-            if (!tree_rebuild(cs, p, (hx_cset)s, nc))
+            if (!tree_rebuild(cs, p, (hx_cset)s, cs->locals_cap))
                 return false;
     }
     if (nh > cs->handles_cap || !cs->tree[HX_SET_LIVE]) {
-        size_t nc = cs->handles_cap ? cs->handles_cap : 16;
-        while (nc < nh)
-            nc *= 2;
-        bool *a = realloc(cs->handle_named, nc);
-        if (!a)
+        /* both arrays have handles_cap entries; one that grew while the
+           other could not is grown (and zeroed past handles_cap) again */
+        size_t named_cap = cs->handles_cap, live_cap = cs->handles_cap;
+        if (!HX_RESERVE_ZERO(cs->handle_named, named_cap, nh ? nh : 1, 16) ||
+            !HX_RESERVE_ZERO(cs->handle_live, live_cap, nh ? nh : 1, 16))
             return false;
-        cs->handle_named = a;
-        bool *b = realloc(cs->handle_live, nc);
-        if (!b)
-            return false;
-        cs->handle_live = b;
-        memset(a + cs->handles_cap, 0, nc - cs->handles_cap);
-        memset(b + cs->handles_cap, 0, nc - cs->handles_cap);
-        cs->handles_cap = nc;
-        if (!tree_rebuild(cs, p, HX_SET_LIVE, nc))
+        cs->handles_cap = named_cap;
+        if (!tree_rebuild(cs, p, HX_SET_LIVE, cs->handles_cap))
             return false;
     }
     return true;

@@ -9,6 +9,7 @@
  * reaches a repair path of decode.c, so hx_decode gives back the program.
  */
 #include "codec.h"
+#include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -25,15 +26,9 @@ static void wr_u8(writer *w, uint8_t v)
 {
     if (w->oom)
         return;
-    if (w->n == w->cap) {
-        size_t nc = w->cap ? w->cap * 2 : 256;
-        uint8_t *nb = realloc(w->b, nc);
-        if (!nb) {
-            w->oom = true;
-            return;
-        }
-        w->b = nb;
-        w->cap = nc;
+    if (!HX_RESERVE(w->b, w->cap, w->n + 1, 256)) {
+        w->oom = true;
+        return;
     }
     w->b[w->n++] = v;
 }

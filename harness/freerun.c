@@ -36,6 +36,7 @@
 #include "freerun.h"
 #include "gen.h"
 #include "text.h"
+#include "util.h"
 #include "mgc.h"
 
 #include <pthread.h>
@@ -709,14 +710,8 @@ static void fr_finalizer(mgc_heap *heap, mgc_ref *self, void *ctx)
 
 static uint32_t fr_obj_new(fr_thread *t, uint32_t type, uint64_t length, size_t nslots)
 {
-    if (t->nobjs == t->objs_cap) {
-        size_t cap = t->objs_cap ? t->objs_cap * 2 : 64;
-        fr_obj *n = realloc(t->objs, cap * sizeof *n);
-        if (!n)
-            return FR_NONE;
-        t->objs = n;
-        t->objs_cap = cap;
-    }
+    if (!HX_RESERVE(t->objs, t->objs_cap, t->nobjs + 1, 64))
+        return FR_NONE;
     if (t->nobjs >= 0xffffffu)
         return FR_NONE;
     fr_obj *o = &t->objs[t->nobjs];
@@ -742,14 +737,8 @@ static bool fr_touch(fr_obj *o, size_t slot)
     for (size_t i = 0; i < o->ntouched; i++)
         if (o->touched[i] == slot)
             return true;
-    if (o->ntouched == o->touched_cap) {
-        size_t cap = o->touched_cap ? o->touched_cap * 2 : 8;
-        uint32_t *n = realloc(o->touched, cap * sizeof *n);
-        if (!n)
-            return false;
-        o->touched = n;
-        o->touched_cap = cap;
-    }
+    if (!HX_RESERVE(o->touched, o->touched_cap, o->ntouched + 1, 8))
+        return false;
     o->touched[o->ntouched++] = (uint32_t)slot;
     return true;
 }
@@ -768,14 +757,8 @@ static void fr_path(fr_thread *t, size_t e, const char *root, char *buf, size_t 
 
 static bool fr_walk_push(fr_thread *t, size_t *n, uint32_t obj, mgc_ref ref, size_t parent, size_t slot)
 {
-    if (*n == t->walk_cap) {
-        size_t cap = t->walk_cap ? t->walk_cap * 2 : 64;
-        struct fr_walk *w = realloc(t->walk, cap * sizeof *w);
-        if (!w)
-            return false;
-        t->walk = w;
-        t->walk_cap = cap;
-    }
+    if (!HX_RESERVE(t->walk, t->walk_cap, *n + 1, 64))
+        return false;
     t->walk[(*n)++] = (struct fr_walk){ obj, ref, parent, slot };
     return true;
 }
@@ -1037,14 +1020,8 @@ static bool fr_step(fr_run *r, fr_thread *t, const hx_stmt *s)
         }
         fr_handle *fh = &t->handles[s->handle];
         if (fh->h) {
-            if (t->norphans == t->orphans_cap) {
-                size_t cap = t->orphans_cap ? t->orphans_cap * 2 : 8;
-                fr_handle *n = realloc(t->orphans, cap * sizeof *n);
-                if (!n)
-                    return false;
-                t->orphans = n;
-                t->orphans_cap = cap;
-            }
+            if (!HX_RESERVE(t->orphans, t->orphans_cap, t->norphans + 1, 8))
+                return false;
             t->orphans[t->norphans++] = *fh;
         }
         fh->h = h;

@@ -151,14 +151,8 @@ __attribute__((noinline)) static void fz_planted_hang(hx_faulty *f)
 __attribute__((noinline)) static void fz_planted_oom(hx_faulty *f)
 {
     for (;;) {
-        if (f->nhoard == f->hoard_cap) {
-            size_t nc = f->hoard_cap ? f->hoard_cap * 2 : 64;
-            void **n = realloc(f->hoard, nc * sizeof *n);
-            if (!n)
-                abort();
-            f->hoard = n;
-            f->hoard_cap = nc;
-        }
+        if (!HX_RESERVE(f->hoard, f->hoard_cap, f->nhoard + 1, 64))
+            abort();
         void *b = malloc((size_t)1 << 20);
         if (!b)
             abort();

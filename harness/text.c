@@ -20,6 +20,7 @@
  * statements when more tokens follow, otherwise they name a local.
  */
 #include "text.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -220,19 +221,11 @@ static bool oom(parser *ps, uint32_t col)
 
 static bool ls_reserve(parser *ps)
 {
-    size_t need = ps->p->nlocals;
-    if (need <= ps->ls_cap)
-        return true;
-    size_t nc = ps->ls_cap ? ps->ls_cap : 16;
-    while (nc < need)
-        nc *= 2;
-    uint32_t *n = realloc(ps->ls, nc * sizeof *n);
-    if (!n)
+    size_t old = ps->ls_cap;
+    if (!HX_RESERVE(ps->ls, ps->ls_cap, ps->p->nlocals, 16))
         return false;
-    for (size_t i = ps->ls_cap; i < nc; i++)
-        n[i] = HX_NONE;
-    ps->ls = n;
-    ps->ls_cap = nc;
+    for (size_t i = old; i < ps->ls_cap; i++)
+        ps->ls[i] = HX_NONE;
     return true;
 }
 
@@ -459,14 +452,8 @@ static bool parse_finalizer(parser *ps, unsigned i, hx_type *t, uint32_t self, u
         if (!want(ps, i + 1, TK_COLON, "':' after 'alloc'") ||
             !want(ps, i + 2, TK_NAME, "a type name after 'alloc:'"))
             return false;
-        if (ps->nfixes == ps->fixes_cap) {
-            size_t nc = ps->fixes_cap ? ps->fixes_cap * 2 : 8;
-            alloc_fix *n = realloc(ps->fixes, nc * sizeof *n);
-            if (!n)
-                return oom(ps, v->col);
-            ps->fixes = n;
-            ps->fixes_cap = nc;
-        }
+        if (!HX_RESERVE(ps->fixes, ps->fixes_cap, ps->nfixes + 1, 8))
+            return oom(ps, v->col);
         alloc_fix *f = &ps->fixes[ps->nfixes++];
         f->type = self;
         tk_name(&ps->tk[i + 2], f->name);
@@ -988,22 +975,16 @@ int hx_read_file(const char *path, char **buf, size_t *len)
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f)
         return errno ? errno : EIO;
-    size_t cap = 4096, n = 0;
-    char *b = malloc(cap + 1);
+    size_t cap = 0, n = 0;
+    char *b = NULL;
     int err = 0;
-    if (!b)
-        err = ENOMEM;
-    while (!err) {
-        if (n == cap) {
-            char *nb = cap > SIZE_MAX / 4 ? NULL : realloc(b, cap * 2 + 1);
-            if (!nb) {
-                err = ENOMEM;
-                break;
-            }
-            b = nb;
-            cap *= 2;
+    for (;;) {
+        /* room for one more byte and the terminating NUL */
+        if (!HX_RESERVE(b, cap, n + 2, 4097)) {
+            err = ENOMEM;
+            break;
         }
-        size_t r = fread(b + n, 1, cap - n, f);
+        size_t r = fread(b + n, 1, cap - 1 - n, f);
         n += r;
         if (r == 0) {
             if (ferror(f))
