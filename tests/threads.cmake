@@ -22,18 +22,24 @@ if(TARGET mgc_plants AND TARGET gcf_harness AND NOT GCF_TSAN AND NOT GCF_VALGRIN
   add_test(NAME plants_threads COMMAND plants_threads 2 30)
   set_tests_properties(plants_threads PROPERTIES LABELS threads TIMEOUT 900)
 endif()
+# A test of the threads suite: under the tsan preset also labelled tsan
+# (ci/test runs it there), with a longer timeout and TSan stopping at the
+# first report.
+function(gcf_threads_suite_properties name)
+  if(GCF_TSAN)
+    set_tests_properties(${name} PROPERTIES LABELS "tsan;threads" TIMEOUT 900
+      ENVIRONMENT "TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1")
+  else()
+    set_tests_properties(${name} PROPERTIES LABELS threads TIMEOUT 600)
+  endif()
+endfunction()
 # The scheduled mode (target mgc-sched, docs/threads.md) on every
 # conformance scenario: the same verdicts as on mgc; under TSan too.
 if(TARGET gcfuzz)
   file(GLOB GCF_SCHED_SCENARIOS CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/conformance/*.gcp)
   add_test(NAME threads/sched-conformance
            COMMAND $<TARGET_FILE:gcfuzz> run -q --target mgc-sched ${GCF_SCHED_SCENARIOS})
-  if(GCF_TSAN)
-    set_tests_properties(threads/sched-conformance PROPERTIES LABELS "tsan;threads" TIMEOUT 900
-      ENVIRONMENT "TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1")
-  else()
-    set_tests_properties(threads/sched-conformance PROPERTIES LABELS threads TIMEOUT 600)
-  endif()
+  gcf_threads_suite_properties(threads/sched-conformance)
 endif()
 # Finalizer-thread mode (target mgc-fin, docs/threads.md): every conformance
 # scenario, with the deviations the finalizer thread's timing explains.
@@ -42,10 +48,5 @@ if(TARGET gcfuzz)
            COMMAND $<TARGET_FILE:gcfuzz> conformance -q --target mgc-fin
                    --expect ${CMAKE_CURRENT_SOURCE_DIR}/mgc-fin-expected.txt
                    ${PROJECT_SOURCE_DIR}/conformance)
-  if(GCF_TSAN)
-    set_tests_properties(threads/fin-conformance PROPERTIES LABELS "tsan;threads" TIMEOUT 900
-      ENVIRONMENT "TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1")
-  else()
-    set_tests_properties(threads/fin-conformance PROPERTIES LABELS threads TIMEOUT 600)
-  endif()
+  gcf_threads_suite_properties(threads/fin-conformance)
 endif()
