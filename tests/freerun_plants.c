@@ -12,11 +12,9 @@
  * ROUNDS rounds, each within ATTEMPTS runs on successive seeds.
  *
  * Usage: freerun_plants [ROUNDS [ATTEMPTS]]   (GCF_SEED as for the unit tests) */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include "freerun.h"
 #include "text.h"
@@ -58,48 +56,56 @@ static char *stress_text(void)
     return buf;
 }
 
+typedef struct child_args {
+    int plant;
+    uint64_t seed;
+    bool generated;
+} child_args;
+
+static void child_run(void *ctx)
+{
+    const child_args *c = ctx;
+    mgc_test_plant = c->plant;
+    hx_program p;
+    if (c->generated) {
+        if (!hx_gen_free(c->seed, 300, 4, &p))
+            _exit(3);
+    } else {
+        char *text = stress_text();
+        hx_diag d;
+        if (!hx_parse(text, strlen(text), "stress.gcp", &p, &d))
+            _exit(3);
+        free(text);
+    }
+    hx_freerun_options o = { c->seed, false };
+    hx_exec_outcome r;
+    hx_exec_status s = hx_freerun_run(&p, c->generated ? "gen.gcp" : "stress.gcp", &o, &r, NULL);
+    if (s == HX_EXEC_FAIL) {
+        printf("    plant %d, %s program, seed %llu: %s\n", c->plant,
+               c->generated ? "generated" : "stress", (unsigned long long)c->seed,
+               r.fail.signature);
+        fflush(stdout);
+        _exit(1);
+    }
+    _exit(s == HX_EXEC_PASS ? 0 : 3);
+}
+
 /* 0 clean, 1 a finding, 2 the child died or hung. */
 static int run_child(int plant, uint64_t seed, bool generated)
 {
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid < 0) {
-        perror("fork");
-        exit(2);
-    }
-    if (pid == 0) {
-        alarm(120);                    /* a hang is a finding too */
-        mgc_test_plant = plant;
-        hx_program p;
-        if (generated) {
-            if (!hx_gen_free(seed, 300, 4, &p))
-                _exit(3);
-        } else {
-            char *text = stress_text();
-            hx_diag d;
-            if (!hx_parse(text, strlen(text), "stress.gcp", &p, &d))
-                _exit(3);
-            free(text);
-        }
-        hx_freerun_options o = { seed, false };
-        hx_exec_outcome r;
-        hx_exec_status s = hx_freerun_run(&p, generated ? "gen.gcp" : "stress.gcp", &o, &r, NULL);
-        if (s == HX_EXEC_FAIL) {
-            printf("    plant %d, %s program, seed %llu: %s\n", plant,
-                   generated ? "generated" : "stress", (unsigned long long)seed, r.fail.signature);
-            fflush(stdout);
-            _exit(1);
-        }
-        _exit(s == HX_EXEC_PASS ? 0 : 3);
-    }
-    int status;
-    if (waitpid(pid, &status, 0) != pid)
-        return 2;
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status) == 0 ? 0 : WEXITSTATUS(status) == 1 ? 1 : 2;
-    printf("    plant %d, %s program, seed %llu: child died of signal %d\n", plant,
-           generated ? "generated" : "stress", (unsigned long long)seed, WTERMSIG(status));
-    return 2;
+    child_args c = { plant, seed, generated };
+    int signo;
+    int rc = gcf_run_in_child(child_run, &c, &signo);
+    if (signo)
+        printf("    plant %d, %s program, seed %llu: child died of signal %d\n", plant,
+               generated ? "generated" : "stress", (unsigned long long)seed, signo);
+    return rc;
+}
+
+/* A plant's attempt: the stress program, then the generated one, by turns. */
+static int run_plant(int plant, uint64_t seed, unsigned attempt)
+{
+    return run_child(plant, seed, attempt % 2);
 }
 
 int main(int argc, char **argv)
@@ -107,10 +113,6 @@ int main(int argc, char **argv)
     unsigned rounds = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 10) : 3;
     unsigned attempts = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : 30;
     uint64_t seed = gcf_test_seed("freerun_plants");
-    static const struct { int plant; const char *name; } plants[] = {
-        { 1, "no suspension: mutators run during a collection" },
-        { 2, "skipped retiring of other threads' allocation contexts" },
-    };
     int failed = 0;
     for (unsigned i = 0; i < 2 * rounds; i++)
         if (run_child(0, seed + i, i % 2) != 0) {
@@ -118,23 +120,7 @@ int main(int argc, char **argv)
                    (unsigned long long)(seed + i), i % 2 ? "generated" : "stress");
             failed = 1;
         }
-    for (size_t k = 0; k < sizeof plants / sizeof plants[0]; k++) {
-        unsigned caught = 0, tries = 0;
-        uint64_t s = seed;
-        for (unsigned i = 0; i < rounds; i++)
-            for (unsigned a = 0; a < attempts; a++) {
-                tries++;
-                if (run_child(plants[k].plant, s, a % 2) != 0) {
-                    s++;
-                    caught++;
-                    break;
-                }
-                s++;
-            }
-        printf("%s: plant %d (%s): caught in %u of %u rounds (%u runs)\n",
-               caught == rounds ? "ok" : "FAIL", plants[k].plant, plants[k].name, caught, rounds, tries);
-        if (caught != rounds)
-            failed = 1;
-    }
+    if (gcf_catch_thread_plants(run_plant, seed, rounds, attempts))
+        failed = 1;
     return failed;
 }

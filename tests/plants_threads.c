@@ -14,9 +14,7 @@
  * within ATTEMPTS tries (a run that misses moves on to the next seed).
  *
  * Usage: plants_threads [ROUNDS [ATTEMPTS]]   (GCF_SEED as for the unit tests) */
-#include <signal.h>
 #include <stdlib.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include "check_rt_threads_util.h"
 #include "testutil.h"
@@ -25,37 +23,42 @@
 
 extern int mgc_test_plant;
 
+typedef struct child_args {
+    int plant;
+    uint64_t seed;
+} child_args;
+
+static void child_run(void *ctx)
+{
+    const child_args *c = ctx;
+    mgc_test_plant = c->plant;
+    thr_params p = { .threads = 4, .iterations = 20000, .gen0_budget = 8 * 1024, .seed = c->seed };
+    thr_result r;
+    if (thr_run(&p, &r) != 0)
+        _exit(3);
+    if (thr_findings(&r)) {
+        printf("    plant %d: %lu findings, first: %s\n", c->plant, thr_findings(&r), r.first);
+        fflush(stdout);
+        _exit(1);
+    }
+    _exit(0);
+}
+
 /* 0: the run was clean; 1: the workload reported findings; 2: the child
    died (signal) or hung. */
 static int run_child(int plant, uint64_t seed)
 {
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid < 0) {
-        perror("fork");
-        exit(2);
-    }
-    if (pid == 0) {
-        alarm(120);                    /* a hang is a finding too */
-        mgc_test_plant = plant;
-        thr_params p = { .threads = 4, .iterations = 20000, .gen0_budget = 8 * 1024, .seed = seed };
-        thr_result r;
-        if (thr_run(&p, &r) != 0)
-            _exit(3);
-        if (thr_findings(&r)) {
-            printf("    plant %d: %lu findings, first: %s\n", plant, thr_findings(&r), r.first);
-            fflush(stdout);
-            _exit(1);
-        }
-        _exit(0);
-    }
-    int status;
-    if (waitpid(pid, &status, 0) != pid)
-        return 2;
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status) == 0 ? 0 : WEXITSTATUS(status) == 1 ? 1 : 2;
-    printf("    plant %d: child died of signal %d\n", plant, WTERMSIG(status));
-    return 2;
+    child_args c = { plant, seed };
+    int signo;
+    int rc = gcf_run_in_child(child_run, &c, &signo);
+    if (signo)
+        printf("    plant %d: child died of signal %d\n", plant, signo);
+    return rc;
+}
+
+static int run_plant(int plant, uint64_t seed, unsigned attempt)
+{
+    return run_child(plant, seed);
 }
 
 /* Plant 3 through the harness: two finalizers that allocate run on the
@@ -126,10 +129,6 @@ int main(int argc, char **argv)
     unsigned rounds = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 10) : 3;
     unsigned attempts = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : 30;
     uint64_t seed = gcf_test_seed("plants_threads");
-    static const struct { int plant; const char *name; } plants[] = {
-        { 1, "no suspension: mutators run during a collection" },
-        { 2, "skipped retiring of other threads' allocation contexts" },
-    };
     int failed = check_fin_plant();
     for (unsigned i = 0; i < rounds; i++)
         if (run_child(0, seed + i) != 0) {
@@ -137,21 +136,7 @@ int main(int argc, char **argv)
                    (unsigned long long)(seed + i));
             failed = 1;
         }
-    for (size_t k = 0; k < sizeof plants / sizeof plants[0]; k++) {
-        unsigned caught = 0, tries = 0;
-        uint64_t s = seed;
-        for (unsigned i = 0; i < rounds; i++)
-            for (unsigned a = 0; a < attempts; a++) {
-                tries++;
-                if (run_child(plants[k].plant, s++) != 0) {
-                    caught++;
-                    break;
-                }
-            }
-        printf("%s: plant %d (%s): caught in %u of %u rounds (%u runs)\n", caught == rounds ? "ok" : "FAIL",
-               plants[k].plant, plants[k].name, caught, rounds, tries);
-        if (caught != rounds)
-            failed = 1;
-    }
+    if (gcf_catch_thread_plants(run_plant, seed, rounds, attempts))
+        failed = 1;
     return failed;
 }
