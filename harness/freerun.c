@@ -270,7 +270,8 @@ bool hx_freerun_check(const hx_program *p, hx_diag *d)
 
 /* ===================== projection and generation (.fr.project) ========= */
 
-bool hx_freerun_project(const hx_program *in, unsigned threads, hx_program *out)
+/* The projection of in, a program without blocks. */
+static bool fr_project(const hx_program *in, unsigned threads, hx_program *out)
 {
     hx_program_init(out);
     if (threads < 2)
@@ -311,12 +312,7 @@ bool hx_freerun_project(const hx_program *in, unsigned threads, hx_program *out)
         }
         if (hx_stmt_is_expect(s->kind))
             continue;
-        /* the free mode runs no blocks: a block's body is kept once,
-           unwrapped (a slot i+K becomes K), as the minimizer unwraps */
-        if (s->kind == HX_ST_REPEAT || s->kind == HX_ST_END)
-            continue;
         hx_stmt t = *s;
-        t.islot = false;
         /* rename the operands for thread cur */
         static const hx_field lf[] = { HX_FIELD_dst, HX_FIELD_obj, HX_FIELD_src };
         for (size_t k = 0; k < 3 && ok; k++) {
@@ -401,6 +397,23 @@ bool hx_freerun_project(const hx_program *in, unsigned threads, hx_program *out)
     hx_program_compact_tables(out);
     hx_program_renumber(out);
     return true;
+}
+
+bool hx_freerun_project(const hx_program *in, unsigned threads, hx_program *out)
+{
+    /* the free mode runs no blocks: each block's body is kept once,
+       unwrapped (a slot i+K becomes K), as the minimizer unwraps */
+    hx_program flat;
+    if (!hx_program_copy(&flat, in)) {
+        hx_program_init(out);
+        return false;
+    }
+    for (size_t i = 0; i < flat.nstmts; i++)
+        while (hx_program_unwrap_block(&flat, i))
+            ;
+    bool ok = fr_project(&flat, threads, out);
+    hx_program_free(&flat);
+    return ok;
 }
 
 bool hx_gen_free(uint64_t seed, size_t ops, unsigned threads, hx_program *out)

@@ -257,31 +257,18 @@ static bool edit_heap(hx_program *p, size_t k, unsigned v)
 
 /* ==== Blocks (.prog.loop) ============================================== */
 
-/* Variant 0: remove block i whole; 1: unwrap it (its body runs once, a
-   slot `i+K` of its own statements becomes K: the first iteration's). */
+/* Variant 0: remove block i whole; 1: unwrap it (hx_program_unwrap_block:
+   its body runs once, a slot `i+K` of its own statements becomes K). */
 static bool edit_block(hx_program *p, size_t i, unsigned v)
 {
+    if (v == 1)
+        return hx_program_unwrap_block(p, i);
     if (i >= p->nstmts || !hx_stmt_opens(p->stmts[i].kind))
         return false;
     size_t end = hx_program_block_end(p, i);
     if (end == HX_NONE)
         return false;
-    if (v == 0) {
-        hx_program_remove(p, i, end - i + 1);
-        return true;
-    }
-    unsigned depth = 0;
-    for (size_t j = i + 1; j < end; j++) {
-        hx_stmt *s = &p->stmts[j];
-        if (hx_stmt_opens(s->kind))
-            depth++;
-        else if (hx_stmt_closes(s->kind))
-            depth--;
-        else if (depth == 0 && s->islot)
-            s->islot = false;
-    }
-    hx_program_remove(p, end, 1);
-    hx_program_remove(p, i, 1);
+    hx_program_remove(p, i, end - i + 1);
     return true;
 }
 

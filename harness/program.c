@@ -865,6 +865,28 @@ size_t hx_program_block_end(const hx_program *p, size_t i)
     return HX_NONE;
 }
 
+bool hx_program_unwrap_block(hx_program *p, size_t i)
+{
+    if (i >= p->nstmts || !hx_stmt_opens(p->stmts[i].kind))
+        return false;
+    size_t end = hx_program_block_end(p, i);
+    if (end == HX_NONE)
+        return false;
+    unsigned depth = 0;
+    for (size_t j = i + 1; j < end; j++) {
+        hx_stmt *s = &p->stmts[j];
+        if (hx_stmt_opens(s->kind))
+            depth++;
+        else if (hx_stmt_closes(s->kind))
+            depth--;
+        else if (depth == 0 && s->islot)
+            s->islot = false;
+    }
+    hx_program_remove(p, end, 1);
+    hx_program_remove(p, i, 1);
+    return true;
+}
+
 static uint64_t sat_mul(uint64_t a, uint64_t b)
 {
     return a && b > UINT64_MAX / a ? UINT64_MAX : a * b;

@@ -386,6 +386,13 @@ static inline bool hx_stmt_closes(hx_stmt_kind k)
 /* The index of the `}` that closes the block opened at statement i (or
    HX_NONE when unbalanced).  O(body). */
 size_t hx_program_block_end(const hx_program *p, size_t i);
+/* Unwrap the block opened at statement i: its body stays, to run once, in
+   place of the block (the `repeat` and its `}` are removed), and a slot
+   `i+K` of the body's own statements (not of blocks nested in it) becomes
+   K, the first iteration's.  false, p unchanged, when statement i opens no
+   block or the block is not closed.  The minimizer's unwrap edit and the
+   free-running projection (which runs no blocks) use it. */
+bool hx_program_unwrap_block(hx_program *p, size_t i);
 /* How many statements an execution runs: every statement once per
    iteration of the blocks around it, `repeat` and `}` included (`}` once
    per iteration), saturating at UINT64_MAX.  The program must be
