@@ -109,32 +109,30 @@ static bool try_edit(minimizer *m, edit_fn edit, size_t i, unsigned variant)
     return try_candidate(m, &cand, "simplify");
 }
 
-/* Array lengths: try 0, then bisect for the smallest length that still
-   fails (assuming failure is monotonic in the length, which boundary bugs
-   such as the LOH threshold are); ~log2(length) predicate calls. */
-static bool try_length(minimizer *m, size_t i, uint64_t len)
+/* A number of statement i (f: an array's length, a block's count): try
+   lo, then bisect for the smallest value that still fails (assuming
+   failure is monotonic in the size, which boundary bugs such as the LOH
+   threshold and scale bugs are); ~log2(value) predicate calls. */
+static bool try_number(minimizer *m, size_t i, hx_field f, uint64_t v)
 {
     hx_program cand;
     if (!hx_program_copy(&cand, &m->cur)) {
         m->nomem = true;
         return false;
     }
-    cand.stmts[i].length = len;
+    hx_stmt_set(&cand.stmts[i], f, v);
     return try_candidate(m, &cand, "simplify");
 }
 
-static bool shrink_length(minimizer *m, size_t i)
+static bool shrink_number(minimizer *m, size_t i, hx_field f, uint64_t lo)
 {
-    const hx_stmt *s = &m->cur.stmts[i];
-    if (s->length == 0)     /* only an array allocation has a length */
-        return false;
-    if (try_length(m, i, 0))
+    if (try_number(m, i, f, lo))
         return true;
-    uint64_t lo = 0, hi = m->cur.stmts[i].length;   /* lo passes, hi fails */
+    uint64_t hi = hx_stmt_get(&m->cur.stmts[i], f);     /* lo passes, hi fails */
     bool changed = false;
     while (hi - lo > 1 && budget_left(m)) {
         uint64_t mid = lo + (hi - lo) / 2;
-        if (try_length(m, i, mid)) {
+        if (try_number(m, i, f, mid)) {
             hi = mid;
             changed = true;
         } else {
@@ -142,6 +140,14 @@ static bool shrink_length(minimizer *m, size_t i)
         }
     }
     return changed;
+}
+
+/* Array lengths, from 0. */
+static bool shrink_length(minimizer *m, size_t i)
+{
+    if (m->cur.stmts[i].length == 0)    /* only an array allocation has a length */
+        return false;
+    return shrink_number(m, i, HX_FIELD_length, 0);
 }
 
 /* Operand simplification v of statement i (.min.phases): its operands
@@ -272,37 +278,12 @@ static bool edit_block(hx_program *p, size_t i, unsigned v)
     return true;
 }
 
-static bool try_count(minimizer *m, size_t i, uint64_t n)
-{
-    hx_program cand;
-    if (!hx_program_copy(&cand, &m->cur)) {
-        m->nomem = true;
-        return false;
-    }
-    cand.stmts[i].count = n;
-    return try_candidate(m, &cand, "simplify");
-}
-
-/* A block's count: 1, then bisect for the smallest that still fails (as
-   shrink_length: scale bugs are monotonic in the size). */
+/* A block's count, from 1. */
 static bool shrink_count(minimizer *m, size_t i)
 {
     if (!hx_stmt_opens(m->cur.stmts[i].kind) || m->cur.stmts[i].count <= 1)
         return false;
-    if (try_count(m, i, 1))
-        return true;
-    uint64_t lo = 1, hi = m->cur.stmts[i].count;    /* lo passes, hi fails */
-    bool changed = false;
-    while (hi - lo > 1 && budget_left(m)) {
-        uint64_t mid = lo + (hi - lo) / 2;
-        if (try_count(m, i, mid)) {
-            hi = mid;
-            changed = true;
-        } else {
-            lo = mid;
-        }
-    }
-    return changed;
+    return shrink_number(m, i, HX_FIELD_count, 1);
 }
 
 static bool shrink_block(minimizer *m, size_t i)
