@@ -111,21 +111,97 @@ void hx_heapview_free(hx_heapview *hv)
 {
     free(hv->objs);
     free(hv->slots);
-    hx_index_free(&hv->by_addr);
+    free(hv->ix);
+    free(hv->midx);
+    free(hv->queue);
     free(hv->fr);
     free(hv->fr_crit);
     memset(hv, 0, sizeof *hv);
 }
 
+/* The address index (.exec.addr-index): open addressing with linear
+   probing, at most a quarter full, where the objects of one 4 KiB page
+   take consecutive buckets in address order (one per 16 bytes of the
+   page: objects of 16 bytes or more never share one) from a place the
+   page number scatters.  Objects near each other
+   in memory (a chain, an array and its elements, the objects a compaction
+   slid together) are then near each other in the index, so a comparison
+   that follows references through the heap finds most of them in cache;
+   a hash of the whole address would make every look-up a cache miss. */
+static inline size_t hx_hv_bucket(hx_addr a, size_t mask)
+{
+    uint64_t pg = a >> 12;
+    pg ^= pg >> 33;
+    pg *= 0xff51afd7ed558ccdULL;
+    pg ^= pg >> 29;
+    return (size_t)(pg + ((a >> 4) & 255u)) & mask;
+}
+
 static size_t hx_hv_find(const hx_heapview *hv, hx_addr a)
 {
-    const hx_index *ix = &hv->by_addr;
-    if (!a || !ix->cap)
+    if (!a || !hv->ix_cap)
         return SIZE_MAX;
-    for (size_t i = hx_index_first(ix, hx_hash_u64(a)); ix->slot[i]; i = hx_index_next(ix, i))
-        if (hv->objs[ix->slot[i] - 1].addr == a)
-            return ix->slot[i] - 1;
+    size_t mask = hv->ix_cap - 1;
+    for (size_t i = hx_hv_bucket(a, mask); hv->ix[i]; i = (i + 1) & mask)
+        if (hv->objs[hv->ix[i] - 1].addr == a)
+            return hv->ix[i] - 1;
     return SIZE_MAX;
+}
+
+/* The object at a, looked for first beside object k of the view: the
+   walk reports objects in address order, and a reference often leads to
+   a neighbour of the object holding it (a chain built in order) or of the
+   object the previous slot led to (an array of objects allocated in
+   order), whose entry is then in cache. */
+static inline size_t hx_hv_find_near(const hx_heapview *hv, hx_addr a, size_t k)
+{
+    if (k + 1 < hv->n && hv->objs[k + 1].addr == a)
+        return k + 1;
+    if (k > 0 && hv->objs[k - 1].addr == a)
+        return k - 1;
+    return hx_hv_find(hv, a);
+}
+
+/* An empty index for n objects (at least 4 buckets each). */
+static bool hx_hv_index_reset(hx_heapview *hv, size_t n)
+{
+    if (n >= UINT32_MAX / 8)
+        return false;
+    size_t cap = 64;
+    while (cap < 4 * n)
+        cap *= 2;
+    /* grown when too small, shrunk when far too large (clearing it is the
+       only cost a larger index adds) */
+    if (cap > hv->ix_cap || cap * 16 < hv->ix_cap) {
+        free(hv->ix);
+        hv->ix = calloc(cap, sizeof *hv->ix);
+        hv->ix_cap = hv->ix ? cap : 0;
+        return hv->ix != NULL;
+    }
+    memset(hv->ix, 0, hv->ix_cap * sizeof *hv->ix);
+    return true;
+}
+
+/* Object k of the view into the index (which has room). */
+static inline void hx_hv_index_put(hx_heapview *hv, size_t k)
+{
+    size_t mask = hv->ix_cap - 1;
+    size_t i = hx_hv_bucket(hv->objs[k].addr, mask);
+    while (hv->ix[i])
+        i = (i + 1) & mask;
+    hv->ix[i] = (uint32_t)(k + 1);
+}
+
+/* Self-check (level 2): every object of the view is found by its
+   address (an object at the address: a target could report one twice). */
+static bool hx_hv_index_valid(const hx_heapview *hv)
+{
+    for (size_t k = 0; k < hv->n; k++) {
+        size_t i = hx_hv_find(hv, hv->objs[k].addr);
+        if (i == SIZE_MAX || hv->objs[i].addr != hv->objs[k].addr)
+            return false;
+    }
+    return true;
 }
 
 static void hx_hv_add(void *ctx, const hx_tobject *o)
@@ -155,13 +231,13 @@ static void hx_hv_add(void *ctx, const hx_tobject *o)
         hv->slots = n;
         hv->slots_cap = cap;
     }
-    hx_tobj *t = &hv->objs[hv->n++];
+    size_t k = hv->n++;
+    hx_tobj *t = &hv->objs[k];
     memset(t, 0, sizeof *t);
     t->addr = o->addr;
     t->type = o->type;
     t->size = o->size;
-    t->length = o->length;
-    t->gen = o->gen;
+    t->gen = (int8_t)o->gen;
     t->large = o->large;
     t->nslots = (uint32_t)o->nslots;
     t->slot_off = hv->nslots;
@@ -170,10 +246,25 @@ static void hx_hv_add(void *ctx, const hx_tobject *o)
     hv->nslots += o->nslots;
     t->payload = o->payload;
     t->payload_len = o->payload_len;
-    if (o->payload_len >= 8) {
-        if (!hx_stamp_read(o->payload, o->payload_len, &t->stamp))
-            t->stamp_bad = true;
+    /* into the address index while the entry is in cache, as long as the
+       index (sized for the last walk) has room */
+    if (!hv->ix_full && 4 * hv->n <= hv->ix_cap)
+        hx_hv_index_put(hv, k);
+    else
+        hv->ix_full = true;
+}
+
+/* The identity stamp of a view object (0: none, payload shorter than 8
+   bytes or stamp broken); *bad: long enough but broken. */
+static uint32_t hx_tobj_stamp(const hx_tobj *t, bool *bad)
+{
+    uint32_t id = 0;
+    *bad = false;
+    if (t->payload_len >= 8 && !hx_stamp_read(t->payload, t->payload_len, &id)) {
+        *bad = true;
+        id = 0;
     }
+    return id;
 }
 
 static void hx_hv_fin(void *ctx, hx_addr obj, bool freachable, bool critical)
@@ -212,16 +303,26 @@ static void hx_hv_fin(void *ctx, hx_addr obj, bool freachable, bool critical)
 static bool hx_hv_build(hx_exec *x)
 {
     hx_heapview *hv = &x->hv;
-    hv->n = 0;
     hv->nslots = 0;
     hv->nfr = 0;
     hv->fin_registered = hv->fin_freachable = 0;
     hv->oom = false;
-    x->ops->walk(x->t, hx_hv_add, hv);
-    if (!hx_index_reset(&hv->by_addr, hv->n + 1, 64))
+    /* the index is sized for as many objects as the last walk found,
+       filled during the walk, and made again when this one found more */
+    if (!hx_hv_index_reset(hv, hv->n))
         return false;
-    for (size_t k = 0; k < hv->n; k++)
-        hx_index_put(&hv->by_addr, hx_hash_u64(hv->objs[k].addr), k);
+    hv->n = 0;
+    hv->ix_full = false;
+    x->ops->walk(x->t, hx_hv_add, hv);
+    if (hv->oom)
+        return false;
+    if (hv->ix_full) {
+        if (!hx_hv_index_reset(hv, hv->n))
+            return false;
+        for (size_t k = 0; k < hv->n; k++)
+            hx_hv_index_put(hv, k);
+    }
+    HX_AVER_HEAP(hx_hv_index_valid(hv));
     if (x->ops->fin_walk)
         x->ops->fin_walk(x->t, hx_hv_fin, hv);
     return !hv->oom;
@@ -241,93 +342,19 @@ static void hx_statics_read(hx_exec *x, hx_addr out[ORC_STATICS])
         out[s] = x->ops->static_peek(x->t, s);
 }
 
-/* ==== the model slot cache (.exec.slot-cache) =================================== */
-
-const orc_id *hx_mslots_get(hx_exec *x, orc_id id, uint32_t n)
-{
-    if (!n || !hx_exec_ids_reserve(x, id))
-        return NULL;
-    if (x->mslots[id])
-        return x->mslots[id];
-    if (x->nmcached == x->mcached_cap) {
-        size_t cap = x->mcached_cap ? x->mcached_cap * 2 : 64;
-        orc_id *l = realloc(x->mcached, cap * sizeof *l);
-        if (!l)
-            return NULL;
-        x->mcached = l;
-        x->mcached_cap = cap;
-    }
-    orc_id *v = malloc(n * sizeof *v);
-    if (!v)
-        return NULL;
-    for (uint32_t i = 0; i < n; i++)
-        v[i] = orc_obj_slot(x->m, id, i);
-    x->mslots[id] = v;
-    x->mcached[x->nmcached++] = id;
-    return v;
-}
-
-void hx_mslots_store(hx_exec *x, uint32_t obj_local, uint64_t slot)
-{
-    orc_id id = ORC_NULL;
-    if (orc_local_get(x->m, obj_local, &id) != ORC_LOCAL_BOUND || !id || id >= x->ids_cap ||
-        !x->mslots[id])
-        return;
-    x->mslots[id][slot] = orc_obj_slot(x->m, id, slot);
-}
-
-void hx_mslots_sweep(hx_exec *x)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < x->nmcached; i++) {
-        orc_id id = x->mcached[i];
-        orc_obj_info info;
-        if (orc_obj_get(x->m, id, &info) == ORC_OK && info.alive) {
-            x->mcached[k++] = id;
-        } else {
-            free(x->mslots[id]);
-            x->mslots[id] = NULL;
-        }
-    }
-    x->nmcached = k;
-}
-
-bool hx_mslots_valid(const hx_exec *x)
-{
-    for (size_t i = 0; i < x->nmcached; i++) {
-        orc_id id = x->mcached[i];
-        orc_obj_info info;
-        if (orc_obj_get(x->m, id, &info) != ORC_OK || !info.alive)
-            continue;   /* swept after the collection that reclaimed it */
-        for (uint32_t k = 0; k < info.nslots; k++)
-            if (x->mslots[id][k] != orc_obj_slot(x->m, id, k))
-                return false;
-    }
-    return true;
-}
-
-void hx_mslots_free(hx_exec *x)
-{
-    for (size_t i = 0; i < x->nmcached; i++) {
-        free(x->mslots[x->mcached[i]]);
-        x->mslots[x->mcached[i]] = NULL;
-    }
-    free(x->mcached);
-    free(x->mslots);
-    x->mcached = NULL;
-    x->mslots = NULL;
-    x->nmcached = x->mcached_cap = 0;
-}
-
 /* ==== matching =============================================================== */
 
 typedef struct hx_mctx {
     hx_exec *x;
     bool report;            /* record failures (false: build the map only) */
-    size_t *midx;           /* model id -> target index + 1 */
+    uint32_t *midx;         /* model id -> target index + 1 (x->hv.midx) */
     size_t nids;
-    size_t *queue;
+    orc_id *queue;          /* ids matched, in match order (x->hv.queue) */
     size_t qn;
+    size_t qdone;           /* queue entries whose slots were followed */
+    bool recheck;           /* report: an object failed hx_object_ok (or could
+                               not be judged alone): the checks in model id
+                               order must run (hx_compare) */
 } hx_mctx;
 
 /* Where a reference was found, formatted only when a check fails (the
@@ -391,9 +418,9 @@ static bool hx_pair(hx_mctx *c, orc_id id, size_t ti, const char *check, const h
     }
     if (c->midx[id])
         return true;
-    c->midx[id] = ti + 1;
+    c->midx[id] = (uint32_t)(ti + 1);
     t->id = id;
-    c->queue[c->qn++] = ti;
+    c->queue[c->qn++] = id;
     return true;
 }
 
@@ -464,14 +491,19 @@ static HX_NO_COVERAGE uint32_t hx_next_ref(const orc_id *ms, const hx_addr *ts, 
     return n;
 }
 
-/* Follow the slots of every matched pair (breadth first). */
+static bool hx_object_ok(hx_exec *x, const hx_tobj *t, const orc_obj_info *info);
+
+/* Follow the slots of every matched pair (breadth first), from the first
+   pair not followed yet: a pair's slots are followed once. */
 static void hx_propagate(hx_mctx *c)
 {
     hx_exec *x = c->x;
-    for (size_t qi = 0; qi < c->qn; qi++) {
+    for (; c->qdone < c->qn; c->qdone++) {
+        size_t qi = c->qdone;
         if (x->stop && c->report)
             return;
-        hx_tobj *t = &x->hv.objs[c->queue[qi]];
+        size_t tk = c->midx[c->queue[qi]] - 1;
+        hx_tobj *t = &x->hv.objs[tk];
         orc_obj_info info;
         if (orc_obj_get(x->m, t->id, &info) != ORC_OK || !info.alive) {
             if (c->report)
@@ -503,13 +535,28 @@ static void hx_propagate(hx_mctx *c)
                              t->nslots);
                 return;
             }
+            /* the object's own checks while its model record is at hand
+               (.exec.check-fused); reported in model id order after the
+               match only if one fails */
+            if (!c->recheck) {
+                if (hx_object_ok(x, t, &info) && hx_exec_ids_reserve(x, t->id)) {
+                    x->pinaddr[t->id] = info.pinned || info.large ? t->addr : 0;
+                    x->taddr[t->id] = t->addr;
+                } else {
+                    c->recheck = true;
+                }
+            }
         }
-        /* one pass over both slot arrays: the model's from the cache
-           (.exec.slot-cache), the target's from the heap view */
-        const orc_id *ms = hx_mslots_get(x, t->id, t->nslots);
+        /* one pass over both slot arrays: the model's read in place
+           (orc_obj_slots), the target's from the heap view */
+        uint64_t mn = 0;
+        const orc_id *ms = orc_obj_slots(x->m, t->id, &mn);
+        if (mn != t->nslots)
+            ms = NULL;
         const hx_addr *ts = t->nslots ? x->hv.slots + t->slot_off : NULL;
         /* slots null on both sides agree; the scan skips them */
         uint32_t n = t->nslots;
+        size_t hint = tk;
         for (uint32_t i = ms ? hx_next_ref(ms, ts, 0, n) : 0; i < n;
              i = ms ? hx_next_ref(ms, ts, i + 1, n) : i + 1) {
             orc_id mid = ms ? ms[i] : orc_obj_slot(x->m, t->id, i);
@@ -528,7 +575,7 @@ static void hx_propagate(hx_mctx *c)
                 }
                 continue;
             }
-            size_t ti = hx_hv_find(&x->hv, a);
+            size_t ti = hx_hv_find_near(&x->hv, a, hint);
             if (ti == SIZE_MAX) {
                 if (c->report) {
                     hx_exec_fail(x, "C1", "dangling-slot", t->id,
@@ -539,31 +586,57 @@ static void hx_propagate(hx_mctx *c)
                 }
                 continue;
             }
+            hint = ti;
             if (!hx_pair(c, mid, ti, "C1", &w) && c->report)
                 return;
         }
     }
 }
 
-/* The whole match.  Returns false on allocation failure. */
-static bool hx_do_match(hx_exec *x, bool report, size_t **midx_out, size_t *nids_out)
+/* The whole match: x->hv.midx maps each matched model id to its object
+   of the view (ids at or above x->hv.midx_cap are never matched), in x->hv.queue's
+   x->hv.qn entries.  Returns false on allocation failure. */
+static bool hx_do_match(hx_exec *x, bool report)
 {
+    hx_heapview *hv = &x->hv;
+    /* forget the last match (its ids are in the queue) */
+    for (size_t k = 0; k < hv->qn; k++)
+        hv->midx[hv->queue[k]] = 0;
+    hv->qn = 0;
     if (!hx_hv_build(x)) {
         if (report)
             hx_exec_fail(x, "C1", "walk-failed", 0, "could not snapshot the target heap");
         return false;
     }
+    size_t nids = (size_t)orc_last_id(x->m) + 1;
+    if (nids > hv->midx_cap) {
+        size_t cap = hv->midx_cap ? hv->midx_cap : 256;
+        while (cap < nids)
+            cap *= 2;
+        uint32_t *n = realloc(hv->midx, cap * sizeof *n);
+        if (!n)
+            return false;
+        memset(n + hv->midx_cap, 0, (cap - hv->midx_cap) * sizeof *n);
+        hv->midx = n;
+        hv->midx_cap = cap;
+    }
+    if (hv->n + 1 > hv->queue_cap) {
+        size_t cap = hv->queue_cap ? hv->queue_cap : 256;
+        while (cap < hv->n + 1)
+            cap *= 2;
+        orc_id *q = realloc(hv->queue, cap * sizeof *q);
+        if (!q)
+            return false;
+        hv->queue = q;
+        hv->queue_cap = cap;
+    }
     hx_mctx c = {0};
     c.x = x;
     c.report = report;
-    c.nids = (size_t)orc_last_id(x->m) + 1;
-    c.midx = calloc(c.nids, sizeof *c.midx);
-    c.queue = malloc((x->hv.n + 1) * sizeof *c.queue);
-    if (!c.midx || !c.queue) {
-        free(c.midx);
-        free(c.queue);
-        return false;
-    }
+    c.nids = nids;
+    c.midx = hv->midx;
+    c.queue = hv->queue;
+    c.recheck = !report;
     const hx_program *p = x->p;
     /* roots in a fixed order: locals, statics, handles */
     for (uint32_t l = 0; l < p->nlocals; l++) {
@@ -590,13 +663,17 @@ static bool hx_do_match(hx_exec *x, bool report, size_t **midx_out, size_t *nids
     }
     hx_propagate(&c);
     /* payload stamps identify objects no root reaches */
-    for (size_t i = 0; i < x->hv.n && !(report && x->stop); i++) {
+    for (size_t i = 0; c.qn < x->hv.n && i < x->hv.n && !(report && x->stop); i++) {
         hx_tobj *t = &x->hv.objs[i];
-        if (t->stamp && !t->id && t->stamp < c.nids) {
+        if (t->id)
+            continue;
+        bool bad;
+        uint32_t stamp = hx_tobj_stamp(t, &bad);
+        if (stamp && stamp < c.nids) {
             orc_obj_info info;
             hx_where w = {HX_W_TEXT, 0, 0, "payload stamp"};
-            if (orc_obj_get(x->m, t->stamp, &info) == ORC_OK && info.alive)
-                hx_pair(&c, t->stamp, i, "C1", &w);
+            if (orc_obj_get(x->m, stamp, &info) == ORC_OK && info.alive)
+                hx_pair(&c, stamp, i, "C1", &w);
         }
     }
     hx_propagate(&c);
@@ -623,17 +700,14 @@ static bool hx_do_match(hx_exec *x, bool report, size_t **midx_out, size_t *nids
         }
     }
     hx_propagate(&c);
-    free(c.queue);
-    *midx_out = c.midx;
-    *nids_out = c.nids;
+    hv->qn = c.qn;
+    hv->recheck = c.recheck;
     return true;
 }
 
 void hx_match(hx_exec *x)
 {
-    size_t *midx = NULL, nids = 0;
-    if (hx_do_match(x, false, &midx, &nids))
-        free(midx);
+    hx_do_match(x, false);
     x->map_stale = false;
 }
 
@@ -686,7 +760,10 @@ static void hx_check_counts(hx_exec *x)
         return;
     }
     size_t i = 0;
-    for (orc_id id = orc_live_next(x->m, ORC_NULL); id && i < mn; id = orc_live_next(x->m, id)) {
+    uint32_t nlive = 0;
+    const orc_id *live = orc_live_ids(x->m, &nlive);
+    for (uint32_t li = 0; li < nlive && i < mn; li++) {
+        orc_id id = live[li];
         orc_obj_info info;
         orc_obj_get(x->m, id, &info);
         mk[i++] = (hx_key){info.type, gens ? info.gen : 0, info.aligned};
@@ -754,6 +831,34 @@ static bool hx_clr_demotion(hx_exec *x, const hx_tobj *t, const orc_obj_info *in
     return false;
 }
 
+/* Whether hx_check_object would find nothing wrong with the object, with
+   no side effect (false also when only the demotion rules, which look at
+   the whole match, can decide): the check fused into the match
+   (.exec.check-fused). */
+static bool hx_object_ok(hx_exec *x, const hx_tobj *t, const orc_obj_info *info)
+{
+    orc_id id = info->id;
+    if (t->payload_len && id < x->ids_cap && x->stamped[id] &&
+        !hx_stamp_check(t->payload, t->payload_len, id, x->gc_in_step))
+        return false;
+    if (t->gen != info->gen && (x->ops->caps & HX_CAP_GENERATIONS))
+        return false;
+    if (t->large != info->large && (x->ops->caps & HX_CAP_LOH))
+        return false;
+    if (x->gc_in_step && id < x->ids_cap && x->pinaddr[id] && x->pinaddr[id] != t->addr &&
+        !(info->large && !info->pinned && x->compact_in_step))
+        return false;
+    if (x->ops->fin_walk &&
+        (t->fin_entries != info->fin_entries || t->fr_entries != info->freachable_entries))
+        return false;
+    if (x->ops->fin_bit && x->p->types[info->type].fin != HX_FIN_NONE) {
+        int bit = x->ops->fin_bit(x->t, t->addr);
+        if (bit >= 0 && (bit != 0) != info->finalizer_run)
+            return false;
+    }
+    return true;
+}
+
 static void hx_check_object(hx_exec *x, const hx_tobj *t, const orc_obj_info *info)
 {
     orc_id id = info->id;
@@ -808,9 +913,6 @@ static void hx_check_object(hx_exec *x, const hx_tobj *t, const orc_obj_info *in
 void hx_compare(hx_exec *x)
 {
     HX_AVER(hx_exec_check(x));
-    if (x->gc_in_step)
-        hx_mslots_sweep(x);
-    HX_AVER_HEAP(hx_mslots_valid(x));
     x->step_checks = 0;
     /* C8: collection counts */
     for (int g = 0; g < ORC_GENS; g++) {
@@ -829,15 +931,22 @@ void hx_compare(hx_exec *x)
             return;
         }
     }
-    size_t *midx = NULL, nids = 0;
-    if (!hx_do_match(x, true, &midx, &nids) || x->stop) {
-        free(midx);
+    if (!hx_do_match(x, true) || x->stop)
         return;
-    }
+    const uint32_t *midx = x->hv.midx;
+    size_t nids = (size_t)orc_last_id(x->m) + 1;
     x->map_stale = false;
-    /* per object, in model id order */
+    /* per object, in model id order; unless every live model object was
+       matched and passed its checks in the match (.exec.check-fused) */
     size_t matched = 0, unmatched_t = 0;
-    for (orc_id id = orc_live_next(x->m, ORC_NULL); id && !x->stop; id = orc_live_next(x->m, id)) {
+    uint32_t nlive = 0;
+    const orc_id *live = orc_live_ids(x->m, &nlive);
+    if (!x->hv.recheck && x->hv.qn == nlive) {
+        matched = nlive;
+        nlive = 0;
+    }
+    for (uint32_t li = 0; li < nlive && !x->stop; li++) {
+        orc_id id = live[li];
         if (id >= nids || !midx[id]) {
             if (id < x->ids_cap)
                 x->pinaddr[id] = x->taddr[id] = 0;
@@ -854,15 +963,18 @@ void hx_compare(hx_exec *x)
         }
     }
     /* unmatched objects must still carry an intact stamp */
-    for (size_t i = 0; i < x->hv.n && !x->stop; i++) {
+    for (size_t i = 0; x->hv.qn < x->hv.n && i < x->hv.n && !x->stop; i++) {
         const hx_tobj *t = &x->hv.objs[i];
-        unmatched_t += !t->id;
-        if (!t->id && t->stamp_bad)
+        if (t->id)
+            continue;
+        unmatched_t++;
+        bool bad;
+        hx_tobj_stamp(t, &bad);
+        if (bad)
             hx_exec_fail(x, "C1", "payload-corrupt", 0,
                          "unreachable object %#lx (%s, %llu bytes): payload stamp broken",
                          (unsigned long)t->addr, hx_tname(x, t->type), (unsigned long long)t->size);
     }
-    free(midx);
     if (x->stop)
         return;
     /* C2 by counting: when the match pairs every live model object with a
@@ -981,8 +1093,11 @@ HX_NO_COVERAGE static bool hx_touched_ok(hx_exec *x, orc_id id)
     if (o.payload_len && id < x->ids_cap && x->stamped[id] &&
         !hx_stamp_check(o.payload, o.payload_len, id, false))
         return false;
-    const orc_id *ms = hx_mslots_get(x, id, info.nslots);
+    uint64_t mn = 0;
+    const orc_id *ms = orc_obj_slots(x->m, id, &mn);
     uint32_t n = info.nslots;
+    if (mn != n)
+        ms = NULL;
     for (uint32_t i = ms ? hx_next_ref(ms, o.slots, 0, n) : 0; i < n;
          i = ms ? hx_next_ref(ms, o.slots, i + 1, n) : i + 1) {
         orc_id mid = ms ? ms[i] : orc_obj_slot(x->m, id, i);

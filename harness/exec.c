@@ -130,16 +130,10 @@ bool hx_exec_ids_reserve(hx_exec *x, orc_id id)
     if (!ta)
         return false;
     x->taddr = ta;
-    orc_id **ms = realloc(x->mslots, cap * sizeof *ms);
-    if (!ms)
-        return false;
-    x->mslots = ms;
     memset(s + x->ids_cap, 0, cap - x->ids_cap);
     memset(c + x->ids_cap, 0, (cap - x->ids_cap) * sizeof *c);
     memset(a + x->ids_cap, 0, (cap - x->ids_cap) * sizeof *a);
     memset(ta + x->ids_cap, 0, (cap - x->ids_cap) * sizeof *ta);
-    for (size_t i = x->ids_cap; i < cap; i++)
-        ms[i] = NULL;
     x->ids_cap = cap;
     return true;
 }
@@ -1073,10 +1067,8 @@ static uint32_t hx_src(const hx_stmt *s)
 
 static void hx_st_store(hx_exec *x, const hx_stmt *s)
 {
-    if (!hx_program_error(x, orc_store(x->m, s->obj, s->slot, hx_src(s)))) {
-        hx_mslots_store(x, s->obj, s->slot);
+    if (!hx_program_error(x, orc_store(x->m, s->obj, s->slot, hx_src(s))))
         x->ops->store(x->t, s->obj, s->slot, hx_src(s));
-    }
 }
 
 static void hx_st_load(hx_exec *x, const hx_stmt *s)
@@ -1342,7 +1334,6 @@ done:
     free(x.tcalls);
     free(x.pinaddr);
     free(x.taddr);
-    hx_mslots_free(&x);
     return out->status;
 }
 

@@ -18,30 +18,39 @@ typedef enum hx_ctx {
                           queued (.exec.fin-settle) */
 } hx_ctx;
 
-/* One object of the target's heap walk (compare.c). */
+/* One object of the target's heap walk (compare.c): 64 bytes, as every
+   comparison writes and reads one per object of the heap.  Its payload
+   stamp is read from the payload when needed (hx_tobj_stamp). */
 typedef struct hx_tobj {
     hx_addr addr;
-    uint32_t type;
-    uint64_t size, length;
-    int gen;
-    bool large;
-    uint32_t nslots;
-    size_t slot_off;        /* into hx_heapview.slots */
+    uint64_t size;
     uint8_t *payload;
     size_t payload_len;
-    uint32_t stamp;         /* id read from the payload (0: none / short) */
-    bool stamp_bad;         /* payload long enough but the stamp is broken */
+    size_t slot_off;        /* into hx_heapview.slots */
+    uint32_t type;
+    uint32_t nslots;
     orc_id id;              /* matched model object (0: not matched) */
     uint32_t fin_entries, fr_entries;
+    int8_t gen;
+    bool large;
 } hx_tobj;
 
-/* A snapshot of the target's heap, indexed by address. */
+/* A snapshot of the target's heap, indexed by address, and the match of
+   the last comparison.  Its buffers are kept from one comparison to the
+   next (.exec.addr-index). */
 typedef struct hx_heapview {
     hx_tobj *objs;
     size_t n, cap;
     hx_addr *slots;
     size_t nslots, slots_cap;
-    hx_index by_addr;       /* objs by address (harness/util.h) */
+    uint32_t *ix;           /* address index: objs index + 1, 0 empty */
+    size_t ix_cap;          /* a power of two, at least 4 n */
+    bool ix_full;           /* the walk found more objects than ix_cap / 4 */
+    uint32_t *midx;         /* model id -> objs index + 1 (0: not matched) */
+    size_t midx_cap;        /* entries of midx (ids below it) */
+    orc_id *queue;          /* the ids matched, in match order */
+    size_t qn, queue_cap;
+    bool recheck;           /* the objects' checks must run in id order */
     uint64_t fin_registered, fin_freachable;
     hx_addr *fr;            /* f-reachable entries in target order */
     bool *fr_crit;
@@ -98,11 +107,6 @@ typedef struct hx_exec {
     unsigned ntouched;
     bool drain_ran;         /* this `finalize` had something to finalize */
     size_t step_checks;     /* per-statement checks since the last complete one */
-    /* the model slot cache (.exec.slot-cache, compare.c): per model id,
-       its reference slots as the model holds them, or NULL */
-    orc_id **mslots;
-    orc_id *mcached;        /* ids with a cache entry */
-    size_t nmcached, mcached_cap;
     /* the last comparison's identity map (model id -> target address) */
     hx_heapview hv;
     /* the outcome */
@@ -145,23 +149,5 @@ void hx_compare(hx_exec *x);
 bool hx_check_step(hx_exec *x);
 /* Note that the statement touched model object id (0 is ignored). */
 void hx_touch(hx_exec *x, orc_id id);
-
-/* The model slot cache (.exec.slot-cache).  The model changes an object's
-   reference slots only in orc_store (allocation creates them null, a
-   collection never rewrites them: model ids do not move), so the slots
-   of object id are read through orc_obj_slot once and then kept, and the
-   executor refreshes the one slot an orc_store changed.  The comparison
-   then reads the model side of a 10,000-slot array as plain memory; the
-   target side is still read in full after every step. */
-/* The model's n slots of live object id (NULL: no memory; read them
-   through orc_obj_slot). */
-const orc_id *hx_mslots_get(hx_exec *x, orc_id id, uint32_t n);
-/* After orc_store(obj_local, slot) succeeded. */
-void hx_mslots_store(hx_exec *x, uint32_t obj_local, uint64_t slot);
-/* Drop the entries of objects the model reclaimed (after a collection). */
-void hx_mslots_sweep(hx_exec *x);
-/* Every entry equals the model (debug builds check this every step). */
-bool hx_mslots_valid(const hx_exec *x);
-void hx_mslots_free(hx_exec *x);
 
 #endif /* HX_EXEC_INTERNAL_H */

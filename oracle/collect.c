@@ -52,7 +52,7 @@ static void mark_push(orc_model *m, mark_stack *st, orc_id id)
     if (id == ORC_NULL || marked(m, id))
         return;
     m->objs[id].mark = m->epoch;
-    if (!orc_grow((void **)&st->v, &st->cap, st->n + 1, sizeof *st->v)) {
+    if (st->n == st->cap && !orc_grow((void **)&st->v, &st->cap, st->n + 1, sizeof *st->v)) {
         st->oom = true;
         return;
     }
@@ -91,16 +91,6 @@ static void mark_roots(orc_model *m, mark_stack *st, int gen)
         for (uint32_t i = 0; i < m->nlive; i++)
             if (!orc_condemned(&m->objs[m->live[i]], gen))
                 mark_push(m, st, m->live[i]);
-}
-
-/* Rebuilds the live id list after reclamation, keeping increasing order. */
-void orc_live_rebuild(orc_model *m)
-{
-    uint32_t k = 0;
-    for (uint32_t i = 0; i < m->nlive; i++)
-        if (m->objs[m->live[i]].alive)
-            m->live[k++] = m->live[i];
-    m->nlive = k;
 }
 
 static void clear_weak(orc_model *m, orc_handle_kind kind, int gen, orc_gc_record *rec)
@@ -168,7 +158,8 @@ orc_status orc_collect_apply(orc_model *m, const orc_gc_request *rq)
     }
 
     /* Phase 1: M = reachable from the roots. */
-    mark_stack st = { 0 };
+    /* the stack's memory is kept from one collection to the next */
+    mark_stack st = { m->mstack, 0, m->mstack_cap, false };
     orc_next_epoch(m);
     mark_roots(m, &st, gen);
     mark_drain(m, &st);
@@ -208,19 +199,24 @@ orc_status orc_collect_apply(orc_model *m, const orc_gc_request *rq)
         for (uint32_t i = 0; i < m->freach[l].n; i++)
             mark_push(m, &st, m->freach[l].v[i].id);
     mark_drain(m, &st);
-    free(st.v);
+    m->mstack = st.v;
+    m->mstack_cap = st.cap;
     if (st.oom)
         return orc_fail(m, ORC_E_STATE, "model out of memory during a collection");
 
     /* Phase 5: long weak handles (.weak.long). */
     clear_weak(m, ORC_HANDLE_WEAK_LONG, gen, &rec);
 
-    /* Phases 6-7: reclaim (.gc.reclaim) and promote (.gc.promote). */
+    /* Phases 6-7: reclaim (.gc.reclaim) and promote (.gc.promote); the
+       live id list keeps the survivors, in increasing order. */
+    uint32_t nlive = 0;
     for (uint32_t i = 0; i < m->nlive; i++) {
         orc_id id = m->live[i];
         orc_obj *o = &m->objs[id];
-        if (!orc_condemned(o, gen))
+        if (!orc_condemned(o, gen)) {
+            m->live[nlive++] = id;
             continue;
+        }
         if (!marked(m, id)) {
             o->alive = false;
             o->reclaimed_gc = rec.index;
@@ -230,6 +226,7 @@ orc_status orc_collect_apply(orc_model *m, const orc_gc_request *rq)
             rec.reclaimed++;
             continue;
         }
+        m->live[nlive++] = id;
         rec.survivors++;
         o->survived_gc = rec.index;
         o->gen_before = o->gen;
@@ -245,7 +242,7 @@ orc_status orc_collect_apply(orc_model *m, const orc_gc_request *rq)
             o->gen = 2;
         }
     }
-    orc_live_rebuild(m);
+    m->nlive = nlive;
     (void)strict;
     finq_follow(m, gen);
 

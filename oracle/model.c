@@ -126,6 +126,7 @@ void orc_destroy(orc_model *m)
     free(m->types);
     free(m->objs);
     free(m->live);
+    free(m->mstack);
     free(m->locals);
     free(m->handles);
     free(m->hindex);

@@ -25,28 +25,31 @@ typedef struct orc_type_rec {
     char *name;               /* owned copy */
 } orc_type_rec;
 
+/* The fields a collection and a comparison read for every object come
+   first (one 64-byte line on a 64-bit machine); the rest (the object's
+   history, root path scratch) after them. */
 typedef struct orc_obj {
+    uint32_t mark;            /* == model's mark epoch: marked */
     orc_type_id type;
-    uint64_t length;
-    uint64_t size;            /* unaligned total (.obj.size) */
-    uint64_t aligned;         /* rounded up to 8 (.dec.alloc-size) */
-    uint64_t nslots;
-    orc_id *slots;            /* nslots entries; NULL when nslots == 0 or reclaimed */
     int gen;
     bool large;
     bool alive;
     bool bit;                 /* finalizer-run bit (.fin.bit) */
+    orc_id *slots;            /* nslots entries; NULL when nslots == 0 or reclaimed */
+    uint64_t nslots;
+    uint64_t aligned;         /* rounded up to 8 (.dec.alloc-size) */
+    uint64_t size;            /* unaligned total (.obj.size) */
     uint32_t fin_entries;     /* in the finalization queue */
     uint32_t freach_entries;  /* in the f-reachable lists */
+    uint32_t pins;            /* live pinned handles naming it (.orc.pin-index) */
+    int gen_before;           /* its generation before that GC (.clr.demote) */
+    uint64_t pinned_gc;       /* index of the last GC that saw it pinned */
+    uint64_t survived_gc;     /* index of the last GC it was condemned in and survived */
+    uint64_t length;
     uint32_t calls;           /* finalizer calls made */
     uint32_t birth_thread;
     uint64_t birth_gc;
     uint64_t reclaimed_gc;
-    uint64_t pinned_gc;       /* index of the last GC that saw it pinned */
-    uint32_t pins;            /* live pinned handles naming it (.orc.pin-index) */
-    uint64_t survived_gc;     /* index of the last GC it was condemned in and survived */
-    int gen_before;           /* its generation before that GC (.clr.demote) */
-    uint32_t mark;            /* == model's mark epoch: marked */
     orc_id parent;            /* root path search scratch */
     uint64_t parent_slot;
 } orc_obj;
@@ -110,6 +113,8 @@ struct orc_model {
     orc_id *live;             /* live ids, increasing */
     uint32_t nlive, live_cap;
     uint32_t epoch;           /* mark epoch */
+    orc_id *mstack;           /* a collection's mark stack, kept (collect.c) */
+    uint32_t mstack_cap;
 
     orc_local *locals;
     uint32_t nlocals, locals_cap;
@@ -159,7 +164,6 @@ void orc_bind_local(orc_model *m, uint32_t local, orc_id id);
 bool orc_condemned(const orc_obj *o, int gen);
 void orc_next_epoch(orc_model *m);   /* fresh scratch mark: nothing marked */
 orc_status orc_collect_apply(orc_model *m, const orc_gc_request *rq);
-void orc_live_rebuild(orc_model *m);
 
 /* finalize.c */
 

@@ -349,6 +349,13 @@ orc_status orc_obj_get(const orc_model *m, orc_id id, orc_obj_info *out);
 orc_id orc_obj_slot(const orc_model *m, orc_id id, uint64_t i);
 /* Live objects in increasing id order: start with ORC_NULL. */
 orc_id orc_live_next(const orc_model *m, orc_id after);
+/* Every live id in increasing order, *n of them, read in place (no copy):
+   valid until the model next changes. */
+const orc_id *orc_live_ids(const orc_model *m, uint32_t *n);
+/* The reference slots of a live object in place, *n of them (NULL with
+   *n = 0 for an object without slots, a reclaimed or an unknown id):
+   valid until the model next changes (orc_obj_slot reads one of them). */
+const orc_id *orc_obj_slots(const orc_model *m, orc_id id, uint64_t *n);
 uint32_t orc_live_count(const orc_model *m);
 uint64_t orc_live_bytes(const orc_model *m, int gen, bool large); /* aligned */
 orc_id orc_last_id(const orc_model *m);       /* highest id issued */

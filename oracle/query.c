@@ -27,29 +27,32 @@ static bool obj_pinned_now(const orc_model *m, orc_id id)
 
 orc_status orc_obj_get(const orc_model *m, orc_id id, orc_obj_info *out)
 {
-    if (!orc_model_check_sig(m) || !out)
+    /* the comparison asks twice per object per complete check: the
+       model's checks inline, one assignment of the whole record */
+    if (!m || m->sig != ORC_MODEL_SIG || !out)
         return ORC_E_ARG;
-    const orc_obj *o = orc_obj_at(m, id);
-    if (!o)
+    if (id == ORC_NULL || id > m->nobjs)
         return orc_fail(m, ORC_E_ARG, "no object #%u", id);
-    memset(out, 0, sizeof *out);
-    out->id = id;
-    out->type = o->type;
-    out->length = o->length;
-    out->size = o->size;
-    out->aligned = o->aligned;
-    out->nslots = (uint32_t)(o->alive ? (o->nslots > UINT32_MAX ? UINT32_MAX : o->nslots) : 0);
-    out->gen = o->gen;
-    out->large = o->large;
-    out->alive = o->alive;
-    out->finalizer_run = o->bit;
-    out->fin_entries = o->fin_entries;
-    out->freachable_entries = o->freach_entries;
-    out->fin_calls = o->calls;
-    out->pinned = o->alive && o->pins > 0;
-    out->birth_thread = o->birth_thread;
-    out->birth_gc = o->birth_gc;
-    out->reclaimed_gc = o->reclaimed_gc;
+    const orc_obj *o = &m->objs[id];
+    *out = (orc_obj_info){
+        .id = id,
+        .type = o->type,
+        .length = o->length,
+        .size = o->size,
+        .aligned = o->aligned,
+        .nslots = (uint32_t)(o->alive ? (o->nslots > UINT32_MAX ? UINT32_MAX : o->nslots) : 0),
+        .gen = o->gen,
+        .large = o->large,
+        .alive = o->alive,
+        .finalizer_run = o->bit,
+        .fin_entries = o->fin_entries,
+        .freachable_entries = o->freach_entries,
+        .fin_calls = o->calls,
+        .pinned = o->alive && o->pins > 0,
+        .birth_thread = o->birth_thread,
+        .birth_gc = o->birth_gc,
+        .reclaimed_gc = o->reclaimed_gc,
+    };
     return ORC_OK;
 }
 
@@ -75,6 +78,23 @@ orc_id orc_live_next(const orc_model *m, orc_id after)
 }
 
 uint32_t orc_live_count(const orc_model *m) { return m->nlive; }
+
+const orc_id *orc_live_ids(const orc_model *m, uint32_t *n)
+{
+    *n = m->nlive;
+    return m->live;
+}
+
+const orc_id *orc_obj_slots(const orc_model *m, orc_id id, uint64_t *n)
+{
+    const orc_obj *o = orc_obj_at(m, id);
+    if (!o || !o->alive || !o->nslots) {
+        *n = 0;
+        return NULL;
+    }
+    *n = o->nslots;
+    return o->slots;
+}
 
 uint64_t orc_live_bytes(const orc_model *m, int gen, bool large)
 {

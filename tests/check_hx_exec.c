@@ -335,7 +335,7 @@ START_TEST(test_minimize_planted_failure)
 }
 END_TEST
 
-/* ---- the slot comparison of large reference arrays (.exec.slot-cache) ---- */
+/* ---- the slot comparison of large reference arrays (.exec.slot-scan) ---- */
 /* A wrong target: a load also clears the slot it read.  No statement of
    the model changes that slot, so only a full comparison of the array's
    slots after the load step sees it. */

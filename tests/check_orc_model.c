@@ -194,6 +194,14 @@ START_TEST(statements_bind)
     orc_id b = orc_t_new(m, B, node, 0);
     ORC_T_OK(orc_store(m, A, 1, B));
     ck_assert_uint_eq(orc_obj_slot(m, a, 1), b);
+    uint64_t ns = 9;
+    const orc_id *sl = orc_obj_slots(m, a, &ns);
+    ck_assert(sl != NULL);
+    ck_assert_uint_eq(ns, 2);
+    ck_assert_uint_eq(sl[0], ORC_NULL);
+    ck_assert_uint_eq(sl[1], b);
+    ck_assert(orc_obj_slots(m, b + 100, &ns) == NULL);
+    ck_assert_uint_eq(ns, 0);
     ORC_T_OK(orc_load(m, C, A, 1));
     ck_assert_uint_eq(orc_t_local(m, C), b);
     ORC_T_OK(orc_static_set(m, 5, A));
@@ -210,6 +218,12 @@ START_TEST(statements_bind)
     ck_assert_uint_eq(orc_live_next(m, ORC_NULL), a);
     ck_assert_uint_eq(orc_live_next(m, a), b);
     ck_assert_uint_eq(orc_live_next(m, e), ORC_NULL);
+    uint32_t nl = 0;
+    const orc_id *live = orc_live_ids(m, &nl);
+    ck_assert_uint_eq(nl, 3);
+    ck_assert_uint_eq(live[0], a);
+    ck_assert_uint_eq(live[1], b);
+    ck_assert_uint_eq(live[2], e);
     ck_assert_uint_eq(orc_last_id(m), e);
     orc_destroy(m);
 }
