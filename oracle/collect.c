@@ -29,6 +29,7 @@ typedef struct mark_stack {
     orc_id *v;
     uint32_t n, cap;
     bool oom;
+    int gen;                  /* the collection's generation */
 } mark_stack;
 
 /* A fresh mark epoch: nothing is marked afterwards. */
@@ -47,9 +48,14 @@ static bool marked(const orc_model *m, orc_id id)
     return m->objs[id].mark == m->epoch;
 }
 
+/* Marking follows condemned objects only: an object of an older
+   generation is live whatever reaches it, and its references into the
+   condemned generations are roots that mark_roots pushes (.root.older),
+   so following it again would add nothing to the condemned objects
+   marked.  Only condemned objects' marks are read afterwards. */
 static void mark_push(orc_model *m, mark_stack *st, orc_id id)
 {
-    if (id == ORC_NULL || marked(m, id))
+    if (id == ORC_NULL || marked(m, id) || !orc_condemned(&m->objs[id], st->gen))
         return;
     m->objs[id].mark = m->epoch;
     if (st->n == st->cap && !orc_grow((void **)&st->v, &st->cap, st->n + 1, sizeof *st->v)) {
@@ -88,9 +94,12 @@ static void mark_roots(orc_model *m, mark_stack *st, int gen)
             mark_push(m, st, m->freach[l].v[i].id);
     mark_push(m, st, m->drain.calling);
     if (gen < 2)
-        for (uint32_t i = 0; i < m->nlive; i++)
-            if (!orc_condemned(&m->objs[m->live[i]], gen))
-                mark_push(m, st, m->live[i]);
+        for (uint32_t i = 0; i < m->nlive; i++) {
+            const orc_obj *o = &m->objs[m->live[i]];
+            if (!orc_condemned(o, gen))
+                for (uint64_t k = 0; k < o->nslots; k++)
+                    mark_push(m, st, o->slots[k]);
+        }
 }
 
 static void clear_weak(orc_model *m, orc_handle_kind kind, int gen, orc_gc_record *rec)
@@ -159,7 +168,7 @@ orc_status orc_collect_apply(orc_model *m, const orc_gc_request *rq)
 
     /* Phase 1: M = reachable from the roots. */
     /* the stack's memory is kept from one collection to the next */
-    mark_stack st = { m->mstack, 0, m->mstack_cap, false };
+    mark_stack st = { m->mstack, 0, m->mstack_cap, false, gen };
     orc_next_epoch(m);
     mark_roots(m, &st, gen);
     mark_drain(m, &st);
