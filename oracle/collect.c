@@ -93,13 +93,77 @@ static void mark_roots(orc_model *m, mark_stack *st, int gen)
         for (uint32_t i = 0; i < m->freach[l].n; i++)
             mark_push(m, st, m->freach[l].v[i].id);
     mark_push(m, st, m->drain.calling);
-    if (gen < 2)
-        for (uint32_t i = 0; i < m->nlive; i++) {
-            const orc_obj *o = &m->objs[m->live[i]];
-            if (!orc_condemned(o, gen))
-                for (uint64_t k = 0; k < o->nslots; k++)
-                    mark_push(m, st, o->slots[k]);
-        }
+    if (gen == 2)
+        return;
+    /* .root.older: only objects that may name a younger one can name a
+       condemned one (.orc.rem); every live object when the list is not
+       known to be complete */
+    const orc_id *v = m->rem_all ? m->live : m->rem;
+    uint32_t n = m->rem_all ? m->nlive : m->nrem;
+    for (uint32_t i = 0; i < n; i++) {
+        const orc_obj *o = &m->objs[v[i]];
+        if (!orc_condemned(o, gen))
+            for (uint64_t k = 0; k < o->nslots; k++)
+                mark_push(m, st, o->slots[k]);
+    }
+}
+
+/* .orc.rem: a young collection (gen 0 or 1) condemns `t` but not `o`
+   exactly when t is small and alive and t's generation is below o's
+   (a large object counts as gen 2: only gen 2 collections condemn it). */
+bool orc_names_younger(const orc_obj *o, const orc_obj *t)
+{
+    int og = o->large ? 2 : o->gen;
+    return t->alive && !t->large && t->gen < og;
+}
+
+static bool names_younger_any(const orc_model *m, const orc_obj *o)
+{
+    for (uint64_t k = 0; k < o->nslots; k++)
+        if (o->slots[k] != ORC_NULL && orc_names_younger(o, &m->objs[o->slots[k]]))
+            return true;
+    return false;
+}
+
+void orc_rem_add(orc_model *m, orc_id id)
+{
+    if (m->rem_all)
+        return;
+    if (!orc_grow((void **)&m->rem, &m->rem_cap, m->nrem + 1, sizeof *m->rem)) {
+        m->rem_all = true;       /* no room: scan everything until the next rebuild */
+        return;
+    }
+    m->rem[m->nrem++] = id;
+    m->objs[id].in_rem = true;
+}
+
+/* After a collection (whose survivors joined the list in the reclaim
+   pass when they name a younger object): the members that no longer name
+   a younger object leave.  Objects outside the collection kept their
+   generation and their referents only grew older, so none of them can
+   have come to name a younger object.  With the list incomplete
+   (rem_all) it is made anew from every live object. */
+static void rem_rebuild(orc_model *m)
+{
+    if (m->rem_all) {
+        for (uint32_t i = 0; i < m->nrem; i++)
+            m->objs[m->rem[i]].in_rem = false;
+        m->nrem = 0;
+        m->rem_all = false;
+        for (uint32_t i = 0; i < m->nlive; i++)
+            if (names_younger_any(m, &m->objs[m->live[i]]))
+                orc_rem_add(m, m->live[i]);
+        return;
+    }
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < m->nrem; i++) {
+        orc_obj *o = &m->objs[m->rem[i]];
+        if (o->alive && names_younger_any(m, o))
+            m->rem[n++] = m->rem[i];
+        else
+            o->in_rem = false;
+    }
+    m->nrem = n;
 }
 
 static void clear_weak(orc_model *m, orc_handle_kind kind, int gen, orc_gc_record *rec)
@@ -239,20 +303,24 @@ orc_status orc_collect_apply(orc_model *m, const orc_gc_request *rq)
         rec.survivors++;
         o->survived_gc = rec.index;
         o->gen_before = o->gen;
-        if (o->large || !rec.promoted)             /* .obj.loh-gen, .clr.no-promotion */
-            continue;
-        if (o->pinned_gc == rec.index)             /* .gc.pin-keep-gen */
-            continue;
-        if (o->gen == 0) {
+        if (o->large || !rec.promoted) {           /* .obj.loh-gen, .clr.no-promotion */
+        } else if (o->pinned_gc == rec.index) {    /* .gc.pin-keep-gen */
+        } else if (o->gen == 0) {
             rec.promoted1_bytes += o->aligned;
             o->gen = 1;
         } else if (o->gen == 1) {
             rec.promoted2_bytes += o->aligned;
             o->gen = 2;
         }
+        /* .orc.rem: its referents later in the list still have their old
+           generation (no older than the new one) and may still be alive,
+           so this errs on the side of remembering */
+        if (!o->in_rem && names_younger_any(m, o))
+            orc_rem_add(m, id);
     }
     m->nlive = nlive;
     (void)strict;
+    rem_rebuild(m);
     finq_follow(m, gen);
 
     /* .gc.count: a gen N collection counts for every g <= N. */

@@ -127,6 +127,7 @@ void orc_destroy(orc_model *m)
     free(m->objs);
     free(m->live);
     free(m->mstack);
+    free(m->rem);
     free(m->locals);
     free(m->handles);
     free(m->hindex);
@@ -340,6 +341,8 @@ orc_status orc_store(orc_model *m, uint32_t obj_local, uint64_t slot, uint32_t s
                         (unsigned long long)slot, obj, m->types[o->type].name,
                         (unsigned long long)o->nslots);
     o->slots[slot] = src;
+    if (src != ORC_NULL && !o->in_rem && orc_names_younger(o, &m->objs[src]))
+        orc_rem_add(m, obj);
     return ORC_OK;
 }
 

@@ -35,6 +35,7 @@ typedef struct orc_obj {
     bool large;
     bool alive;
     bool bit;                 /* finalizer-run bit (.fin.bit) */
+    bool in_rem;              /* in the model's remembered list (.orc.rem) */
     orc_id *slots;            /* nslots entries; NULL when nslots == 0 or reclaimed */
     uint64_t nslots;
     uint64_t aligned;         /* rounded up to 8 (.dec.alloc-size) */
@@ -115,6 +116,10 @@ struct orc_model {
     uint32_t epoch;           /* mark epoch */
     orc_id *mstack;           /* a collection's mark stack, kept (collect.c) */
     uint32_t mstack_cap;
+    orc_id *rem;              /* .orc.rem: objects that may name a younger one */
+    uint32_t nrem, rem_cap;
+    bool rem_all;             /* the list is incomplete: the next young collection
+                                 scans every live object (and rebuilds it) */
 
     orc_local *locals;
     uint32_t nlocals, locals_cap;
@@ -162,6 +167,11 @@ void orc_bind_local(orc_model *m, uint32_t local, orc_id id);
 
 /* collect.c */
 bool orc_condemned(const orc_obj *o, int gen);
+/* .orc.rem: `o` names `t` across generations (some young collection
+   condemns t but not o), and the remembered list that makes young
+   collections' older roots cost what may name a younger object. */
+bool orc_names_younger(const orc_obj *o, const orc_obj *t);
+void orc_rem_add(orc_model *m, orc_id id);
 void orc_next_epoch(orc_model *m);   /* fresh scratch mark: nothing marked */
 orc_status orc_collect_apply(orc_model *m, const orc_gc_request *rq);
 

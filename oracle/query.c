@@ -276,6 +276,7 @@ orc_status orc_obj_demote(orc_model *m, orc_id id, int gen)
                         id, gen, o->gen);
     int from = o->gen;
     o->gen = gen;
+    m->rem_all = true;           /* .orc.rem: who names it is not known */
     return demote_entries(m, id, from, gen);
 }
 
@@ -303,6 +304,7 @@ orc_status orc_obj_demote_mate(orc_model *m, orc_id id, int gen, orc_id mate)
                         id, gen, o->gen_before, o->gen, mate, p->gen);
     int from = o->gen;
     o->gen = gen;
+    m->rem_all = true;           /* .orc.rem: who names it is not known */
     return demote_entries(m, id, from, gen);
 }
 
@@ -475,7 +477,7 @@ orc_status orc_check(const orc_model *m)
     if (m->nobjs > m->objs_cap || m->nlive > m->nobjs || m->ntypes > m->types_cap)
         return orc_fail(m, ORC_E_STATE, "table sizes inconsistent");
     /* live list: exactly the alive objects, increasing */
-    uint32_t alive = 0;
+    uint32_t alive = 0, in_rem = 0;
     for (uint32_t id = 1; id <= m->nobjs; id++) {
         const orc_obj *o = &m->objs[id];
         if (o->type >= m->ntypes)
@@ -500,12 +502,22 @@ orc_status orc_check(const orc_model *m)
         if ((o->pins > 0) != obj_pinned_now(m, id))
             return orc_fail(m, ORC_E_STATE, "#%u pin count %u disagrees with the handles", id,
                             o->pins);
+        if (o->in_rem)
+            in_rem++;
+        else if (!m->rem_all)               /* .orc.rem: the list is complete */
+            for (uint64_t i = 0; i < o->nslots; i++)
+                if (o->slots[i] != ORC_NULL && orc_names_younger(o, &m->objs[o->slots[i]]))
+                    return orc_fail(m, ORC_E_STATE, "#%u (gen %d) names younger #%u but is not "
+                                    "in the remembered list", id, o->gen, o->slots[i]);
         if (!orc_type_has_fin(m, o->type) && (o->fin_entries || o->freach_entries || o->bit))
             return orc_fail(m, ORC_E_STATE, "#%u has finalization state without a finalizer", id);
     }
     if (alive != m->nlive)
         return orc_fail(m, ORC_E_STATE, "live list has %u entries, %u objects alive", m->nlive,
                         alive);
+    if (in_rem != m->nrem)
+        return orc_fail(m, ORC_E_STATE, "remembered list has %u entries, %u live objects "
+                        "marked as in it", m->nrem, in_rem);
     /* roots */
     for (uint32_t i = 0; i < m->nlocals; i++)
         if (m->locals[i].state == ORC_LOCAL_BOUND && !ref_ok(m, m->locals[i].id))
