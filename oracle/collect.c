@@ -117,12 +117,17 @@ bool orc_names_younger(const orc_obj *o, const orc_obj *t)
     return t->alive && !t->large && t->gen < og;
 }
 
-static bool names_younger_any(const orc_model *m, const orc_obj *o)
+orc_id orc_younger_referent(const orc_model *m, const orc_obj *o)
 {
     for (uint64_t k = 0; k < o->nslots; k++)
         if (o->slots[k] != ORC_NULL && orc_names_younger(o, &m->objs[o->slots[k]]))
-            return true;
-    return false;
+            return o->slots[k];
+    return ORC_NULL;
+}
+
+static bool names_younger_any(const orc_model *m, const orc_obj *o)
+{
+    return orc_younger_referent(m, o) != ORC_NULL;
 }
 
 void orc_rem_add(orc_model *m, orc_id id)
@@ -204,7 +209,6 @@ static void finq_follow(orc_model *m, int gen)
 orc_status orc_collect_apply(orc_model *m, const orc_gc_request *rq)
 {
     const int gen = rq->gen;
-    const bool strict = m->cfg.profile == ORC_PROFILE_STRICT;
     orc_gc_record rec;
     memset(&rec, 0, sizeof rec);
     if (m->nlog + 1 > UINT32_MAX ||
@@ -319,7 +323,6 @@ orc_status orc_collect_apply(orc_model *m, const orc_gc_request *rq)
             orc_rem_add(m, id);
     }
     m->nlive = nlive;
-    (void)strict;
     rem_rebuild(m);
     finq_follow(m, gen);
 

@@ -171,6 +171,8 @@ bool orc_condemned(const orc_obj *o, int gen);
    condemns t but not o), and the remembered list that makes young
    collections' older roots cost what may name a younger object. */
 bool orc_names_younger(const orc_obj *o, const orc_obj *t);
+/* The first object o names across generations, ORC_NULL when none. */
+orc_id orc_younger_referent(const orc_model *m, const orc_obj *o);
 void orc_rem_add(orc_model *m, orc_id id);
 void orc_next_epoch(orc_model *m);   /* fresh scratch mark: nothing marked */
 orc_status orc_collect_apply(orc_model *m, const orc_gc_request *rq);

@@ -504,11 +504,9 @@ orc_status orc_check(const orc_model *m)
                             o->pins);
         if (o->in_rem)
             in_rem++;
-        else if (!m->rem_all)               /* .orc.rem: the list is complete */
-            for (uint64_t i = 0; i < o->nslots; i++)
-                if (o->slots[i] != ORC_NULL && orc_names_younger(o, &m->objs[o->slots[i]]))
-                    return orc_fail(m, ORC_E_STATE, "#%u (gen %d) names younger #%u but is not "
-                                    "in the remembered list", id, o->gen, o->slots[i]);
+        else if (!m->rem_all && orc_younger_referent(m, o) != ORC_NULL)  /* .orc.rem */
+            return orc_fail(m, ORC_E_STATE, "#%u (gen %d) names younger #%u but is not in the "
+                            "remembered list", id, o->gen, orc_younger_referent(m, o));
         if (!orc_type_has_fin(m, o->type) && (o->fin_entries || o->freach_entries || o->bit))
             return orc_fail(m, ORC_E_STATE, "#%u has finalization state without a finalizer", id);
     }
