@@ -99,7 +99,9 @@ static bool others_cooperative(mgc_threads *t, const mgc_thread_rec *me, unsigne
 
 bool mgc_threads_concurrent(mgc_heap *heap)
 {
-    unsigned n = atomic_load_explicit(&heap->threads.attached, memory_order_relaxed);
+    /* acquire: a thread whose detach this sees (the count falls after its
+       context is retired) has finished writing to the heap */
+    unsigned n = atomic_load_explicit(&heap->threads.attached, memory_order_acquire);
     if (n == 0)
         return false;
     mgc_thread_rec *me = self_rec(heap);

@@ -9,6 +9,7 @@
  * and AddressSanitizer.  The workload's interleavings depend on the OS;
  * its choices come from GCF_SEED. */
 #include <check.h>
+#include <string.h>
 #include <time.h>
 #include "check_rt_threads_util.h"
 #include "testutil.h"
@@ -86,49 +87,89 @@ typedef struct hs_env {
     atomic_int at;            /* helper -> main: the step it finished */
     atomic_int collected;
     void *before;             /* helper's loc[0] before the collection */
+    uint64_t waits;           /* suspensions before the first collection */
+    const char *failed;       /* the helper's first failed check */
 } hs_env;
 
-static void wait_for(atomic_int *v, int x)
+/* A helper thread must not call ck_assert: with CK_FORK=no (the TSan run)
+   a failure would longjmp from the wrong thread into the runner.  It
+   records its first failed check; the main thread asserts after the join. */
+#define HELPER_CHECK(e, c)                                  \
+    do {                                                    \
+        if (!(c) && !(e)->failed)                           \
+            (e)->failed = #c " (line " GCF_STR(__LINE__) ")"; \
+    } while (0)
+#define GCF_STR(x) GCF_STR2(x)
+#define GCF_STR2(x) #x
+
+/* Waits until *v >= x; false after about 20 s. */
+static bool wait_until(atomic_int *v, int x)
 {
     struct timespec ts = {0, 100000};
     for (int i = 0; atomic_load(v) < x; i++) {
-        ck_assert_msg(i < 200000, "timed out waiting for step %d", x);
+        if (i >= 200000)
+            return false;
         nanosleep(&ts, NULL);
     }
+    return true;
+}
+
+static void wait_for(atomic_int *v, int x)
+{
+    ck_assert_msg(wait_until(v, x), "timed out waiting for step %d", x);
 }
 
 static void *hs_helper(void *arg)
 {
     hs_env *e = arg;
-    ck_assert_int_eq(mgc_thread_attach(e->h, 1), MGC_OK);
+    if (mgc_thread_attach(e->h, 1) != MGC_OK) {
+        e->failed = "attach";
+        atomic_store(&e->at, 3);
+        return NULL;
+    }
     mgc_thread_set_locals(e->h, 1, e->loc, 2);
-    ck_assert_int_eq(mgc_alloc(e->h, 1, e->t, 0, &e->loc[0]), MGC_OK);
+    HELPER_CHECK(e, mgc_alloc(e->h, 1, e->t, 0, &e->loc[0]) == MGC_OK);
     e->before = e->loc[0];
     atomic_store(&e->at, 1);
-    /* cooperative, not polling, until told: the collection must wait */
-    wait_for(&e->step, 2);
-    ck_assert_int_eq(atomic_load(&e->collected), 0);
+    /* cooperative, not polling, until the collection waits for this thread
+       (it counts the wait under threads.mu, then sleeps on threads.cv; a
+       poll before that would find nothing to stop for): the collection
+       must wait for the poll */
+    HELPER_CHECK(e, wait_until(&e->step, 2));
+    struct timespec ts = {0, 100000};
+    for (int i = 0; i < 200000; i++) {
+        pthread_mutex_lock(&e->h->threads.mu);
+        uint64_t n = e->h->threads.suspensions;
+        pthread_mutex_unlock(&e->h->threads.mu);
+        if (n > e->waits)
+            break;
+        nanosleep(&ts, NULL);
+    }
+    HELPER_CHECK(e, atomic_load(&e->collected) == 0);
     mgc_thread_poll(e->h);                  /* lets it run; returns after it */
-    ck_assert_int_eq(mgc_generation(e->h, e->loc[0]), 1);   /* promoted meanwhile */
+    HELPER_CHECK(e, mgc_generation(e->h, e->loc[0]) == 1);   /* promoted meanwhile */
     atomic_store(&e->at, 2);
     /* preemptive: a collection does not wait */
     mgc_thread_enter_preemptive(e->h);
     atomic_store(&e->at, 3);
-    wait_for(&e->step, 4);
+    HELPER_CHECK(e, wait_until(&e->step, 4));
     mgc_thread_enter_cooperative(e->h);
-    ck_assert_int_eq(mgc_thread_detach(e->h), MGC_OK);
+    HELPER_CHECK(e, mgc_thread_detach(e->h) == MGC_OK);
     return NULL;
 }
 
 START_TEST(test_handshake)
 {
-    hs_env e = { .h = thr_heap(2) };
+    static hs_env e;                  /* not on the stack: see HELPER_CHECK */
+    memset(&e, 0, sizeof e);
+    e.h = thr_heap(2);
     mgc_type_desc d = { .name = "N", .kind = MGC_KIND_FIXED, .size = 32, .nrefs = 1 };
     ck_assert_int_eq(mgc_type_register(e.h, &d, &e.t), MGC_OK);
     pthread_t th;
     ck_assert_int_eq(pthread_create(&th, NULL, hs_helper, &e), 0);
     wait_for(&e.at, 1);
     uint64_t waits = mgc_thread_suspensions(e.h);
+    e.waits = waits;
     atomic_store(&e.step, 2);
     ck_assert_int_eq(mgc_collect(e.h, 0, 0), MGC_OK);      /* waits for the poll */
     atomic_store(&e.collected, 1);
@@ -143,6 +184,7 @@ START_TEST(test_handshake)
     ck_assert_ptr_eq(mgc_type_of(e.loc[0]), e.t);
     atomic_store(&e.step, 4);
     pthread_join(th, NULL);
+    ck_assert_msg(!e.failed, "helper: %s", e.failed ? e.failed : "");
     char err[256];
     ck_assert_int_eq(mgc_verify(e.h, err, sizeof err), MGC_OK);
     mgc_heap_destroy(e.h);
@@ -156,30 +198,37 @@ typedef struct prot_env {
     const mgc_type *t;
     mgc_ref loc[3];
     atomic_int phase;
+    const char *failed;       /* as in hs_env */
 } prot_env;
 
 static void *prot_helper(void *arg)
 {
     prot_env *e = arg;
-    ck_assert_int_eq(mgc_thread_attach(e->h, 1), MGC_OK);
+    if (mgc_thread_attach(e->h, 1) != MGC_OK) {
+        e->failed = "attach";
+        atomic_store(&e->phase, 1);
+        return NULL;
+    }
     mgc_thread_set_locals(e->h, 1, e->loc, 3);
-    ck_assert_int_eq(mgc_alloc(e->h, 1, e->t, 0, &e->loc[0]), MGC_OK);  /* garbage below */
-    ck_assert_int_eq(mgc_alloc(e->h, 1, e->t, 0, &e->loc[1]), MGC_OK);
+    HELPER_CHECK(e, mgc_alloc(e->h, 1, e->t, 0, &e->loc[0]) == MGC_OK);  /* garbage below */
+    HELPER_CHECK(e, mgc_alloc(e->h, 1, e->t, 0, &e->loc[1]) == MGC_OK);
     e->loc[0] = NULL;
     mgc_ref raw = e->loc[1];
     e->loc[1] = NULL;                        /* only the raw reference now */
     atomic_store(&e->phase, 1);
-    wait_for(&e->phase, 2);                  /* main holds the heap lock */
+    HELPER_CHECK(e, wait_until(&e->phase, 2));   /* main holds the heap lock */
     /* waits for the lock (a safe point): main collects meanwhile, the
        object moves, and the static receives its new address */
-    ck_assert_int_eq(mgc_static_set(e->h, 0, raw), MGC_OK);
-    ck_assert_int_eq(mgc_thread_detach(e->h), MGC_OK);
+    HELPER_CHECK(e, mgc_static_set(e->h, 0, raw) == MGC_OK);
+    HELPER_CHECK(e, mgc_thread_detach(e->h) == MGC_OK);
     return NULL;
 }
 
 START_TEST(test_protect_raw_reference)
 {
-    prot_env e = { .h = thr_heap(2) };
+    static prot_env e;                /* not on the stack: see HELPER_CHECK */
+    memset(&e, 0, sizeof e);
+    e.h = thr_heap(2);
     mgc_type_desc d = { .name = "N", .kind = MGC_KIND_FIXED, .size = 32, .nrefs = 1 };
     ck_assert_int_eq(mgc_type_register(e.h, &d, &e.t), MGC_OK);
     pthread_t th;
@@ -195,6 +244,7 @@ START_TEST(test_protect_raw_reference)
     ck_assert_int_eq(mgc_collect(e.h, 0, 0), MGC_OK);
     mgc_heap_unlock(e.h);
     pthread_join(th, NULL);
+    ck_assert_msg(!e.failed, "helper: %s", e.failed ? e.failed : "");
     mgc_ref s = mgc_static_get(e.h, 0);
     ck_assert(mgc_is_object(e.h, s));
     ck_assert_ptr_eq(mgc_type_of(s), e.t);
