@@ -13,7 +13,10 @@
  * hx_exec_run with the driver's options (fuzz mode, GCF_FULL_CHECK, the
  * heap kept and reset between executions), so their rows count no
  * decoding.  Rates are CPU time of the process
- * (CLOCK_PROCESS_CPUTIME_ID).
+ * (CLOCK_PROCESS_CPUTIME_ID).  us/stmt divides by the program's
+ * statements, us/step by the statements an execution runs: the generator
+ * writes repeat blocks into longer programs, so a program of 1600
+ * statements runs several thousand (steps/input).
  *
  * A second pass runs the same inputs through hx_exec_run under a sampling
  * profile (bt_on_sample) to split the time: runtime (target operations of
@@ -54,6 +57,7 @@ typedef struct bt_input {
     size_t len;
     hx_program prog;            /* decoded / generated */
     size_t stmts;
+    size_t steps;               /* statements executed (a repeat body counts each time) */
 } bt_input;
 
 typedef struct bt_set {
@@ -61,6 +65,7 @@ typedef struct bt_set {
     bt_input *in;
     size_t n, cap;
     size_t stmts;               /* sum over the inputs */
+    size_t steps;               /* sum over the inputs */
 } bt_set;
 
 static double bt_cpu(void)
@@ -70,10 +75,24 @@ static double bt_cpu(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The statements one execution of p runs, as the driver runs it: a
+   generated program's repeat blocks make it many more than p->nstmts. */
+static size_t bt_steps(const hx_program *p)
+{
+    hx_exec_options o;
+    hx_exec_options_default(&o);
+    o.fuzz = true;
+    hx_exec_outcome r;
+    hx_exec_run(p, "bench-input", &o, &r);
+    size_t n = r.steps;
+    hx_exec_outcome_free(&r);
+    return n;
+}
+
 /* Takes data (may be NULL) and p. */
 static bool bt_add(bt_set *s, uint8_t *data, size_t len, hx_program *p)
 {
-    size_t n = p->nstmts;
+    size_t n = p->nstmts, steps = bt_steps(p);
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 16;
         bt_input *v = realloc(s->in, cap * sizeof *v);
@@ -82,8 +101,9 @@ static bool bt_add(bt_set *s, uint8_t *data, size_t len, hx_program *p)
         s->in = v;
         s->cap = cap;
     }
-    s->in[s->n++] = (bt_input){data, len, *p, n};
+    s->in[s->n++] = (bt_input){data, len, *p, n, steps};
     s->stmts += n;
+    s->steps += steps;
     return true;
 }
 
@@ -279,7 +299,7 @@ static void bt_ops_init(void);
 /* ---- the passes ------------------------------------------------------- */
 
 typedef struct bt_row {
-    double exec_s, us_exec, us_stmt;
+    double exec_s, us_exec, us_stmt, us_step;
     unsigned long execs;
     double rt, setup, orc, chk, rest;   /* shares, percent */
     double full_per_exec, step_per_exec;
@@ -323,6 +343,7 @@ static void bt_throughput(const bt_set *s, bool full, double min_s, bt_row *row)
     row->exec_s = (double)row->execs / d;
     row->us_exec = d * 1e6 / (double)row->execs;
     row->us_stmt = s->stmts ? d * 1e6 / ((double)rounds * (double)s->stmts) : 0;
+    row->us_step = s->steps ? d * 1e6 / ((double)rounds * (double)s->steps) : 0;
 }
 
 static bool bt_split(const bt_set *s, bool full, double min_s, bt_row *row)
@@ -452,10 +473,10 @@ int main(int argc, char **argv)
         }
     printf("fuzz driver throughput (%s checks; CPU time, min %.1f s per row)\n\n",
            full ? "complete C1-C9 after every step (--full)" : "default", min_s);
-    printf("| input set | inputs | stmts/input | execs | exec/s | us/exec | us/stmt "
-           "| runtime %% | heap set-up %% | oracle %% | checks %% | rest %% | samples "
+    printf("| input set | inputs | stmts/input | steps/input | execs | exec/s | us/exec | us/stmt "
+           "| us/step | runtime %% | heap set-up %% | oracle %% | checks %% | rest %% | samples "
            "| complete checks/exec | step checks/exec |\n");
-    printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     int rc = 0;
     for (int k = 0; k < NSETS; k++) {
         bt_row row;
@@ -463,10 +484,11 @@ int main(int argc, char **argv)
         bt_throughput(&sets[k], full, min_s, &row);
         if (!bt_split(&sets[k], full, min_s, &row))
             rc = 1;
-        printf("| %s | %zu | %.1f | %lu | %.0f | %.1f | %.2f | %.0f | %.0f | %.0f | %.0f | %.0f "
-               "| %lu | %.1f | %.1f |\n",
-               sets[k].name, sets[k].n, (double)sets[k].stmts / (double)sets[k].n, row.execs,
-               row.exec_s, row.us_exec, row.us_stmt, row.rt, row.setup, row.orc, row.chk,
+        printf("| %s | %zu | %.1f | %.1f | %lu | %.0f | %.1f | %.2f | %.2f | %.0f | %.0f | %.0f | %.0f "
+               "| %.0f | %lu | %.1f | %.1f |\n",
+               sets[k].name, sets[k].n, (double)sets[k].stmts / (double)sets[k].n,
+               (double)sets[k].steps / (double)sets[k].n, row.execs, row.exec_s, row.us_exec,
+               row.us_stmt, row.us_step, row.rt, row.setup, row.orc, row.chk,
                row.rest, row.samples,
                row.full_per_exec, row.step_per_exec);
         fflush(stdout);
