@@ -126,8 +126,20 @@ bool hx_exec_ids_reserve(hx_exec *x, orc_id id);
    bytes: head = id | mix(id) << 32 (first <= 8 bytes), tail = complement
    (last <= 8 bytes after the head), zeros between. */
 void hx_stamp_write(uint8_t *p, size_t len, uint32_t id);
-/* Check the stamp of object id; full also checks the zero middle. */
+/* Check the stamp of object id; full also checks the whole zero middle. */
 bool hx_stamp_check(const uint8_t *p, size_t len, uint32_t id, bool full);
+/* The check after a collection: the stamp, and the zero middle whole when
+   the object moved or the middle is at most HX_STAMP_MIDDLE_ALL bytes;
+   otherwise its first and last HX_STAMP_MIDDLE_EDGE bytes and window
+   (round + id) % W of the HX_STAMP_MIDDLE_WINDOW-byte windows between
+   them, so that a zeroed byte turned non-zero in an object that stays in
+   place is found within W rounds (one per collection).  The cost per
+   object left in place is bounded; a moved one costs what copying it
+   cost the collector. */
+bool hx_stamp_check_gc(const uint8_t *p, size_t len, uint32_t id, bool moved, uint64_t round);
+#define HX_STAMP_MIDDLE_ALL    4096u
+#define HX_STAMP_MIDDLE_EDGE   512u
+#define HX_STAMP_MIDDLE_WINDOW 2048u
 /* Read an identity from a payload of at least 8 bytes; false if broken. */
 bool hx_stamp_read(const uint8_t *p, size_t len, uint32_t *id);
 

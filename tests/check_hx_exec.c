@@ -58,6 +58,45 @@ START_TEST(test_stamp_roundtrip)
 }
 END_TEST
 
+/* The check after a collection (hx_stamp_check_gc): a moved object's
+   middle and a short middle are read whole; a long one left in place is
+   read in part, and a byte turned non-zero anywhere in it is found within
+   as many rounds as it has windows. */
+START_TEST(test_stamp_gc_rounds)
+{
+    gcf_rng rng = {gcf_test_seed("test_stamp_gc_rounds")};
+    size_t cap = 16 + 2 * HX_STAMP_MIDDLE_EDGE + 9 * HX_STAMP_MIDDLE_WINDOW + 77;
+    uint8_t *buf = calloc(cap, 1);
+    ck_assert_ptr_nonnull(buf);
+    for (int k = 0; k < 200; k++) {
+        size_t len = 1 + (size_t)gcf_rng_below(&rng, k % 2 ? 16 + HX_STAMP_MIDDLE_ALL + 8 : cap);
+        uint32_t id = 1 + (uint32_t)gcf_rng_below(&rng, 1u << 30);
+        memset(buf, 0, cap);
+        hx_stamp_write(buf, len, id);
+        size_t windows = 1;
+        if (len > 16 + HX_STAMP_MIDDLE_ALL)
+            windows = (len - 16 - 2 * HX_STAMP_MIDDLE_EDGE + HX_STAMP_MIDDLE_WINDOW - 1) /
+                      HX_STAMP_MIDDLE_WINDOW;
+        for (uint64_t r = 0; r < windows; r++)
+            ck_assert(hx_stamp_check_gc(buf, len, id, r % 2 == 0, r));
+        ck_assert(!hx_stamp_check_gc(buf, len, id + 1, true, 0));
+        size_t i = (size_t)gcf_rng_below(&rng, len);
+        buf[i] ^= (uint8_t)(1 + gcf_rng_below(&rng, 255));
+        ck_assert_msg(!hx_stamp_check_gc(buf, len, id, true, 0), "moved: flip of byte %zu of %zu undetected",
+                      i, len);
+        uint64_t first = UINT64_MAX, round0 = gcf_rng_next(&rng) % 1000;
+        for (uint64_t r = 0; r < windows && first == UINT64_MAX; r++)
+            if (!hx_stamp_check_gc(buf, len, id, false, round0 + r))
+                first = r;
+        ck_assert_msg(first != UINT64_MAX, "in place: flip of byte %zu of %zu undetected in %zu rounds",
+                      i, len, windows);
+        if (len <= 16 + HX_STAMP_MIDDLE_ALL || i < 8 + HX_STAMP_MIDDLE_EDGE || i >= len - 8 - HX_STAMP_MIDDLE_EDGE)
+            ck_assert_uint_eq(first, 0);   /* stamp, edges and short middles: every round */
+    }
+    free(buf);
+}
+END_TEST
+
 /* ---- conformance ------------------------------------------------------- */
 static char *conformance_dir(void)
 {
@@ -532,6 +571,7 @@ Suite *make_hx_exec_suite(void)
     TCase *tc = tcase_create("hx_exec");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_stamp_roundtrip);
+    tcase_add_test(tc, test_stamp_gc_rounds);
     tcase_add_test(tc, test_conformance_pass);
     tcase_add_test(tc, test_clr_plug_mate);
     tcase_add_test(tc, test_clr_async_finalizers);
