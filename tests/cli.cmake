@@ -11,5 +11,5 @@ endif()
 # gcfuzz minimize on the same planted targets: bounded, every kind kept
 if(TARGET gcfuzz)
   add_test(NAME cli/minimize COMMAND ${PROJECT_SOURCE_DIR}/tests/cli/minimize_test.sh $<TARGET_FILE:gcfuzz>)
-  set_tests_properties(cli/minimize PROPERTIES LABELS cli TIMEOUT 600)
+  set_tests_properties(cli/minimize PROPERTIES LABELS cli TIMEOUT 1200)
 endif()

@@ -17,15 +17,18 @@ bad() { fail=$((fail+1)); echo "FAIL: $*"; }
 . "$(dirname "$0")/planted.sh"
 planted_programs "$T"
 
-# check NAME TARGET SIGNATURE-REGEX TIMEOUT MAX-SECONDS
+# check NAME TARGET SIGNATURE-REGEX TIMEOUT
+# Bounded time is the minimizer's own: a search budget (--min-seconds,
+# --max-tests: defaults) and a per-run limit (--timeout); the outer `timeout` (exit
+# 124) fails the test if the minimizer does not end.  The seconds taken are
+# printed, not compared: a wall-clock bound fails on a loaded machine.
 check() {
-  local name=$1 target=$2 want=$3 to=$4 max=$5
+  local name=$1 target=$2 want=$3 to=$4
   local t0=$SECONDS
   timeout 300 "$G" minimize --target "$target" --timeout "$to" --rss-mb 256 \
       "$T/$name.gcp" -o "$T/$name.min.gcp" > "$T/$name.out" 2>&1
   local rc=$? took=$((SECONDS - t0))
-  if [ $rc = 0 ]; then ok; else bad "$name: exit $rc, want 0"; cat "$T/$name.out"; return; fi
-  if [ $took -le "$max" ]; then ok; else bad "$name: took ${took}s, more than ${max}s"; fi
+  if [ $rc = 0 ]; then ok; else bad "$name: exit $rc, want 0 (124: did not end)"; cat "$T/$name.out"; return; fi
   local sig; sig=$(sed -n '1s/^# minimized: //p' "$T/$name.min.gcp")
   if [[ "$sig" =~ $want ]]; then ok; else bad "$name: signature '$sig' !~ '$want'"; cat "$T/$name.out"; fi
   if grep -qF "signature \`$sig\`" "$T/$name.out"; then ok; else bad "$name: no signature line"; cat "$T/$name.out"; fi
@@ -41,10 +44,10 @@ check() {
   echo "$name: '$sig', $n statements, ${took}s"
 }
 
-check crash faulty:crash '^(SEGV|SIGNAL SEGV) fz_planted_crash < fz_collect' 5 120
-check hang faulty:hang '^TIMEOUT finalize$' 1 120
-check oom faulty:oom '^OOM new <=' 10 120
-check div faulty:gen '^C3 collect gen-mismatch$' 5 120
+check crash faulty:crash '^(SEGV|SIGNAL SEGV) fz_planted_crash < fz_collect' 5
+check hang faulty:hang '^TIMEOUT finalize$' 1
+check oom faulty:oom '^OOM new <=' 10
+check div faulty:gen '^C3 collect gen-mismatch$' 5
 
 # a divergence keeps the header minimize always wrote
 if [ "$(head -1 "$T/div.min.gcp")" = "# minimized: C3 collect gen-mismatch" ]; then ok; else
