@@ -275,6 +275,8 @@ BT_WRAP(hx_tstatus, verify, (hx_target *t, char *e, size_t n), (t, e, n))
 BT_WRAP(hx_tstatus, dump, (hx_target *t, hx_view v, FILE *f), (t, v, f))
 BT_WRAP(uint8_t *, payload, (hx_target *t, uint32_t l, size_t *n), (t, l, n))
 BT_WRAP(bool, object, (hx_target *t, hx_addr a, hx_tobject *o), (t, a, o))
+BT_WRAP(bool, object_part, (hx_target *t, hx_addr a, uint64_t f, uint32_t n, hx_tobject *o),
+        (t, a, f, n, o))
 BT_WRAPV(fin_counts, (hx_target *t, uint64_t *r, uint64_t *f), (t, r, f))
 
 static hx_target_ops bt_ops = {
@@ -288,7 +290,7 @@ static hx_target_ops bt_ops = {
     .generation = bt_generation, .is_large = bt_is_large,
     .collection_count = bt_collection_count, .walk = bt_walk, .fin_walk = bt_fin_walk,
     .fin_bit = bt_fin_bit, .verify = bt_verify, .dump = bt_dump, .payload = bt_payload,
-    .object = bt_object, .fin_counts = bt_fin_counts,
+    .object = bt_object, .object_part = bt_object_part, .fin_counts = bt_fin_counts,
 };
 
 /* Optional members the runtime's target has beyond the ones wrapped above
@@ -521,6 +523,8 @@ static void bt_ops_init(void)
         bt_ops.payload = NULL;
     if (!bt_in->object)
         bt_ops.object = NULL;
+    if (!bt_in->object_part)
+        bt_ops.object_part = NULL;
     if (!bt_in->fin_counts)
         bt_ops.fin_counts = NULL;
 }

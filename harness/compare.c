@@ -1111,16 +1111,50 @@ void hx_compare(hx_exec *x)
    compare the two sides; their branches guide nothing, and their
    trace-cmp callbacks per root cost more than the check). */
 
-void hx_touch(hx_exec *x, orc_id id)
+/* The entry of object id in the touched list (added when missing; NULL
+   for id 0, or when the list is full, which the contract check rules out:
+   a statement names at most three locals). */
+static hx_touched *hx_touched_entry(hx_exec *x, orc_id id)
 {
     if (!id)
-        return;
+        return NULL;
     for (unsigned i = 0; i < x->ntouched; i++)
-        if (x->touched[i] == id)
-            return;
+        if (x->touched[i].id == id)
+            return &x->touched[i];
     HX_AVER(x->ntouched < HX_TOUCH_MAX);
-    if (x->ntouched < HX_TOUCH_MAX)
-        x->touched[x->ntouched++] = id;
+    if (x->ntouched >= HX_TOUCH_MAX)
+        return NULL;
+    hx_touched *e = &x->touched[x->ntouched++];
+    e->id = id;
+    e->whole = false;
+    e->nslots = 0;
+    return e;
+}
+
+void hx_touch(hx_exec *x, orc_id id)
+{
+    hx_touched_entry(x, id);
+}
+
+void hx_touch_slot(hx_exec *x, orc_id id, uint64_t slot)
+{
+    hx_touched *e = hx_touched_entry(x, id);
+    if (!e || e->whole)
+        return;
+    for (unsigned k = 0; k < e->nslots; k++)
+        if (e->slots[k] == slot)
+            return;
+    if (e->nslots < HX_TOUCH_SLOTS)
+        e->slots[e->nslots++] = slot;
+    else
+        e->whole = true;    /* more slots than noted: compare them all */
+}
+
+void hx_touch_whole(hx_exec *x, orc_id id)
+{
+    hx_touched *e = hx_touched_entry(x, id);
+    if (e)
+        e->whole = true;
 }
 
 /* The target address model object m must have (0 for null); false when
@@ -1176,10 +1210,67 @@ HX_NO_COVERAGE static bool hx_roots_ok(hx_exec *x)
     return true;
 }
 
-/* One touched object against the model: what hx_check_object and the
-   slot matching of hx_propagate check, through the address map. */
-HX_NO_COVERAGE static bool hx_touched_ok(hx_exec *x, orc_id id)
+/* The header facts of a touched object against the model: address, type,
+   size, slot count, C3 generation, C4 placement and the payload stamp
+   (head and tail: constant time, .exec.stamp). */
+HX_NO_COVERAGE static bool hx_head_ok(const hx_exec *x, orc_id id, const orc_obj_info *info,
+                                      hx_addr a, const hx_tobject *o)
 {
+    if (o->addr != a || o->type != info->type)
+        return false;
+    uint64_t tal = (o->size + 7) & ~(uint64_t)7;
+    if ((o->size != info->size && tal != info->aligned) || o->nslots != info->nslots)
+        return false;
+    /* .tgt.caps: generations and the LOH are checked where the target
+       has them, as in the complete comparison */
+    if ((o->gen != info->gen && (x->ops->caps & HX_CAP_GENERATIONS)) ||
+        (o->large != info->large && (x->ops->caps & HX_CAP_LOH)))
+        return false;
+    if (o->payload_len && id < x->ids_cap && x->stamped[id] &&
+        !hx_stamp_check(o->payload, o->payload_len, id, false))
+        return false;
+    return true;
+}
+
+/* The slots of a wide object the statement named (.exec.wide): one
+   object_part call per named slot (the header facts with each), or the
+   header alone when it named none; through `object` (a copy of every slot,
+   compared at the named ones only) for a target without object_part. */
+HX_NO_COVERAGE static bool hx_wide_ok(hx_exec *x, const hx_touched *e, const orc_obj_info *info,
+                                      hx_addr a)
+{
+    hx_tobject o;
+    if (!x->ops->object_part) {
+        if (!x->ops->object(x->t, a, &o) || !hx_head_ok(x, e->id, info, a, &o))
+            return false;
+        for (unsigned k = 0; k < e->nslots; k++)
+            if (e->slots[k] < o.nslots &&
+                !hx_root_ok(x, orc_obj_slot(x->m, e->id, e->slots[k]), o.slots[e->slots[k]]))
+                return false;
+        return true;
+    }
+    bool head = false;
+    for (unsigned k = 0; k < e->nslots; k++) {
+        uint64_t i = e->slots[k];
+        if (i >= info->nslots)
+            continue;       /* (not reached: the model refuses such a slot) */
+        if (!x->ops->object_part(x->t, a, i, 1, &o) ||
+            !hx_head_ok(x, e->id, info, a, &o) ||
+            !hx_root_ok(x, orc_obj_slot(x->m, e->id, i), o.slots[0]))
+            return false;
+        head = true;
+    }
+    return head ||
+           (x->ops->object_part(x->t, a, 0, 0, &o) && hx_head_ok(x, e->id, info, a, &o));
+}
+
+/* One touched object against the model: what hx_check_object and the
+   slot matching of hx_propagate check, through the address map; of a wide
+   object not touched whole, the slots the statement named only
+   (.exec.wide). */
+HX_NO_COVERAGE static bool hx_touched_ok(hx_exec *x, const hx_touched *e)
+{
+    orc_id id = e->id;
     orc_obj_info info;
     if (orc_obj_get(x->m, id, &info) != ORC_OK)
         return false;
@@ -1188,30 +1279,24 @@ HX_NO_COVERAGE static bool hx_touched_ok(hx_exec *x, orc_id id)
     hx_addr a;
     if (!hx_expect_addr(x, id, &a))
         return false;
-    hx_tobject o;
-    if (!x->ops->object(x->t, a, &o) || o.addr != a || o.type != info.type)
-        return false;
-    uint64_t tal = (o.size + 7) & ~(uint64_t)7;
-    if ((o.size != info.size && tal != info.aligned) || o.nslots != info.nslots)
-        return false;
-    /* .tgt.caps: generations and the LOH are checked where the target
-       has them, as in the complete comparison */
-    if ((o.gen != info.gen && (x->ops->caps & HX_CAP_GENERATIONS)) ||
-        (o.large != info.large && (x->ops->caps & HX_CAP_LOH)))
-        return false;
-    if (o.payload_len && id < x->ids_cap && x->stamped[id] &&
-        !hx_stamp_check(o.payload, o.payload_len, id, false))
-        return false;
-    uint64_t mn = 0;
-    const orc_id *ms = orc_obj_slots(x->m, id, &mn);
-    uint32_t n = info.nslots;
-    if (mn != n)
-        ms = NULL;
-    for (uint32_t i = ms ? hx_next_ref(ms, o.slots, 0, n) : 0; i < n;
-         i = ms ? hx_next_ref(ms, o.slots, i + 1, n) : i + 1) {
-        orc_id mid = ms ? ms[i] : orc_obj_slot(x->m, id, i);
-        if (!hx_root_ok(x, mid, o.slots[i]))
+    if (info.nslots > HX_WIDE_SLOTS && !e->whole) {
+        if (!hx_wide_ok(x, e, &info, a))
             return false;
+    } else {
+        hx_tobject o;
+        if (!x->ops->object(x->t, a, &o) || !hx_head_ok(x, id, &info, a, &o))
+            return false;
+        uint64_t mn = 0;
+        const orc_id *ms = orc_obj_slots(x->m, id, &mn);
+        uint32_t n = info.nslots;
+        if (mn != n)
+            ms = NULL;
+        for (uint32_t i = ms ? hx_next_ref(ms, o.slots, 0, n) : 0; i < n;
+             i = ms ? hx_next_ref(ms, o.slots, i + 1, n) : i + 1) {
+            orc_id mid = ms ? ms[i] : orc_obj_slot(x->m, id, i);
+            if (!hx_root_ok(x, mid, o.slots[i]))
+                return false;
+        }
     }
     if (x->ops->fin_bit && x->p->types[info.type].fin != HX_FIN_NONE) {
         int bit = x->ops->fin_bit(x->t, a);
@@ -1236,7 +1321,7 @@ HX_NO_COVERAGE bool hx_check_step(hx_exec *x)
     if (!hx_roots_ok(x))
         return false;
     for (unsigned i = 0; i < x->ntouched; i++)
-        if (!hx_touched_ok(x, x->touched[i]))
+        if (!hx_touched_ok(x, &x->touched[i]))
             return false;
     if (x->ops->fin_counts && x->ops->fin_walk) {
         uint64_t reg = 0, fr = 0;
@@ -1249,7 +1334,7 @@ HX_NO_COVERAGE bool hx_check_step(hx_exec *x)
     /* C5 needs the address of every pinned or large object at the end of
        the step; only a touched object can have been pinned or unpinned */
     for (unsigned i = 0; i < x->ntouched; i++) {
-        orc_id id = x->touched[i];
+        orc_id id = x->touched[i].id;
         orc_obj_info info;
         if (id < x->ids_cap && orc_obj_get(x->m, id, &info) == ORC_OK)
             x->pinaddr[id] = info.alive && (info.pinned || info.large) ? x->taddr[id] : 0;

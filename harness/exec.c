@@ -1153,7 +1153,14 @@ static void hx_step(hx_exec *x, const hx_stmt *s)
 /* The objects a statement touched: those its locals name after it (the
    object created, written, read, loaded, copied, stored, rooted, its
    finalization state changed).  A dropped local names nothing: the
-   statement changed a root, which the check compares anyway. */
+   statement changed a root, which the check compares anyway.  With each,
+   what of it the check compares when it is wide (.exec.wide): the slot a
+   store or load names in the object its `obj` local names, every slot of
+   the object an allocation binds, the header facts of the others.
+   Statements that name a slot name it in `obj` (stmts.def: TX_SLOT is a
+   slot of `obj`); no statement writes the slots of an existing object
+   wholesale.  A slot index the model refused stops the run before any
+   check, so every noted slot is in range. */
 static void hx_touch_stmt(hx_exec *x, const hx_stmt *s)
 {
     uint32_t l[3];
@@ -1161,9 +1168,17 @@ static void hx_touch_stmt(hx_exec *x, const hx_stmt *s)
     uint32_t d = hx_stmt_binds_local(s);
     if (d != HX_NONE)
         l[n++] = d;
+    bool slotted = hx_stmt_has(s->kind, HX_FIELD_slot);
+    bool creates = hx_stmt_has(s->kind, HX_FIELD_type);
     for (unsigned i = 0; i < n; i++) {
         orc_id id = ORC_NULL;
-        if (orc_local_get(x->m, l[i], &id) == ORC_LOCAL_BOUND)
+        if (orc_local_get(x->m, l[i], &id) != ORC_LOCAL_BOUND)
+            continue;
+        if (creates && l[i] == d)
+            hx_touch_whole(x, id);
+        else if (slotted && l[i] == s->obj && d != s->obj)
+            hx_touch_slot(x, id, s->slot);   /* (`x = x.N` rebinds x: not named) */
+        else
             hx_touch(x, id);
     }
 }

@@ -7,6 +7,15 @@
 
 #define HX_EXEC_SIG 0x48584543u   /* 'HXEC' */
 #define HX_TOUCH_MAX 8            /* objects one statement can touch (3 at most today) */
+#define HX_TOUCH_SLOTS 2          /* slot indices noted per touched object (a
+                                     statement names one slot today); more
+                                     make the object's check whole */
+/* .exec.wide: an object with more reference slots than this is wide: the
+   per-statement check compares its header facts, its payload stamp and
+   only the slots the statement named, unless the statement created it
+   (docs/semantics.md .exec.schedule).  64: a narrow object's slots are at
+   most one block of the slot scan (HX_SLOT_BLOCK), as cheap as its header. */
+#define HX_WIDE_SLOTS 64u
 
 /* Step context: which events are legal now (.exec.events). */
 typedef enum hx_ctx {
@@ -58,6 +67,17 @@ typedef struct hx_heapview {
     bool oom;               /* out of memory while building */
 } hx_heapview;
 
+/* One object a statement touched (.exec.schedule, .exec.wide): its model
+   id, whether the check compares all its slots whatever its width (the
+   statement created it, or named more slots than are noted), and the slot
+   indices the statement named. */
+typedef struct hx_touched {
+    orc_id id;
+    bool whole;
+    uint8_t nslots;
+    uint64_t slots[HX_TOUCH_SLOTS];
+} hx_touched;
+
 typedef struct hx_exec {
     uint32_t sig;
     const hx_program *p;
@@ -103,7 +123,7 @@ typedef struct hx_exec {
                                followed by a complete comparison); 0 unknown */
     size_t ids_cap;
     /* the per-statement check (.exec.schedule) */
-    orc_id touched[HX_TOUCH_MAX];   /* model objects the statement touched */
+    hx_touched touched[HX_TOUCH_MAX];   /* model objects the statement touched */
     unsigned ntouched;
     bool drain_ran;         /* this `finalize` had something to finalize */
     size_t step_checks;     /* per-statement checks since the last complete one */
@@ -154,12 +174,20 @@ orc_id hx_lookup_id(hx_exec *x, hx_addr a);
 void hx_compare(hx_exec *x);
 /* The per-statement check (.exec.schedule) after a statement that did not
    collect: C8 counts, C9 with verify_each, every root, the objects in
-   x->touched (type, size, slots, payload stamp, C3 gen, C4, C6 bit) and the
-   C6 queue lengths, in time independent of the heap.  Returns false at
+   x->touched (type, size, payload stamp, C3 gen, C4, C6 bit, and every
+   slot of a narrow or whole-touched object, the named slots of a wide one:
+   .exec.wide) and the C6 queue lengths, in time independent of the heap.  Returns false at
    the first disagreement without recording a failure: the caller then
    runs hx_compare, which names it. */
 bool hx_check_step(hx_exec *x);
-/* Note that the statement touched model object id (0 is ignored). */
+/* Note that the statement touched model object id (0 is ignored) without
+   naming a slot of it: a wide object gets its header facts compared. */
 void hx_touch(hx_exec *x, orc_id id);
+/* ... and named its reference slot `slot` (a store's target, a load's
+   source): compared even in a wide object. */
+void hx_touch_slot(hx_exec *x, orc_id id, uint64_t slot);
+/* ... and may have written any of its slots (it created the object): every
+   slot is compared whatever the width. */
+void hx_touch_whole(hx_exec *x, orc_id id);
 
 #endif /* HX_EXEC_INTERNAL_H */

@@ -114,17 +114,18 @@ const hx_target_ops *hx_target_load(const char *path, hx_load_error *why, char *
         dlclose(lib);
         return NULL;
     }
-    if (ops->api_version == 2) {
-        /* .tgt.version-compat: a version-2 ops is shorter; the members
-           added since are NULL in a copy of the current layout (kept, as
-           the library is, for the life of the process) */
+    if (ops->api_version < HX_TARGET_API_VERSION) {
+        /* .tgt.version-compat: a version-2 or version-3 ops is shorter; the
+           members added since are NULL in a copy of the current layout
+           (kept, as the library is, for the life of the process) */
         hx_target_ops *full = calloc(1, sizeof *full);
         if (!full) {
             snprintf(err, errlen, "%s: out of memory", path);
             dlclose(lib);
             return NULL;
         }
-        memcpy(full, ops, HX_TARGET_OPS_V2_SIZE);
+        memcpy(full, ops,
+               ops->api_version == 2 ? HX_TARGET_OPS_V2_SIZE : HX_TARGET_OPS_V3_SIZE);
         ops = full;
     }
     const char *missing = hx_missing_member(ops);

@@ -98,6 +98,14 @@ typedef enum hx_fault {
                                   allocates without bound */
     HX_FAULT_PROMOTED,         /* C8: GC_END reports 8 more bytes promoted out
                                   of gen 0 than the collection promoted */
+    HX_FAULT_SLOT_SCRIBBLE,    /* C1: a store into an object of two or more
+                                  slots also stores the value into the next
+                                  slot, one the statement does not name (in a
+                                  wide object found at the next complete
+                                  comparison, .exec.wide) */
+    HX_FAULT_SLOT_MISSTORE,    /* C1: a store into an object of two or more
+                                  slots stores into the next slot instead of
+                                  the one named */
     HX_FAULT_KIND_COUNT
 } hx_fault;
 

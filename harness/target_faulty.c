@@ -18,7 +18,7 @@ static const char *const hx_fault_names[HX_FAULT_KIND_COUNT] = {
     "none", "slot-swap", "payload", "drop-live", "keep-dead", "gen", "loh", "move-pinned",
     "fin-suppressed", "weak-keep", "count-gc", "skip-budget", "no-barrier", "verify",
     "scribble",
-    "crash", "hang", "oom", "promoted",
+    "crash", "hang", "oom", "promoted", "slot-scribble", "slot-misstore",
 };
 
 const char *hx_fault_name(hx_fault f)
@@ -213,6 +213,20 @@ static void fz_store(hx_target *t, uint32_t obj, uint64_t slot, uint32_t src)
             fo.p[fo.len - 1] ^= 0x5a;
         return;
     }
+    if (f->fault == HX_FAULT_SLOT_SCRIBBLE || f->fault == HX_FAULT_SLOT_MISSTORE) {
+        /* the next slot (cyclically), through the runtime's own store with
+           its write barrier: the heap stays consistent, only the slots
+           disagree with the model */
+        mgc_ref o = hx_target_mgc_locals(f->in)[obj];
+        size_t n = o ? mgc_ref_count(o) : 0;
+        if (n >= 2 && slot < n) {
+            uint64_t next = (slot + 1) % n;
+            if (f->fault == HX_FAULT_SLOT_SCRIBBLE)
+                IN.store(f->in, obj, slot, src);
+            IN.store(f->in, obj, next, src);
+            return;
+        }
+    }
     if (f->fault == HX_FAULT_NO_BARRIER) {
         mgc_ref *locals = (mgc_ref *)hx_target_mgc_locals(f->in);
         mgc_ref o = locals[obj];
@@ -357,15 +371,16 @@ static uint64_t fz_collection_count(hx_target *t, int gen)
     return n;
 }
 
-/* What the faulty target reports for one object (walk and object agree). */
-static bool fz_describe(hx_faulty *f, const hx_tobject *o, hx_tobject *c)
+/* What the faulty target reports for one object (walk, object and
+   object_part agree); o->slots holds n slots. */
+static bool fz_describe(hx_faulty *f, const hx_tobject *o, size_t n, hx_tobject *c)
 {
     *c = *o;
     c->addr = fz_out(f, o->addr);
-    if (f->fault == HX_FAULT_MOVE_PINNED && o->nslots) {
-        if (!HX_RESERVE(f->scratch, f->scratch_cap, o->nslots, 16))
+    if (f->fault == HX_FAULT_MOVE_PINNED && n) {
+        if (!HX_RESERVE(f->scratch, f->scratch_cap, n, 16))
             return false;
-        for (size_t i = 0; i < o->nslots; i++)
+        for (size_t i = 0; i < n; i++)
             f->scratch[i] = fz_out(f, o->slots[i]);
         c->slots = f->scratch;
     }
@@ -380,7 +395,7 @@ static void fz_walk_one(void *ctx, const hx_tobject *o)
 {
     hx_faulty *f = ctx;
     hx_tobject c;
-    if (fz_describe(f, o, &c))
+    if (fz_describe(f, o, o->nslots, &c))
         f->walk_fn(f->walk_ctx, &c);
 }
 
@@ -390,7 +405,17 @@ static bool fz_object(hx_target *t, hx_addr addr, hx_tobject *out)
     hx_tobject o;
     if (!IN.object(f->in, fz_in(f, addr), &o))
         return false;
-    return fz_describe(f, &o, out);
+    return fz_describe(f, &o, o.nslots, out);
+}
+
+static bool fz_object_part(hx_target *t, hx_addr addr, uint64_t first, uint32_t n,
+                           hx_tobject *out)
+{
+    hx_faulty *f = FZ(t);
+    hx_tobject o;
+    if (!IN.object_part(f->in, fz_in(f, addr), first, n, &o))
+        return false;
+    return fz_describe(f, &o, n, out);
 }
 
 static void fz_fin_counts(hx_target *t, uint64_t *registered, uint64_t *freachable)
@@ -465,6 +490,8 @@ FZ_OPS(HX_FAULT_CRASH, crash)
 FZ_OPS(HX_FAULT_HANG, hang)
 FZ_OPS(HX_FAULT_OOM, oom)
 FZ_OPS(HX_FAULT_PROMOTED, promoted)
+FZ_OPS(HX_FAULT_SLOT_SCRIBBLE, slot_scribble)
+FZ_OPS(HX_FAULT_SLOT_MISSTORE, slot_misstore)
 
 /* A fault that changes what survives changes the promoted-memory counters
    with it; without HX_CAP_PROMOTED those show the check they plant. */
@@ -488,7 +515,7 @@ FZ_OPS(HX_FAULT_PROMOTED, promoted)
         .is_large = fz_is_large, .collection_count = fz_collection_count,                  \
         .walk = fz_walk, .fin_walk = fz_fin_walk, .fin_bit = fz_fin_bit,                   \
         .verify = fz_verify, .dump = fz_dump, .object = fz_object,                         \
-        .fin_counts = fz_fin_counts                                                        \
+        .object_part = fz_object_part, .fin_counts = fz_fin_counts                         \
     }
 
 static const hx_target_ops hx_faulty_ops[HX_FAULT_KIND_COUNT] = {
@@ -502,6 +529,7 @@ static const hx_target_ops hx_faulty_ops[HX_FAULT_KIND_COUNT] = {
     FZ_TABLE(HX_FAULT_SCRIBBLE),
     FZ_TABLE(HX_FAULT_CRASH),       FZ_TABLE(HX_FAULT_HANG),
     FZ_TABLE(HX_FAULT_OOM),         FZ_TABLE(HX_FAULT_PROMOTED),
+    FZ_TABLE(HX_FAULT_SLOT_SCRIBBLE), FZ_TABLE(HX_FAULT_SLOT_MISSTORE),
 };
 
 __attribute__((noinline)) static void fz_planted_parse_crash(volatile uintptr_t *bad)

@@ -528,8 +528,10 @@ static hx_tstatus tmgc_dump(hx_target *t, hx_view view, FILE *out)
     return mgc_dump(t->heap, (mgc_view)view, NULL, out) == MGC_OK ? HX_T_OK : HX_T_ERROR;
 }
 
-/* .tgt.object: what tmgc_walk_one reports for this object */
-static bool tmgc_object(hx_target *t, hx_addr addr, hx_tobject *o)
+/* What tmgc_walk_one reports for this object, with the n slots from
+   `first` on only (all: every slot) */
+static bool tmgc_describe(hx_target *t, hx_addr addr, bool all, uint64_t first, size_t n,
+                          hx_tobject *o)
 {
     mgc_ref r = (mgc_ref)addr;
     memset(o, 0, sizeof *o);
@@ -542,19 +544,39 @@ static bool tmgc_object(hx_target *t, hx_addr addr, hx_tobject *o)
     o->gen = mgc_generation(t->heap, r);
     o->large = mgc_is_large(t->heap, r);
     o->nslots = mgc_ref_count(r);
-    if (o->nslots > t->scratch_cap) {
-        size_t cap = o->nslots * 2;
-        hx_addr *n = realloc(t->scratch, cap * sizeof *n);
-        if (!n)
+    if (all) {
+        first = 0;
+        n = o->nslots;
+    }
+    if (first > o->nslots || n > o->nslots - first)
+        return false;
+    if (n > t->scratch_cap) {
+        size_t cap = n * 2;
+        hx_addr *s = realloc(t->scratch, cap * sizeof *s);
+        if (!s)
             return false;
-        t->scratch = n;
+        t->scratch = s;
         t->scratch_cap = cap;
     }
-    if (o->nslots)
-        memcpy(t->scratch, mgc_obj_slots(r), o->nslots * sizeof *t->scratch);
+    if (n)
+        memcpy(t->scratch, mgc_obj_slots(r) + first, n * sizeof *t->scratch);
     o->slots = t->scratch;
     o->payload = mgc_payload(r, &o->payload_len);
     return true;
+}
+
+/* .tgt.object: what tmgc_walk_one reports for this object */
+static bool tmgc_object(hx_target *t, hx_addr addr, hx_tobject *o)
+{
+    return tmgc_describe(t, addr, true, 0, 0, o);
+}
+
+/* .tgt.object-part: the same with n slots from `first` on, in time
+   independent of the object's size */
+static bool tmgc_object_part(hx_target *t, hx_addr addr, uint64_t first, uint32_t n,
+                             hx_tobject *o)
+{
+    return tmgc_describe(t, addr, false, first, n, o);
 }
 
 /* .tgt.fin-counts: the entries fin_walk reports, by segment length (the
@@ -622,6 +644,7 @@ bool hx_target_mgc_fin_restart(hx_target *t)
     .dump = tmgc_dump, \
     .payload = tmgc_payload, \
     .object = tmgc_object, \
+    .object_part = tmgc_object_part, \
     .fin_counts = tmgc_fin_counts,
 
 const hx_target_ops hx_target_mgc = {

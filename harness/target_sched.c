@@ -603,6 +603,10 @@ static hx_tstatus sched_verify(hx_target *t, char *err, size_t n) { return OPS(t
 static hx_tstatus sched_dump(hx_target *t, hx_view v, FILE *out) { return OPS(t)->dump(IN(t), v, out); }
 static uint8_t *sched_payload(hx_target *t, uint32_t l, size_t *len) { return OPS(t)->payload(IN(t), l, len); }
 static bool sched_object(hx_target *t, hx_addr a, hx_tobject *o) { return OPS(t)->object(IN(t), a, o); }
+static bool sched_object_part(hx_target *t, hx_addr a, uint64_t first, uint32_t n, hx_tobject *o)
+{
+    return OPS(t)->object_part(IN(t), a, first, n, o);
+}
 static void sched_fin_counts(hx_target *t, uint64_t *r, uint64_t *f) { OPS(t)->fin_counts(IN(t), r, f); }
 
 #define SCHED_OPS \
@@ -636,6 +640,7 @@ static void sched_fin_counts(hx_target *t, uint64_t *r, uint64_t *f) { OPS(t)->f
     .dump = sched_dump, \
     .payload = sched_payload, \
     .object = sched_object, \
+    .object_part = sched_object_part, \
     .fin_counts = sched_fin_counts, \
 
 const hx_target_ops hx_target_mgc_sched = {

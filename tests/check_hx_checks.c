@@ -41,6 +41,9 @@ typedef struct fault_case {
 #define TYPES "type Leaf size=32\ntype Node size=32 refs=2\ntype Blob array elem=1\n" \
               "type Fin size=24 finalizer=count\n"
 
+/* with a wide reference array (more than 64 slots, .exec.wide) */
+#define WTYPES TYPES "type Refs array elem=ref\n"
+
 static const fault_case cases[] = {
     {HX_FAULT_SLOT_SWAP, false, "C1 load root-null",
      TYPES "a = new Node\nb = new Node\na.0 = b\nc = a.0\n"},
@@ -62,6 +65,27 @@ static const fault_case cases[] = {
     {HX_FAULT_NO_BARRIER, true, "C9 store verify-failed",
      TYPES "a = new Node\ncollect\ncollect\nb = new Leaf\na.0 = b\n"},
     {HX_FAULT_VERIFY, false, "C9 collect verify-failed", TYPES "a = new Leaf\ncollect 0\n"},
+    /* a store into the slot after the one named: in a narrow object and in
+       a wide one the named slot is compared after the store */
+    {HX_FAULT_SLOT_MISSTORE, false, "C1 store slot-mismatch",
+     TYPES "a = new Node\nb = new Leaf\na.0 = b\n"},
+    {HX_FAULT_SLOT_MISSTORE, false, "C1 store slot-mismatch",
+     WTYPES "a = new Refs[100]\nb = new Leaf\na.70 = b\n"},
+    /* a store that also writes the next slot: a narrow object is compared
+       whole after the store (the wide case is test_wide_unnamed_delay) */
+    {HX_FAULT_SLOT_SCRIBBLE, false, "C1 store slot-mismatch",
+     TYPES "a = new Node\nb = new Leaf\na.0 = b\n"},
+    /* the faults above on wide arrays: a load from a named slot, a store
+       without its card, a wide array placed on the small heap, the slot a
+       load names in a wide array reached through another's slot */
+    {HX_FAULT_SLOT_SWAP, false, "C1 load root-null",
+     WTYPES "a = new Refs[100]\nb = new Node\na.0 = b\nc = a.0\n"},
+    {HX_FAULT_NO_BARRIER, true, "C9 store verify-failed",
+     WTYPES "a = new Refs[100]\ncollect\ncollect\nb = new Leaf\na.70 = b\n"},
+    {HX_FAULT_LOH, false, "C4 new loh-mismatch", WTYPES "b = new Refs[20000]\n"},
+    {HX_FAULT_SLOT_MISSTORE, false, "C1 store slot-mismatch",
+     WTYPES "a = new Refs[100]\nb = new Refs[100]\na.3 = b\nc = a.3\nd = new Leaf\n"
+            "c.99 = d\n"},
 };
 
 /* One test per fault and check schedule (.exec.schedule): the faulty
@@ -115,6 +139,117 @@ START_TEST(test_untouched_delay)
     ck_assert_str_eq(r.fail.signature, "C1 new payload-corrupt");
     ck_assert_uint_eq(r.fail.step, 4);
     hx_exec_outcome_free(&r);
+}
+END_TEST
+
+/* .exec.wide: a store into a wide array (more than 64 slots) that also
+   writes a slot the statement does not name (fault slot-scribble) is not
+   seen by the per-statement check, which compares the wide array's header
+   and its named slot only; the next complete comparison compares every
+   slot and reports it, with the same check and detail --full reports at
+   the store.  The same with a target without object_part (the executor
+   then reads the array through `object` and compares the named slots).
+   A narrow object is compared whole after the store (test_fault_fires). */
+#define WIDE_SCRIBBLE WTYPES "a = new Refs[100]\nb = new Leaf\na.70 = b\nc = new Leaf\n"
+static hx_exec_status run_wide(const char *text, bool full, bool part, hx_exec_outcome *r)
+{
+    hx_program p;
+    hx_diag d;
+    ck_assert_msg(hx_parse(text, strlen(text), "case.gcp", &p, &d), "parse: %s", d.msg);
+    hx_target_ops ops = *hx_target_faulty(HX_FAULT_SLOT_SCRIBBLE);
+    if (!part)
+        ops.object_part = NULL;
+    hx_exec_options o;
+    hx_exec_options_default(&o);
+    o.target = &ops;
+    o.full_check = full;
+    o.no_views = true;
+    hx_exec_status s = hx_exec_run(&p, "case.gcp", &o, r);
+    hx_program_free(&p);
+    return s;
+}
+
+START_TEST(test_wide_unnamed_delay)
+{
+    bool part = _i;
+    hx_exec_outcome r;
+    ck_assert(run_wide(WIDE_SCRIBBLE "collect 0\n", true, part, &r) == HX_EXEC_FAIL);
+    ck_assert_str_eq(r.fail.signature, "C1 store slot-mismatch");
+    ck_assert_uint_eq(r.fail.step, 2);
+    ck_assert_ptr_nonnull(strstr(r.fail.message, "object 1 slot 71"));
+    hx_exec_outcome_free(&r);
+    ck_assert(run_wide(WIDE_SCRIBBLE "collect 0\n", false, part, &r) == HX_EXEC_FAIL);
+    ck_assert_msg(strcmp(r.fail.signature, "C1 collect slot-mismatch") == 0, "%s: %s",
+                  r.fail.signature, r.fail.message);
+    ck_assert_uint_eq(r.fail.step, 4);
+    ck_assert_uint_eq(r.fail.obj, 1);
+    ck_assert_ptr_nonnull(strstr(r.fail.message, "object 1 slot 71"));
+    hx_exec_outcome_free(&r);
+    /* no collection after it: the comparison after the last statement */
+    ck_assert(run_wide(WIDE_SCRIBBLE, false, part, &r) == HX_EXEC_FAIL);
+    ck_assert_str_eq(r.fail.signature, "C1 new slot-mismatch");
+    ck_assert_uint_eq(r.fail.step, 3);
+    hx_exec_outcome_free(&r);
+    /* the correct runtime passes the program */
+    hx_program p;
+    hx_diag d;
+    const char *text = WIDE_SCRIBBLE "collect 0\n";
+    ck_assert(hx_parse(text, strlen(text), "case.gcp", &p, &d));
+    hx_exec_options o;
+    hx_exec_options_default(&o);
+    o.no_views = true;
+    ck_assert(hx_exec_run(&p, "case.gcp", &o, &r) == HX_EXEC_PASS);
+    hx_exec_outcome_free(&r);
+    hx_program_free(&p);
+}
+END_TEST
+
+/* .exec.wide: after the statement that allocates a wide array, no
+   per-statement check reads all its slots: stores into it and loads from
+   it read the named slot through object_part (a counting wrapper around
+   the runtime's target). */
+static unsigned wide_objects, parts;
+static bool count_object(hx_target *t, hx_addr a, hx_tobject *o)
+{
+    bool ok = hx_target_mgc.object(t, a, o);
+    wide_objects += ok && o->nslots > 64;
+    return ok;
+}
+static bool count_part(hx_target *t, hx_addr a, uint64_t first, uint32_t n, hx_tobject *o)
+{
+    parts++;
+    ck_assert_uint_le(n, 1);
+    return hx_target_mgc.object_part(t, a, first, n, o);
+}
+
+START_TEST(test_wide_named_slots_only)
+{
+    hx_target_ops ops = hx_target_mgc;
+    ops.object = count_object;
+    ops.object_part = count_part;
+    static const char text[] = "heap gen0_budget=100000000\n" WTYPES
+        "a = new Refs[100000]\nrepeat 300 {\n  x = new Leaf\n"
+        "  a.i+5 = x\n  y = a.i\n  z = a\n}\n";
+    hx_program p;
+    hx_diag d;
+    ck_assert_msg(hx_parse(text, strlen(text), "wide.gcp", &p, &d), "parse: %s", d.msg);
+    hx_exec_options o;
+    hx_exec_options_default(&o);
+    o.target = &ops;
+    o.no_views = true;
+    hx_exec_prof prof = {0};
+    o.prof = &prof;
+    wide_objects = parts = 0;
+    hx_exec_outcome r;
+    ck_assert(hx_exec_run(&p, "wide.gcp", &o, &r) == HX_EXEC_PASS);
+    hx_exec_outcome_free(&r);
+    ck_assert_uint_eq(prof.step_checks, 1 + 4 * 300);
+    /* the allocation's check reads the array whole; the 900 statements
+       that name it read the named slot (stores, loads) or the header (the
+       copy) */
+    ck_assert_uint_eq(wide_objects, 1);
+    ck_assert_uint_eq(parts, 3 * 300);
+    hx_program_free(&p);
 }
 END_TEST
 
@@ -342,6 +477,8 @@ Suite *make_hx_checks_suite(void)
     tcase_add_loop_test(tc, test_kept_not_complete, 0,
                         (int)(sizeof kept_cases / sizeof kept_cases[0]));
     tcase_add_test(tc, test_untouched_delay);
+    tcase_add_loop_test(tc, test_wide_unnamed_delay, 0, 2);
+    tcase_add_test(tc, test_wide_named_slots_only);
     tcase_add_test(tc, test_schedule_counts);
     tcase_add_test(tc, test_check_level);
     tcase_add_test(tc, test_no_walk_per_statement);

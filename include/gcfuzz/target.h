@@ -52,10 +52,11 @@ extern "C" {
    hx_target_ops or a type it uses changes in a way a target built against
    the previous header would misread.  A loaded target whose ops carry
    another version is refused (gcfuzz exit status 69). */
-#define HX_TARGET_API_VERSION 3u
+#define HX_TARGET_API_VERSION 4u
 /* The oldest version this header's loader still reads: a version-2 target
-   lacks the members added in version 3 (statics_peek), which then count
-   as NULL (.tgt.version-compat). */
+   lacks the members added in versions 3 and 4 (statics_peek, object_part),
+   a version-3 target those of version 4, which then count as NULL
+   (.tgt.version-compat). */
 #define HX_TARGET_API_VERSION_MIN 2u
 
 /* .tgt.entry: a target library exports one function with C linkage,
@@ -278,10 +279,24 @@ typedef struct hx_target_ops {
        slots), so the root checks read the statics without a call (and a
        lock) per slot.  NULL: the executor calls static_peek per slot. */
     void (*statics_peek)(hx_target *t, hx_addr *out, uint32_t n);
+    /* ---- version 4 ---- */
+    /* One object as `object` reports it, but with only the n reference
+       slots from slot `first` on (.tgt.object-part): out->nslots is still
+       the object's slot count, out->slots[k] is slot first + k (k < n),
+       valid until the next call into the target.  false as `object`, and
+       when first + n passes the object's slot count.  The per-statement
+       check of an object with many slots reads the slots the statement
+       named (docs/semantics.md .exec.wide), so it must cost time
+       independent of the object's size.  NULL: the executor calls
+       `object` (which copies every slot). */
+    bool (*object_part)(hx_target *t, hx_addr addr, uint64_t first, uint32_t n,
+                        hx_tobject *out);
 } hx_target_ops;
 
-/* The size of a version-2 hx_target_ops (.tgt.version-compat). */
+/* The size of a version-2 and a version-3 hx_target_ops
+   (.tgt.version-compat). */
 #define HX_TARGET_OPS_V2_SIZE offsetof(hx_target_ops, statics_peek)
+#define HX_TARGET_OPS_V3_SIZE offsetof(hx_target_ops, object_part)
 
 typedef const hx_target_ops *(*hx_target_entry_fn)(void);
 HX_TARGET_EXPORT const hx_target_ops *gcfuzz_target_entry(void);
