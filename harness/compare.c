@@ -147,13 +147,18 @@ bool hx_stamp_read(const uint8_t *p, size_t len, uint32_t *id)
    the harness, id < ids_cap): head and tail after every statement; after
    a collection the zero middle too, whole for an object the collection
    moved (or whose address is unknown), in part for one it left in place
-   (.exec.stamp-gc). */
-static bool hx_payload_ok(const hx_exec *x, const hx_tobj *t, orc_id id)
+   (.exec.stamp-gc); at the program's last comparison, after any partial
+   read, every middle whole. */
+static bool hx_payload_ok(hx_exec *x, const hx_tobj *t, orc_id id)
 {
+    if (x->final_check)
+        return hx_stamp_check(t->payload, t->payload_len, id, true);
     if (!x->gc_in_step)
         return hx_stamp_check(t->payload, t->payload_len, id, false);
-    return hx_stamp_check_gc(t->payload, t->payload_len, id, x->taddr[id] != t->addr,
-                             x->gc_index);
+    bool moved = x->taddr[id] != t->addr;
+    if (!moved && t->payload_len > 16 + HX_STAMP_MIDDLE_ALL)
+        x->payload_window = true;
+    return hx_stamp_check_gc(t->payload, t->payload_len, id, moved, x->gc_index);
 }
 
 /* ==== the heap view ========================================================= */

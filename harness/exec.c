@@ -1317,10 +1317,12 @@ static hx_exec_status hx_run(const hx_program *p, const char *file, const hx_exe
             o->prof->phase = HX_PROF_OTHER;
     }
     /* the end of the program: the complete comparison, unless the last
-       check was one (named after the last statement) */
-    if (!x.stop && x.step_checks > 0) {
+       check was one (named after the last statement) and read every
+       payload's middle whole (.exec.stamp-gc) */
+    if (!x.stop && (x.step_checks > 0 || x.payload_window)) {
         if (o->prof)
             o->prof->phase = HX_PROF_CHECK;
+        x.final_check = true;
         hx_compare(&x);
         if (o->prof) {
             o->prof->full_checks++;

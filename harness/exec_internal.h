@@ -110,6 +110,8 @@ typedef struct hx_exec {
     hx_event last_gc;
     bool have_last_gc;
     uint64_t gc_index;
+    bool payload_window;    /* a collection's check read part of a middle (.exec.stamp-gc) */
+    bool final_check;       /* the program's last comparison: whole middles */
     size_t last_pinned;
     bool last_oom;
     bool map_stale;

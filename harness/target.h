@@ -106,6 +106,11 @@ typedef enum hx_fault {
     HX_FAULT_SLOT_MISSTORE,    /* C1: a store into an object of two or more
                                   slots stores into the next slot instead of
                                   the one named */
+    HX_FAULT_PAYLOAD_MIDDLE,   /* C1: a collection flips the middle byte of the
+                                  first payload of 8 KiB or more (an object
+                                  left in place: found at the collection
+                                  whose window covers it, or at the program's
+                                  last comparison, .exec.stamp-gc) */
     HX_FAULT_KIND_COUNT
 } hx_fault;
 

@@ -19,6 +19,7 @@ static const char *const hx_fault_names[HX_FAULT_KIND_COUNT] = {
     "fin-suppressed", "weak-keep", "count-gc", "skip-budget", "no-barrier", "verify",
     "scribble",
     "crash", "hang", "oom", "promoted", "slot-scribble", "slot-misstore",
+    "payload-middle",
 };
 
 const char *hx_fault_name(hx_fault f)
@@ -317,6 +318,16 @@ static void fz_first_payload(void *ctx, const hx_tobject *o)
     }
 }
 
+/* the first payload of at least ff->len bytes (ff->len: its length then) */
+static void fz_big_payload(void *ctx, const hx_tobject *o)
+{
+    fz_first *ff = ctx;
+    if (!ff->p && o->payload_len >= ff->len) {
+        ff->p = o->payload;
+        ff->len = o->payload_len;
+    }
+}
+
 static hx_tstatus fz_collect(hx_target *t, int gen, bool compact_loh)
 {
     hx_faulty *f = FZ(t);
@@ -337,6 +348,12 @@ static hx_tstatus fz_collect(hx_target *t, int gen, bool compact_loh)
         IN.walk(f->in, fz_first_payload, &ff);
         if (ff.p)
             ff.p[ff.len - 1] ^= 0x5a;
+    }
+    if (f->fault == HX_FAULT_PAYLOAD_MIDDLE) {
+        fz_first ff = {NULL, 8192};
+        IN.walk(f->in, fz_big_payload, &ff);
+        if (ff.p)
+            ff.p[ff.len / 2] ^= 0x5a;
     }
     return st;
 }
@@ -492,6 +509,7 @@ FZ_OPS(HX_FAULT_OOM, oom)
 FZ_OPS(HX_FAULT_PROMOTED, promoted)
 FZ_OPS(HX_FAULT_SLOT_SCRIBBLE, slot_scribble)
 FZ_OPS(HX_FAULT_SLOT_MISSTORE, slot_misstore)
+FZ_OPS(HX_FAULT_PAYLOAD_MIDDLE, payload_middle)
 
 /* A fault that changes what survives changes the promoted-memory counters
    with it; without HX_CAP_PROMOTED those show the check they plant. */
@@ -530,6 +548,7 @@ static const hx_target_ops hx_faulty_ops[HX_FAULT_KIND_COUNT] = {
     FZ_TABLE(HX_FAULT_CRASH),       FZ_TABLE(HX_FAULT_HANG),
     FZ_TABLE(HX_FAULT_OOM),         FZ_TABLE(HX_FAULT_PROMOTED),
     FZ_TABLE(HX_FAULT_SLOT_SCRIBBLE), FZ_TABLE(HX_FAULT_SLOT_MISSTORE),
+    FZ_TABLE(HX_FAULT_PAYLOAD_MIDDLE),
 };
 
 __attribute__((noinline)) static void fz_planted_parse_crash(volatile uintptr_t *bad)
