@@ -47,6 +47,17 @@ else cat "$T/conf.out"; bad "conformance with its expectations file (exit $rc)";
 grep -q "^target boehm: not checked: C3" "$T/conf.out" && ok "the skipped checks are named" \
   || bad "the skipped checks are named"
 
+# the same target built as an interface version 2 and 3 library: loaded,
+# the later members NULL, the same results (.tgt.version-compat)
+for v in 2 3; do
+  "$G" conformance -q --target-lib "$T/build/libold_api_v$v.so" --expect "$EXP" "$SRC/conformance" \
+      > "$T/old$v.out" 2>&1
+  rc=$?
+  if [ $rc = 0 ] && [ "$(tail -1 "$T/old$v.out")" = "$(tail -1 "$T/conf.out")" ]; then
+    ok "an interface version $v target loads and conforms as the current one"
+  else cat "$T/old$v.out"; bad "an interface version $v target (exit $rc)"; fi
+done
+
 # an expected deviation removed from the file: a new failure (exit 1)
 grep -v "^001-alloc-basic" "$EXP" > "$T/less.txt"
 "$G" conformance -q --target-lib "$LIB" --expect "$T/less.txt" "$SRC/conformance" > "$T/o" 2>&1
