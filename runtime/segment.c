@@ -246,13 +246,17 @@ static mgc_segment **pool_find(mgc_heap *heap, size_t size)
 }
 
 /* .heap.keep: an empty segment leaves the heap for the pool, its pages
-   kept read/write and poisoned; false when the pool is full. */
+   kept read/write and poisoned; false when the pool is full.  Only the
+   committed part needs poisoning: the kept pages past committed_end are
+   poisoned already (a commit poisons what it adds, a trim what it gives
+   back, and nothing unpoisons past `used`), so a segment the pool held
+   (committed_end == base) costs nothing to put back. */
 static bool pool_put(mgc_heap *heap, mgc_segment *seg, mgc_segment ***tail)
 {
     size_t m = (size_t)(seg->map_end - seg->base);
     if (heap->pool_bytes + m > MGC_POOL_MAX)
         return false;
-    mgc_os_poison(seg->base, (size_t)(seg->rw_end - seg->base));
+    mgc_os_poison(seg->base, (size_t)(seg->committed_end - seg->base));
     seg->committed_end = seg->used = seg->gen1_start = seg->gen0_start = seg->base;
     seg->reserved_end = seg->map_end;
     seg->nfree = 0;
