@@ -565,6 +565,7 @@ static bool hx_setup(hx_exec *x)
     tc.threads = hx_program_threads(p);
     tc.nlocals = p->nlocals;
     tc.fin_drain_limit = hx_drain_limit(p);
+    x->tc = tc;
     hx_exec_keep *k = x->o->keep;
     if (k && k->t && k->ops == x->ops && x->ops->reset &&
         x->ops->reset(k->t, &tc, hx_on_event, x)) {
@@ -1336,9 +1337,25 @@ static hx_exec_status hx_run(const hx_program *p, const char *file, const hx_exe
     if (final_views && x.t)
         hx_capture_views(&x, &out->final_views);
 done:
-    if (x.t && o->keep) {
-        o->keep->ops = x.ops;               /* .exec.keep */
-        o->keep->t = x.t;
+    /* .exec.keep: the kept target is reset at once, to this run's heap
+       settings (no locals, no fault injection, no event callback), so
+       that what the run made in it (objects, types, the collector's
+       buffers) is freed within the run.  Every block a run allocates is
+       then freed by its end, except those a kept heap holds for good (the
+       descriptors of its reservations, made only by a run that needs more
+       than any before): libFuzzer's leak detection, which runs an input
+       again when it allocated more blocks than it freed, stops doing so
+       for most inputs.  The next run resets it to its own settings. */
+    if (x.t && o->keep && x.ops->reset) {
+        hx_target_config park = x.tc;
+        park.nlocals = 0;
+        park.fail_reserve_nth = park.fail_commit_nth = 0;
+        if (x.ops->reset(x.t, &park, NULL, NULL)) {
+            o->keep->ops = x.ops;
+            o->keep->t = x.t;
+        } else {
+            x.ops->destroy(x.t);
+        }
     } else if (x.t) {
         x.ops->destroy(x.t);
     }

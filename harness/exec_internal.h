@@ -85,6 +85,7 @@ typedef struct hx_exec {
     const hx_exec_options *o;
     const hx_target_ops *ops;
     hx_target *t;
+    hx_target_config tc;    /* the configuration t was created or reset with */
     orc_model *m;
     FILE *trace;
     /* handles: program index -> target handle */
