@@ -227,6 +227,26 @@ static bool count_part(hx_target *t, hx_addr a, uint64_t first, uint32_t n, hx_t
     return hx_target_mgc.object_part(t, a, first, n, o);
 }
 
+/* Runs text on ops (a counting wrapper) with the executor's profile; the
+   program must pass. */
+static void run_counted(const char *text, size_t len, const hx_target_ops *ops, bool full,
+                        hx_exec_prof *prof)
+{
+    hx_program p;
+    hx_diag d;
+    ck_assert_msg(hx_parse(text, len, "case.gcp", &p, &d), "parse: %s", d.msg);
+    hx_exec_options o;
+    hx_exec_options_default(&o);
+    o.target = ops;
+    o.no_views = true;
+    o.full_check = full;
+    o.prof = prof;
+    hx_exec_outcome r;
+    ck_assert(hx_exec_run(&p, "case.gcp", &o, &r) == HX_EXEC_PASS);
+    hx_exec_outcome_free(&r);
+    hx_program_free(&p);
+}
+
 START_TEST(test_wide_named_slots_only)
 {
     hx_target_ops ops = hx_target_mgc;
@@ -235,26 +255,15 @@ START_TEST(test_wide_named_slots_only)
     static const char text[] = "heap gen0_budget=100000000\n" WTYPES
         "a = new Refs[100000]\nrepeat 300 {\n  x = new Leaf\n"
         "  a.i+5 = x\n  y = a.i\n  z = a\n}\n";
-    hx_program p;
-    hx_diag d;
-    ck_assert_msg(hx_parse(text, strlen(text), "wide.gcp", &p, &d), "parse: %s", d.msg);
-    hx_exec_options o;
-    hx_exec_options_default(&o);
-    o.target = &ops;
-    o.no_views = true;
     hx_exec_prof prof = {0};
-    o.prof = &prof;
     wide_objects = parts = 0;
-    hx_exec_outcome r;
-    ck_assert(hx_exec_run(&p, "wide.gcp", &o, &r) == HX_EXEC_PASS);
-    hx_exec_outcome_free(&r);
+    run_counted(text, strlen(text), &ops, false, &prof);
     ck_assert_uint_eq(prof.step_checks, 1 + 4 * 300);
     /* the allocation's check reads the array whole; the 900 statements
        that name it read the named slot (stores, loads) or the header (the
        copy) */
     ck_assert_uint_eq(wide_objects, 1);
     ck_assert_uint_eq(parts, 3 * 300);
-    hx_program_free(&p);
 }
 END_TEST
 
@@ -313,32 +322,19 @@ START_TEST(test_no_walk_per_statement)
         n += (size_t)snprintf(text + n, 16384 - n,
                               "o%d.0 = o%d\nx = o%d.0\nh = handle pinned x\nfree h\n", i % 40,
                               (i + 1) % 40, i % 40);
-    hx_program p;
-    hx_diag d;
-    ck_assert_msg(hx_parse(text, n, "walks.gcp", &p, &d), "parse: %s", d.msg);
-    free(text);
-    hx_exec_options o;
-    hx_exec_options_default(&o);
-    o.target = &ops;
-    o.no_views = true;
     hx_exec_prof prof = {0};
-    o.prof = &prof;
     walks = fin_walks = 0;
-    hx_exec_outcome r;
-    ck_assert(hx_exec_run(&p, "walks.gcp", &o, &r) == HX_EXEC_PASS);
-    hx_exec_outcome_free(&r);
+    run_counted(text, n, &ops, false, &prof);
     /* the empty heap, the collection, the end */
     ck_assert_uint_eq(prof.full_checks, 2);
     ck_assert_uint_eq(prof.step_checks, 40 + 200);
     ck_assert_uint_eq(walks, 3);
     ck_assert_uint_eq(fin_walks, 3);
     /* --full: one walk per statement */
-    o.full_check = true;
     walks = 0;
-    ck_assert(hx_exec_run(&p, "walks.gcp", &o, &r) == HX_EXEC_PASS);
-    hx_exec_outcome_free(&r);
+    run_counted(text, n, &ops, true, NULL);
+    free(text);
     ck_assert_uint_eq(walks, 1 + 241);
-    hx_program_free(&p);
 }
 END_TEST
 
