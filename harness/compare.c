@@ -1279,6 +1279,10 @@ HX_NO_COVERAGE static bool hx_touched_ok(hx_exec *x, const hx_touched *e)
     orc_obj_info info;
     if (orc_obj_get(x->m, id, &info) != ORC_OK)
         return false;
+    /* C5 needs the address of every pinned or large object at the end of
+       the step; only a touched object can have been pinned or unpinned */
+    if (id < x->ids_cap)
+        x->pinaddr[id] = info.alive && (info.pinned || info.large) ? x->taddr[id] : 0;
     if (!info.alive)
         return true;    /* a dropped local's last object, reclaimed since */
     hx_addr a;
@@ -1335,14 +1339,6 @@ HX_NO_COVERAGE bool hx_check_step(hx_exec *x)
                        orc_freachable_count(x->m, ORC_FQ_CRITICAL);
         if (reg != orc_finq_count(x->m) || fr != mfr)
             return false;
-    }
-    /* C5 needs the address of every pinned or large object at the end of
-       the step; only a touched object can have been pinned or unpinned */
-    for (unsigned i = 0; i < x->ntouched; i++) {
-        orc_id id = x->touched[i].id;
-        orc_obj_info info;
-        if (id < x->ids_cap && orc_obj_get(x->m, id, &info) == ORC_OK)
-            x->pinaddr[id] = info.alive && (info.pinned || info.large) ? x->taddr[id] : 0;
     }
     return true;
 }
