@@ -18,6 +18,12 @@
 # Medians over REPS (default 3) repetitions; every run is listed too.
 #   GCF_BUILD_DIR=DIR   the fuzz-campaign build (default build/fuzz-campaign)
 #   GCF_BENCH_BUGS="crash oom hang"   the planted bugs measured
+# Other pairs of arms (the same tables): GCF_BENCH_MODES="MODE_A MODE_B"
+# (default "byte struct"), GCF_BENCH_FLAGS_A / GCF_BENCH_FLAGS_B libFuzzer
+# flags of one arm, GCF_BENCH_FLAGS of both (after the defaults below: they
+# win).  bench/mutator_compare.sh with GCF_BENCH_MODES="byte byte" and
+# GCF_BENCH_FLAGS_B=-entropic_scale_per_exec_time=1 compares the scheduling
+# (docs/benchmarks.md, "Scheduling by execution time").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -45,16 +51,27 @@ for f in "$B"/corpora/fuzz_program/*; do
 done
 OPTS=(-use_value_profile=1 -dict="$ROOT/fuzzers/fuzz_program.dict" -max_len=2048
       -print_final_stats=1 -timeout=2 -rss_limit_mb=300 -malloc_limit_mb=300)
+read -r -a extra <<< "${GCF_BENCH_FLAGS:-}"
+OPTS+=("${extra[@]}")
+read -r MODE_A MODE_B <<< "${GCF_BENCH_MODES:-byte struct}"
+[ -n "$MODE_A" ] && [ -n "$MODE_B" ] || { echo "mutator_compare: GCF_BENCH_MODES needs two modes" >&2; exit 2; }
+read -r -a FLAGS_A <<< "${GCF_BENCH_FLAGS_A:-}"
+read -r -a FLAGS_B <<< "${GCF_BENCH_FLAGS_B:-}"
+# the arms: a and b; their labels in the tables
+LABEL_a="$MODE_A${FLAGS_A[*]:+ ${FLAGS_A[*]}}"
+LABEL_b="$MODE_B${FLAGS_B[*]:+ ${FLAGS_B[*]}}"
 echo "mutator_compare: $(ls "$T/seeds" | wc -l) seeds (of $(ls "$B/corpora/fuzz_program" | wc -l)), ${SECS}s, $REPS repetitions, $(git rev-parse --short HEAD 2>/dev/null)"
 echo "mutator_compare: load at start: $(uptime | sed 's/.*load average: //')"
 
-# run MODE NAME TARGET SECS SEED: one libFuzzer process in the background
+# run ARM NAME TARGET SECS SEED: one libFuzzer process in the background
 run() {
-  local mode=$1 name=$2 target=$3 secs=$4 seed=$5
+  local arm=$1 name=$2 target=$3 secs=$4 seed=$5 mode
+  local -a flags
+  if [ "$arm" = a ]; then mode=$MODE_A; flags=("${FLAGS_A[@]}"); else mode=$MODE_B; flags=("${FLAGS_B[@]}"); fi
   mkdir -p "$T/$name/corpus" "$T/$name/art"
   # a watchdog: libFuzzer can hang in its own timeout handler when a crash
   # report takes longer than -timeout to print (seen under heavy load)
-  ( cd "$T/$name" && GCF_MUTATOR=$mode GCF_FUZZ_TARGET=$target exec timeout -s KILL $((secs + 60)) "$BIN" "${OPTS[@]}" \
+  ( cd "$T/$name" && GCF_MUTATOR=$mode GCF_FUZZ_TARGET=$target exec timeout -s KILL $((secs + 60)) "$BIN" "${OPTS[@]}" "${flags[@]}" \
       -seed="$seed" -max_total_time="$secs" -artifact_prefix="$T/$name/art/" \
       "$T/$name/corpus" "$T/seeds" ) > "$T/$name/log" 2>&1 &
   pids+=($!)
@@ -70,49 +87,52 @@ median() { sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print "-"; else if (
 
 # ---- 1. coverage ----------------------------------------------------------
 for r in $(seq 1 "$REPS"); do
-  run byte "cov-byte-$r" "" "$SECS" "$r"
-  run struct "cov-struct-$r" "" "$SECS" "$r"
+  run a "cov-a-$r" "" "$SECS" "$r"
+  run b "cov-b-$r" "" "$SECS" "$r"
   waitall
 done
 E=
-for m in byte struct; do for r in $(seq 1 "$REPS"); do
+for m in a b; do for r in $(seq 1 "$REPS"); do
   x=$(fstat "cov-$m-$r" number_of_executed_units); x=${x:-0}
   if [ -z "$E" ] || [ "$x" -lt "$E" ]; then E=$x; fi
 done; done
 echo
 echo "Coverage, ${SECS} s from the same seeds (E = $E executions: the fewest of any run)"
 echo
-echo "| mutator | run | executions | exec/s | edges | features | corpus | edges at E | features at E |"
+echo "| arm | run | executions | exec/s | edges | features | corpus | edges at E | features at E |"
 echo "|---|---|---|---|---|---|---|---|---|"
-for m in byte struct; do
+for m in a b; do
+  lab=LABEL_$m
   for r in $(seq 1 "$REPS"); do
     d=cov-$m-$r
     last=$(grep -E '^#[0-9]+' "$T/$d/log" | grep ' cov: ' | tail -1)
     cov=$(grep -o 'cov: [0-9]*' <<< "$last" | grep -o '[0-9]*'); ft=$(grep -o 'ft: [0-9]*' <<< "$last" | grep -o '[0-9]*')
     corp=$(ls "$T/$d/corpus" | wc -l)
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$m" "$r" "$(fstat "$d" number_of_executed_units)" \
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "${!lab}" "$r" "$(fstat "$d" number_of_executed_units)" \
       "$(fstat "$d" average_exec_per_sec)" "$cov" "$ft" "$corp" "$(at_execs "$d" cov: "$E")" "$(at_execs "$d" ft: "$E")" \
       | tee -a "$T/cov-$m.rows"
   done
 done
-for m in byte struct; do
+for m in a b; do
+  lab=LABEL_$m
   col() { cut -d'|' -f"$1" "$T/cov-$m.rows" | tr -d ' ' | median; }
-  printf '| **%s, median** | | %s | %s | %s | %s | %s | %s | %s |\n' "$m" "$(col 4)" "$(col 5)" "$(col 6)" "$(col 7)" "$(col 8)" "$(col 9)" "$(col 10)"
+  printf '| **%s, median** | | %s | %s | %s | %s | %s | %s | %s |\n' "${!lab}" "$(col 4)" "$(col 5)" "$(col 6)" "$(col 7)" "$(col 8)" "$(col 9)" "$(col 10)"
 done
 
 # ---- 2. executions to the first finding ---------------------------------
 echo
 echo "Executions to the first finding of each planted bug (at most ${SECS} s; - = none)"
 echo
-echo "| bug | mutator | runs (executions, seconds) | found | median executions |"
+echo "| bug | arm | runs (executions, seconds) | found | median executions |"
 echo "|---|---|---|---|---|"
 for bug in $BUGS; do
   for r in $(seq 1 "$REPS"); do
-    run byte "bug-$bug-byte-$r" "faulty:$bug" "$SECS" "$r"
-    run struct "bug-$bug-struct-$r" "faulty:$bug" "$SECS" "$r"
+    run a "bug-$bug-a-$r" "faulty:$bug" "$SECS" "$r"
+    run b "bug-$bug-b-$r" "faulty:$bug" "$SECS" "$r"
     waitall
   done
-  for m in byte struct; do
+  for m in a b; do
+    lab=LABEL_$m
     runs="" found=0
     : > "$T/ex"
     for r in $(seq 1 "$REPS"); do
@@ -126,7 +146,7 @@ for bug in $BUGS; do
     done
     med=$(median < "$T/ex")
     [ "$found" -lt $(((REPS + 1) / 2)) ] && med="- (found in $found of $REPS)"
-    printf '| %s | %s | %s | %s/%s | %s |\n' "$bug" "$m" "${runs%, }" "$found" "$REPS" "$med"
+    printf '| %s | %s | %s | %s/%s | %s |\n' "$bug" "${!lab}" "${runs%, }" "$found" "$REPS" "$med"
   done
 done
 echo

@@ -83,7 +83,10 @@
      iteration (the product of the counts around it) towards the totals
      above and towards HX_CODEC_MAX_EXEC statements executed inside blocks
      (each `}` once per iteration) and HX_CODEC_MAX_HEAVY collections and
-     drains executed inside blocks; a `repeat` whose count does not fit is
+     drains executed inside blocks (a `new` of at least
+     1/HX_CODEC_HEAVY_NEW_DIV of the gen0 budget, when there is one, counts
+     as one too: such allocations collect every few executions,
+     .codec.heavy-new); a `repeat` whose count does not fit is
      reduced modulo, a statement in a block that does not fit decodes as
      the `}` closing it, blocks nest at most HX_LOOP_DEPTH_MAX deep, a `}`
      with no block open decodes as `finalize` and the blocks still open at
@@ -97,8 +100,9 @@
 #define HX_CODEC_MAX_SEGMENT      ((uint64_t)8 << 20)           /* 8 MiB */
 #define HX_CODEC_MAX_HARD         ((uint64_t)64 << 20)          /* 64 MiB */
 #define HX_CODEC_MAX_LOH_THRESHOLD ((uint64_t)1 << 20)          /* 1 MiB */
-#define HX_CODEC_MAX_EXEC         ((uint64_t)1 << 13)           /* statements run in blocks */
+#define HX_CODEC_MAX_EXEC         ((uint64_t)1 << 11)           /* statements run in blocks */
 #define HX_CODEC_MAX_HEAVY        ((uint64_t)256)               /* collect / finalize run in blocks */
+#define HX_CODEC_HEAVY_NEW_DIV    16u                           /* .codec.heavy-new */
 
 /* Whether p is within the bounds above (then decode(encode(p)) == p for p
    in normal form). */

@@ -477,9 +477,23 @@ static bool room(uint64_t used, uint64_t n, uint64_t max)
     return used <= max && n <= max - used;
 }
 
-static bool is_heavy(hx_stmt_kind k)
+/* A statement that collects: `collect`, `finalize`. */
+static bool is_heavy_kind(hx_stmt_kind k)
 {
     return k == HX_ST_COLLECT || k == HX_ST_FINALIZE;
+}
+
+/* A statement that collects or may trigger a collection every few
+   executions: also a `new` of at least 1/HX_CODEC_HEAVY_NEW_DIV of a gen0
+   budget (.codec.heavy-new; budget 0 is none). */
+static bool is_heavy(const hx_program *p, const hx_stmt *s)
+{
+    if (is_heavy_kind(s->kind))
+        return true;
+    uint64_t g0 = p->heap.value[HX_KEY_GEN0_BUDGET];
+    if (s->kind != HX_ST_NEW || g0 == 0 || s->type >= p->ntypes)
+        return false;
+    return mul_sat(hx_type_instance_size(&p->types[s->type], s->length), HX_CODEC_HEAVY_NEW_DIV) >= g0;
 }
 
 static void add_charge(charge *so_far, charge c)
@@ -527,10 +541,10 @@ const char *hx_codec_beyond_limits(const hx_program *p)
         }
         uint64_t m = mult[depth];
         if (depth) {                        /* .codec.loop, as decode_stmt */
-            if (!room(exec, m, l->exec) || (is_heavy(s->kind) && !room(heavy, m, l->heavy)))
+            if (!room(exec, m, l->exec) || (is_heavy(p, s) && !room(heavy, m, l->heavy)))
                 return "statements in repeat blocks beyond the binary format's bounds";
             exec += m;
-            if (is_heavy(s->kind))
+            if (is_heavy(p, s))
                 heavy += m;
         }
         if (hx_stmt_opens(s->kind)) {
@@ -1302,12 +1316,12 @@ static bool decode_stmt(decoder *dc)
     if (dc->depth && !hx_stmt_closes(tmp.kind)) {
         uint64_t m = dc->mult[dc->depth];
         if (!room(dc->exec, m, dc->lim.exec) ||
-            (is_heavy(tmp.kind) && !room(dc->heavy, m, dc->lim.heavy)) ||
+            (is_heavy_kind(tmp.kind) && !room(dc->heavy, m, dc->lim.heavy)) ||
             (hx_stmt_opens(tmp.kind) && dc->depth == HX_LOOP_DEPTH_MAX)) {
             tmp.kind = HX_ST_END;
         } else {
             dc->exec += m;
-            if (is_heavy(tmp.kind)) {
+            if (is_heavy_kind(tmp.kind)) {
                 dc->heavy += m;
                 heavy_charged = true;
             }
@@ -1354,7 +1368,7 @@ static bool decode_stmt(decoder *dc)
         else
             dc->exec += n;
     }
-    if (dc->depth && is_heavy(tmp.kind) && !heavy_charged) {   /* converted */
+    if (dc->depth && is_heavy(p, &tmp) && !heavy_charged) {   /* converted, or a `new` */
         uint64_t m = dc->mult[dc->depth];
         if (room(dc->heavy, m, dc->lim.heavy))
             dc->heavy += m;

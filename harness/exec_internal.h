@@ -158,11 +158,14 @@ bool hx_stamp_check(const uint8_t *p, size_t len, uint32_t id, bool full);
    them, so that a zeroed byte turned non-zero in an object that stays in
    place is found within W rounds (one per collection).  The cost per
    object left in place is bounded; a moved one costs what copying it
-   cost the collector. */
+   cost the collector.  At most 384 bytes per object left in place: with
+   thousands of 8 KiB objects and a collection every allocation (a fuzzer
+   input at the bounds) 3 KiB per object made the reads most of a run's
+   time (docs/format.md "Bounds"). */
 bool hx_stamp_check_gc(const uint8_t *p, size_t len, uint32_t id, bool moved, uint64_t round);
-#define HX_STAMP_MIDDLE_ALL    4096u
-#define HX_STAMP_MIDDLE_EDGE   512u
-#define HX_STAMP_MIDDLE_WINDOW 2048u
+#define HX_STAMP_MIDDLE_ALL    256u
+#define HX_STAMP_MIDDLE_EDGE   64u
+#define HX_STAMP_MIDDLE_WINDOW 256u
 /* Read an identity from a payload of at least 8 bytes; false if broken. */
 bool hx_stamp_read(const uint8_t *p, size_t len, uint32_t *id);
 

@@ -245,10 +245,87 @@ END_TEST
 START_TEST(test_worst_loop_nested)
 {
     char *t = program(NO_BUDGETS "type R array elem=ref\ntype L size=24\n",
-                      "r = new R[100]\nrepeat 20 {\n  repeat 100 {\n    x = new L\n"
+                      "r = new R[100]\nrepeat 6 {\n  repeat 100 {\n    x = new L\n"
                       "    r.i = x\n  }\n  collect 0\n}\n",
                       "collect\n", (int)HX_CODEC_MAX_STMTS - 20);
     run_bounded("worst loop nested", t);
+    free(t);
+}
+END_TEST
+
+/* .codec.heavy-new: under a gen0 budget of one byte every allocation
+   collects, and each collection is followed by the complete comparison of
+   a heap that grows with every allocation (re-registered finalizable
+   objects: the f-reachable queue keeps them all).  In blocks such a `new`
+   counts towards the heavy bound, so one more iteration does not fit. */
+START_TEST(test_worst_small_gen0)
+{
+    const char *head = "heap gen0_budget=1 gen1_budget=16k segment_size=2m\n"
+                       "type X size=48 refs=4 finalizer=reregister\n";
+    char body[128];
+    snprintf(body, sizeof body, "repeat %llu {\n  l = new X\n}\n",
+             (unsigned long long)HX_CODEC_MAX_HEAVY + 1);
+    char *over = program(head, body, "", 0);
+    hx_program p;
+    hx_t_parse_ok(over, &p);
+    ck_assert_ptr_nonnull(hx_codec_beyond_limits(&p));
+    hx_program_free(&p);
+    free(over);
+    snprintf(body, sizeof body, "repeat %llu {\n  l = new X\n}\n",
+             (unsigned long long)HX_CODEC_MAX_HEAVY);
+    char *t = program(head, body, "l = new X\n", (int)HX_CODEC_MAX_STMTS - 3);
+    run_bounded("worst small gen0", t);
+    free(t);
+}
+END_TEST
+
+/* The f-reachable queue at the execution bound: every iteration of a block
+   queues a re-registered object that never runs, then a collection for
+   every statement left; each comparison pairs the whole queue
+   (.cmp.fr-pair: a scan per entry made this quadratic). */
+START_TEST(test_worst_queue)
+{
+    char body[128];
+    snprintf(body, sizeof body, "repeat %llu {\n  l = new X\n}\n",
+             (unsigned long long)HX_CODEC_MAX_EXEC / 2);
+    char *t = program(NO_BUDGETS "type X size=48 refs=4 finalizer=reregister\n", body,
+                      "collect 0\n", (int)HX_CODEC_MAX_STMTS - 3);
+    run_bounded("worst queue", t);
+    free(t);
+}
+END_TEST
+
+/* Payload reads after collections (.exec.stamp-gc) against the heavy
+   allocations (.codec.heavy-new): objects just under a sixteenth of the
+   gen0 budget, as many as the execution bound allows, each kept by the
+   queue (a collection every 16 allocations), then a collection for every
+   statement left, each reading a window of every middle.  One more byte
+   per object and the block no longer fits. */
+START_TEST(test_worst_payload)
+{
+    const char *head = "heap gen0_budget=8k gen1_budget=0 gen2_budget=0 loh_budget=0 segment_size=8m\n"
+                       "type B size=%u refs=1 finalizer=reregister\n";
+    char hdr[256], body[128];
+    snprintf(body, sizeof body, "repeat %llu {\n  l = new B\n}\n",
+             (unsigned long long)HX_CODEC_MAX_EXEC / 2);
+    unsigned size = 8192 / HX_CODEC_HEAVY_NEW_DIV;
+    hx_program p;
+    hx_type b = {0};
+    do {   /* the largest B whose instance is under a sixteenth of 8k */
+        size -= 8;
+        b.kind = HX_TYPE_FIXED;
+        b.size = size;
+        b.nrefs = 1;
+    } while (hx_type_instance_size(&b, 0) * HX_CODEC_HEAVY_NEW_DIV >= 8192);
+    snprintf(hdr, sizeof hdr, head, size + 8);
+    char *over = program(hdr, body, "", 0);
+    hx_t_parse_ok(over, &p);
+    ck_assert_ptr_nonnull(hx_codec_beyond_limits(&p));
+    hx_program_free(&p);
+    free(over);
+    snprintf(hdr, sizeof hdr, head, size);
+    char *t = program(hdr, body, "collect 0\n", (int)HX_CODEC_MAX_STMTS - 3);
+    run_bounded("worst payload", t);
     free(t);
 }
 END_TEST
@@ -298,6 +375,9 @@ Suite *make_hx_bounds_suite(void)
     tcase_add_test(tc, test_worst_slots);
     tcase_add_test(tc, test_worst_objects);
     tcase_add_test(tc, test_worst_finalizers);
+    tcase_add_test(tc, test_worst_small_gen0);
+    tcase_add_test(tc, test_worst_queue);
+    tcase_add_test(tc, test_worst_payload);
     tcase_add_test(tc, test_worst_segments);
     tcase_add_test(tc, test_worst_compaction);
     tcase_add_test(tc, test_worst_loop_chain);
