@@ -25,6 +25,20 @@ bool orc_condemned(const orc_obj *o, int gen)
     return o->large ? gen == 2 : o->gen <= gen;
 }
 
+void orc_live_gen_set(orc_model *m, orc_id id)
+{
+    uint32_t lo = 0, hi = m->nlive;         /* the live list is increasing */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (m->live[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < m->nlive && m->live[lo] == id)
+        m->live_gen[lo] = orc_live_gen(&m->objs[id]);
+}
+
 typedef struct mark_stack {
     orc_id *v;
     uint32_t n, cap;
@@ -285,15 +299,20 @@ orc_status orc_collect_apply(orc_model *m, const orc_gc_request *rq)
     clear_weak(m, ORC_HANDLE_WEAK_LONG, gen, &rec);
 
     /* Phases 6-7: reclaim (.gc.reclaim) and promote (.gc.promote); the
-       live id list keeps the survivors, in increasing order. */
+       live id list keeps the survivors, in increasing order.  An object
+       of the list is condemned exactly when its recorded generation
+       (live_gen: 2 when large) is at most gen, so the objects a young
+       collection leaves alone are passed without reading their records. */
     uint32_t nlive = 0;
     for (uint32_t i = 0; i < m->nlive; i++) {
         orc_id id = m->live[i];
-        orc_obj *o = &m->objs[id];
-        if (!orc_condemned(o, gen)) {
+        uint8_t lg = m->live_gen[i];
+        if (lg > gen) {
+            m->live_gen[nlive] = lg;
             m->live[nlive++] = id;
             continue;
         }
+        orc_obj *o = &m->objs[id];
         if (!marked(m, id)) {
             o->alive = false;
             o->reclaimed_gc = rec.index;
@@ -316,6 +335,7 @@ orc_status orc_collect_apply(orc_model *m, const orc_gc_request *rq)
             rec.promoted2_bytes += o->aligned;
             o->gen = 2;
         }
+        m->live_gen[nlive - 1] = orc_live_gen(o);
         /* .orc.rem: its referents later in the list still have their old
            generation (no older than the new one) and may still be alive,
            so this errs on the side of remembering */

@@ -126,6 +126,7 @@ void orc_destroy(orc_model *m)
     free(m->types);
     free(m->objs);
     free(m->live);
+    free(m->live_gen);
     free(m->mstack);
     free(m->rem);
     free(m->locals);
@@ -745,7 +746,8 @@ static orc_status create_object(orc_model *m, orc_id *out)
     if (m->nobjs == UINT32_MAX - 1)
         return orc_fail(m, ORC_E_STATE, "object identities exhausted");
     if (!grow_objs(m, m->nobjs + 2) ||
-        !orc_grow((void **)&m->live, &m->live_cap, m->nlive + 1, sizeof *m->live))
+        !orc_grow((void **)&m->live, &m->live_cap, m->nlive + 1, sizeof *m->live) ||
+        !orc_grow((void **)&m->live_gen, &m->live_gen_cap, m->nlive + 1, sizeof *m->live_gen))
         return orc_fail(m, ORC_E_STATE, "model out of memory");
     bool has_fin = orc_type_has_fin(m, st->type);
     if (has_fin && !orc_chain_reserve(m, 1))
@@ -772,6 +774,7 @@ static orc_status create_object(orc_model *m, orc_id *out)
     o->alive = true;
     o->birth_thread = m->drain.open ? m->drain.tid : m->thread;
     o->birth_gc = m->nlog;
+    m->live_gen[m->nlive] = orc_live_gen(o);
     m->live[m->nlive++] = id;                   /* ids increase: stays sorted */
     if (has_fin)                                /* .fin.register: one entry */
         (void)orc_chain_register(m, id);        /* room reserved above */
@@ -799,14 +802,13 @@ orc_status orc_alloc_end(orc_model *m, bool oom, orc_id *out)
         legal = orc_fail(m, ORC_E_ILLEGAL, "out of memory without an out_of_memory collection");
     orc_id id = ORC_NULL;
     if (!oom) {
-        char saved[ORC_ERR_LEN];
-        memcpy(saved, m->err, ORC_ERR_LEN);
+        /* create_object writes the diagnostic only when it fails, so an
+           illegal step's message above survives a successful creation */
         orc_status s = create_object(m, &id);
         if (s != ORC_OK) {
             st->open = false;
             return s;
         }
-        memcpy(m->err, saved, ORC_ERR_LEN);
     }
     orc_bind_local(m, st->local, id);          /* .dec.oom: null on failure */
     if (m->drain.open)

@@ -113,6 +113,11 @@ struct orc_model {
     uint32_t nobjs, objs_cap;
     orc_id *live;             /* live ids, increasing */
     uint32_t nlive, live_cap;
+    uint8_t *live_gen;        /* live_gen[i]: the generation of live[i], 2 when it is
+                                 large (orc_live_gen): a collection's reclaim pass
+                                 passes the objects it does not condemn without
+                                 reading their records */
+    uint32_t live_gen_cap;
     uint32_t epoch;           /* mark epoch */
     orc_id *mstack;           /* a collection's mark stack, kept (collect.c) */
     uint32_t mstack_cap;
@@ -167,6 +172,10 @@ void orc_bind_local(orc_model *m, uint32_t local, orc_id id);
 
 /* collect.c */
 bool orc_condemned(const orc_obj *o, int gen);
+/* The generation the live list records for o (live_gen): 2 when large. */
+static inline uint8_t orc_live_gen(const orc_obj *o) { return o->large ? 2 : (uint8_t)o->gen; }
+/* o's generation changed: its live_gen entry follows. */
+void orc_live_gen_set(orc_model *m, orc_id id);
 /* .orc.rem: `o` names `t` across generations (some young collection
    condemns t but not o), and the remembered list that makes young
    collections' older roots cost what may name a younger object. */

@@ -276,6 +276,7 @@ orc_status orc_obj_demote(orc_model *m, orc_id id, int gen)
                         id, gen, o->gen);
     int from = o->gen;
     o->gen = gen;
+    orc_live_gen_set(m, id);
     m->rem_all = true;           /* .orc.rem: who names it is not known */
     return demote_entries(m, id, from, gen);
 }
@@ -304,6 +305,7 @@ orc_status orc_obj_demote_mate(orc_model *m, orc_id id, int gen, orc_id mate)
                         id, gen, o->gen_before, o->gen, mate, p->gen);
     int from = o->gen;
     o->gen = gen;
+    orc_live_gen_set(m, id);
     m->rem_all = true;           /* .orc.rem: who names it is not known */
     return demote_entries(m, id, from, gen);
 }
@@ -489,6 +491,9 @@ orc_status orc_check(const orc_model *m)
         }
         if (alive >= m->nlive || m->live[alive] != id)
             return orc_fail(m, ORC_E_STATE, "live list disagrees at #%u", id);
+        if (m->live_gen[alive] != orc_live_gen(o))
+            return orc_fail(m, ORC_E_STATE, "live list records generation %u for #%u (gen %d, "
+                            "large %d)", m->live_gen[alive], id, o->gen, o->large);
         alive++;
         if (o->gen < 0 || o->gen > 2 || (o->large && o->gen != 2))
             return orc_fail(m, ORC_E_STATE, "#%u has generation %d (large %d)", id, o->gen,
