@@ -109,6 +109,11 @@ static void heap_free_buffers(mgc_heap *heap)
     mgc_mark_stack_free(&heap->card_runs);
     mgc_mark_stack_free(&heap->cond);
     mgc_demote_free(heap);
+    free(heap->verify_bits);
+    free(heap->verify_starts);
+    heap->verify_bits = NULL;
+    heap->verify_starts = NULL;
+    heap->verify_bits_cap = heap->verify_starts_cap = 0;
 }
 
 mgc_status mgc_heap_create(const mgc_config *cfg, mgc_heap **out)

@@ -296,6 +296,10 @@ struct mgc_heap {
     size_t huge_page;                 /* .policy.huge: 0 or the huge page size */
     mgc_segment **index;              /* every live segment, sorted by base */
     size_t nindex, capindex;
+    uint8_t *verify_bits;             /* .verify.scratch: mgc_verify's object-start */
+    size_t verify_bits_cap;           /*   bitmaps, kept across calls */
+    uint8_t **verify_starts;
+    size_t verify_starts_cap;
     uint64_t seg_seq;
     size_t card_size;                 /* 1 << card_shift (.policy.card) */
     unsigned card_shift;
