@@ -654,9 +654,6 @@ static void hx_propagate(hx_mctx *c)
     }
 }
 
-/* The whole match: x->hv.midx maps each matched model id to its object
-   of the view (ids at or above x->hv.midx_cap are never matched), in x->hv.queue's
-   x->hv.qn entries.  Returns false on allocation failure. */
 /* The f-reachable entries left unmatched after the roots and the slots
    (.cmp.fr-pair): each target entry, in the target's queue order, pairs
    with the first unmatched entry of its type in the model's normal list,
@@ -740,6 +737,9 @@ static bool hx_match_freachable(hx_mctx *c)
     return ok;
 }
 
+/* The whole match: x->hv.midx maps each matched model id to its object
+   of the view (ids at or above x->hv.midx_cap are never matched), in x->hv.queue's
+   x->hv.qn entries.  Returns false on allocation failure. */
 static bool hx_do_match(hx_exec *x, bool report)
 {
     hx_heapview *hv = &x->hv;
@@ -821,12 +821,11 @@ static bool hx_do_match(hx_exec *x, bool report)
         }
     }
     hx_propagate(&c);
-    if (!hx_match_freachable(&c))
-        return false;
+    bool fr_ok = hx_match_freachable(&c);
     hx_propagate(&c);
-    hv->qn = c.qn;
+    hv->qn = c.qn;          /* what the next match forgets, even after a failure */
     hv->recheck = c.recheck;
-    return true;
+    return fr_ok;
 }
 
 void hx_match(hx_exec *x)
