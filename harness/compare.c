@@ -297,13 +297,7 @@ static void hx_hv_add(void *ctx, const hx_tobject *o)
     t->large = o->large;
     t->nslots = (uint32_t)o->nslots;
     t->slot_off = hv->nslots;
-    /* up to four slots by fixed-size copies the compiler inlines (a
-       library call per object cost more than the copy), more in one call */
-    if (o->nslots > 4)
-        memcpy(hv->slots + hv->nslots, o->slots, o->nslots * sizeof *o->slots);
-    else
-        for (size_t i = 0; i < o->nslots; i++)
-            memcpy(hv->slots + hv->nslots + i, o->slots + i, sizeof *o->slots);
+    hx_copy_words(hv->slots + hv->nslots, o->slots, o->nslots);
     hv->nslots += o->nslots;
     t->payload = o->payload;
     t->payload_len = o->payload_len;

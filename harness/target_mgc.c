@@ -17,6 +17,7 @@
 #include "../runtime/internal.h"
 #include "enum_map.h"
 #include "program.h"
+#include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -446,19 +447,6 @@ typedef struct tmgc_walk_ctx {
     void *ctx;
 } tmgc_walk_ctx;
 
-/* n slot words from src to dst: up to four by fixed-size copies the
-   compiler inlines (most objects of a large heap have a few slots, and a
-   library call per object cost more than the copy), more in one call */
-static inline void tmgc_copy_slots(hx_addr *dst, void *const *src, size_t n)
-{
-    if (n > 4) {
-        memcpy(dst, src, n * sizeof *dst);
-        return;
-    }
-    for (size_t i = 0; i < n; i++)
-        memcpy(dst + i, src + i, sizeof *dst);
-}
-
 static bool tmgc_walk_one(const mgc_object_info *info, void *vctx)
 {
     tmgc_walk_ctx *w = vctx;
@@ -483,7 +471,7 @@ static bool tmgc_walk_one(const mgc_object_info *info, void *vctx)
     }
     /* the slot array copied whole (internal.h layout; mgc_load per slot is
        the same read with a contract check each time) */
-    tmgc_copy_slots(t->scratch, (void *const *)mgc_obj_slots(info->obj), o.nslots);
+    hx_copy_words(t->scratch, mgc_obj_slots(info->obj), o.nslots);
     o.slots = t->scratch;
     o.payload = mgc_payload(info->obj, &o.payload_len);
     w->fn(w->ctx, &o);

@@ -57,6 +57,23 @@ static inline bool hx_reserve_(void *pp, size_t *cap, size_t need, size_t elem,
 #define HX_PUSH(arr, n, cap, value) \
     (HX_RESERVE(arr, cap, (n) + 1, 16) ? ((arr)[(n)++] = (value), true) : false)
 
+/* ==== Word copies ======================================================= */
+
+/* Copy n pointer-sized words from src to dst (not overlapping): up to four
+   by fixed-size copies the compiler inlines (for the one to four slots most
+   objects have, a library call per object costs more than the copy), more
+   in one memcpy. */
+static inline void hx_copy_words(void *dst, const void *src, size_t n)
+{
+    if (n > 4) {
+        memcpy(dst, src, n * sizeof(uintptr_t));
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        memcpy((char *)dst + i * sizeof(uintptr_t), (const char *)src + i * sizeof(uintptr_t),
+               sizeof(uintptr_t));
+}
+
 /* ==== Hashing and the index ============================================== */
 
 /* FNV-1a over a NUL-terminated string. */

@@ -232,6 +232,13 @@ mgc_status mgc_verify(mgc_heap *heap, char *err, size_t errlen)
     return st;
 }
 
+/* The bytes of a segment's object-start bitmap (a bit per 8 bytes up to
+   its used end, and a spare byte). */
+static size_t verify_bitmap_bytes(const mgc_segment *s)
+{
+    return (size_t)(s->used - s->base) / 64u + 1u;
+}
+
 /* .verify.scratch: the object-start bitmap of every segment (a bit per 8
    bytes up to its used end), cleared, in one buffer the heap keeps across
    calls and frees when it is destroyed.  Allocated and freed per call,
@@ -241,7 +248,7 @@ static bool verify_scratch(mgc_heap *heap, uint8_t ***starts)
 {
     size_t n = heap->nindex ? heap->nindex : 1, total = 1;
     for (size_t i = 0; i < heap->nindex; i++)
-        total += (size_t)(heap->index[i]->used - heap->index[i]->base) / 64u + 1u;
+        total += verify_bitmap_bytes(heap->index[i]);
     if (n > heap->verify_starts_cap) {
         uint8_t **p = realloc(heap->verify_starts, n * sizeof *p);
         if (!p)
@@ -263,7 +270,7 @@ static bool verify_scratch(mgc_heap *heap, uint8_t ***starts)
     memset(heap->verify_bits, 0, total);
     for (size_t i = 0, off = 0; i < heap->nindex; i++) {
         heap->verify_starts[i] = heap->verify_bits + off;
-        off += (size_t)(heap->index[i]->used - heap->index[i]->base) / 64u + 1u;
+        off += verify_bitmap_bytes(heap->index[i]);
     }
     *starts = heap->verify_starts;
     return true;
