@@ -297,7 +297,8 @@ static void hx_hv_add(void *ctx, const hx_tobject *o)
     t->large = o->large;
     t->nslots = (uint32_t)o->nslots;
     t->slot_off = hv->nslots;
-    hx_copy_words(hv->slots + hv->nslots, o->slots, o->nslots);
+    if (o->nslots)
+        hx_copy_words(hv->slots + hv->nslots, o->slots, o->nslots);
     hv->nslots += o->nslots;
     t->payload = o->payload;
     t->payload_len = o->payload_len;
