@@ -167,6 +167,8 @@ void hx_heapview_free(hx_heapview *hv)
 {
     free(hv->objs);
     free(hv->slots);
+    free(hv->runs);
+    free(hv->dir);
     free(hv->ix);
     free(hv->midx);
     free(hv->queue);
@@ -175,7 +177,97 @@ void hx_heapview_free(hx_heapview *hv)
     memset(hv, 0, sizeof *hv);
 }
 
-/* The address index (.exec.addr-index): open addressing with linear
+/* The run directory (.exec.addr-index).  A walk in address order (the
+   runtime walks each segment from its start) is a few runs of increasing
+   addresses.  Each run keeps, per HX_GRANULE bytes of its range, the
+   index of the first object at or after the granule's start, filled while
+   the walk reports the objects (sequential writes, nothing to clear).  A
+   look-up finds the run by a binary search over the few runs, then scans
+   from its granule's entry: at most HX_GRANULE / 16 objects, neighbours in
+   the view.  A gap of more than HX_RUN_GAP bytes starts a new run.  Past
+   HX_MAX_RUNS runs, past HX_DIR_PER_OBJECT directory entries per object
+   (objects spread thinly over their address range), or when runs overlap
+   (a walk not in address order, or an address reported twice), the view
+   falls back to the hash index below, made after the walk. */
+#define HX_GRANULE_SHIFT 7u
+#define HX_GRANULE (1u << HX_GRANULE_SHIFT)
+#define HX_RUN_GAP ((hx_addr)128 * 1024)
+#define HX_MAX_RUNS 4096u
+#define HX_DIR_PER_OBJECT 16u
+
+static size_t hx_hv_run_find(const hx_heapview *hv, hx_addr a)
+{
+    size_t lo = 0, hi = hv->nruns;
+    while (lo < hi) {           /* the first run with hi >= a */
+        size_t mid = lo + (hi - lo) / 2;
+        if (hv->runs[mid].hi < a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == hv->nruns || a < hv->runs[lo].lo)
+        return SIZE_MAX;
+    const hx_hvrun *r = &hv->runs[lo];
+    size_t k = hv->dir[r->dir_off + ((a - r->lo) >> HX_GRANULE_SHIFT)];
+    while (k < r->end && hv->objs[k].addr < a)
+        k++;
+    return k < r->end && hv->objs[k].addr == a ? k : SIZE_MAX;
+}
+
+/* Object k (at a) into the runs, as the walk reports it. */
+static inline void hx_hv_run_add(hx_heapview *hv, size_t k, hx_addr a)
+{
+    hx_hvrun *r = hv->nruns ? &hv->runs[hv->nruns - 1] : NULL;
+    if (k >= UINT32_MAX) {
+        hv->runs_ok = false;
+        return;
+    }
+    if (!r || a <= r->hi || a - r->hi > HX_RUN_GAP) {
+        if (hv->nruns == HX_MAX_RUNS || !HX_RESERVE(hv->runs, hv->runs_cap, hv->nruns + 1, 16)) {
+            hv->runs_ok = false;
+            return;
+        }
+        r = &hv->runs[hv->nruns++];
+        *r = (hx_hvrun){.lo = a, .first = k, .dir_off = hv->ndir};
+    }
+    size_t g = (size_t)((a - r->lo) >> HX_GRANULE_SHIFT);
+    if (g >= r->ndir) {
+        /* the granules from the last one with an object up to a's: the
+           objects before k all lie before their starts */
+        if (r->dir_off + g + 1 > HX_DIR_PER_OBJECT * (k + 1) + 65536u ||
+            !HX_RESERVE(hv->dir, hv->dir_cap, r->dir_off + g + 1, 1024)) {
+            hv->runs_ok = false;
+            return;
+        }
+        for (size_t i = r->ndir; i <= g; i++)
+            hv->dir[r->dir_off + i] = (uint32_t)k;
+        r->ndir = g + 1;
+        hv->ndir = r->dir_off + r->ndir;
+    }
+    r->hi = a;
+    r->end = k + 1;
+}
+
+static int hx_hvrun_cmp(const void *pa, const void *pb)
+{
+    const hx_hvrun *p = pa, *q = pb;
+    return p->lo < q->lo ? -1 : p->lo > q->lo;
+}
+
+/* After the walk: the runs in address order, if none overlaps another. */
+static void hx_hv_runs_finish(hx_heapview *hv)
+{
+    if (!hv->runs_ok)
+        return;
+    qsort(hv->runs, hv->nruns, sizeof *hv->runs, hx_hvrun_cmp);
+    for (size_t i = 1; i < hv->nruns; i++)
+        if (hv->runs[i].lo <= hv->runs[i - 1].hi) {
+            hv->runs_ok = false;
+            return;
+        }
+}
+
+/* The hash index (.exec.addr-index): open addressing with linear
    probing, at most a quarter full, where the objects of one 4 KiB page
    take consecutive buckets in address order (one per 16 bytes of the
    page: objects of 16 bytes or more never share one) from a place the
@@ -195,6 +287,8 @@ static inline size_t hx_hv_bucket(hx_addr a, size_t mask)
 
 static size_t hx_hv_find(const hx_heapview *hv, hx_addr a)
 {
+    if (hv->runs_ok)
+        return hx_hv_run_find(hv, a);
     if (!a || !hv->ix_cap)
         return SIZE_MAX;
     size_t mask = hv->ix_cap - 1;
@@ -302,12 +396,8 @@ static void hx_hv_add(void *ctx, const hx_tobject *o)
     hv->nslots += o->nslots;
     t->payload = o->payload;
     t->payload_len = o->payload_len;
-    /* into the address index while the entry is in cache, as long as the
-       index (sized for the last walk) has room */
-    if (!hv->ix_full && 4 * hv->n <= hv->ix_cap)
-        hx_hv_index_put(hv, k);
-    else
-        hv->ix_full = true;
+    if (hv->runs_ok)
+        hx_hv_run_add(hv, k, o->addr);
 }
 
 /* The identity stamp of a view object (0: none, payload shorter than 8
@@ -363,16 +453,17 @@ static bool hx_hv_build(hx_exec *x)
     hv->nfr = 0;
     hv->fin_registered = hv->fin_freachable = 0;
     hv->oom = false;
-    /* the index is sized for as many objects as the last walk found,
-       filled during the walk, and made again when this one found more */
-    if (!hx_hv_index_reset(hv, hv->n))
-        return false;
+    /* the run directory is filled during the walk; the hash index is
+       made after it only when the runs cannot index the view */
     hv->n = 0;
-    hv->ix_full = false;
+    hv->nruns = 0;
+    hv->ndir = 0;
+    hv->runs_ok = true;
     x->ops->walk(x->t, hx_hv_add, hv);
     if (hv->oom)
         return false;
-    if (hv->ix_full) {
+    hx_hv_runs_finish(hv);
+    if (!hv->runs_ok) {
         if (!hx_hv_index_reset(hv, hv->n))
             return false;
         for (size_t k = 0; k < hv->n; k++)

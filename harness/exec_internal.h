@@ -47,14 +47,28 @@ typedef struct hx_tobj {
 /* A snapshot of the target's heap, indexed by address, and the match of
    the last comparison.  Its buffers are kept from one comparison to the
    next (.exec.addr-index). */
+/* A run of the heap view (.exec.addr-index): objects the walk reported
+   one after another at increasing addresses, no more than HX_RUN_GAP
+   apart, with a directory of its address range by granules. */
+typedef struct hx_hvrun {
+    hx_addr lo, hi;         /* its first and last object's address */
+    size_t first, end;      /* its objects: objs[first..end) */
+    size_t dir_off, ndir;   /* its granules' entries: dir[dir_off..+ndir) */
+} hx_hvrun;
+
 typedef struct hx_heapview {
     hx_tobj *objs;
     size_t n, cap;
     hx_addr *slots;
     size_t nslots, slots_cap;
+    hx_hvrun *runs;         /* sorted by address after the walk */
+    size_t nruns, runs_cap;
+    uint32_t *dir;          /* per granule of a run: the objs index of the
+                               first object at or after its start */
+    size_t ndir, dir_cap;
+    bool runs_ok;           /* the runs index the view (else the hash ix) */
     uint32_t *ix;           /* address index: objs index + 1, 0 empty */
     size_t ix_cap;          /* a power of two, at least 4 n */
-    bool ix_full;           /* the walk found more objects than ix_cap / 4 */
     uint32_t *midx;         /* model id -> objs index + 1 (0: not matched) */
     size_t midx_cap;        /* entries of midx (ids below it) */
     orc_id *queue;          /* the ids matched, in match order */

@@ -516,6 +516,94 @@ START_TEST(test_clr_plug_mate)
 }
 END_TEST
 
+/* ---- .exec.addr-index: a walk in any order ----------------------------- */
+/* A target that reports the runtime's objects in another order: reversed
+   (one run per object, sorted after the walk), odd positions then even
+   ones (two overlapping runs: the hash index), or in order with one object
+   left out (which the comparison must notice). */
+enum { WO_SAME, WO_REVERSED, WO_INTERLEAVED, WO_ONE_MISSING };
+static hx_target_ops wo_ops;
+static int wo_mode;
+
+typedef struct wo_buf {
+    hx_tobject *o;
+    hx_addr *slots;
+    size_t n, ns;
+} wo_buf;
+
+static void wo_collect(void *ctx, const hx_tobject *o)
+{
+    wo_buf *b = ctx;
+    b->o = realloc(b->o, (b->n + 1) * sizeof *b->o);
+    b->slots = realloc(b->slots, (b->ns + o->nslots + 1) * sizeof *b->slots);
+    ck_assert(b->o && b->slots);
+    if (o->nslots)
+        memcpy(b->slots + b->ns, o->slots, o->nslots * sizeof *o->slots);
+    b->o[b->n] = *o;
+    b->o[b->n].slots = (const hx_addr *)(uintptr_t)b->ns;   /* an offset until the walk ends */
+    b->n++;
+    b->ns += o->nslots;
+}
+
+static void wo_walk(hx_target *t, hx_walk_fn fn, void *ctx)
+{
+    wo_buf b = {0};
+    hx_target_mgc.walk(t, wo_collect, &b);
+    for (size_t i = 0; i < b.n; i++)
+        b.o[i].slots = b.slots + (uintptr_t)b.o[i].slots;
+    for (size_t i = 0; i < b.n; i++) {
+        size_t k = i;
+        if (wo_mode == WO_REVERSED)
+            k = b.n - 1 - i;
+        else if (wo_mode == WO_INTERLEAVED)
+            k = 2 * i + 1 < b.n ? 2 * i + 1 : 2 * (i - b.n / 2);
+        if (wo_mode == WO_ONE_MISSING && i == b.n / 2)
+            continue;
+        fn(ctx, &b.o[k]);
+    }
+    free(b.o);
+    free(b.slots);
+}
+
+static hx_exec_status wo_run(int mode, hx_exec_outcome *r)
+{
+    wo_ops = hx_target_mgc;
+    wo_ops.name = "walk-order";
+    wo_ops.walk = wo_walk;
+    wo_ops.object = NULL;                       /* complete comparisons only */
+    wo_ops.object_part = NULL;
+    wo_mode = mode;
+    /* a chain across many granules, a large object in its own run, and
+       collections that move and promote them */
+    hx_program p;
+    parse_ok("type Node size=48 refs=2\ntype Big size=90000 refs=1\n"
+             "head = new Node\nrepeat 400 {\n  n = new Node\n  n.0 = head\n  n.1 = head\n"
+             "  head = n\n}\nb = new Big\nb.0 = head\ncollect 0\ndrop n\ncollect\n"
+             "head = new Node\ncollect 1\n", &p);
+    hx_exec_options o;
+    hx_exec_options_default(&o);
+    o.no_views = true;
+    o.target = &wo_ops;
+    hx_exec_status st = hx_exec_run(&p, "t.gcp", &o, r);
+    hx_program_free(&p);
+    return st;
+}
+
+START_TEST(test_walk_order)
+{
+    hx_exec_outcome r;
+    for (int mode = WO_SAME; mode <= WO_INTERLEAVED; mode++) {
+        hx_exec_status st = wo_run(mode, &r);
+        ck_assert_msg(st == HX_EXEC_PASS, "walk order %d: %s", mode,
+                      st == HX_EXEC_FAIL ? r.fail.signature : "not run");
+        hx_exec_outcome_free(&r);
+    }
+    ck_assert_int_eq(wo_run(WO_ONE_MISSING, &r), HX_EXEC_FAIL);
+    ck_assert_msg(r.fail.signature[0] == 'C', "%s", r.fail.signature);
+    hx_exec_outcome_free(&r);
+}
+END_TEST
+
 /* ---- .clr.fin-async --------------------------------------------------- */
 /* A target whose finalizer thread runs right after each `collect`, before
    it returns, as CoreCLR's usually does. */
@@ -575,6 +663,7 @@ Suite *make_hx_exec_suite(void)
     tcase_add_test(tc, test_conformance_pass);
     tcase_add_test(tc, test_clr_plug_mate);
     tcase_add_test(tc, test_clr_async_finalizers);
+    tcase_add_test(tc, test_walk_order);
     tcase_add_test(tc, test_conformance_stress_verify);
     tcase_add_test(tc, test_program_error_position);
     tcase_add_test(tc, test_expectation_failures);
