@@ -1347,10 +1347,14 @@ HX_NO_COVERAGE static bool hx_roots_ok(hx_exec *x)
         if (!hx_root_ok(x, id, x->ops->get_local(x->t, l)))
             return false;
     }
+    /* all 64 statics after every step: both sides read at once, a null
+       static compared without a look-up */
     hx_addr statics[ORC_STATICS];
+    orc_id mstat[ORC_STATICS];
     hx_statics_read(x, statics);
+    orc_statics_get(x->m, mstat);
     for (uint32_t s = 0; s < ORC_STATICS; s++)
-        if (!hx_root_ok(x, orc_static_value(x->m, s), statics[s]))
+        if ((mstat[s] | statics[s]) && !hx_root_ok(x, mstat[s], statics[s]))
             return false;
     for (uint32_t h = 0; h < p->nhandles; h++) {
         orc_handle_info hi;

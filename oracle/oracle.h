@@ -372,6 +372,9 @@ typedef enum orc_local_state {
 orc_local_state orc_local_get(const orc_model *m, uint32_t local, orc_id *id);
 uint32_t orc_local_limit(const orc_model *m);   /* 1 + highest index seen */
 orc_id orc_static_value(const orc_model *m, uint32_t stat);
+/* Every static slot's value at once (out[s] for s0..s63): the executor
+   compares them all after every step. */
+void orc_statics_get(const orc_model *m, orc_id out[ORC_STATICS]);
 
 typedef struct orc_handle_info {
     bool bound;               /* allocated at some point */

@@ -132,6 +132,11 @@ orc_id orc_static_value(const orc_model *m, uint32_t stat)
     return stat < ORC_STATICS ? m->statics[stat] : ORC_NULL;
 }
 
+void orc_statics_get(const orc_model *m, orc_id out[ORC_STATICS])
+{
+    memcpy(out, m->statics, sizeof m->statics);
+}
+
 orc_status orc_handle_get(const orc_model *m, uint32_t handle, orc_handle_info *out)
 {
     if (!orc_model_check_sig(m) || !out)
