@@ -107,7 +107,7 @@ void hx_exec_fail(hx_exec *x, const char *check, const char *detail, orc_id obj,
         hx_capture_views(x, &f->views);
 }
 
-bool hx_exec_ids_reserve(hx_exec *x, orc_id id)
+bool hx_exec_ids_grow(hx_exec *x, orc_id id)
 {
     if (id < x->ids_cap)
         return true;

@@ -156,7 +156,13 @@ bool hx_exec_check(const hx_exec *x);
 /* Record the first failure (later ones are ignored).  fmt: the message. */
 void hx_exec_fail(hx_exec *x, const char *check, const char *detail, orc_id obj,
                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-bool hx_exec_ids_reserve(hx_exec *x, orc_id id);
+bool hx_exec_ids_grow(hx_exec *x, orc_id id);
+/* Room in the per-id arrays for id (the match asks once per object: the
+   common case inline). */
+static inline bool hx_exec_ids_reserve(hx_exec *x, orc_id id)
+{
+    return id < x->ids_cap || hx_exec_ids_grow(x, id);
+}
 
 /* ---- compare.c ---- */
 /* Payload stamps (.exec.stamp): identity and checksum in the non-reference
