@@ -457,10 +457,10 @@ static bool tmgc_walk_one(const mgc_object_info *info, void *vctx)
     o.addr = (hx_addr)info->obj;
     o.type = tmgc_type_index(t, info->type);
     o.size = info->size;
-    o.length = mgc_array_length(info->obj);
+    o.length = info->length;
     o.gen = info->gen;
     o.large = info->large;
-    o.nslots = mgc_ref_count(info->obj);
+    o.nslots = info->nrefs;
     if (o.nslots > t->scratch_cap) {
         size_t cap = o.nslots * 2;
         hx_addr *n = realloc(t->scratch, cap * sizeof *n);
@@ -469,11 +469,12 @@ static bool tmgc_walk_one(const mgc_object_info *info, void *vctx)
         t->scratch = n;
         t->scratch_cap = cap;
     }
-    /* the slot array copied whole (internal.h layout; mgc_load per slot is
-       the same read with a contract check each time) */
-    hx_copy_words(t->scratch, mgc_obj_slots(info->obj), o.nslots);
+    /* the slot array copied whole (the walk's slots, .walk.order; mgc_load
+       per slot is the same read with a contract check each time) */
+    hx_copy_words(t->scratch, (void **)info->slots, o.nslots);
     o.slots = t->scratch;
-    o.payload = mgc_payload(info->obj, &o.payload_len);
+    o.payload = info->payload;
+    o.payload_len = info->payload_len;
     w->fn(w->ctx, &o);
     return true;
 }

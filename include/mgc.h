@@ -285,6 +285,14 @@ typedef struct mgc_object_info {
     int gen;                  /* 0, 1, 2 (large objects: 2) */
     bool large;               /* in the large object heap */
     bool free;                /* a free object (only with MGC_WALK_FREE) */
+    /* .walk.order: what the accessors return for obj, filled by the walk so
+       a visitor needs no call per object (added after the fields above;
+       a visitor that does not read them is unaffected) */
+    size_t length;            /* mgc_array_length(obj) */
+    size_t nrefs;             /* mgc_ref_count(obj) */
+    mgc_ref *slots;           /* mgc_load(heap, obj, i) is slots[i], i < nrefs */
+    uint8_t *payload;         /* mgc_payload(obj, &payload_len) */
+    size_t payload_len;
 } mgc_object_info;
 
 #define MGC_WALK_FREE 0x1u     /* also report free objects */

@@ -111,9 +111,13 @@ static void heap_free_buffers(mgc_heap *heap)
     mgc_demote_free(heap);
     free(heap->verify_bits);
     free(heap->verify_starts);
+    free(heap->verify_done);
+    free(heap->verify_defer);
     heap->verify_bits = NULL;
     heap->verify_starts = NULL;
-    heap->verify_bits_cap = heap->verify_starts_cap = 0;
+    heap->verify_done = NULL;
+    heap->verify_defer = NULL;
+    heap->verify_bits_cap = heap->verify_starts_cap = heap->verify_defer_cap = 0;
 }
 
 mgc_status mgc_heap_create(const mgc_config *cfg, mgc_heap **out)

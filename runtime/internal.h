@@ -168,6 +168,24 @@ static inline size_t mgc_obj_size(const void *obj)
         return mgc_align8(t->size);
     return mgc_align8(MGC_ARRAY_BASE + mgc_obj_length(obj) * t->elem);
 }
+/* The payload (non-reference data) of an object and its length in bytes:
+   what mgc_payload returns, inline for the walk (walk.c). */
+static inline uint8_t *mgc_obj_payload(void *obj, size_t *len)
+{
+    const mgc_type *t = mgc_obj_type(obj);
+    uint8_t *o = obj;
+    switch (t->kind) {
+    case MGC_KIND_FIXED:
+        *len = t->size - 16u - (size_t)t->nrefs * 8u;
+        return o + 8 + (size_t)t->nrefs * 8u;
+    case MGC_KIND_BYTE_ARRAY:
+        *len = mgc_obj_length(obj);
+        return o + 16;
+    default:
+        *len = 0;
+        return o + 16 + mgc_obj_length(obj) * 8u;
+    }
+}
 static inline void *mgc_block_obj(uint8_t *block) { return block + 8; }
 static inline uint8_t *mgc_obj_block(const void *obj) { return (uint8_t *)obj - 8; }
 /* Turn [p, p+size) into one free object (size >= MGC_MIN_OBJ) and poison

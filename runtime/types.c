@@ -147,24 +147,8 @@ size_t mgc_array_length(mgc_ref obj)
 uint8_t *mgc_payload(mgc_ref obj, size_t *len)
 {
     MGC_AVER(obj != NULL);
-    const mgc_type *t = mgc_obj_type(obj);
-    uint8_t *o = obj;
     size_t n;
-    uint8_t *p;
-    switch (t->kind) {
-    case MGC_KIND_FIXED:
-        p = o + 8 + (size_t)t->nrefs * 8u;
-        n = t->size - 16u - (size_t)t->nrefs * 8u;
-        break;
-    case MGC_KIND_BYTE_ARRAY:
-        p = o + 16;
-        n = mgc_obj_length(obj);
-        break;
-    default:
-        p = o + 16 + mgc_obj_length(obj) * 8u;
-        n = 0;
-        break;
-    }
+    uint8_t *p = mgc_obj_payload(obj, &n);
     if (len)
         *len = n;
     return p;

@@ -14,7 +14,14 @@
  *                     non-overlapping, coalesced, and matches the free
  *                     objects of the walk exactly (.loh.free-sorted).
  *   .verify.sizes     the generation-size counters equal the sizes a walk
- *                     finds (.stats.sizes).
+ *                     finds (.stats.sizes), summed during .verify.segments
+ *                     (the objects and generations mgc_walk reports).
+ *
+ * Speed on large heaps: .verify.segments checks a type pointer in full once
+ * per call (a type cache); the checks of .verify.refs run during that walk,
+ * each object read once (the separate reference pass runs only after a
+ * failure, for its message), and a reference into the segment of the
+ * previous one skips the index search.
  *   .verify.fin       the handle table and the finalization queues (FIN).
  */
 #include "internal.h"
@@ -30,6 +37,19 @@ typedef struct vstate {
     bool failed;
     uint8_t **starts;     /* per index entry: bitmap of block starts */
     size_t ndemoted;      /* objects with demotion bits (.verify.demoted) */
+    /* .verify.segments: type pointers that passed mgc_type_check, by
+       address bits; a hit skips the check (same pointer, same result) */
+    const mgc_type *tcache[8];
+    uint64_t gen_size[3], loh_size;   /* .verify.sizes: what the walk finds */
+    /* .verify.refs during .verify.segments */
+    uint8_t *done;        /* per index entry: its segment walked */
+    size_t ndefer;        /* forward references in heap->verify_defer */
+    bool refs_full;       /* a reference failed (or the list ran full):
+                             the separate reference pass decides */
+    /* .verify.refs: the index position of the last referenced segment
+       and its range; a reference inside it needs no index search */
+    size_t last;
+    const uint8_t *last_lo, *last_hi;
 } vstate;
 
 static void fail(vstate *v, const char *fmt, ...)
@@ -56,10 +76,111 @@ static size_t index_pos(const mgc_heap *heap, const mgc_segment *seg)
 static inline void bit_set(uint8_t *bm, size_t k) { bm[k / 8] |= (uint8_t)(1u << (k % 8)); }
 static inline bool bit_get(const uint8_t *bm, size_t k) { return (bm[k / 8] >> (k % 8)) & 1u; }
 
+/* The index position of the segment whose range holds the reference r,
+   SIZE_MAX for none or a misaligned r (the last segment found first). */
+static inline size_t ref_pos(vstate *v, const void *r)
+{
+    if ((uintptr_t)r & 7u)
+        return SIZE_MAX;
+    if ((const uint8_t *)r >= v->last_lo && (const uint8_t *)r < v->last_hi)
+        return v->last;
+    size_t pos = mgc_segment_index_of(v->heap, r);
+    if (pos != SIZE_MAX) {
+        v->last = pos;
+        v->last_lo = v->heap->index[pos]->base;
+        v->last_hi = v->heap->index[pos]->reserved_end;
+    }
+    return pos;
+}
+
+/* ============ .verify.refs during .verify.segments ==================== */
+/* The checks of .verify.refs run during .verify.segments, each reference
+   once its target's block-start bit is final: the target lies in a segment
+   walked already or before the current block of this one.  The other
+   references are listed (slot | source generation, source segment) and
+   checked after the walk.  Any failure only sets refs_full: the separate
+   pass of .verify.refs then runs over the whole heap, so the failure and
+   its message are the ones it reports, after every .verify.segments
+   failure as before. */
+#define VERIFY_DEFER_MAX ((size_t)1 << 21)   /* list entries before the separate pass */
+
+static bool defer_push(vstate *v, void **slot, const mgc_segment *seg, int g)
+{
+    mgc_heap *heap = v->heap;
+    if (v->ndefer == heap->verify_defer_cap) {
+        size_t cap = heap->verify_defer_cap ? heap->verify_defer_cap * 2 : 1024u;
+        if (cap > VERIFY_DEFER_MAX)
+            return false;
+        uintptr_t *n = realloc(heap->verify_defer, cap * 2 * sizeof *n);
+        if (!n)
+            return false;
+        heap->verify_defer = n;
+        heap->verify_defer_cap = cap;
+    }
+    heap->verify_defer[2 * v->ndefer] = (uintptr_t)slot | (uintptr_t)g;
+    heap->verify_defer[2 * v->ndefer + 1] = (uintptr_t)seg;
+    v->ndefer++;
+    return true;
+}
+
+/* A reference slot of an object of seg whose block starts at p (gen g):
+   true when it is NULL or refers to an object of this heap with the card
+   .cards.invariant asks for; with now, a target whose bit is not final yet
+   is listed instead (false if the list is full). */
+static inline bool ref_ok(vstate *v, const mgc_segment *seg, const uint8_t *p, int g, void **slot,
+                          bool now)
+{
+    void *r = *slot;
+    if (!r)
+        return true;
+    size_t pos = ref_pos(v, r);
+    if (pos == SIZE_MAX)
+        return false;
+    mgc_segment *rs = v->heap->index[pos];
+    uint8_t *rb = (uint8_t *)r - 8;
+    if (rb < rs->base || rb >= rs->used)
+        return false;
+    if (now && !v->done[pos] && !(rs == seg && rb <= p))
+        return defer_push(v, slot, seg, g);
+    if (!bit_get(v->starts[pos], (size_t)(rb - rs->base) / 8u))
+        return false;
+    int rg = mgc_obj_gen_in(rs, r);
+    return rg >= g || mgc_cards_is_set(seg, slot, rg);
+}
+
+static inline void obj_refs(vstate *v, const mgc_segment *seg, const uint8_t *p, void *obj)
+{
+    size_t n = mgc_obj_nslots(obj);
+    if (n == 0)
+        return;
+    void **slots = mgc_obj_slots(obj);
+    int g = mgc_segment_gen_at(seg, p);
+    for (size_t i = 0; i < n; i++)
+        if (!ref_ok(v, seg, p, g, &slots[i], true)) {
+            v->refs_full = true;
+            return;
+        }
+}
+
+/* The listed references, all bits final. */
+static void deferred_refs(vstate *v)
+{
+    const uintptr_t *d = v->heap->verify_defer;
+    for (size_t k = 0; k < v->ndefer && !v->refs_full; k++) {
+        void **slot = (void **)(d[2 * k] & ~(uintptr_t)7u);
+        int g = (int)(d[2 * k] & 7u);
+        const mgc_segment *seg = (const mgc_segment *)d[2 * k + 1];
+        if (!ref_ok(v, seg, (const uint8_t *)slot, g, slot, false))
+            v->refs_full = true;
+    }
+}
+
 /* ===================== .verify.segments ============================== */
 
-static void verify_segment(vstate *v, mgc_segment *seg, uint8_t *bm)
+static void verify_segment(vstate *v, mgc_segment *seg, size_t pos)
 {
+    uint8_t *bm = v->starts[pos];
+    uint64_t gs0 = 0, gs1 = 0, gs2 = 0, gsl = 0;   /* .verify.sizes, this segment */
     mgc_heap *heap = v->heap;
     if (!mgc_segment_check(seg)) {
         fail(v, "segment #%llu: bad signature or bounds", (unsigned long long)seg->seq);
@@ -73,7 +194,19 @@ static void verify_segment(vstate *v, mgc_segment *seg, uint8_t *bm)
         if (p == seg->gen1_start) saw_gen1 = true;
         if (p == seg->gen0_start) saw_gen0 = true;
         void *obj;
-        uint8_t *e = mgc_segment_block_end_checked(heap, seg, p, &obj);
+        uint8_t *e;
+        const mgc_type *tp = *(const mgc_type **)(p + 8);
+        const mgc_type **slot = &v->tcache[((uintptr_t)tp >> 3) % 8u];
+        if (tp && *slot == tp) {
+            /* mgc_segment_block_end_checked with the type known good */
+            obj = p + 8;
+            size_t size = mgc_obj_size(obj);
+            e = size >= MGC_MIN_OBJ && size <= (size_t)(seg->used - p) ? p + size : NULL;
+        } else {
+            e = mgc_segment_block_end_checked(heap, seg, p, &obj);
+            if (e && obj)
+                *slot = tp;
+        }
         if (!e) {
             fail(v, "segment #%llu offset %zu: invalid type pointer or size",
                  (unsigned long long)seg->seq, (size_t)(p - seg->base));
@@ -114,15 +247,27 @@ static void verify_segment(vstate *v, mgc_segment *seg, uint8_t *bm)
         } else {
             prev_free = false;
             bit_set(bm, (size_t)(p - seg->base) / 8u);
-            if (seg->kind == MGC_SEG_SOH && (size_t)(e - p) > 0 &&
-                mgc_type_raw_size(t, t->kind == MGC_KIND_FIXED ? 0 : mgc_obj_length(obj)) >= heap->cfg.loh_threshold)
+            size_t raw = t->kind == MGC_KIND_FIXED ? t->size : mgc_type_raw_size(t, mgc_obj_length(obj));
+            if (seg->kind == MGC_SEG_SOH && (size_t)(e - p) > 0 && raw >= heap->cfg.loh_threshold)
                 fail(v, "object %p is large but lives in a small-object segment", obj);
-            if (seg->kind == MGC_SEG_LOH &&
-                mgc_type_raw_size(t, t->kind == MGC_KIND_FIXED ? 0 : mgc_obj_length(obj)) < heap->cfg.loh_threshold)
+            if (seg->kind == MGC_SEG_LOH && raw < heap->cfg.loh_threshold)
                 fail(v, "object %p is small but lives in the LOH", obj);
+            switch (mgc_obj_gen_in(seg, obj) + (seg->kind == MGC_SEG_LOH)) {
+            case 0: gs0 += (size_t)(e - p); break;
+            case 1: gs1 += (size_t)(e - p); break;
+            case 2: gs2 += (size_t)(e - p); break;
+            default: gsl += (size_t)(e - p); break;
+            }
+            if (!v->refs_full)
+                obj_refs(v, seg, p, obj);
         }
         p = e;
     }
+    v->gen_size[0] += gs0;
+    v->gen_size[1] += gs1;
+    v->gen_size[2] += gs2;
+    v->loh_size += gsl;
+    v->done[pos] = 1;
     if (v->failed)
         return;
     if (p != seg->used)
@@ -165,7 +310,7 @@ static void verify_refs(vstate *v, mgc_segment *seg)
                 void *r = slots[i];
                 if (!r)
                     continue;
-                size_t pos = ((uintptr_t)r & 7u) ? SIZE_MAX : mgc_segment_index_of(heap, r);
+                size_t pos = ref_pos(v, r);
                 mgc_segment *rs = pos == SIZE_MAX ? NULL : heap->index[pos];
                 uint8_t *rb = (uint8_t *)r - 8;
                 if (!rs || pos == SIZE_MAX || rb < rs->base || rb >= rs->used ||
@@ -186,32 +331,22 @@ static void verify_refs(vstate *v, mgc_segment *seg)
 
 /* ===================== .verify.sizes ================================= */
 
-typedef struct size_acc { uint64_t gen[3], loh; } size_acc;
-
-static bool size_fn(const mgc_object_info *info, void *ctx)
-{
-    size_acc *a = ctx;
-    if (info->large)
-        a->loh += info->size;
-    else
-        a->gen[info->gen] += info->size;
-    return true;
-}
-
-/* The generation-size counters (.stats.sizes) against a walk. */
+/* The generation-size counters (.stats.sizes) against the sizes the
+   segment pass found (every non-free object, by its generation as
+   mgc_walk reports it: the walk's generation ranges are the segment's
+   blocks from base to used, their boundaries on object starts, which
+   verify_segment checked). */
 static void verify_sizes(vstate *v)
 {
-    size_acc a = { { 0, 0, 0 }, 0 };
-    mgc_walk(v->heap, 0, size_fn, &a);
     mgc_stats st;
     mgc_get_stats(v->heap, &st);
     for (int g = 0; g < 3; g++)
-        if (a.gen[g] != st.gen_size[g])
+        if (v->gen_size[g] != st.gen_size[g])
             fail(v, "gen%d size counter %llu, walk finds %llu", g,
-                 (unsigned long long)st.gen_size[g], (unsigned long long)a.gen[g]);
-    if (a.loh != st.loh_size)
+                 (unsigned long long)st.gen_size[g], (unsigned long long)v->gen_size[g]);
+    if (v->loh_size != st.loh_size)
         fail(v, "LOH size counter %llu, walk finds %llu", (unsigned long long)st.loh_size,
-             (unsigned long long)a.loh);
+             (unsigned long long)v->loh_size);
 }
 
 /* ===================== the entry point =============================== */
@@ -254,8 +389,13 @@ static bool verify_scratch(mgc_heap *heap, uint8_t ***starts)
         if (!p)
             return false;
         heap->verify_starts = p;
+        uint8_t *d = realloc(heap->verify_done, n);
+        if (!d)
+            return false;
+        heap->verify_done = d;
         heap->verify_starts_cap = n;
     }
+    memset(heap->verify_done, 0, n);
     if (total > heap->verify_bits_cap) {
         size_t cap = heap->verify_bits_cap ? heap->verify_bits_cap : 4096u;
         while (cap < total)
@@ -285,9 +425,10 @@ static mgc_status verify(mgc_heap *heap, char *err, size_t errlen)
             snprintf(err, errlen, "verify called during a collection");
         return MGC_E_STATE;
     }
-    vstate v = { .heap = heap, .err = err, .errlen = errlen };
+    vstate v = { .heap = heap, .err = err, .errlen = errlen, .last = SIZE_MAX };
     if (!verify_scratch(heap, &v.starts))
         return MGC_E_OOM;
+    v.done = heap->verify_done;
     if (!mgc_loader_check(&heap->hf) || !mgc_loader_check(&heap->lf))
         fail(&v, "loader heap bad");
     for (unsigned i = 0; i < heap->cfg.threads && !v.failed; i++)
@@ -299,11 +440,14 @@ static mgc_status verify(mgc_heap *heap, char *err, size_t errlen)
             if (pos == SIZE_MAX)
                 fail(&v, "segment #%llu missing from the index", (unsigned long long)s->seq);
             else
-                verify_segment(&v, s, v.starts[pos]);
+                verify_segment(&v, s, pos);
         }
-    for (int k = 0; k < 2; k++)
-        for (mgc_segment *s = k == 0 ? heap->soh : heap->loh; s && !v.failed; s = s->next)
-            verify_refs(&v, s);
+    if (!v.failed && !v.refs_full)
+        deferred_refs(&v);
+    if (v.refs_full)             /* .verify.refs: the failure, in pass order */
+        for (int k = 0; k < 2; k++)
+            for (mgc_segment *s = k == 0 ? heap->soh : heap->loh; s && !v.failed; s = s->next)
+                verify_refs(&v, s);
     /* .verify.demoted: the list holds exactly the demoted objects */
     if (!v.failed && v.ndemoted != heap->demoted.n)
         fail(&v, "%zu demoted objects in the heap, %zu in the list", v.ndemoted, heap->demoted.n);

@@ -8,6 +8,8 @@
  *              reported; free objects only with MGC_WALK_FREE.  A demoted
  *              object (.plan.demote) comes with its range and reports its
  *              own generation.
+ *              Each object comes with its array length, reference slots
+ *              and payload (mgc_object_info), the accessors' values.
  */
 #include "internal.h"
 
@@ -23,12 +25,13 @@ static bool walk_range(mgc_heap *heap, mgc_segment *seg, uint8_t *lo, uint8_t *h
             const mgc_type *t = mgc_obj_type(obj);
             if (!t->is_free || (flags & MGC_WALK_FREE)) {
                 mgc_object_info info = {
-                    .obj = obj, .type = t->is_free ? NULL : t, .size = (size_t)(e - p),
+                    .obj = obj, .type = t, .size = (size_t)(e - p),
                     .gen = t->is_free ? gen : mgc_obj_gen_in(seg, obj),
                     .large = seg->kind == MGC_SEG_LOH, .free = t->is_free,
+                    .length = t->kind == MGC_KIND_FIXED ? 0 : mgc_obj_length(obj),
+                    .nrefs = mgc_obj_nslots(obj), .slots = mgc_obj_slots(obj),
                 };
-                if (t->is_free)
-                    info.type = t;
+                info.payload = mgc_obj_payload(obj, &info.payload_len);
                 if (!fn(&info, ctx))
                     return false;
             }
