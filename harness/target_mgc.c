@@ -455,7 +455,12 @@ static bool tmgc_walk_one(const mgc_object_info *info, void *vctx)
         return true;
     hx_tobject o = {0};
     o.addr = (hx_addr)info->obj;
-    o.type = tmgc_type_index(t, info->type);
+    /* the previous object's type index, when it is this object's type too
+       (each registered type has its own mgc_type: the only match) */
+    static _Thread_local uint32_t last_type;
+    o.type = last_type;
+    if (o.type >= t->ntypes || t->types[o.type]->mt != info->type)
+        o.type = last_type = tmgc_type_index(t, info->type);
     o.size = info->size;
     o.length = info->length;
     o.gen = info->gen;

@@ -46,10 +46,14 @@ typedef struct vstate {
     size_t ndefer;        /* forward references in heap->verify_defer */
     bool refs_full;       /* a reference failed (or the list ran full):
                              the separate reference pass decides */
-    /* .verify.refs: the index position of the last referenced segment
-       and its range; a reference inside it needs no index search */
+    /* .verify.refs: the last referenced segment (index position, range,
+       used end, bitmap, walked); a reference inside its range needs no
+       index search.  Forgotten when a segment's walk ends. */
     size_t last;
-    const uint8_t *last_lo, *last_hi;
+    const mgc_segment *last_seg;
+    const uint8_t *last_lo, *last_hi, *last_used;
+    const uint8_t *last_bm;
+    bool last_done;
 } vstate;
 
 static void fail(vstate *v, const char *fmt, ...)
@@ -78,19 +82,29 @@ static inline bool bit_get(const uint8_t *bm, size_t k) { return (bm[k / 8] >> (
 
 /* The index position of the segment whose range holds the reference r,
    SIZE_MAX for none or a misaligned r (the last segment found first). */
-static inline size_t ref_pos(vstate *v, const void *r)
+static size_t ref_pos_slow(vstate *v, const void *r)
 {
     if ((uintptr_t)r & 7u)
         return SIZE_MAX;
-    if ((const uint8_t *)r >= v->last_lo && (const uint8_t *)r < v->last_hi)
-        return v->last;
     size_t pos = mgc_segment_index_of(v->heap, r);
     if (pos != SIZE_MAX) {
+        const mgc_segment *s = v->heap->index[pos];
         v->last = pos;
-        v->last_lo = v->heap->index[pos]->base;
-        v->last_hi = v->heap->index[pos]->reserved_end;
+        v->last_seg = s;
+        v->last_lo = s->base;
+        v->last_hi = s->reserved_end;
+        v->last_used = s->used;
+        v->last_bm = v->starts[pos];
+        v->last_done = v->done[pos];
     }
     return pos;
+}
+
+static inline size_t ref_pos(vstate *v, const void *r)
+{
+    if ((const uint8_t *)r >= v->last_lo && (const uint8_t *)r < v->last_hi && !((uintptr_t)r & 7u))
+        return v->last;
+    return ref_pos_slow(v, r);
 }
 
 /* ============ .verify.refs during .verify.segments ==================== */
@@ -127,22 +141,21 @@ static bool defer_push(vstate *v, void **slot, const mgc_segment *seg, int g)
    true when it is NULL or refers to an object of this heap with the card
    .cards.invariant asks for; with now, a target whose bit is not final yet
    is listed instead (false if the list is full). */
-static inline bool ref_ok(vstate *v, const mgc_segment *seg, const uint8_t *p, int g, void **slot,
-                          bool now)
+static inline __attribute__((always_inline)) bool ref_ok(vstate *v, const mgc_segment *seg,
+                                                         const uint8_t *p, int g, void **slot, bool now)
 {
     void *r = *slot;
     if (!r)
         return true;
-    size_t pos = ref_pos(v, r);
-    if (pos == SIZE_MAX)
+    if (ref_pos(v, r) == SIZE_MAX)
         return false;
-    mgc_segment *rs = v->heap->index[pos];
-    uint8_t *rb = (uint8_t *)r - 8;
-    if (rb < rs->base || rb >= rs->used)
+    const mgc_segment *rs = v->last_seg;       /* heap->index[pos] */
+    const uint8_t *rb = (const uint8_t *)r - 8;
+    if (rb < v->last_lo || rb >= v->last_used)
         return false;
-    if (now && !v->done[pos] && !(rs == seg && rb <= p))
+    if (now && !v->last_done && !(rs == seg && rb <= p))
         return defer_push(v, slot, seg, g);
-    if (!bit_get(v->starts[pos], (size_t)(rb - rs->base) / 8u))
+    if (!bit_get(v->last_bm, (size_t)(rb - v->last_lo) / 8u))
         return false;
     int rg = mgc_obj_gen_in(rs, r);
     return rg >= g || mgc_cards_is_set(seg, slot, rg);
@@ -268,6 +281,7 @@ static void verify_segment(vstate *v, mgc_segment *seg, size_t pos)
     v->gen_size[2] += gs2;
     v->loh_size += gsl;
     v->done[pos] = 1;
+    v->last_lo = v->last_hi = NULL;          /* last_done may have changed */
     if (v->failed)
         return;
     if (p != seg->used)

@@ -684,6 +684,106 @@ START_TEST(test_tiny_mark_stack_random_graph)
 }
 END_TEST
 
+/* Verification checks each reference while it walks the segments: a target
+   already walked at once, one further on (later in the segment, in a later
+   segment) after the walk.  Both kinds pass when valid and fail with the
+   message of the reference pass when not; the walk reports the accessors'
+   values (length, slots, payload). */
+static void expect_verify_fails(mgc_heap *h, const char *what)
+{
+    char err[512];
+    ck_assert_int_eq(mgc_verify(h, err, sizeof err), MGC_E_VERIFY);
+    ck_assert_msg(strstr(err, what) != NULL, "%s", err);
+}
+
+/* The slots of obj as the walk reports them (writable: raw stores). */
+static mgc_ref *slots_of(mgc_heap *h, mgc_ref obj)
+{
+    gcf_core_find f = gcf_core_lookup(h, obj);
+    ck_assert(f.found);
+    return f.info.slots;
+}
+
+START_TEST(test_verify_references_both_ways)
+{
+    mgc_config cfg = gcf_core_config();
+    mgc_heap *h = gcf_core_heap(&cfg);
+    const mgc_type *node = gcf_core_fixed(h, "Node", 40, 2);
+    const mgc_type *refs = gcf_core_array(h, "Refs", MGC_KIND_REF_ARRAY);
+    const mgc_type *blob = gcf_core_array(h, "Blob", MGC_KIND_BYTE_ARRAY);
+    mgc_ref r[5] = { NULL, NULL, NULL, NULL, NULL };
+    ck_assert_int_eq(mgc_thread_set_locals(h, 0, r, 5), MGC_OK);
+    ck_assert_int_eq(mgc_alloc(h, 0, node, 0, &r[0]), MGC_OK);
+    ck_assert_int_eq(mgc_alloc(h, 0, node, 0, &r[1]), MGC_OK);
+    ck_assert_int_eq(mgc_alloc(h, 0, refs, 20000, &r[2]), MGC_OK);   /* large */
+    ck_assert_int_eq(mgc_alloc(h, 0, blob, 5, &r[3]), MGC_OK);
+    ck_assert(mgc_is_large(h, r[2]) && !mgc_is_large(h, r[0]));
+    mgc_store(h, r[0], 0, r[1]);              /* forward */
+    mgc_store(h, r[0], 1, r[2]);              /* into the LOH */
+    mgc_store(h, r[1], 0, r[0]);              /* backward */
+    mgc_store(h, r[1], 1, r[1]);              /* itself */
+    mgc_store(h, r[2], 5, r[0]);              /* LOH into the SOH */
+    mgc_store(h, r[2], 19999, r[2]);
+    gcf_core_verify(h);
+
+    gcf_core_find f = gcf_core_lookup(h, r[0]);
+    ck_assert(f.found);
+    size_t len = 0;
+    ck_assert_uint_eq(f.info.length, 0);
+    ck_assert_uint_eq(f.info.nrefs, 2);
+    ck_assert_ptr_eq(f.info.slots[0], r[1]);
+    ck_assert_ptr_eq(f.info.payload, mgc_payload(r[0], &len));
+    ck_assert_uint_eq(f.info.payload_len, len);
+    f = gcf_core_lookup(h, r[2]);
+    ck_assert(f.found && f.info.large);
+    ck_assert_uint_eq(f.info.length, 20000);
+    ck_assert_uint_eq(f.info.nrefs, 20000);
+    ck_assert_ptr_eq(f.info.slots[5], r[0]);
+    ck_assert_ptr_eq(f.info.payload, mgc_payload(r[2], &len));
+    ck_assert_uint_eq(f.info.payload_len, len);
+    f = gcf_core_lookup(h, r[3]);
+    ck_assert(f.found);
+    ck_assert_uint_eq(f.info.length, 5);
+    ck_assert_uint_eq(f.info.nrefs, 0);
+    ck_assert_ptr_eq(f.info.payload, mgc_payload(r[3], &len));
+    ck_assert_uint_eq(f.info.payload_len, 5);
+
+    /* not object starts: the middle of an object further on, of one
+       walked already, from the LOH */
+    mgc_ref *s0 = slots_of(h, r[0]), *s1 = slots_of(h, r[1]);
+    mgc_ref *s2 = slots_of(h, r[2]);
+    s0[0] = (uint8_t *)r[1] + 8;
+    expect_verify_fails(h, "slot 0");
+    s0[0] = r[1];
+    s1[0] = (uint8_t *)r[0] + 16;
+    expect_verify_fails(h, "slot 0");
+    s1[0] = r[0];
+    s0[1] = (uint8_t *)r[2] + 8;
+    expect_verify_fails(h, "slot 1");
+    s0[1] = r[2];
+    s2[5] = (uint8_t *)r[0] + 8;
+    expect_verify_fails(h, "slot 5");
+    s2[5] = r[0];
+    s1[1] = (uint8_t *)r[1] + 4;              /* misaligned */
+    expect_verify_fails(h, "slot 1");
+    s1[1] = r[1];
+    gcf_core_verify(h);
+
+    /* an old object referring to a young one further on without its card */
+    ck_assert_int_eq(mgc_collect(h, 0, 0), MGC_OK);
+    ck_assert_int_eq(mgc_alloc(h, 0, node, 0, &r[4]), MGC_OK);
+    ck_assert_int_eq(mgc_generation(h, r[0]), 1);
+    ck_assert_int_eq(mgc_generation(h, r[4]), 0);
+    gcf_core_verify(h);
+    s0 = slots_of(h, r[0]);
+    s0[0] = r[4];                             /* no barrier */
+    expect_verify_fails(h, "without a card");
+    mgc_store(h, r[0], 0, r[4]);
+    gcf_core_verify(h);
+    mgc_heap_destroy(h);
+}
+END_TEST
+
 Suite *make_collect_suite(void)
 {
     Suite *s = suite_create("collect");
@@ -698,6 +798,7 @@ Suite *make_collect_suite(void)
     tcase_add_test(tc, test_sweep_only_mode);
     tcase_add_test(tc, test_random_stress);
     tcase_add_test(tc, test_card_log);
+    tcase_add_test(tc, test_verify_references_both_ways);
     tcase_add_test(tc, test_tiny_mark_stack_random_graph);
     suite_add_tcase(s, tc);
     return s;
