@@ -302,7 +302,7 @@ struct mgc_heap {
     size_t verify_starts_cap;
     uint8_t *verify_done;             /* .verify.refs: per index entry, walked */
     uintptr_t *verify_defer;          /* .verify.refs: forward references, */
-    size_t verify_defer_cap;          /*   two words each, kept across calls */
+    size_t verify_defer_cap;          /*   kept across calls */
     uint64_t seg_seq;
     size_t card_size;                 /* 1 << card_shift (.policy.card) */
     unsigned card_shift;

@@ -16,13 +16,13 @@
  *   .verify.sizes     the generation-size counters equal the sizes a walk
  *                     finds (.stats.sizes), summed during .verify.segments
  *                     (the objects and generations mgc_walk reports).
+ *   .verify.fin       the handle table and the finalization queues (FIN).
  *
  * Speed on large heaps: .verify.segments checks a type pointer in full once
  * per call (a type cache); the checks of .verify.refs run during that walk,
  * each object read once (the separate reference pass runs only after a
  * failure, for its message), and a reference into the segment of the
  * previous one skips the index search.
- *   .verify.fin       the handle table and the finalization queues (FIN).
  */
 #include "internal.h"
 #include <stdarg.h>
@@ -111,29 +111,27 @@ static inline size_t ref_pos(vstate *v, const void *r)
 /* The checks of .verify.refs run during .verify.segments, each reference
    once its target's block-start bit is final: the target lies in a segment
    walked already or before the current block of this one.  The other
-   references are listed (slot | source generation, source segment) and
-   checked after the walk.  Any failure only sets refs_full: the separate
+   references are listed (slot | source generation) and checked after the
+   walk.  Any failure only sets refs_full: the separate
    pass of .verify.refs then runs over the whole heap, so the failure and
    its message are the ones it reports, after every .verify.segments
    failure as before. */
-#define VERIFY_DEFER_MAX ((size_t)1 << 21)   /* list entries before the separate pass */
+#define VERIFY_DEFER_MAX ((size_t)1 << 20)   /* list entries before the separate pass */
 
-static bool defer_push(vstate *v, void **slot, const mgc_segment *seg, int g)
+static bool defer_push(vstate *v, void **slot, int g)
 {
     mgc_heap *heap = v->heap;
     if (v->ndefer == heap->verify_defer_cap) {
         size_t cap = heap->verify_defer_cap ? heap->verify_defer_cap * 2 : 1024u;
         if (cap > VERIFY_DEFER_MAX)
             return false;
-        uintptr_t *n = realloc(heap->verify_defer, cap * 2 * sizeof *n);
+        uintptr_t *n = realloc(heap->verify_defer, cap * sizeof *n);
         if (!n)
             return false;
         heap->verify_defer = n;
         heap->verify_defer_cap = cap;
     }
-    heap->verify_defer[2 * v->ndefer] = (uintptr_t)slot | (uintptr_t)g;
-    heap->verify_defer[2 * v->ndefer + 1] = (uintptr_t)seg;
-    v->ndefer++;
+    heap->verify_defer[v->ndefer++] = (uintptr_t)slot | (uintptr_t)g;
     return true;
 }
 
@@ -154,7 +152,7 @@ static inline __attribute__((always_inline)) bool ref_ok(vstate *v, const mgc_se
     if (rb < v->last_lo || rb >= v->last_used)
         return false;
     if (now && !v->last_done && !(rs == seg && rb <= p))
-        return defer_push(v, slot, seg, g);
+        return defer_push(v, slot, g);
     if (!bit_get(v->last_bm, (size_t)(rb - v->last_lo) / 8u))
         return false;
     int rg = mgc_obj_gen_in(rs, r);
@@ -179,10 +177,12 @@ static inline void obj_refs(vstate *v, const mgc_segment *seg, const uint8_t *p,
 static void deferred_refs(vstate *v)
 {
     const uintptr_t *d = v->heap->verify_defer;
+    const mgc_segment *seg = NULL;                /* the slot's */
     for (size_t k = 0; k < v->ndefer && !v->refs_full; k++) {
-        void **slot = (void **)(d[2 * k] & ~(uintptr_t)7u);
-        int g = (int)(d[2 * k] & 7u);
-        const mgc_segment *seg = (const mgc_segment *)d[2 * k + 1];
+        void **slot = (void **)(d[k] & ~(uintptr_t)7u);
+        int g = (int)(d[k] & 7u);
+        if (!seg || (uint8_t *)slot < seg->base || (uint8_t *)slot >= seg->used)
+            seg = mgc_segment_of(v->heap, slot);
         if (!ref_ok(v, seg, (const uint8_t *)slot, g, slot, false))
             v->refs_full = true;
     }

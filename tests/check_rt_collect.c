@@ -784,6 +784,36 @@ START_TEST(test_verify_references_both_ways)
 }
 END_TEST
 
+/* More references further on than verification lists (2^20): it checks
+   them in a separate pass, and still finds a bad one. */
+START_TEST(test_verify_many_forward_references)
+{
+    mgc_config cfg = gcf_core_config();
+    mgc_heap *h = gcf_core_heap(&cfg);
+    const mgc_type *node = gcf_core_fixed(h, "Node", 32, 1);
+    const mgc_type *refs = gcf_core_array(h, "Refs", MGC_KIND_REF_ARRAY);
+    enum { NARR = 140, LEN = 8000 };             /* 1 120 000 references */
+    mgc_ref r[NARR + 1];
+    memset(r, 0, sizeof r);
+    ck_assert_int_eq(mgc_thread_set_locals(h, 0, r, NARR + 1), MGC_OK);
+    for (int i = 0; i < NARR; i++) {
+        ck_assert_int_eq(mgc_alloc(h, 0, refs, LEN, &r[i]), MGC_OK);
+        ck_assert(!mgc_is_large(h, r[i]));
+    }
+    ck_assert_int_eq(mgc_alloc(h, 0, node, 0, &r[NARR]), MGC_OK);
+    for (int i = 0; i < NARR; i++)
+        for (size_t k = 0; k < LEN; k++)
+            mgc_store(h, r[i], k, r[NARR]);
+    gcf_core_verify(h);
+    mgc_ref *s = slots_of(h, r[NARR - 1]);
+    s[LEN - 1] = (uint8_t *)r[NARR] + 8;
+    expect_verify_fails(h, "slot 7999");
+    s[LEN - 1] = r[NARR];
+    gcf_core_verify(h);
+    mgc_heap_destroy(h);
+}
+END_TEST
+
 Suite *make_collect_suite(void)
 {
     Suite *s = suite_create("collect");
@@ -799,6 +829,7 @@ Suite *make_collect_suite(void)
     tcase_add_test(tc, test_random_stress);
     tcase_add_test(tc, test_card_log);
     tcase_add_test(tc, test_verify_references_both_ways);
+    tcase_add_test(tc, test_verify_many_forward_references);
     tcase_add_test(tc, test_tiny_mark_stack_random_graph);
     suite_add_tcase(s, tc);
     return s;
