@@ -257,7 +257,7 @@ static int hx_hvrun_cmp(const void *pa, const void *pb)
 /* After the walk: the runs in address order, if none overlaps another. */
 static void hx_hv_runs_finish(hx_heapview *hv)
 {
-    if (!hv->runs_ok)
+    if (!hv->runs_ok || hv->nruns < 2)
         return;
     qsort(hv->runs, hv->nruns, sizeof *hv->runs, hx_hvrun_cmp);
     for (size_t i = 1; i < hv->nruns; i++)
