@@ -427,6 +427,21 @@ START_TEST(test_large_array_slot_corruption_caught)
 }
 END_TEST
 
+/* Program text run on target ops (no views): the runs of the tests with
+   a wrapped target below. */
+static hx_exec_status run_text_on(const char *text, const hx_target_ops *ops, hx_exec_outcome *r)
+{
+    hx_program p;
+    parse_ok(text, &p);
+    hx_exec_options o;
+    hx_exec_options_default(&o);
+    o.no_views = true;
+    o.target = ops;
+    hx_exec_status st = hx_exec_run(&p, "t.gcp", &o, r);
+    hx_program_free(&p);
+    return st;
+}
+
 /* ---- .clr.demote: plug-mates ----------------------------------------- */
 /* A target that behaves like CoreCLR for one object: the object lying at a
    given distance after a pinned one reports the generation it had before
@@ -477,15 +492,7 @@ static hx_exec_status pm_run(const char *text, uint64_t distance, hx_exec_outcom
     pm_ops.object = NULL;                       /* complete comparisons only */
     pm_pinned = 0;
     pm_distance = distance;
-    hx_program p;
-    parse_ok(text, &p);
-    hx_exec_options o;
-    hx_exec_options_default(&o);
-    o.no_views = true;
-    o.target = &pm_ops;
-    hx_exec_status st = hx_exec_run(&p, "t.gcp", &o, r);
-    hx_program_free(&p);
-    return st;
+    return run_text_on(text, &pm_ops, r);
 }
 
 #define PM_TYPES "type Leaf size=32\n"
@@ -575,18 +582,10 @@ static hx_exec_status wo_run(int mode, hx_exec_outcome *r)
     wo_mode = mode;
     /* a chain across many granules, a large object in its own run, and
        collections that move and promote them */
-    hx_program p;
-    parse_ok("type Node size=48 refs=2\ntype Big size=90000 refs=1\n"
-             "head = new Node\nrepeat 400 {\n  n = new Node\n  n.0 = head\n  n.1 = head\n"
-             "  head = n\n}\nb = new Big\nb.0 = head\ncollect 0\ndrop n\ncollect\n"
-             "head = new Node\ncollect 1\n", &p);
-    hx_exec_options o;
-    hx_exec_options_default(&o);
-    o.no_views = true;
-    o.target = &wo_ops;
-    hx_exec_status st = hx_exec_run(&p, "t.gcp", &o, r);
-    hx_program_free(&p);
-    return st;
+    return run_text_on("type Node size=48 refs=2\ntype Big size=90000 refs=1\n"
+                       "head = new Node\nrepeat 400 {\n  n = new Node\n  n.0 = head\n"
+                       "  n.1 = head\n  head = n\n}\nb = new Big\nb.0 = head\ncollect 0\n"
+                       "drop n\ncollect\nhead = new Node\ncollect 1\n", &wo_ops, r);
 }
 
 START_TEST(test_walk_order)
@@ -622,15 +621,7 @@ static hx_exec_status fa_run(const char *text, hx_exec_outcome *r)
     fa_ops = hx_target_mgc;
     fa_ops.name = "eager-finalizers";
     fa_ops.collect = fa_collect;
-    hx_program p;
-    parse_ok(text, &p);
-    hx_exec_options o;
-    hx_exec_options_default(&o);
-    o.no_views = true;
-    o.target = &fa_ops;
-    hx_exec_status st = hx_exec_run(&p, "t.gcp", &o, r);
-    hx_program_free(&p);
-    return st;
+    return run_text_on(text, &fa_ops, r);
 }
 
 #define FA_PROG "type Fin size=24 finalizer=count\ntype Crit size=24 finalizer=count critical\n" \

@@ -697,6 +697,22 @@ static void expect_verify_fails(mgc_heap *h, const char *what)
 }
 
 /* The slots of obj as the walk reports them (writable: raw stores). */
+/* The walk's report of obj (.walk.order): found, with the length, slot
+   count and LOH flag given and the payload mgc_payload returns. */
+static mgc_object_info walk_fields(mgc_heap *h, mgc_ref obj, size_t length, size_t nrefs,
+                                   bool large)
+{
+    gcf_core_find f = gcf_core_lookup(h, obj);
+    ck_assert(f.found);
+    size_t len = 0;
+    ck_assert_uint_eq(f.info.length, length);
+    ck_assert_uint_eq(f.info.nrefs, nrefs);
+    ck_assert_int_eq(f.info.large, large);
+    ck_assert_ptr_eq(f.info.payload, mgc_payload(obj, &len));
+    ck_assert_uint_eq(f.info.payload_len, len);
+    return f.info;
+}
+
 static mgc_ref *slots_of(mgc_heap *h, mgc_ref obj)
 {
     gcf_core_find f = gcf_core_lookup(h, obj);
@@ -726,27 +742,10 @@ START_TEST(test_verify_references_both_ways)
     mgc_store(h, r[2], 19999, r[2]);
     gcf_core_verify(h);
 
-    gcf_core_find f = gcf_core_lookup(h, r[0]);
-    ck_assert(f.found);
-    size_t len = 0;
-    ck_assert_uint_eq(f.info.length, 0);
-    ck_assert_uint_eq(f.info.nrefs, 2);
-    ck_assert_ptr_eq(f.info.slots[0], r[1]);
-    ck_assert_ptr_eq(f.info.payload, mgc_payload(r[0], &len));
-    ck_assert_uint_eq(f.info.payload_len, len);
-    f = gcf_core_lookup(h, r[2]);
-    ck_assert(f.found && f.info.large);
-    ck_assert_uint_eq(f.info.length, 20000);
-    ck_assert_uint_eq(f.info.nrefs, 20000);
-    ck_assert_ptr_eq(f.info.slots[5], r[0]);
-    ck_assert_ptr_eq(f.info.payload, mgc_payload(r[2], &len));
-    ck_assert_uint_eq(f.info.payload_len, len);
-    f = gcf_core_lookup(h, r[3]);
-    ck_assert(f.found);
-    ck_assert_uint_eq(f.info.length, 5);
-    ck_assert_uint_eq(f.info.nrefs, 0);
-    ck_assert_ptr_eq(f.info.payload, mgc_payload(r[3], &len));
-    ck_assert_uint_eq(f.info.payload_len, 5);
+    /* what the walk reports beside each object: the accessors' values */
+    ck_assert_ptr_eq(walk_fields(h, r[0], 0, 2, false).slots[0], r[1]);
+    ck_assert_ptr_eq(walk_fields(h, r[2], 20000, 20000, true).slots[5], r[0]);
+    ck_assert_uint_eq(walk_fields(h, r[3], 5, 0, false).payload_len, 5);
 
     /* not object starts: the middle of an object further on, of one
        walked already, from the LOH */
