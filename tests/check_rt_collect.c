@@ -696,7 +696,16 @@ static void expect_verify_fails(mgc_heap *h, const char *what)
     ck_assert_msg(strstr(err, what) != NULL, "%s", err);
 }
 
-/* The slots of obj as the walk reports them (writable: raw stores). */
+/* A raw store of bad into *slot fails verification naming what; the slot
+   gets its value back. */
+static void expect_bad_slot(mgc_heap *h, mgc_ref *slot, void *bad, const char *what)
+{
+    mgc_ref keep = *slot;
+    *slot = bad;
+    expect_verify_fails(h, what);
+    *slot = keep;
+}
+
 /* The walk's report of obj (.walk.order): found, with the length, slot
    count and LOH flag given and the payload mgc_payload returns. */
 static mgc_object_info walk_fields(mgc_heap *h, mgc_ref obj, size_t length, size_t nrefs,
@@ -713,6 +722,7 @@ static mgc_object_info walk_fields(mgc_heap *h, mgc_ref obj, size_t length, size
     return f.info;
 }
 
+/* The slots of obj as the walk reports them (writable: raw stores). */
 static mgc_ref *slots_of(mgc_heap *h, mgc_ref obj)
 {
     gcf_core_find f = gcf_core_lookup(h, obj);
@@ -751,21 +761,11 @@ START_TEST(test_verify_references_both_ways)
        walked already, from the LOH */
     mgc_ref *s0 = slots_of(h, r[0]), *s1 = slots_of(h, r[1]);
     mgc_ref *s2 = slots_of(h, r[2]);
-    s0[0] = (uint8_t *)r[1] + 8;
-    expect_verify_fails(h, "slot 0");
-    s0[0] = r[1];
-    s1[0] = (uint8_t *)r[0] + 16;
-    expect_verify_fails(h, "slot 0");
-    s1[0] = r[0];
-    s0[1] = (uint8_t *)r[2] + 8;
-    expect_verify_fails(h, "slot 1");
-    s0[1] = r[2];
-    s2[5] = (uint8_t *)r[0] + 8;
-    expect_verify_fails(h, "slot 5");
-    s2[5] = r[0];
-    s1[1] = (uint8_t *)r[1] + 4;              /* misaligned */
-    expect_verify_fails(h, "slot 1");
-    s1[1] = r[1];
+    expect_bad_slot(h, &s0[0], (uint8_t *)r[1] + 8, "slot 0");
+    expect_bad_slot(h, &s1[0], (uint8_t *)r[0] + 16, "slot 0");
+    expect_bad_slot(h, &s0[1], (uint8_t *)r[2] + 8, "slot 1");
+    expect_bad_slot(h, &s2[5], (uint8_t *)r[0] + 8, "slot 5");
+    expect_bad_slot(h, &s1[1], (uint8_t *)r[1] + 4, "slot 1");      /* misaligned */
     gcf_core_verify(h);
 
     /* an old object referring to a young one further on without its card */
