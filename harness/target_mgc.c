@@ -445,6 +445,7 @@ typedef struct tmgc_walk_ctx {
     hx_target *t;
     hx_walk_fn fn;
     void *ctx;
+    uint32_t last_type;     /* the previous object's type index */
 } tmgc_walk_ctx;
 
 static bool tmgc_walk_one(const mgc_object_info *info, void *vctx)
@@ -457,10 +458,9 @@ static bool tmgc_walk_one(const mgc_object_info *info, void *vctx)
     o.addr = (hx_addr)info->obj;
     /* the previous object's type index, when it is this object's type too
        (each registered type has its own mgc_type: the only match) */
-    static _Thread_local uint32_t last_type;
-    o.type = last_type;
+    o.type = w->last_type;
     if (o.type >= t->ntypes || t->types[o.type]->mt != info->type)
-        o.type = last_type = tmgc_type_index(t, info->type);
+        o.type = w->last_type = tmgc_type_index(t, info->type);
     o.size = info->size;
     o.length = info->length;
     o.gen = info->gen;
@@ -486,7 +486,7 @@ static bool tmgc_walk_one(const mgc_object_info *info, void *vctx)
 
 static void tmgc_walk(hx_target *t, hx_walk_fn fn, void *ctx)
 {
-    tmgc_walk_ctx w = {t, fn, ctx};
+    tmgc_walk_ctx w = {t, fn, ctx, 0};
     mgc_walk(t->heap, 0, tmgc_walk_one, &w);
 }
 
