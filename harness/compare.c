@@ -228,7 +228,7 @@ static inline void hx_hv_run_add(hx_heapview *hv, size_t k, hx_addr a)
             return;
         }
         r = &hv->runs[hv->nruns++];
-        *r = (hx_hvrun){.lo = a, .first = k, .dir_off = hv->ndir};
+        *r = (hx_hvrun){.lo = a, .dir_off = hv->ndir};
     }
     size_t g = (size_t)((a - r->lo) >> HX_GRANULE_SHIFT);
     if (g >= r->ndir) {
@@ -878,10 +878,12 @@ static bool hx_do_match(hx_exec *x, bool report)
         hx_root(&c, id, x->ops->get_local(x->t, l), "C1", &w);
     }
     hx_addr statics[ORC_STATICS];
+    orc_id mstat[ORC_STATICS];
     hx_statics_read(x, statics);
+    orc_statics_get(x->m, mstat);
     for (uint32_t s = 0; s < ORC_STATICS; s++) {
         hx_where w = {HX_W_STATIC, s, 0, NULL};
-        hx_root(&c, orc_static_value(x->m, s), statics[s], "C1", &w);
+        hx_root(&c, mstat[s], statics[s], "C1", &w);
     }
     for (uint32_t h = 0; h < p->nhandles; h++) {
         orc_handle_info hi;

@@ -44,18 +44,18 @@ typedef struct hx_tobj {
     bool large;
 } hx_tobj;
 
-/* A snapshot of the target's heap, indexed by address, and the match of
-   the last comparison.  Its buffers are kept from one comparison to the
-   next (.exec.addr-index). */
 /* A run of the heap view (.exec.addr-index): objects the walk reported
    one after another at increasing addresses, no more than HX_RUN_GAP
    apart, with a directory of its address range by granules. */
 typedef struct hx_hvrun {
     hx_addr lo, hi;         /* its first and last object's address */
-    size_t first, end;      /* its objects: objs[first..end) */
+    size_t end;             /* one past its last object in objs */
     size_t dir_off, ndir;   /* its granules' entries: dir[dir_off..+ndir) */
 } hx_hvrun;
 
+/* A snapshot of the target's heap, indexed by address, and the match of
+   the last comparison.  Its buffers are kept from one comparison to the
+   next (.exec.addr-index). */
 typedef struct hx_heapview {
     hx_tobj *objs;
     size_t n, cap;
